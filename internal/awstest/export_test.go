@@ -1,0 +1,4 @@
+package awstest
+
+// FindMotoServerIn exposes the search with chosen shim directories to the tests.
+var FindMotoServerIn = findMotoServer

@@ -1,0 +1,124 @@
+// Package config owns the functions' environment contract: it reads and checks the variables
+// both Lambda functions (and the local runner) are configured with, and names the variable
+// in every error. Credentials are not here: package secrets resolves them.
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Redis says where the leaderboard's Redis (MemoryDB) is.
+type Redis struct {
+	Endpoint    string // MEMORYDB_ENDPOINT, host:port (required)
+	TLS         bool   // MEMORYDB_TLS, default true
+	Cluster     bool   // MEMORYDB_CLUSTER, default true (MemoryDB always runs in cluster mode)
+	CAFile      string // MEMORYDB_CA_FILE, optional PEM bundle (local TLS test clusters only)
+	Leaderboard string // LEADERBOARD, default "hashtags"
+}
+
+// Ingest is the ingest function's configuration.
+type Ingest struct {
+	Redis
+	APIURL        string   // TWITTER_API_URL, default https://api.x.com
+	Query         string   // SEARCH_QUERY (required)
+	MaxPages      int      // MAX_PAGES, default 10
+	SkipSensitive bool     // SKIP_SENSITIVE, default true
+	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
+}
+
+// Leaderboard is the leaderboard function's configuration.
+type Leaderboard struct {
+	Redis
+	CacheTTL time.Duration // CACHE_TTL in seconds, default 5; 0 turns the cache off
+}
+
+// LoadRedis reads the Redis variables through getenv (os.Getenv in the mains).
+func LoadRedis(getenv func(string) string) (Redis, error) {
+	r := Redis{Endpoint: strings.TrimSpace(getenv("MEMORYDB_ENDPOINT")), CAFile: getenv("MEMORYDB_CA_FILE")}
+	if r.Endpoint == "" {
+		return r, fmt.Errorf("MEMORYDB_ENDPOINT is not set: want host:port of the cluster endpoint")
+	}
+	if host, port, err := net.SplitHostPort(r.Endpoint); err != nil || host == "" || port == "" {
+		return r, fmt.Errorf("MEMORYDB_ENDPOINT %q: want host:port", r.Endpoint)
+	}
+	var err error
+	if r.TLS, err = boolVar(getenv, "MEMORYDB_TLS", true); err != nil {
+		return r, err
+	}
+	if r.Cluster, err = boolVar(getenv, "MEMORYDB_CLUSTER", true); err != nil {
+		return r, err
+	}
+	r.Leaderboard = strings.TrimSpace(getenv("LEADERBOARD"))
+	if r.Leaderboard == "" {
+		r.Leaderboard = "hashtags"
+	}
+	return r, nil
+}
+
+// LoadIngest reads the ingest function's variables.
+func LoadIngest(getenv func(string) string) (Ingest, error) {
+	r, err := LoadRedis(getenv)
+	if err != nil {
+		return Ingest{}, err
+	}
+	c := Ingest{Redis: r, APIURL: strings.TrimSpace(getenv("TWITTER_API_URL")), Query: strings.TrimSpace(getenv("SEARCH_QUERY"))}
+	if c.APIURL == "" {
+		c.APIURL = "https://api.x.com"
+	}
+	if c.Query == "" {
+		return c, fmt.Errorf("SEARCH_QUERY is not set: want an X recent-search query, e.g. \"#aws -is:retweet\"")
+	}
+	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", 10, 1, 1000); err != nil {
+		return c, err
+	}
+	if c.SkipSensitive, err = boolVar(getenv, "SKIP_SENSITIVE", true); err != nil {
+		return c, err
+	}
+	for _, t := range strings.Split(getenv("EXCLUDE_HASHTAGS"), ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			c.Exclude = append(c.Exclude, t)
+		}
+	}
+	return c, nil
+}
+
+// LoadLeaderboard reads the leaderboard function's variables.
+func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
+	r, err := LoadRedis(getenv)
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	secs, err := intVar(getenv, "CACHE_TTL", 5, 0, 3600)
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	return Leaderboard{Redis: r, CacheTTL: time.Duration(secs) * time.Second}, nil
+}
+
+func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return def, fmt.Errorf("%s %q: want true or false", name, v)
+	}
+	return b, nil
+}
+
+func intVar(getenv func(string) string, name string, def, lo, hi int) (int, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return def, fmt.Errorf("%s %q: want a whole number from %d to %d", name, v, lo, hi)
+	}
+	return n, nil
+}

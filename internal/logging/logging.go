@@ -1,0 +1,42 @@
+// Package logging owns the process logger: log/slog JSON lines with Lambda's key names
+// (timestamp, level, message) and the request id of the invocation a record belongs to.
+package logging
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// New returns a JSON logger writing to w at the level named by LOG_LEVEL or
+// AWS_LAMBDA_LOG_LEVEL (debug, info, warn, error; default info).
+func New(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	name := os.Getenv("LOG_LEVEL")
+	if name == "" {
+		name = os.Getenv("AWS_LAMBDA_LOG_LEVEL")
+	}
+	_ = level.UnmarshalText([]byte(strings.ToUpper(name))) // unknown names keep info
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: lambdacontext.ReplaceAttr})
+	return slog.New(requestID{h})
+}
+
+// requestID adds the Lambda request id from the context to every record.
+type requestID struct{ slog.Handler }
+
+func (h requestID) Handle(ctx context.Context, r slog.Record) error {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		r.AddAttrs(slog.String("requestId", lc.AwsRequestID))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestID) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return requestID{h.Handler.WithAttrs(attrs)}
+}
+
+func (h requestID) WithGroup(name string) slog.Handler { return requestID{h.Handler.WithGroup(name)} }

@@ -1,0 +1,4 @@
+package redistest
+
+// SweepStaleDirs exposes the stale-directory sweep to the tests.
+var SweepStaleDirs = sweepStaleDirs

@@ -1,0 +1,174 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+)
+
+// BenchmarkRecord records batches of 100 new posts with about 2 hashtags each (drawn from a
+// long-tailed pool of 10,000) on the standalone redis-server, and reports posts/s, the Redis
+// commands/s that means (from INFO commandstats, commands run inside the script included), and
+// the ZINCRBY ceiling that redis-benchmark -P 100 measures on the same server in the same run.
+func BenchmarkRecord(b *testing.B) {
+	ctx := context.Background()
+	srv := env.Standalone
+	rdb := benchClient(b, srv)
+	s, err := store.New(rdb, "bench-record")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const batch = 100
+	now := time.Now()
+	batches := make([][]store.Post, 64)
+	id := 0
+	for i := range batches {
+		for j := range batch {
+			id++
+			tags := []string{fmt.Sprintf("tag%d", (id*7919)%10000/(1+j%7)), fmt.Sprintf("t%d", id%97)}
+			if j%5 == 0 {
+				tags = tags[:1]
+			}
+			batches[i] = append(batches[i], store.Post{CreatedAt: now.Add(-time.Duration(id) * time.Second), Hashtags: tags})
+		}
+	}
+	before := commandCalls(b, srv.Client())
+	b.ResetTimer()
+	for i := range b.N {
+		posts := batches[i%len(batches)]
+		for j := range posts {
+			posts[j].ID = strconv.Itoa(1_000_000 + i*batch + j) // always new
+		}
+		if _, err := s.Record(ctx, posts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	secs := b.Elapsed().Seconds()
+	cmds := commandCalls(b, srv.Client()) - before
+	postsPerSec := float64(b.N*batch) / secs
+	b.ReportMetric(postsPerSec, "posts/s")
+	b.ReportMetric(float64(cmds)/secs, "redis-cmds/s")
+	ceiling := zincrbyCeiling(b)
+	b.ReportMetric(ceiling, "zincrby-ceiling/s")
+	b.ReportMetric(float64(cmds)/secs/ceiling, "cmds/ceiling")
+}
+
+// BenchmarkTop reads the top 10 of each window with 100,000 distinct hashtags in every set,
+// and reports each window's latency as a ratio to the all-time read of the same run.
+func BenchmarkTop(b *testing.B) {
+	ctx := context.Background()
+	rdb := benchClient(b, env.Standalone)
+	s, err := store.New(rdb, "bench-top")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n, _ := rdb.ZCard(ctx, store.KeyPrefix("bench-top")+"all").Result(); n < 100_000 {
+		now := time.Now()
+		var posts []store.Post
+		for i := range 50_000 {
+			posts = append(posts, store.Post{
+				ID:        strconv.Itoa(i + 1),
+				CreatedAt: now.Add(-time.Duration(i%3000) * time.Second),
+				Hashtags:  []string{fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i)},
+			})
+			if len(posts) == store.MaxBatch {
+				if _, err := s.Record(ctx, posts); err != nil {
+					b.Fatal(err)
+				}
+				posts = posts[:0]
+			}
+		}
+	}
+	var allNs float64
+	for _, w := range store.Windows {
+		b.Run(string(w), func(b *testing.B) {
+			for range b.N {
+				if _, err := s.Top(ctx, w, 10); err != nil {
+					b.Fatal(err)
+				}
+			}
+			ns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+			if w == store.All {
+				allNs = ns
+			} else if allNs > 0 {
+				b.ReportMetric(ns/allNs, "x-all")
+			}
+		})
+	}
+}
+
+func benchClient(b *testing.B, srv redistest.Server) redis.UniversalClient {
+	b.Helper()
+	u, _ := env.User("writer")
+	c := srv.Config(u.Name, u.Password)
+	rdb, err := store.NewClient(store.Config{Addr: c.Addr, TLS: c.TLS, CAFile: c.CAFile, Username: c.Username, Password: c.Password})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// commandCalls is the total of calls in INFO commandstats, less the script calls themselves.
+func commandCalls(b *testing.B, rdb *redis.Client) int64 {
+	b.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	re := regexp.MustCompile(`^cmdstat_([a-z_|]+):calls=(\d+)`)
+	var total int64
+	sc := bufio.NewScanner(strings.NewReader(info))
+	for sc.Scan() {
+		m := re.FindStringSubmatch(sc.Text())
+		if m == nil || strings.HasPrefix(m[1], "eval") || m[1] == "info" {
+			continue
+		}
+		n, _ := strconv.ParseInt(m[2], 10, 64)
+		total += n
+	}
+	return total
+}
+
+var ceilingOnce struct {
+	sync.Once
+	v   float64
+	err error
+}
+
+// zincrbyCeiling runs redis-benchmark -P 100 with ZINCRBY against the standalone server.
+func zincrbyCeiling(b *testing.B) float64 {
+	ceilingOnce.Do(func() {
+		srv := env.Standalone
+		host, port, _ := strings.Cut(srv.Addr, ":")
+		out, err := exec.Command("redis-benchmark", "-h", host, "-p", port, "--user", srv.AdminUser, "-a", srv.AdminPassword,
+			"-P", "100", "-n", "1000000", "-r", "10000", "-q", "ZINCRBY", "bench-ceiling", "1", "__rand_int__").CombinedOutput()
+		if err != nil {
+			ceilingOnce.err = fmt.Errorf("redis-benchmark: %v: %s", err, out)
+			return
+		}
+		m := regexp.MustCompile(`([0-9.]+) requests per second`).FindAllSubmatch(out, -1)
+		if m == nil {
+			ceilingOnce.err = fmt.Errorf("redis-benchmark printed no rate: %s", out)
+			return
+		}
+		ceilingOnce.v, ceilingOnce.err = strconv.ParseFloat(string(m[len(m)-1][1]), 64)
+	})
+	if ceilingOnce.err != nil {
+		b.Fatal(ceilingOnce.err)
+	}
+	return ceilingOnce.v
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrCheckpointConflict means another run saved the checkpoint since it was read: the caller
+// stops and leaves the rest to that run (whatever it recorded is safe: recording is idempotent).
+var ErrCheckpointConflict = errors.New("checkpoint changed since it was read")
+
+// Checkpoint is the ingest side's resume state. Every post with an id up to SinceID has been
+// recorded. A sweep in progress has recorded every post with an id in [UntilID, NewestID]; the
+// gap (SinceID, UntilID) is still to fetch, after which SinceID becomes NewestID. Version
+// counts saves and is what SaveCheckpoint compares.
+type Checkpoint struct {
+	SinceID  string
+	NewestID string
+	UntilID  string
+	Version  int64
+}
+
+var saveCheckpointScript = redis.NewScript(`
+local v = redis.call('HGET', KEYS[1], 'version') or '0'
+if v ~= ARGV[1] then return -1 end
+redis.call('HSET', KEYS[1], 'since_id', ARGV[2], 'newest_id', ARGV[3], 'until_id', ARGV[4])
+return redis.call('HINCRBY', KEYS[1], 'version', 1)
+`)
+
+// Checkpoint reads the ingest checkpoint; a leaderboard never ingested has the zero value.
+func (s *Store) Checkpoint(ctx context.Context) (Checkpoint, error) {
+	m, err := s.rdb.HGetAll(ctx, s.key("ckpt")).Result()
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("read checkpoint of %s: %w", s.name, err)
+	}
+	c := Checkpoint{SinceID: m["since_id"], NewestID: m["newest_id"], UntilID: m["until_id"]}
+	if v := m["version"]; v != "" {
+		if c.Version, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return Checkpoint{}, fmt.Errorf("read checkpoint of %s: version %q: %w", s.name, v, err)
+		}
+	}
+	return c, nil
+}
+
+// SaveCheckpoint replaces prev by next if the stored checkpoint is still prev (same Version),
+// and returns next with its new Version. It refuses a next whose SinceID is below prev's, or
+// whose ids are not decimal post ids, so the checkpoint never moves backwards.
+func (s *Store) SaveCheckpoint(ctx context.Context, prev, next Checkpoint) (Checkpoint, error) {
+	for _, f := range []struct{ name, id string }{
+		{"since_id", next.SinceID}, {"newest_id", next.NewestID}, {"until_id", next.UntilID},
+	} {
+		if f.id != "" && !isDecimal(f.id) {
+			return prev, fmt.Errorf("save checkpoint: %s %q is not a decimal post id", f.name, f.id)
+		}
+	}
+	if CompareIDs(next.SinceID, prev.SinceID) < 0 {
+		return prev, fmt.Errorf("save checkpoint: since_id %s is below the saved %s", next.SinceID, prev.SinceID)
+	}
+	v, err := saveCheckpointScript.Run(ctx, s.rdb, []string{s.key("ckpt")},
+		strconv.FormatInt(prev.Version, 10), next.SinceID, next.NewestID, next.UntilID).Int64()
+	if err != nil {
+		return prev, fmt.Errorf("save checkpoint of %s: %w", s.name, err)
+	}
+	if v < 0 {
+		return prev, ErrCheckpointConflict
+	}
+	next.Version = v
+	return next, nil
+}
+
+// CompareIDs compares two decimal post ids numerically, without the precision loss of
+// floating point: -1 if a < b, 0 if equal, +1 if a > b. The empty id is below every id.
+func CompareIDs(a, b string) int {
+	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func isDecimal(s string) bool {
+	if len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,62 @@
+// Package store owns the hashtag data model in Redis (Amazon MemoryDB in production): recording
+// batches of posts exactly once, the all-time and rolling-window leaderboards, the ingest
+// checkpoint, the ACL access strings of the two Redis users, and the client constructor.
+//
+// # Keys
+//
+// Every key of one leaderboard starts with the Redis Cluster hash tag "{<name>}:", so all of
+// them live in one hash slot and the Lua scripts below are legal on a cluster. Several
+// leaderboards (different names) spread over the shards of one cluster.
+//
+//	{name}:all            ZSET  hashtag -> all-time count
+//	{name}:w:<window>     ZSET  hashtag -> count inside the rolling window (precomputed)
+//	{name}:b:<window>:<i> ZSET  hashtag -> count of posts created in bucket i of that window
+//	{name}:meta           HASH  lo:<window> = oldest bucket index still summed; at = last upkeep
+//	{name}:seen           ZSET  post id -> created_at (unix seconds); the exactly-once record
+//	{name}:ckpt           HASH  ingest checkpoint: since_id, newest_id, until_id, version
+//
+// # Windows and buckets
+//
+//	window  bucket   live buckets
+//	1h      5 min    13
+//	24h     1 hour   25
+//	7d      6 hours  29
+//
+// A post created at t falls in bucket floor(t/bucket) of each window. The window set is the sum
+// of the buckets whose index is at least floor((now-window)/bucket): it holds every post created
+// within the window and may hold posts up to one bucket older than the window, never more.
+// Each record call first advances the windows: buckets that left a window are subtracted from
+// it and deleted. Every bucket also carries a TTL that ends a day after it leaves its window, and
+// window sets expire a day after the last record, so nothing grows when ingest stops. When
+// upkeep has not run for longer than that day, the next record rebuilds each window from its
+// live buckets instead of subtracting (ZUNIONSTORE over at most 29 sets).
+//
+// # Recording
+//
+// Record sends one batch (at most MaxBatch posts) as one Lua script call, one round trip. The
+// script adds a post's id to the seen set with ZADD NX and counts its hashtags only when the id
+// was new, all in one atomic step: replaying a batch, or an overlapping one, changes no count.
+// The seen set keeps ids for SeenRetention (the 7 days X recent search reaches back, plus an
+// hour of clock slack) and is trimmed on every call, so memory stays bounded by one week of
+// posts (about 60 bytes each).
+//
+// Before the call, each post is checked in Go, deterministically:
+//   - an empty id or an id longer than 64 bytes: the post is skipped (RecordResult.Skipped);
+//   - a zero created_at, or one older than SeenRetention: skipped, since it could not be
+//     deduplicated against a later fetch of the same post;
+//   - a created_at in the future: clamped to now;
+//   - hashtags are normalised with package hashtag (NFC, lower case, deduplicated per post);
+//     invalid ones (too long, control characters, ...) are dropped and counted in
+//     RecordResult.RejectedHashtags; the rest of the post and of the batch is recorded.
+//
+// A post without hashtags is still recorded as seen, so it is counted once as new.
+//
+// # Reading
+//
+// Top reads one precomputed sorted set with a read-only script (EVALSHA_RO): ZREVRANGE of the
+// top n plus, when the n-th place is tied, the lexicographically first members with that
+// score, so the order is count descending, then hashtag ascending in byte order, also for ties.
+// If the window's upkeep is behind the clock (ingest stopped), the same script instead sums the
+// window's live buckets with ZUNION, so a read never returns counts older than the window
+// plus one bucket.
+package store

@@ -1,0 +1,484 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+)
+
+// t0 is a fixed clock aligned to a 6-hour boundary, so bucket edges are easy to reason about.
+var t0 = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time)         { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var boardSeq struct {
+	sync.Mutex
+	n int
+}
+
+// newBoard returns a store on a fresh leaderboard name (so tests on one server don't meet).
+func newBoard(t *testing.T, rdb redis.UniversalClient, c *clock) *store.Store {
+	t.Helper()
+	boardSeq.Lock()
+	boardSeq.n++
+	name := fmt.Sprintf("t%d-%s", boardSeq.n, strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()))
+	boardSeq.Unlock()
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	s, err := store.New(rdb, name, store.WithClock(c.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func post(id string, at time.Time, tags ...string) store.Post {
+	return store.Post{ID: id, CreatedAt: at, Hashtags: tags}
+}
+
+func top(t *testing.T, s *store.Store, w store.Window, n int) map[string]int64 {
+	t.Helper()
+	entries, err := s.Top(context.Background(), w, n)
+	if err != nil {
+		t.Fatalf("Top(%s, %d): %v", w, n, err)
+	}
+	m := make(map[string]int64, len(entries))
+	for _, e := range entries {
+		m[e.Hashtag] = e.Count
+	}
+	return m
+}
+
+func record(t *testing.T, s *store.Store, posts ...store.Post) store.RecordResult {
+	t.Helper()
+	res, err := s.Record(context.Background(), posts)
+	if err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	return res
+}
+
+func assertCounts(t *testing.T, s *store.Store, w store.Window, want map[string]int64) {
+	t.Helper()
+	got := top(t, s, w, store.MaxTop)
+	if len(want) == 0 && len(got) == 0 {
+		return
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("%s counts:\n got %v\nwant %v", w, got, want)
+	}
+}
+
+func TestRecordCountsOncePerPostAndHashtag(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		at := t0.Add(-10 * time.Minute)
+		res := record(t, s,
+			post("1", at, "AWS", "aws", "#Aws", "go"),
+			post("2", at, "caf\u00e9"),
+			post("3", at, "cafe\u0301", "Go"),
+			post("4", at), // no hashtags: still a new post
+		)
+		want := store.RecordResult{Posts: 4, New: 4, HashtagsCounted: 5}
+		if res != want {
+			t.Errorf("result = %+v, want %+v", res, want)
+		}
+		counts := map[string]int64{"aws": 1, "go": 2, "caf\u00e9": 2}
+		for _, w := range store.Windows {
+			assertCounts(t, s, w, counts)
+		}
+	})
+}
+
+func TestRecordIsIdempotent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		at := t0.Add(-time.Minute)
+		batch1 := []store.Post{post("10", at, "a"), post("11", at, "a", "b"), post("10", at, "a")}
+		batch2 := []store.Post{post("11", at, "a", "b"), post("12", at, "b")} // overlaps batch1
+
+		res := record(t, s, batch1...)
+		if res.New != 2 || res.Duplicates != 1 {
+			t.Errorf("first batch: %+v, want 2 new, 1 duplicate (same id twice in a batch)", res)
+		}
+		res = record(t, s, batch1...)
+		if res.New != 0 || res.Duplicates != 3 || res.HashtagsCounted != 0 {
+			t.Errorf("replayed batch: %+v, want nothing new", res)
+		}
+		res = record(t, s, batch2...)
+		if res.New != 1 || res.Duplicates != 1 || res.HashtagsCounted != 1 {
+			t.Errorf("overlapping batch: %+v, want 1 new post with 1 hashtag", res)
+		}
+		for _, w := range store.Windows {
+			assertCounts(t, s, w, map[string]int64{"a": 2, "b": 2})
+		}
+	})
+}
+
+func TestRecordConcurrentReplaysCountOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		var batch []store.Post
+		for i := range 100 {
+			batch = append(batch, post(strconv.Itoa(1000+i), t0.Add(-time.Duration(i)*time.Minute), "x", fmt.Sprintf("t%d", i%7)))
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Go(func() {
+				if _, err := s.Record(context.Background(), batch); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		got := top(t, s, store.All, 100)
+		if got["x"] != 100 || got["t0"] != 15 || got["t6"] != 14 {
+			t.Errorf("counts after 8 concurrent replays: %v", got)
+		}
+	})
+}
+
+func TestRecordBadInput(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		long := strings.Repeat("x", 141)
+		res := record(t, s,
+			post("", t0, "emptyid"),                          // skipped: empty id
+			post(strings.Repeat("9", 65), t0, "longid"),      // skipped: id too long
+			post("20", time.Time{}, "zerotime"),              // skipped: no created_at
+			post("21", t0.Add(-8*24*time.Hour), "tooold"),    // skipped: older than retention
+			post("22", t0.Add(48*time.Hour), "future"),       // clamped to now
+			post("23", t0, long, "ok", "bad\u0007tag", "ok"), // bad tags dropped, rest counted
+		)
+		want := store.RecordResult{Posts: 6, New: 2, Skipped: 4, HashtagsCounted: 2, RejectedHashtags: 2}
+		if res != want {
+			t.Errorf("result = %+v, want %+v", res, want)
+		}
+		// The clamped post is in the newest bucket, so it is in every window now...
+		for _, w := range store.Windows {
+			assertCounts(t, s, w, map[string]int64{"future": 1, "ok": 1})
+		}
+		// ...and leaves the 1h window an hour (plus at most a bucket) later.
+		c.Advance(time.Hour + 5*time.Minute)
+		assertCounts(t, s, store.Hour, nil)
+	})
+}
+
+func TestTopOrderAndTies(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		var posts []store.Post
+		id := 100
+		add := func(tag string, n int) {
+			for range n {
+				id++
+				posts = append(posts, post(strconv.Itoa(id), t0.Add(-time.Minute), tag))
+			}
+		}
+		add("top", 5)
+		add("zeta", 3)
+		add("alpha", 3)
+		for _, tag := range []string{"q", "p", "o", "n", "m", "l", "k", "j", "i", "h", "g", "f", "e", "d", "c", "b", "a"} {
+			add(tag, 1)
+		}
+		add("\u00e9t\u00e9", 1) // multi-byte: sorts after ASCII in byte order
+		record(t, s, posts...)
+		for _, w := range store.Windows {
+			entries, err := s.Top(context.Background(), w, 6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []store.Entry{{"top", 5}, {"alpha", 3}, {"zeta", 3}, {"a", 1}, {"b", 1}, {"c", 1}}
+			if !slices.Equal(entries, want) {
+				t.Errorf("%s top 6 = %v, want %v", w, entries, want)
+			}
+			entries, _ = s.Top(context.Background(), w, 100)
+			if len(entries) != 21 || entries[20].Hashtag != "\u00e9t\u00e9" {
+				t.Errorf("%s top 100 = %v, want all 21 with the multi-byte tag last", w, entries)
+			}
+		}
+		if _, err := s.Top(context.Background(), store.All, 0); err == nil {
+			t.Error("Top(all, 0) succeeded, want an error")
+		}
+		if _, err := s.Top(context.Background(), store.Window("2h"), 5); err == nil {
+			t.Error("Top(2h) succeeded, want an error")
+		}
+	})
+}
+
+func TestWindowsSlideAndExpire(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		record(t, s,
+			post("1", t0.Add(-30*time.Minute), "recent"),
+			post("2", t0.Add(-2*time.Hour), "hours"),
+			post("3", t0.Add(-3*24*time.Hour), "days"),
+			post("4", t0.Add(-7*24*time.Hour+30*time.Minute), "week"), // in the oldest 7d bucket
+		)
+		assertCounts(t, s, store.Hour, map[string]int64{"recent": 1})
+		assertCounts(t, s, store.Day, map[string]int64{"recent": 1, "hours": 1})
+		assertCounts(t, s, store.Week, map[string]int64{"recent": 1, "hours": 1, "days": 1, "week": 1})
+		assertCounts(t, s, store.All, map[string]int64{"recent": 1, "hours": 1, "days": 1, "week": 1})
+
+		// An hour later, with upkeep by a new record: "recent" has left the 1h window.
+		c.Advance(time.Hour)
+		record(t, s, post("5", c.Now(), "new"))
+		assertCounts(t, s, store.Hour, map[string]int64{"new": 1})
+		assertCounts(t, s, store.Day, map[string]int64{"recent": 1, "hours": 1, "new": 1})
+		// "week" is now 7d30m old but its 6h bucket is still the oldest live one.
+		assertCounts(t, s, store.Week, map[string]int64{"recent": 1, "hours": 1, "days": 1, "week": 1, "new": 1})
+
+		// Ingest stops. Reads stay within the window plus one bucket although nobody upkeeps.
+		c.Advance(23 * time.Hour)
+		assertCounts(t, s, store.Hour, nil)
+		assertCounts(t, s, store.Day, map[string]int64{"new": 1})
+		c.Advance(2 * time.Hour)
+		assertCounts(t, s, store.Day, nil)
+		assertCounts(t, s, store.Week, map[string]int64{"recent": 1, "hours": 1, "days": 1, "new": 1})
+
+		// Ingest resumes after more than the grace day: windows are rebuilt from buckets.
+		c.Advance(3 * 24 * time.Hour)
+		record(t, s, post("6", c.Now(), "back"))
+		assertCounts(t, s, store.Hour, map[string]int64{"back": 1})
+		assertCounts(t, s, store.Day, map[string]int64{"back": 1})
+		// now is 14:00, so the 7d window starts in the 12:00 bucket of "days" (70h + 2h ago).
+		assertCounts(t, s, store.Week, map[string]int64{"recent": 1, "hours": 1, "days": 1, "new": 1, "back": 1})
+		c.Advance(4 * time.Hour) // 18:00: that bucket has left
+		record(t, s, post("7", c.Now(), "later"))
+		assertCounts(t, s, store.Week, map[string]int64{"recent": 1, "hours": 1, "new": 1, "back": 1, "later": 1})
+		assertCounts(t, s, store.All, map[string]int64{"recent": 1, "hours": 1, "days": 1, "week": 1, "new": 1, "back": 1, "later": 1})
+	})
+}
+
+// TestWindowsMatchModel records random posts while the clock moves in random steps and checks
+// every window against counts computed here from the posts and the documented bucket rule.
+func TestWindowsMatchModel(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		type rec struct {
+			at  int64
+			tag string
+		}
+		var recs []rec
+		bucketOf := map[store.Window][2]int64{store.Hour: {3600, 300}, store.Day: {86400, 3600}, store.Week: {604800, 21600}}
+		id := 0
+		for step := range 60 {
+			var batch []store.Post
+			for range 20 {
+				id++
+				age := time.Duration(rng.Int64N(int64(8 * 24 * time.Hour)))
+				if rng.IntN(3) == 0 {
+					age = time.Duration(rng.Int64N(int64(2 * time.Hour)))
+				}
+				tag := fmt.Sprintf("tag%02d", rng.IntN(15))
+				p := post(strconv.Itoa(id), c.Now().Add(-age), tag)
+				batch = append(batch, p)
+				if age <= store.SeenRetention {
+					recs = append(recs, rec{p.CreatedAt.Unix(), tag})
+				}
+			}
+			record(t, s, batch...)
+			now := c.Now().Unix()
+			for w, lb := range bucketOf {
+				lo := (now - lb[0]) / lb[1] * lb[1] // start of the oldest live bucket
+				want := map[string]int64{}
+				for _, r := range recs {
+					if r.at >= lo {
+						want[r.tag]++
+					}
+				}
+				got := top(t, s, w, 100)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("step %d, %s:\n got %v\nwant %v", step, w, got, want)
+				}
+			}
+			c.Advance(time.Duration(rng.Int64N(int64(3 * time.Hour))))
+		}
+	})
+}
+
+func TestExpiredDataIsDeleted(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		record(t, s, post("1", t0.Add(-time.Minute), "a"))
+		prefix := store.KeyPrefix(s.Name())
+		c.Advance(8 * 24 * time.Hour)
+		record(t, s, post("2", c.Now(), "b"))
+		// The first post left every window and the seen set; its buckets are gone.
+		if n, err := rdb.ZCard(ctx, prefix+"seen").Result(); err != nil || n != 1 {
+			t.Errorf("seen set holds %d ids (err %v), want 1", n, err)
+		}
+		keys := scanKeys(t, rdb, prefix+"*")
+		for _, k := range keys {
+			ttl, err := rdb.TTL(ctx, k).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			persistent := k == prefix+"all" || k == prefix+"meta"
+			if persistent != (ttl < 0) {
+				t.Errorf("key %s has TTL %v", k, ttl)
+			}
+			if strings.Contains(k, ":b:") {
+				idx, _ := strconv.ParseInt(k[strings.LastIndex(k, ":")+1:], 10, 64)
+				if idx*300 < t0.Unix() && strings.Contains(k, ":b:1h:") {
+					t.Errorf("bucket %s of the first post still exists", k)
+				}
+			}
+		}
+	})
+}
+
+func scanKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string {
+	t.Helper()
+	ctx := context.Background()
+	var keys []string
+	var mu sync.Mutex
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, pattern, 100).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	var err error
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+func TestCheckpoint(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s := newBoard(t, rdb, &clock{t: t0})
+		cp, err := s.Checkpoint(ctx)
+		if err != nil || cp != (store.Checkpoint{}) {
+			t.Fatalf("fresh checkpoint = %+v, %v", cp, err)
+		}
+		a, err := s.SaveCheckpoint(ctx, cp, store.Checkpoint{SinceID: "", NewestID: "900", UntilID: "500"})
+		if err != nil || a.Version != 1 {
+			t.Fatalf("first save: %+v, %v", a, err)
+		}
+		// A second run that read the same old checkpoint loses the race.
+		if _, err := s.SaveCheckpoint(ctx, cp, store.Checkpoint{SinceID: "100"}); !errors.Is(err, store.ErrCheckpointConflict) {
+			t.Errorf("stale save: %v, want ErrCheckpointConflict", err)
+		}
+		b, err := s.SaveCheckpoint(ctx, a, store.Checkpoint{SinceID: "900"})
+		if err != nil || b.Version != 2 {
+			t.Fatalf("second save: %+v, %v", b, err)
+		}
+		for _, bad := range []store.Checkpoint{
+			{SinceID: "899"}, // backwards
+			{SinceID: "99"},  // backwards (shorter number)
+			{SinceID: "12a"}, // not an id
+			{SinceID: "1000", UntilID: "-1"},
+		} {
+			if _, err := s.SaveCheckpoint(ctx, b, bad); err == nil {
+				t.Errorf("save %+v succeeded, want an error", bad)
+			}
+		}
+		got, err := s.Checkpoint(ctx)
+		if err != nil || got != b {
+			t.Errorf("checkpoint = %+v, %v; want %+v", got, err, b)
+		}
+	})
+}
+
+func TestCompareIDs(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"", "1", -1}, {"9", "10", -1}, {"1861034938391109632", "1861034938391109633", -1},
+		{"18446744073709551615", "18446744073709551614", 1}, {"007", "7", 0}, {"20", "3", 1},
+	}
+	for _, tc := range tests {
+		if got := store.CompareIDs(tc.a, tc.b); got != tc.want {
+			t.Errorf("CompareIDs(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestNewRejectsBadNames(t *testing.T) {
+	for _, name := range []string{"", "a{b", "a}b", "a:b", "a b", strings.Repeat("x", 65), "caf\u00e9"} {
+		if _, err := store.New(nil, name); err == nil {
+			t.Errorf("New(%q) succeeded, want an error", name)
+		}
+	}
+}
+
+func TestRedisErrorsAreWrapped(t *testing.T) {
+	rdb, err := store.NewClient(store.Config{Addr: "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	s, _ := store.New(rdb, "down")
+	ctx := context.Background()
+	if _, err := s.Record(ctx, []store.Post{post("1", time.Now(), "a")}); err == nil || !strings.Contains(err.Error(), "record batch") {
+		t.Errorf("Record on a dead server: %v", err)
+	}
+	if _, err := s.Top(ctx, store.Day, 3); err == nil || !strings.Contains(err.Error(), "top 3 of down/24h") {
+		t.Errorf("Top on a dead server: %v", err)
+	}
+	if _, err := s.Checkpoint(ctx); err == nil || !strings.Contains(err.Error(), "read checkpoint") {
+		t.Errorf("Checkpoint on a dead server: %v", err)
+	}
+}
+
+func TestNewClientValidates(t *testing.T) {
+	for _, cfg := range []store.Config{
+		{Addr: "nohost"},
+		{Addr: ":6379"},
+		{Addr: "127.0.0.1:6379", CAFile: "/dev/null"},
+		{Addr: "127.0.0.1:6379", TLS: true, CAFile: "/nonexistent/ca.pem"},
+		{Addr: "127.0.0.1:6379", TLS: true, CAFile: "/dev/null"},
+	} {
+		if _, err := store.NewClient(cfg); err == nil {
+			t.Errorf("NewClient(%+v) succeeded, want an error", cfg)
+		}
+	}
+}

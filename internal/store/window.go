@@ -1,0 +1,54 @@
+package store
+
+import (
+	"fmt"
+	"time"
+)
+
+// Window names a leaderboard: all-time or a rolling window by the post's created_at.
+type Window string
+
+// The leaderboards every store maintains.
+const (
+	All  Window = "all"
+	Hour Window = "1h"
+	Day  Window = "24h"
+	Week Window = "7d"
+)
+
+// Windows lists every leaderboard, all-time first.
+var Windows = []Window{All, Hour, Day, Week}
+
+// ParseWindow returns the Window named s, or an error that lists the allowed names.
+func ParseWindow(s string) (Window, error) {
+	for _, w := range Windows {
+		if string(w) == s {
+			return w, nil
+		}
+	}
+	return "", fmt.Errorf("unknown window %q: allowed are all, 1h, 24h, 7d", s)
+}
+
+// span describes a rolling window: its length and the size of its buckets.
+type span struct {
+	window Window
+	length time.Duration
+	bucket time.Duration
+}
+
+// rolling lists the rolling windows with their bucket sizes (see the package comment).
+var rolling = []span{
+	{Hour, time.Hour, 5 * time.Minute},
+	{Day, 24 * time.Hour, time.Hour},
+	{Week, 7 * 24 * time.Hour, 6 * time.Hour},
+}
+
+// spanOf returns the rolling-window description of w; ok is false for All.
+func spanOf(w Window) (span, bool) {
+	for _, s := range rolling {
+		if s.window == w {
+			return s, true
+		}
+	}
+	return span{}, false
+}
