@@ -1,0 +1,306 @@
+// Package ingest owns one ingest run: it pages through X recent search from the saved
+// checkpoint, records each page's hashtags through the store as one atomic batch, and moves
+// the checkpoint forward, so that across runs no post inside the search window is missed or
+// counted twice.
+//
+// # Resume state
+//
+// A run sweeps from the newest post down to the checkpoint's since_id. After each page it
+// saves {since_id, newest_id, until_id}: the newest id of the sweep and the oldest id
+// recorded so far. A run that stops early (page cap, time budget, 429, crash, a lost
+// compare-and-set) leaves the gap (since_id, until_id) to the next run, which fetches it with
+// until_id and then sets since_id to newest_id and starts a new sweep for newer posts.
+// Recording is idempotent, so a page fetched twice (crash after recording, a replayed event,
+// two overlapping runs) counts once; the checkpoint is saved with compare-and-set, so it never
+// moves backwards, and a run that loses the race stops.
+//
+// A since_id older than X's 7-day search window can no longer be sent; it is dropped (the
+// posts it guarded are out of reach anyway), and a gap whose until_id is older than the window
+// is closed.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xsource"
+)
+
+// searchWindow is how far back X recent search reaches, less a little clock slack.
+const searchWindow = 7*24*time.Hour - 5*time.Minute
+
+// Source fetches one page of recent search (xsource.Source).
+type Source interface {
+	FetchPage(ctx context.Context, req xsource.PageRequest) (xsource.Page, error)
+}
+
+// Board records posts and keeps the checkpoint (store.Store).
+type Board interface {
+	Record(ctx context.Context, posts []store.Post) (store.RecordResult, error)
+	Checkpoint(ctx context.Context) (store.Checkpoint, error)
+	SaveCheckpoint(ctx context.Context, prev, next store.Checkpoint) (store.Checkpoint, error)
+}
+
+// Config tunes a Handler.
+type Config struct {
+	MaxPages      int           // pages per run (MAX_PAGES), default 10
+	SkipSensitive bool          // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
+	Query         string        // SEARCH_QUERY: the hashtags it names are not counted
+	Exclude       []string      // EXCLUDE_HASHTAGS: more hashtags not to count
+	SafetyMargin  time.Duration // stop this long before the invocation deadline, default 5s
+	Budget        time.Duration // run time when the context has no deadline, default 50s
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+// Result is what one run did; the handler returns it and logs it.
+type Result struct {
+	Pages           int  `json:"pages"`
+	TweetsFetched   int  `json:"tweets_fetched"`
+	TweetsNew       int  `json:"tweets_new"`
+	HashtagsCounted int  `json:"hashtags_counted"`
+	Complete        bool `json:"complete"`     // caught up with the newest post
+	RateLimited     bool `json:"rate_limited"` // stopped by a 429
+}
+
+// Handler runs ingest invocations. It is safe for concurrent use.
+type Handler struct {
+	src      Source
+	board    Board
+	cfg      Config
+	excluded map[string]bool
+	log      *slog.Logger
+}
+
+// New returns a Handler reading from src and recording to board.
+func New(src Source, board Board, cfg Config) (*Handler, error) {
+	if cfg.MaxPages == 0 {
+		cfg.MaxPages = 10
+	}
+	if cfg.MaxPages < 1 || cfg.MaxPages > 1000 {
+		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-1000", cfg.MaxPages)
+	}
+	if cfg.SafetyMargin == 0 {
+		cfg.SafetyMargin = 5 * time.Second
+	}
+	if cfg.Budget == 0 {
+		cfg.Budget = 50 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	excluded := map[string]bool{}
+	for _, raw := range append(hashtag.Extract(cfg.Query), cfg.Exclude...) {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		tag, err := hashtag.Normalize(raw)
+		if err != nil {
+			return nil, fmt.Errorf("EXCLUDE_HASHTAGS: %q: %w", raw, err)
+		}
+		excluded[tag] = true
+	}
+	return &Handler{src: src, board: board, cfg: cfg, excluded: excluded, log: cfg.Logger}, nil
+}
+
+// Excluded lists the normalised hashtags this handler does not count.
+func (h *Handler) Excluded() []string {
+	out := make([]string, 0, len(h.excluded))
+	for t := range h.excluded {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Handle runs one ingest for a scheduled event. It ends successfully when it caught up, hit
+// the page cap or the time budget, was rate limited, or lost the checkpoint to another run; it
+// fails on bad credentials, a malformed response, or X API or Redis errors that outlasted
+// their retries, keeping the progress saved so far.
+func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Result, error) {
+	var res Result
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = h.cfg.Now().Add(h.cfg.Budget)
+	}
+	stopAt := deadline.Add(-h.cfg.SafetyMargin)
+	log := h.log.With("event_id", ev.ID)
+
+	res, err := h.run(ctx, log, stopAt)
+	attrs := []any{"pages", res.Pages, "tweets_fetched", res.TweetsFetched, "tweets_new", res.TweetsNew,
+		"hashtags_counted", res.HashtagsCounted, "complete", res.Complete, "rate_limited", res.RateLimited}
+	if err != nil {
+		log.ErrorContext(ctx, "ingest failed", append(attrs, "error", err.Error())...)
+	} else {
+		log.InfoContext(ctx, "ingest done", attrs...)
+	}
+	emitMetrics(ctx, log, res)
+	return res, err
+}
+
+func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (Result, error) {
+	var res Result
+	cp, err := h.board.Checkpoint(ctx)
+	if err != nil {
+		return res, fmt.Errorf("ingest: %w", err)
+	}
+	var req xsource.PageRequest // the current sweep's cursors; NextToken continues it
+	sweeping := false
+	retriedWindow := false
+	for res.Pages < h.cfg.MaxPages {
+		if !h.cfg.Now().Before(stopAt) {
+			log.InfoContext(ctx, "stopping at the time budget", "pages", res.Pages)
+			return res, nil
+		}
+		if !sweeping {
+			var done bool
+			if req, cp, done, err = h.startSweep(ctx, cp); err != nil {
+				if errors.Is(err, store.ErrCheckpointConflict) {
+					log.WarnContext(ctx, "another run moved the checkpoint; leaving the rest to it")
+					return res, nil
+				}
+				return res, err
+			}
+			if done {
+				continue // a gap out of reach was closed: start over from the new since_id
+			}
+			sweeping = true
+		}
+		fetchCtx, cancel := context.WithDeadline(ctx, stopAt)
+		page, err := h.src.FetchPage(fetchCtx, req)
+		cancel()
+		switch {
+		case err == nil:
+		case errors.Is(err, xsource.ErrRateLimited):
+			res.RateLimited = true
+			attrs := []any{"pages", res.Pages}
+			if reset, ok := xsource.RateLimitReset(err); ok {
+				attrs = append(attrs, "rate_limit_reset", reset.UTC().Format(time.RFC3339))
+			}
+			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", attrs...)
+			return res, nil
+		case errors.Is(err, xsource.ErrOutsideSearchWindow) && !retriedWindow:
+			// Our clock and X's disagree about the window's edge: drop the old cursor once.
+			log.WarnContext(ctx, "cursor outside the search window; dropping since_id", "since_id", req.SinceID)
+			retriedWindow = true
+			req.SinceID, req.NextToken = "", ""
+			continue
+		case ctx.Err() == nil && !h.cfg.Now().Before(stopAt):
+			log.InfoContext(ctx, "stopping at the time budget", "pages", res.Pages, "error", err.Error())
+			return res, nil
+		default:
+			return res, fmt.Errorf("fetch page %d: %w", res.Pages+1, err)
+		}
+		res.Pages++
+		res.TweetsFetched += len(page.Posts)
+		if len(page.Skipped) > 0 {
+			log.WarnContext(ctx, "posts without a usable id in the page", "count", len(page.Skipped),
+				"first_reason", page.Skipped[0].Reason)
+		}
+		rec, err := h.board.Record(ctx, h.toPosts(page.Posts))
+		if err != nil {
+			return res, fmt.Errorf("page %d: %w", res.Pages, err)
+		}
+		res.TweetsNew += rec.New
+		res.HashtagsCounted += rec.HashtagsCounted
+
+		next := advance(cp, page)
+		if cp, err = h.board.SaveCheckpoint(ctx, cp, next); err != nil {
+			if errors.Is(err, store.ErrCheckpointConflict) {
+				log.WarnContext(ctx, "another run moved the checkpoint; leaving the rest to it", "pages", res.Pages)
+				return res, nil
+			}
+			return res, fmt.Errorf("page %d: %w", res.Pages, err)
+		}
+		if page.NextToken != "" {
+			req.NextToken = page.NextToken
+			continue
+		}
+		sweeping = false
+		if req.UntilID == "" {
+			res.Complete = true // a sweep from the newest post down to since_id is done
+			return res, nil
+		}
+		// A gap was filled; go on with the posts newer than the sweep that left it.
+	}
+	log.InfoContext(ctx, "stopping at the page cap", "max_pages", h.cfg.MaxPages)
+	return res, nil
+}
+
+// startSweep returns the cursors of the next sweep. done is true when the checkpoint's gap
+// has left the search window: it is closed (saved) and no request is needed for it.
+func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xsource.PageRequest, _ store.Checkpoint, done bool, err error) {
+	edge := h.cfg.Now().Add(-searchWindow)
+	req = xsource.PageRequest{SinceID: cp.SinceID, UntilID: cp.UntilID}
+	if req.UntilID != "" && olderThan(req.UntilID, edge) {
+		next := store.Checkpoint{SinceID: xsource.MaxID(cp.SinceID, cp.NewestID)}
+		cp, err = h.board.SaveCheckpoint(ctx, cp, next)
+		if err != nil {
+			return req, cp, false, fmt.Errorf("close a gap older than the search window: %w", err)
+		}
+		return req, cp, true, nil
+	}
+	if req.SinceID != "" && olderThan(req.SinceID, edge) {
+		req.SinceID = "" // X would refuse it; everything older is out of reach anyway
+	}
+	return req, cp, false, nil
+}
+
+func olderThan(id string, edge time.Time) bool {
+	t, err := xsource.SnowflakeTime(id)
+	return err == nil && t.Before(edge)
+}
+
+// advance is the checkpoint after a recorded page of the current sweep.
+func advance(cp store.Checkpoint, page xsource.Page) store.Checkpoint {
+	next := cp
+	next.Version = 0
+	if page.NewestID != "" {
+		next.NewestID = xsource.MaxID(next.NewestID, page.NewestID)
+	}
+	if page.OldestID != "" && (next.UntilID == "" || xsource.CompareIDs(page.OldestID, next.UntilID) < 0) {
+		next.UntilID = page.OldestID
+	}
+	if page.NextToken == "" { // the sweep reached since_id: everything up to newest_id is in
+		next = store.Checkpoint{SinceID: xsource.MaxID(cp.SinceID, next.NewestID)}
+	}
+	return next
+}
+
+// toPosts turns a page into store posts: hashtags from entities, or extracted from the text
+// when the API sent no entities; none for possibly-sensitive posts (when configured) and
+// none of the excluded ones. Every post is passed on, so it is marked seen exactly once.
+func (h *Handler) toPosts(in []xsource.Post) []store.Post {
+	out := make([]store.Post, 0, len(in))
+	for _, p := range in {
+		tags := p.Hashtags
+		if !p.HasEntities {
+			tags = hashtag.Extract(p.Text)
+		}
+		if p.PossiblySensitive && h.cfg.SkipSensitive {
+			tags = nil
+		}
+		if len(h.excluded) > 0 && len(tags) > 0 {
+			kept := make([]string, 0, len(tags))
+			for _, t := range tags {
+				if n, err := hashtag.Normalize(t); err != nil || !h.excluded[n] {
+					kept = append(kept, t) // invalid ones are left for the store to reject and count
+				}
+			}
+			tags = kept
+		}
+		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, Hashtags: tags})
+	}
+	return out
+}

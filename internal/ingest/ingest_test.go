@@ -1,0 +1,430 @@
+package ingest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xsource"
+)
+
+const token = "test-bearer-token"
+
+var scheduled = events.EventBridgeEvent{ID: "evt-1", DetailType: "Scheduled Event", Source: "aws.events"}
+
+// corpus makes n posts created over the last hours, newest last, each with the hashtags
+// tagsOf(i) in its text (the stand-in derives entities from the text, as X does).
+func corpus(n int, tagsOf func(i int) []string) []xapitest.Tweet {
+	now := time.Now()
+	out := make([]xapitest.Tweet, n)
+	for i := range n {
+		var text strings.Builder
+		fmt.Fprintf(&text, "post %d", i)
+		for _, tag := range tagsOf(i) {
+			text.WriteString(" #" + tag)
+		}
+		out[i] = xapitest.Tweet{CreatedAt: now.Add(-time.Duration(n-i) * time.Minute), Text: text.String()}
+	}
+	return out
+}
+
+func cycleTags(i int) []string {
+	return []string{fmt.Sprintf("t%d", i%7), "all"}
+}
+
+// expected counts the tags of posts the way the sample was built (ASCII, lower case).
+func expected(posts []xapitest.Tweet) map[string]int64 {
+	m := map[string]int64{}
+	for _, p := range posts {
+		seen := map[string]bool{}
+		for _, f := range strings.Fields(p.Text) {
+			if tag, ok := strings.CutPrefix(f, "#"); ok && !seen[tag] {
+				seen[tag] = true
+				m[tag]++
+			}
+		}
+	}
+	return m
+}
+
+type fixture struct {
+	x     *xapitest.Server
+	board *store.Store
+	src   *xsource.Source
+}
+
+func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fixture {
+	t.Helper()
+	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Start()
+	t.Cleanup(x.Close)
+	src, err := xsource.New(xsource.Config{
+		BaseURL: x.URL(), BearerToken: token, Query: "#hashtags -is:retweet",
+		Retry:  xsource.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MinAttemptTime: time.Millisecond},
+		Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{x: x, board: writerBoard(t, srv), src: src}
+}
+
+var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
+
+func (f *fixture) handler(t *testing.T, mod func(*ingest.Config)) *ingest.Handler {
+	t.Helper()
+	cfg := ingest.Config{MaxPages: 10, SkipSensitive: true, Logger: quiet}
+	if mod != nil {
+		mod(&cfg)
+	}
+	h, err := ingest.New(f.src, f.board, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func run(t *testing.T, h *ingest.Handler) (ingest.Result, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return h.Handle(ctx, scheduled)
+}
+
+func mustRun(t *testing.T, h *ingest.Handler) ingest.Result {
+	t.Helper()
+	res, err := run(t, h)
+	if err != nil {
+		t.Fatalf("Handle: %v", err)
+	}
+	return res
+}
+
+func counts(t *testing.T, s *store.Store) map[string]int64 {
+	t.Helper()
+	got := map[string]int64{}
+	entries, err := s.Top(context.Background(), store.All, store.MaxTop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		got[e.Hashtag] = e.Count
+	}
+	// Every window holds the same posts here (all younger than an hour or a week).
+	return got
+}
+
+func assertCounts(t *testing.T, s *store.Store, want map[string]int64) {
+	t.Helper()
+	if got := counts(t, s); !maps.Equal(got, want) {
+		t.Errorf("counts:\n got %v\nwant %v", got, want)
+	}
+}
+
+func TestMultiPageRun(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		posts := corpus(250, cycleTags)
+		f := newFixture(t, srv, posts)
+		res := mustRun(t, f.handler(t, nil))
+		want := ingest.Result{Pages: 3, TweetsFetched: 250, TweetsNew: 250, HashtagsCounted: 500, Complete: true}
+		if res != want {
+			t.Errorf("result %+v, want %+v", res, want)
+		}
+		assertCounts(t, f.board, expected(posts))
+		cp, _ := f.board.Checkpoint(context.Background())
+		reqs := f.x.SearchRequests()
+		if cp.SinceID == "" || cp.UntilID != "" || cp.NewestID != "" {
+			t.Errorf("checkpoint %+v, want only since_id", cp)
+		}
+		if q := reqs[0].Query; q.Get("max_results") != "100" || !strings.Contains(q.Get("tweet.fields"), "created_at") ||
+			!strings.Contains(q.Get("tweet.fields"), "entities") || q.Get("since_id") != "" {
+			t.Errorf("first request %v", q)
+		}
+		// The next run asks only for newer posts and finds none.
+		res = mustRun(t, f.handler(t, nil))
+		if res != (ingest.Result{Pages: 1, Complete: true}) {
+			t.Errorf("second run %+v", res)
+		}
+		if last := f.x.SearchRequests()[3].Query; last.Get("since_id") != cp.SinceID {
+			t.Errorf("second run since_id = %q, want %q", last.Get("since_id"), cp.SinceID)
+		}
+	})
+}
+
+func TestPageCapThenCatchUp(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		posts := corpus(250, cycleTags)
+		f := newFixture(t, srv, posts)
+		h := f.handler(t, func(c *ingest.Config) { c.MaxPages = 1 })
+		r1 := mustRun(t, h)
+		if r1.Pages != 1 || r1.TweetsNew != 100 || r1.Complete {
+			t.Errorf("run 1: %+v", r1)
+		}
+		// Newer posts arrive while the gap is still open.
+		later := corpus(30, func(i int) []string { return []string{"late"} })
+		for i := range later {
+			later[i].CreatedAt = time.Now().Add(-time.Duration(30-i) * time.Second)
+		}
+		if err := f.x.AddPosts(later...); err != nil {
+			t.Fatal(err)
+		}
+		var total ingest.Result
+		for i := range 5 {
+			r := mustRun(t, h)
+			total.TweetsNew += r.TweetsNew
+			if r.Complete {
+				// Run 2 and 3 fill the gap below run 1's page, run 4 fetches the 30 newer posts.
+				if i != 2 {
+					t.Errorf("complete after %d more runs, want 3", i+1)
+				}
+				break
+			}
+		}
+		if total.TweetsNew != 180 {
+			t.Errorf("catch-up recorded %d new posts, want 180", total.TweetsNew)
+		}
+		assertCounts(t, f.board, expected(append(posts, later...)))
+		// Gap fills used until_id with the original since_id (none) and never a since_id
+		// above the gap.
+		reqs := f.x.SearchRequests()
+		if q := reqs[1].Query; q.Get("until_id") == "" || q.Get("since_id") != "" {
+			t.Errorf("run 2 request %v, want until_id only", q)
+		}
+	})
+}
+
+func TestRateLimitedMidRun(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		headers bool
+	}{{"with headers", true}, {"without headers", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachServer(t, func(t *testing.T, srv redistest.Server) {
+				posts := corpus(250, cycleTags)
+				f := newFixture(t, srv, posts)
+				f.x.InjectFaults(xapitest.Fault{}, xapitest.Fault{Status: 429, NoRateLimitHeaders: !tc.headers})
+				h := f.handler(t, nil)
+				r1 := mustRun(t, h)
+				if !r1.RateLimited || r1.Complete || r1.Pages != 1 || r1.TweetsNew != 100 {
+					t.Errorf("run 1: %+v", r1)
+				}
+				r2 := mustRun(t, h)
+				if !r2.Complete || r2.TweetsNew != 150 {
+					t.Errorf("run 2: %+v", r2)
+				}
+				assertCounts(t, f.board, expected(posts))
+			})
+		})
+	}
+}
+
+func TestTransientErrorsAreRetried(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		posts := corpus(150, cycleTags)
+		f := newFixture(t, srv, posts)
+		f.x.InjectFaults(xapitest.Fault{Status: 503}, xapitest.Fault{}, xapitest.Fault{Status: 502})
+		res := mustRun(t, f.handler(t, nil))
+		if !res.Complete || res.TweetsNew != 150 || res.Pages != 2 {
+			t.Errorf("result %+v", res)
+		}
+		assertCounts(t, f.board, expected(posts))
+		if n := len(f.x.SearchRequests()); n != 4 {
+			t.Errorf("%d requests, want 4 (2 pages + 2 retries)", n)
+		}
+	})
+}
+
+// crashingBoard fails SaveCheckpoint once, after the page was recorded: a crash between
+// recording counts and saving the checkpoint.
+type crashingBoard struct {
+	*store.Store
+	once sync.Once
+}
+
+func (b *crashingBoard) SaveCheckpoint(ctx context.Context, prev, next store.Checkpoint) (store.Checkpoint, error) {
+	var crash bool
+	b.once.Do(func() { crash = true })
+	if crash {
+		return prev, errors.New("crash before the checkpoint")
+	}
+	return b.Store.SaveCheckpoint(ctx, prev, next)
+}
+
+func TestCrashBetweenRecordAndCheckpoint(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		posts := corpus(150, cycleTags)
+		f := newFixture(t, srv, posts)
+		crashing, err := ingest.New(f.src, &crashingBoard{Store: f.board}, ingest.Config{Logger: quiet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, crashing); err == nil {
+			t.Fatal("the crashed run succeeded")
+		}
+		res := mustRun(t, f.handler(t, nil))
+		if !res.Complete || res.TweetsFetched != 150 || res.TweetsNew != 50 {
+			t.Errorf("rerun %+v, want all 150 fetched again and only the 50 unrecorded new", res)
+		}
+		assertCounts(t, f.board, expected(posts))
+	})
+}
+
+func TestSameEventTwiceAndOverlappingRuns(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		posts := corpus(300, cycleTags)
+		f := newFixture(t, srv, posts)
+		h := f.handler(t, func(c *ingest.Config) { c.MaxPages = 2 })
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		for i := range errs {
+			wg.Go(func() { _, errs[i] = run(t, h) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 4 { // then the same event in sequence until caught up
+			if r := mustRun(t, h); r.Complete {
+				break
+			}
+		}
+		assertCounts(t, f.board, expected(posts))
+	})
+}
+
+func TestHashtagSources(t *testing.T) {
+	now := time.Now()
+	at := func(i int) time.Time { return now.Add(-time.Duration(20-i) * time.Minute) }
+	posts := []xapitest.Tweet{
+		{CreatedAt: at(0), Text: "#AWS and #aws and #Aws"},
+		{CreatedAt: at(1), Text: "caf\u00e9 #caf\u00e9"},
+		{CreatedAt: at(2), Text: "decomposed #cafe\u0301 #Hashtags"},
+		{CreatedAt: at(3), Text: "no entities #fallback #AWS", OmitEntities: true},
+		{CreatedAt: at(4), Text: "sensitive #nsfw #aws", PossiblySensitive: true},
+		{CreatedAt: at(5), Text: "#News of the day #go"},
+		{CreatedAt: at(6), NoteText: strings.Repeat("long post ", 40) + "#tail #go"},
+		{CreatedAt: at(7), Text: "no hashtags at all"},
+		{CreatedAt: at(8), Text: "日本語 #日本語 and हिन्दी #हिन्दी"},
+	}
+	tests := []struct {
+		name string
+		mod  func(*ingest.Config)
+		want map[string]int64
+	}{
+		{"defaults", nil, map[string]int64{
+			"aws": 2, "café": 2, "hashtags": 1, "fallback": 1, "news": 1, "go": 2, "tail": 1, "日本語": 1, "हिन्दी": 1}},
+		{"query and EXCLUDE_HASHTAGS", func(c *ingest.Config) { c.Query = "#AWS -is:retweet"; c.Exclude = []string{"NEWS", "#Go"} },
+			map[string]int64{"café": 2, "hashtags": 1, "fallback": 1, "tail": 1, "日本語": 1, "हिन्दी": 1}},
+		{"SKIP_SENSITIVE=false", func(c *ingest.Config) { c.SkipSensitive = false }, map[string]int64{
+			"aws": 3, "nsfw": 1, "café": 2, "hashtags": 1, "fallback": 1, "news": 1, "go": 2, "tail": 1, "日本語": 1, "हिन्दी": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachServer(t, func(t *testing.T, srv redistest.Server) {
+				f := newFixture(t, srv, posts)
+				h := f.handler(t, func(c *ingest.Config) {
+					c.SkipSensitive = true
+					if tc.mod != nil {
+						tc.mod(c)
+					}
+				})
+				res := mustRun(t, h)
+				if res.TweetsNew != len(posts) {
+					t.Errorf("%d new posts, want %d (every post is recorded, counted or not)", res.TweetsNew, len(posts))
+				}
+				assertCounts(t, f.board, tc.want)
+			})
+		})
+	}
+}
+
+func TestFailures(t *testing.T) {
+	posts := corpus(150, cycleTags)
+	tests := []struct {
+		name    string
+		faults  []xapitest.Fault
+		token   string
+		wantErr error
+		wantNew int
+	}{
+		{"401", nil, "wrong-token", xsource.ErrUnauthorized, 0},
+		{"403 on page 2", []xapitest.Fault{{}, {Status: 403}}, token, xsource.ErrUnauthorized, 100},
+		{"malformed JSON", []xapitest.Fault{{Truncate: 300}, {Truncate: 300}, {Truncate: 300}}, token, xsource.ErrMalformedResponse, 0},
+		{"5xx past the retries", []xapitest.Fault{{}, {Status: 500}, {Status: 502}, {Status: 503}}, token, xsource.ErrTransient, 100},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachServer(t, func(t *testing.T, srv redistest.Server) {
+				f := newFixture(t, srv, posts)
+				if tc.token != token {
+					src, err := xsource.New(xsource.Config{BaseURL: f.x.URL(), BearerToken: xsource.BearerToken(tc.token), Query: "x", Logger: quiet})
+					if err != nil {
+						t.Fatal(err)
+					}
+					f.src = src
+				}
+				f.x.InjectFaults(tc.faults...)
+				res, err := run(t, f.handler(t, nil))
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("error %v, want %v", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), tc.token) {
+					t.Errorf("error shows the token: %v", err)
+				}
+				if res.TweetsNew != tc.wantNew {
+					t.Errorf("recorded %d posts, want %d", res.TweetsNew, tc.wantNew)
+				}
+				// Nothing from the failed page was recorded, and the next run completes exactly.
+				f.x.InjectFaults()
+				if tc.token == token {
+					if r := mustRun(t, f.handler(t, nil)); !r.Complete || r.TweetsNew != 150-tc.wantNew {
+						t.Errorf("recovery run %+v", r)
+					}
+					assertCounts(t, f.board, expected(posts))
+				} else {
+					assertCounts(t, f.board, map[string]int64{})
+				}
+			})
+		})
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, cfg := range []ingest.Config{
+		{MaxPages: -1},
+		{MaxPages: 5000},
+		{Exclude: []string{"has space"}},
+	} {
+		if _, err := ingest.New(nil, nil, cfg); err == nil {
+			t.Errorf("New(%+v) succeeded", cfg)
+		}
+	}
+	h, err := ingest.New(nil, nil, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := h.Excluded()
+	slices.Sort(got)
+	if want := []string{"aws", "news", "serverless"}; !slices.Equal(got, want) {
+		t.Errorf("Excluded() = %v, want %v", got, want)
+	}
+}
