@@ -1,0 +1,352 @@
+// Package leaderboard owns the HTTP API and the live dashboard page served by the leaderboard
+// Lambda through its Function URL: routing, query validation, content negotiation, the short
+// in-memory cache in front of Redis, ETag revalidation, error mapping and the security headers.
+//
+// # API
+//
+// Only GET and HEAD on "/" are served (HEAD: the same status and headers, no body); other
+// methods get 405 with "Allow: GET, HEAD", other paths 404. Errors are JSON {"error": "..."}.
+//
+// Query parameters (names are case-sensitive; a parameter may appear once):
+//
+//	limit   integer 1-100 in plain decimal (no sign, no leading zeros), default 10
+//	window  all | 1h | 24h | 7d, default all
+//	format  json | html, default: by the Accept header
+//
+// An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
+// longer than MaxQueryBytes gives 400 naming the parameter and the allowed values, so a typo
+// ("windw=1h", "limit=1O") is reported instead of silently ignored. A value quoted in an error
+// is cut to a few dozen characters and escaped, so the message is always short valid UTF-8.
+//
+// The JSON body is
+//
+//	{"leaderboard": "<name>", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
+//	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42}, ...]}
+//
+// ordered by count descending, then hashtag ascending (byte order); ranks are 1..n in that
+// order, so tied hashtags get consecutive ranks (no "1, 2, 2, 4"). An empty board gives
+// "hashtags": []. generated_at is when the data was read from Redis, so a cached answer keeps
+// its original time.
+//
+// # Caching and revalidation
+//
+// Each (window, limit) pair is cached in memory for the cache TTL (default 5 s, 0 disables),
+// at most 4 x 100 entries. A hit makes no Redis call. Concurrent misses for the same pair
+// share one Redis call. Failures are never cached: the next request tries Redis again.
+//
+// The ETag is weak, W/"<hash>", computed over the leaderboard name, window and hashtags but
+// not generated_at: two reads of unchanged data give the same tag, so a polling dashboard
+// gets 304 Not Modified, while the bodies (which differ in generated_at) are only
+// semantically equal, which is what a weak tag promises. If-None-Match accepts "*", lists
+// and W/ prefixes (weak comparison, RFC 9110).
+//
+// # Dashboard
+//
+// When the request says format=html, or its Accept header prefers text/html over
+// application/json (q-values honoured; "*/*" alone means JSON), the handler returns the
+// embedded dashboard page without touching Redis; the page then polls "/" for JSON. Its CSS
+// and JavaScript are inlined and allowed by their SHA-256 hashes in the Content-Security-Policy,
+// which allows nothing else but fetches to the same origin.
+//
+// # Failures
+//
+// When Redis fails or does not answer within the per-call timeout (2 s, or half of the
+// remaining Lambda time if less), the answer is 503 {"error": "leaderboard temporarily
+// unavailable"} with Retry-After; the cause is logged, never returned.
+package leaderboard
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+)
+
+// Defaults and limits.
+const (
+	DefaultLimit    = 10
+	MaxLimit        = 100
+	DefaultCacheTTL = 5 * time.Second
+	MaxCacheTTL     = time.Hour
+	// DefaultTimeout bounds one Redis call; a Lambda deadline closer than twice this shortens it.
+	DefaultTimeout = 2 * time.Second
+	// RetryAfter is the Retry-After of a 503, in seconds.
+	RetryAfter = 5
+)
+
+// Board is what the handler needs from the store: the top n hashtags of a window, count
+// descending then hashtag ascending. *store.Store implements it.
+type Board interface {
+	Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
+}
+
+// Handler answers Function URL requests for one leaderboard. It is safe for concurrent use.
+type Handler struct {
+	board    Board
+	name     string
+	nameJSON string // name as a JSON string
+	ttl      time.Duration
+	timeout  time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+
+	mu      sync.Mutex
+	entries map[cacheKey]*snapshot
+	flights map[cacheKey]*flight
+
+	// joined, when set (tests), is called when a request joins a fetch already in flight.
+	joined func()
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithCacheTTL sets how long a read is served from memory; 0 disables the cache.
+func WithCacheTTL(d time.Duration) Option { return func(h *Handler) { h.ttl = d } }
+
+// WithTimeout sets the longest a Redis call may take before the request gets 503.
+func WithTimeout(d time.Duration) Option { return func(h *Handler) { h.timeout = d } }
+
+// WithClock sets the clock used for generated_at and cache expiry.
+func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
+
+// WithLogger sets the logger (default: JSON to stderr).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// New returns the handler of the leaderboard called name, reading from board.
+func New(board Board, name string, opts ...Option) (*Handler, error) {
+	if board == nil {
+		return nil, errors.New("leaderboard handler: board is nil")
+	}
+	if name == "" {
+		return nil, errors.New("leaderboard handler: leaderboard name is empty")
+	}
+	h := &Handler{
+		board:   board,
+		name:    name,
+		ttl:     DefaultCacheTTL,
+		timeout: DefaultTimeout,
+		now:     time.Now,
+		entries: map[cacheKey]*snapshot{},
+		flights: map[cacheKey]*flight{},
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.ttl < 0 || h.ttl > MaxCacheTTL {
+		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", h.ttl, MaxCacheTTL)
+	}
+	if h.timeout <= 0 {
+		return nil, fmt.Errorf("leaderboard handler: timeout %s must be positive", h.timeout)
+	}
+	if h.now == nil {
+		return nil, errors.New("leaderboard handler: clock is nil")
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	h.nameJSON = string(appendJSONString(nil, name))
+	return h, nil
+}
+
+// Handle answers one Function URL request. It never returns an error: every failure is an
+// HTTP answer (a Function URL would turn an error into a bare 502).
+func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLRequest) (events.LambdaFunctionURLResponse, error) {
+	start := time.Now()
+	resp, info := h.serve(ctx, req)
+	if req.RequestContext.HTTP.Method == http.MethodHead {
+		resp.Body = "" // every answer to HEAD, errors included, has headers only
+	}
+	level := slog.LevelDebug
+	if resp.StatusCode >= 500 {
+		level = slog.LevelWarn
+	}
+	if !h.log.Enabled(ctx, level) {
+		return resp, nil
+	}
+	h.log.LogAttrs(ctx, level, "request",
+		slog.String("request_id", requestID(ctx, req)),
+		slog.String("method", truncate(req.RequestContext.HTTP.Method, 16)),
+		slog.String("path", truncate(req.RawPath, 64)),
+		slog.Int("status", resp.StatusCode),
+		slog.String("window", string(info.window)),
+		slog.Int("limit", info.limit),
+		slog.String("cache", info.cache),
+		slog.Duration("duration", time.Since(start)),
+	)
+	return resp, nil
+}
+
+// reqInfo is what a request did, for the access log.
+type reqInfo struct {
+	window store.Window
+	limit  int
+	cache  string // "hit", "miss", "shared" or "" (no data read)
+}
+
+func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest) (events.LambdaFunctionURLResponse, reqInfo) {
+	var info reqInfo
+	path := req.RawPath
+	if path == "" {
+		path = req.RequestContext.HTTP.Path
+	}
+	if path != "/" && path != "" {
+		return errorResponse(http.StatusNotFound, "no resource at "+quote(path)+": the leaderboard is served at /"), info
+	}
+	method := req.RequestContext.HTTP.Method
+	if method != http.MethodGet && method != http.MethodHead {
+		resp := errorResponse(http.StatusMethodNotAllowed, "method "+quote(method)+" not allowed: use GET or HEAD")
+		resp.Headers["Allow"] = "GET, HEAD"
+		return resp, info
+	}
+	q, err := parseQuery(req.RawQueryString)
+	if err != nil {
+		return errorResponse(http.StatusBadRequest, err.Error()), info
+	}
+	info.window, info.limit = q.window, q.limit
+
+	html := q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept")))
+	if html {
+		return dashboardResponse(header(req, "if-none-match")), info
+	}
+
+	snap, how, err := h.read(ctx, cacheKey{q.window, q.limit})
+	info.cache = how
+	if err != nil {
+		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
+			slog.String("request_id", requestID(ctx, req)),
+			slog.String("leaderboard", h.name),
+			slog.String("window", string(q.window)),
+			slog.Int("limit", q.limit),
+			slog.String("error", err.Error()),
+		)
+		resp := errorResponse(http.StatusServiceUnavailable, "leaderboard temporarily unavailable")
+		resp.Headers["Retry-After"] = strconv.Itoa(RetryAfter)
+		return resp, info
+	}
+
+	headers := map[string]string{
+		"Content-Type":            "application/json; charset=utf-8",
+		"Cache-Control":           h.cacheControl(),
+		"ETag":                    snap.etag,
+		"Vary":                    "Accept",
+		"X-Content-Type-Options":  "nosniff",
+		"Content-Security-Policy": apiCSP,
+		"Referrer-Policy":         "no-referrer",
+	}
+	if etagMatches(header(req, "if-none-match"), snap.etag) {
+		delete(headers, "Content-Type")
+		return events.LambdaFunctionURLResponse{StatusCode: http.StatusNotModified, Headers: headers}, info
+	}
+	return events.LambdaFunctionURLResponse{StatusCode: http.StatusOK, Headers: headers, Body: snap.body}, info
+}
+
+// apiCSP is the Content-Security-Policy of JSON answers: nothing may load from them.
+const apiCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+func (h *Handler) cacheControl() string {
+	if h.ttl <= 0 {
+		return "public, no-cache"
+	}
+	secs := int((h.ttl + time.Second - 1) / time.Second)
+	return "public, max-age=" + strconv.Itoa(secs)
+}
+
+// errorBody is the JSON answer of every 4xx and 5xx.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+func errorResponse(status int, msg string) events.LambdaFunctionURLResponse {
+	b, err := json.Marshal(errorBody{Error: msg})
+	if err != nil { // a struct of one string always marshals
+		b = []byte(`{"error":"internal error"}`)
+	}
+	return events.LambdaFunctionURLResponse{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":            "application/json; charset=utf-8",
+			"Cache-Control":           "no-store",
+			"X-Content-Type-Options":  "nosniff",
+			"Content-Security-Policy": apiCSP,
+			"Referrer-Policy":         "no-referrer",
+		},
+		Body: string(b) + "\n",
+	}
+}
+
+// encode builds the cached answer for entries read at t: exactly
+// {"leaderboard":...,"window":...,"generated_at":...,"hashtags":[{"rank":1,"hashtag":...,"count":...},...]}
+// written directly (strings escaped as encoding/json does, see appendJSONString), and its
+// ETag over everything but generated_at.
+func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) *snapshot {
+	buf := make([]byte, 0, 128+len(h.nameJSON)+len(entries)*64)
+	buf = append(buf, `{"leaderboard":`...)
+	buf = append(buf, h.nameJSON...)
+	buf = append(buf, `,"window":`...)
+	buf = appendJSONString(buf, string(w))
+	buf = append(buf, `,"generated_at":"`...)
+	buf = t.UTC().AppendFormat(buf, time.RFC3339)
+	buf = append(buf, `","hashtags":[`...)
+	start := len(buf)
+	for i, e := range entries {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, `{"rank":`...)
+		buf = strconv.AppendInt(buf, int64(i+1), 10)
+		buf = append(buf, `,"hashtag":`...)
+		buf = appendJSONString(buf, e.Hashtag)
+		buf = append(buf, `,"count":`...)
+		buf = strconv.AppendInt(buf, e.Count, 10)
+		buf = append(buf, '}')
+	}
+	data := buf[start:]
+
+	sum := sha256.New()
+	sum.Write([]byte(h.nameJSON))
+	sum.Write([]byte{0})
+	sum.Write([]byte(w))
+	sum.Write([]byte{0})
+	sum.Write(data)
+	var digest [sha256.Size]byte
+	etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum.Sum(digest[:0])[:18]) + `"`
+
+	buf = append(buf, "]}\n"...)
+	return &snapshot{body: string(buf), etag: etag, read: t}
+}
+
+// header returns the value of the request header name (lower case), whatever its case in
+// the event: a Function URL sends lower-case names, hand-made events may not.
+func header(req events.LambdaFunctionURLRequest, name string) string {
+	if v, ok := req.Headers[name]; ok {
+		return v
+	}
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+func requestID(ctx context.Context, req events.LambdaFunctionURLRequest) string {
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return truncate(req.RequestContext.RequestID, 64)
+}

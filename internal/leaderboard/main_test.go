@@ -1,0 +1,192 @@
+package leaderboard_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+)
+
+// The leaderboard every test here uses, and its two ACL users.
+const (
+	boardName  = "hashtags"
+	writerUser = "ingest"
+	readerUser = "leaderboard"
+)
+
+// The shared servers: a standalone redis-server and a TLS+ACL cluster (redistest), and
+// moto_server holding the reader's secret (awstest). Started once by TestMain.
+var (
+	env         *redistest.Env
+	moto        *awstest.Moto
+	readerARN   string // ARN of the reader's secret in moto
+	writerPass  string
+	fuzzingMode bool
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	// Fuzzing runs only FuzzQuery (a fake board) in several worker processes: do not start
+	// servers in each of them.
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		fuzzingMode = true
+		os.Exit(m.Run())
+	}
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	begin := time.Now()
+	readerPass, wp := randomSecret(), randomSecret()
+	writerPass = wp
+	var err error
+	moto, err = awstest.StartMoto()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)
+		return 1
+	}
+	defer moto.Stop()
+	secret, err := json.Marshal(map[string]string{"username": readerUser, "password": readerPass})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	readerARN, err = moto.CreateSecret(ctx, "leaderboard/reader", string(secret))
+	cancel()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)
+		return 1
+	}
+	env, err = redistest.StartEnv(redistest.EnvOptions{Users: []redistest.User{
+		{Name: writerUser, Password: writerPass, Access: store.WriterAccess(boardName)},
+		{Name: readerUser, Password: readerPass, Access: store.ReaderAccess(boardName)},
+	}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)
+		return 1
+	}
+	defer env.Stop()
+	fmt.Fprintf(os.Stderr, "leaderboard tests: moto and redis ready in %s\n", time.Since(begin).Round(time.Millisecond))
+	return m.Run()
+}
+
+func randomSecret() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func requireServers(tb testing.TB) {
+	tb.Helper()
+	if fuzzingMode || env == nil {
+		tb.Fatal("redis and moto servers were not started (fuzzing mode runs only FuzzQuery)")
+	}
+}
+
+// readerCredentials loads the reader user from Secrets Manager (moto) the way the Lambda does
+// at cold start: MEMORYDB_SECRET_ARN names the secret, package secrets reads and parses it.
+func readerCredentials(tb testing.TB) secrets.RedisCredentials {
+	tb.Helper()
+	requireServers(tb)
+	getenv := func(k string) string {
+		if k == secrets.EnvMemoryDBSecretARN {
+			return readerARN
+		}
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	creds, err := secrets.RedisFromEnv(ctx, getenv, secrets.NewLoader(secrets.WithClient(moto.Client())))
+	if err != nil {
+		tb.Fatalf("load reader credentials: %v", err)
+	}
+	if creds.Username != readerUser {
+		tb.Fatalf("secret user %q, want %q", creds.Username, readerUser)
+	}
+	return creds
+}
+
+// readerClient connects to srv as the reader, through store.NewClient like the Lambda.
+func readerClient(tb testing.TB, srv redistest.Server) redis.UniversalClient {
+	tb.Helper()
+	creds := readerCredentials(tb)
+	rdb, err := store.NewClient(storeConfig(srv.Config(creds.Username, creds.Password)))
+	if err != nil {
+		tb.Fatalf("reader client: %v", err)
+	}
+	tb.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// writerStore is the ingest side: the store as the writer user, for seeding data.
+func writerStore(tb testing.TB, srv redistest.Server) *store.Store {
+	tb.Helper()
+	rdb, err := store.NewClient(storeConfig(srv.Config(writerUser, writerPass)))
+	if err != nil {
+		tb.Fatalf("writer client: %v", err)
+	}
+	tb.Cleanup(func() { _ = rdb.Close() })
+	s, err := store.New(rdb, boardName)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// commandCounter is a go-redis hook counting the commands a client sends.
+type commandCounter struct{ n atomic.Int64 }
+
+func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// failingBoard wraps a Board and fails every call while broken is set.
+type failingBoard struct {
+	next interface {
+		Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
+	}
+	broken atomic.Bool
+}
+
+var errInjected = errors.New("injected failure: redis unreachable")
+
+func (b *failingBoard) Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error) {
+	if b.broken.Load() {
+		return nil, errInjected
+	}
+	return b.next.Top(ctx, w, n)
+}
+
+// storeConfig turns the harness's connection settings into the store's.
+func storeConfig(c redistest.ClientConfig) store.Config {
+	return store.Config{Addr: c.Addr, Cluster: c.Cluster, TLS: c.TLS, CAFile: c.CAFile, Username: c.Username, Password: c.Password}
+}

@@ -1,0 +1,183 @@
+package leaderboard
+
+import (
+	"errors"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+)
+
+// MaxQueryBytes is the longest query string accepted; longer ones get 400.
+const MaxQueryBytes = 1024
+
+const (
+	formatJSON = "json"
+	formatHTML = "html"
+)
+
+// query is a validated query string.
+type query struct {
+	window store.Window
+	limit  int
+	format string // "", formatJSON or formatHTML
+}
+
+const (
+	allowedParams  = "allowed are limit, window, format"
+	allowedLimit   = "want an integer from 1 to 100 (no sign, no leading zeros)"
+	allowedWindow  = "want one of all, 1h, 24h, 7d"
+	allowedFormat  = "want json or html"
+	maxQuotedBytes = 60
+	maxNamedParams = 3
+)
+
+// parseQuery validates a raw query string (as sent, percent-encoded). Parameters are
+// separated by "&"; empty segments ("a=1&&b=2", a trailing "&") are ignored; "+" is a space.
+func parseQuery(raw string) (query, error) {
+	q := query{window: store.All, limit: DefaultLimit}
+	if len(raw) > MaxQueryBytes {
+		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
+	}
+	// The three known parameters, in this order; seen says which were given.
+	names := [3]string{"limit", "window", "format"}
+	var values [3]string
+	var seen [3]bool
+	var unknown, repeated []string
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			continue
+		}
+		rawName, rawValue, _ := strings.Cut(part, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil {
+			return q, errors.New("query parameter name " + quote(rawName) + " has a bad percent-encoding")
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return q, errors.New("query parameter " + quote(name) + " has a bad percent-encoding: " + quote(rawValue))
+		}
+		i := slices.Index(names[:], name)
+		switch {
+		case i < 0:
+			if !slices.Contains(unknown, name) {
+				unknown = append(unknown, name)
+			}
+		case seen[i]:
+			if !slices.Contains(repeated, name) {
+				repeated = append(repeated, name)
+			}
+		default:
+			values[i], seen[i] = value, true
+		}
+	}
+	if len(unknown) > 0 {
+		noun := "parameter "
+		if len(unknown) > 1 {
+			noun = "parameters "
+		}
+		return q, errors.New("unknown query " + noun + quoteList(unknown) + ": " + allowedParams)
+	}
+	if len(repeated) > 0 {
+		return q, errors.New("query parameter " + quoteList(repeated) + " given more than once")
+	}
+
+	if v := values[0]; seen[0] {
+		n, ok := parseLimit(v)
+		if !ok {
+			return q, invalid("limit", v, allowedLimit)
+		}
+		q.limit = n
+	}
+	if v := values[1]; seen[1] {
+		w, err := store.ParseWindow(v)
+		if err != nil {
+			return q, invalid("window", v, allowedWindow)
+		}
+		q.window = w
+	}
+	if v := values[2]; seen[2] {
+		if v != formatJSON && v != formatHTML {
+			return q, invalid("format", v, allowedFormat)
+		}
+		q.format = v
+	}
+	return q, nil
+}
+
+// parseLimit accepts 1-100 written in plain decimal: no sign, no leading zero, no spaces.
+func parseLimit(v string) (int, bool) {
+	if v == "" || len(v) > 3 || v[0] == '0' {
+		return 0, false
+	}
+	n := 0
+	for _, c := range []byte(v) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n >= 1 && n <= MaxLimit
+}
+
+func invalid(name, value, allowed string) error {
+	if value == "" {
+		return errors.New("query parameter " + quote(name) + " is empty: " + allowed)
+	}
+	return errors.New("query parameter " + quote(name) + " is " + quote(value) + ": " + allowed)
+}
+
+// quote returns s for an error message: invalid UTF-8 replaced by U+FFFD, Go-quoted so
+// control and invisible characters are escaped, and cut after maxQuotedBytes bytes of quoted
+// text (marked with "..."), so a message never carries more than a short, printable excerpt.
+func quote(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		esc := strconv.QuoteRune(r) // 'x', with the escapes strconv.Quote would use
+		esc = esc[1 : len(esc)-1]
+		if r == '\'' {
+			esc = "'"
+		} else if r == '"' {
+			esc = `\"`
+		}
+		if b.Len()-1+len(esc) > maxQuotedBytes {
+			b.WriteString(`"...`)
+			return b.String()
+		}
+		b.WriteString(esc)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// quoteList quotes the first maxNamedParams names, and says how many more there are.
+func quoteList(names []string) string {
+	shown := names[:min(len(names), maxNamedParams)]
+	parts := make([]string, len(shown))
+	for i, n := range shown {
+		parts[i] = quote(n)
+	}
+	out := strings.Join(parts, ", ")
+	if rest := len(names) - len(shown); rest > 0 {
+		out += " and " + strconv.Itoa(rest) + " more"
+	}
+	return out
+}
+
+// truncate cuts s to at most n bytes of valid UTF-8, for log fields.
+func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
