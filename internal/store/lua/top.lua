@@ -1,8 +1,8 @@
 -- Reads the top n of one leaderboard; read-only (run with EVALSHA_RO).
 -- KEYS[1] the precomputed set, KEYS[2] meta hash.
 -- ARGV: n, then for a rolling window: prefix, window name, now, length, bucket.
--- Returns a flat list member, score, ...: the top n by score plus, where the n-th score is tied,
--- the first n members with that score in byte order. The caller sorts (count desc, member asc)
+-- Returns a flat list member, score, ...: the top n+1 by score plus, where the n-th score is tied
+-- with the next, the first n members with that score in byte order. The caller sorts (count desc, member asc)
 -- and cuts to n.
 local n = tonumber(ARGV[1])
 local key, meta = KEYS[1], KEYS[2]
@@ -36,9 +36,10 @@ if ARGV[2] ~= nil then
   end
 end
 
-local top = redis.call('ZREVRANGE', key, 0, n - 1, 'WITHSCORES')
-if #top == 2 * n then
-  local last = top[#top]
+-- One more than asked: the tie query is needed only when place n+1 ties with place n.
+local top = redis.call('ZREVRANGE', key, 0, n, 'WITHSCORES')
+if #top == 2 * (n + 1) and top[2 * n] == top[2 * n + 2] then
+  local last = top[2 * n]
   local ties = redis.call('ZRANGE', key, last, last, 'BYSCORE', 'LIMIT', 0, n, 'WITHSCORES')
   for j = 1, #ties do top[#top + 1] = ties[j] end
 end
