@@ -17,7 +17,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 run: ## run the whole app locally: ingest on a sample + the leaderboard at http://localhost:3000
-	$(GO) run ./cmd/local $(ARGS)
+	$(GO) build -o $(BIN)/local ./cmd/local
+	exec $(BIN)/local $(ARGS)
 
 test: deps lint unit fuzz ## the full test suite (CI runs exactly this)
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
@@ -47,11 +48,34 @@ func connect(t *testing.T, srv redistest.Server, user string) redis.UniversalCli
 	return rdb
 }
 
-// forEachBackend runs f on the standalone server and on the cluster, as the writer user.
+// forEachBackend runs f on the standalone server and on the cluster, as the writer user, and on
+// miniredis, the embedded Redis of the local runner (cmd/local), so every command and script the
+// store uses is proved to behave the same there. miniredis has users and passwords but no ACL
+// rules, so TestACL runs on the real servers only.
 func forEachBackend(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) { f(t, connect(t, srv, "writer")) })
 	}
+	t.Run("miniredis", func(t *testing.T) { f(t, connectMiniredis(t)) })
+}
+
+// connectMiniredis starts a miniredis for one test, with expiry on the wall clock as cmd/local
+// runs it, and returns a store client that authenticates as the writer user.
+func connectMiniredis(t *testing.T) redis.UniversalClient {
+	t.Helper()
+	m := miniredis.RunT(t)
+	m.ClockTTL(true)
+	u, ok := env.User("writer")
+	if !ok {
+		t.Fatal("no test user writer")
+	}
+	m.RequireUserAuth(u.Name, u.Password)
+	rdb, err := store.NewClient(store.Config{Addr: m.Addr(), Username: u.Name, Password: u.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
 }
 
 func TestACL(t *testing.T) {
