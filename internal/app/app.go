@@ -138,6 +138,12 @@ func (r *rotation) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (r *rotation) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
+		if n := cmd.Name(); n == "hello" || n == "auth" {
+			// A standalone client runs a new connection's handshake through the hooks too; its
+			// arguments hold the password it was built with, so retrying it is pointless: the
+			// command that needed the connection retries with the refetched credentials.
+			return err
+		}
 		if redis.IsAuthError(err) && r.refetch(ctx) {
 			cmd.SetErr(nil)
 			err = next(ctx, cmd)
