@@ -29,6 +29,9 @@ var (
 	ErrFormat      = errors.New("contains an invisible format character")
 	ErrInvalidChar = errors.New("contains a character not allowed in hashtags")
 	ErrNoLetter    = errors.New("contains no letter")
+	// ErrTooManyMarks: more than 30 combining marks in a row, where NFC (Unicode's
+	// stream-safe format) would insert a combining grapheme joiner.
+	ErrTooManyMarks = errors.New("has more than 30 combining marks in a row")
 )
 
 // casers holds *cases.Caser values: a Caser keeps state between calls and
@@ -125,6 +128,11 @@ func normalizeUnicode(tag, s string, prefix int) (string, error) {
 	n, letter := 0, false
 	for _, r := range s {
 		n++
+		// The input's joiners were stripped above, so a U+034F here is NFC's:
+		// it caps runs of combining marks at 30 by inserting one.
+		if r == '\u034f' {
+			return "", rejectf(tag, ErrTooManyMarks, "")
+		}
 		// Unreachable with Unicode 15 tables (FuzzNormalize checks it), but
 		// NFC or lower-casing must never smuggle in a character Extract
 		// would not accept.

@@ -106,6 +106,8 @@ func TestNormalize(t *testing.T) {
 		{"ascii at limit", strings.Repeat("a", MaxLen), strings.Repeat("a", MaxLen), nil},
 		{"ascii at limit with hash sign", "#" + strings.Repeat("A", MaxLen), strings.Repeat("a", MaxLen), nil},
 		{"ascii over limit", strings.Repeat("a", MaxLen+1), "", ErrTooLong},
+		{"30 combining marks", "a" + strings.Repeat("\u0301", 30), "\u00e1" + strings.Repeat("\u0301", 29), nil},
+		{"31 combining marks", "a" + strings.Repeat("\u0301", 31), "", ErrTooManyMarks},
 		{"japanese at limit", strings.Repeat("語", MaxLen), strings.Repeat("語", MaxLen), nil},
 		{"japanese over limit", strings.Repeat("語", MaxLen+1), "", ErrTooLong},
 		{"decomposed composes under limit", strings.Repeat("e\u0301", MaxLen), strings.Repeat("\u00e9", MaxLen), nil},
