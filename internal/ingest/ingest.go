@@ -208,12 +208,19 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			log.WarnContext(ctx, "posts without a usable id in the page", "count", len(page.Skipped),
 				"first_reason", page.Skipped[0].Reason)
 		}
-		rec, err := h.board.Record(ctx, h.toPosts(page.Posts))
-		if err != nil {
-			return res, fmt.Errorf("page %d: %w", res.Pages, err)
+		// A page is one atomic batch (X sends at most 100 posts); a larger one is recorded in
+		// store-sized batches, each atomic and idempotent, before the checkpoint moves.
+		posts := h.toPosts(page.Posts)
+		for len(posts) > 0 {
+			n := min(len(posts), store.MaxBatch)
+			rec, err := h.board.Record(ctx, posts[:n])
+			if err != nil {
+				return res, fmt.Errorf("page %d: %w", res.Pages, err)
+			}
+			res.TweetsNew += rec.New
+			res.HashtagsCounted += rec.HashtagsCounted
+			posts = posts[n:]
 		}
-		res.TweetsNew += rec.New
-		res.HashtagsCounted += rec.HashtagsCounted
 
 		next := advance(cp, page)
 		if cp, err = h.board.SaveCheckpoint(ctx, cp, next); err != nil {
