@@ -36,8 +36,7 @@ func writerBoard(t *testing.T, srv redistest.Server) *store.Store {
 		t.Fatal(err)
 	}
 	c := srv.Config(user.Name, user.Password)
-	rdb, err := store.NewClient(store.Config{Addr: c.Addr, Cluster: c.Cluster, TLS: c.TLS, CAFile: c.CAFile,
-		Username: c.Username, Password: c.Password})
+	rdb, err := store.NewClient(c.Store())
 	if err != nil {
 		t.Fatal(err)
 	}

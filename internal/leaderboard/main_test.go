@@ -188,5 +188,5 @@ func (b *failingBoard) Top(ctx context.Context, w store.Window, n int) ([]store.
 
 // storeConfig turns the harness's connection settings into the store's.
 func storeConfig(c redistest.ClientConfig) store.Config {
-	return store.Config{Addr: c.Addr, Cluster: c.Cluster, TLS: c.TLS, CAFile: c.CAFile, Username: c.Username, Password: c.Password}
+	return c.Store()
 }

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// ClientConfig is how a client reaches a server. It has exactly the fields, in the order, of
-// store.Config, so a test can convert it: store.Config(srv.Config("writer", pw)).
+// ClientConfig is how a client reaches a server; Store turns it into the store's Config.
 type ClientConfig struct {
 	Addr     string
 	Cluster  bool
@@ -21,6 +22,11 @@ type ClientConfig struct {
 	CAFile   string
 	Username string
 	Password string
+}
+
+// Store is c as the store's client configuration.
+func (c ClientConfig) Store() store.Config {
+	return store.Config{Addr: c.Addr, Cluster: c.Cluster, TLS: c.TLS, CAFile: c.CAFile, Username: c.Username, Password: c.Password}
 }
 
 // Server is what Standalone and Cluster have in common, so a suite can run on both.

@@ -114,7 +114,7 @@ func benchClient(b *testing.B, srv redistest.Server) redis.UniversalClient {
 	b.Helper()
 	u, _ := env.User("writer")
 	c := srv.Config(u.Name, u.Password)
-	rdb, err := store.NewClient(store.Config{Addr: c.Addr, TLS: c.TLS, CAFile: c.CAFile, Username: c.Username, Password: c.Password})
+	rdb, err := store.NewClient(c.Store())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -39,8 +39,7 @@ func connect(t *testing.T, srv redistest.Server, user string) redis.UniversalCli
 		t.Fatalf("no test user %q", user)
 	}
 	c := srv.Config(u.Name, u.Password)
-	rdb, err := store.NewClient(store.Config{Addr: c.Addr, Cluster: c.Cluster, TLS: c.TLS, CAFile: c.CAFile,
-		Username: c.Username, Password: c.Password})
+	rdb, err := store.NewClient(c.Store())
 	if err != nil {
 		t.Fatal(err)
 	}
