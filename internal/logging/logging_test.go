@@ -1,0 +1,38 @@
+package logging
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+func TestJSONWithRequestIDAndLevel(t *testing.T) {
+	tests := []struct {
+		level     string
+		debugSeen bool
+	}{{"", false}, {"debug", true}, {"WARN", false}, {"nonsense", false}}
+	for _, tc := range tests {
+		t.Run(tc.level, func(t *testing.T) {
+			t.Setenv("LOG_LEVEL", tc.level)
+			var buf bytes.Buffer
+			log := New(&buf)
+			ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-42"})
+			log.DebugContext(ctx, "debug line")
+			log.ErrorContext(ctx, "error line", "n", 1)
+			lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+			if got := len(lines) == 2; got != tc.debugSeen {
+				t.Fatalf("LOG_LEVEL=%q: %d lines: %s", tc.level, len(lines), buf.String())
+			}
+			var rec map[string]any
+			if err := json.Unmarshal(lines[len(lines)-1], &rec); err != nil {
+				t.Fatal(err)
+			}
+			if rec["message"] != "error line" || rec["level"] != "ERROR" || rec["requestId"] != "req-42" || rec["timestamp"] == nil {
+				t.Errorf("record %v", rec)
+			}
+		})
+	}
+}
