@@ -11,6 +11,9 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 BIN       := $(CURDIR)/.bin
 RIE       := $(BIN)/aws-lambda-rie
 
+FUNCTION  ?= ingest
+EVENT     ?= events/schedule.json
+
 .PHONY: help run test deps lint unit fuzz bench build invoke clean
 
 help: ## list the targets
@@ -51,6 +54,9 @@ build: ## linux/arm64 bootstraps the way sam build makes them, into build/<funct
 	    -ldflags "-s -w" -o build/$$f/bootstrap ./$$f; \
 	done
 	ls -l build/*/bootstrap
+
+invoke: $(RIE) ## run one function's real bootstrap under the Lambda RIE, no Docker: make invoke FUNCTION=leaderboard EVENT=events/function-url-get.json
+	RIE=$(RIE) $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) $(ARGS)
 
 clean: ## remove build output and test artifacts
 	rm -rf build .artifacts .bin

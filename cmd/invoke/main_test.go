@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/lambdarun"
+)
+
+// TestInvoke runs `make invoke`'s command for both functions: the real bootstraps under the
+// emulator, on the local redis-server and the X API stand-in with the bundled sample.
+func TestInvoke(t *testing.T) {
+	lambdarun.RequireRIE(t)
+	tests := []struct {
+		name    string
+		args    []string
+		environ []string
+		code    int
+		check   func(t *testing.T, stdout []byte)
+	}{
+		{"ingest", []string{"-q", "-function", "ingest", "-event", "../../events/schedule.json"}, []string{"MAX_PAGES=3"}, 0,
+			func(t *testing.T, stdout []byte) {
+				var res ingest.Result
+				if err := json.Unmarshal(stdout, &res); err != nil {
+					t.Fatalf("stdout %s: %v", stdout, err)
+				}
+				// The sample has far more than 3 pages of posts in the past.
+				if want := (ingest.Result{Pages: 3, TweetsFetched: 300, TweetsNew: 300, HashtagsCounted: res.HashtagsCounted}); res != want || res.HashtagsCounted == 0 {
+					t.Errorf("result %+v, want %+v with hashtags counted", res, want)
+				}
+			}},
+		{"leaderboard seeded", []string{"-function", "leaderboard", "-event", "../../events/function-url-get.json"}, []string{"MAX_PAGES=2"}, 0,
+			func(t *testing.T, stdout []byte) {
+				var resp events.LambdaFunctionURLResponse
+				if err := json.Unmarshal(stdout, &resp); err != nil {
+					t.Fatalf("stdout %s: %v", stdout, err)
+				}
+				var body struct {
+					Hashtags []struct {
+						Rank  int
+						Count int64
+					}
+				}
+				if err := json.Unmarshal([]byte(resp.Body), &body); err != nil || resp.StatusCode != 200 {
+					t.Fatalf("status %d body %s: %v", resp.StatusCode, resp.Body, err)
+				}
+				if len(body.Hashtags) != 10 {
+					t.Fatalf("%d hashtags after the seed run, want the top 10: %s", len(body.Hashtags), resp.Body)
+				}
+				for i, h := range body.Hashtags {
+					if h.Rank != i+1 || h.Count < 1 || i > 0 && h.Count > body.Hashtags[i-1].Count {
+						t.Errorf("entry %d %+v: want rank %d and counts descending", i, h, i+1)
+					}
+				}
+			}},
+		{"function error", []string{"-q", "-function", "ingest", "-event", "../../events/schedule.json"},
+			[]string{"TWITTER_BEARER_TOKEN=not-a-token", "TWITTER_API_URL=http://127.0.0.1:1", "SEARCH_QUERY=#aws"}, 1,
+			func(t *testing.T, stdout []byte) {
+				if !strings.Contains(string(stdout), `"errorMessage"`) {
+					t.Errorf("stdout %s: want the function's error object", stdout)
+				}
+			}},
+		{"unknown function", []string{"-function", "api", "-event", "../../events/schedule.json"}, nil, 2, nil},
+		{"no event", []string{"-function", "ingest"}, nil, 2, nil},
+		{"missing event file", []string{"-function", "ingest", "-event", "no-such.json"}, nil, 2, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, tc.environ, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout %s\nstderr %s", code, tc.code, stdout.String(), stderr.String())
+			}
+			if tc.check != nil {
+				tc.check(t, bytes.TrimSpace(stdout.Bytes()))
+			}
+			if t.Failed() {
+				t.Logf("stderr:\n%s", stderr.String())
+			}
+		})
+	}
+}
