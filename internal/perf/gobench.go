@@ -1,0 +1,126 @@
+package perf
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Bench is one result line of `go test -bench`.
+type Bench struct {
+	// Name is the benchmark's name without the -GOMAXPROCS suffix, e.g. "BenchmarkTop/1h".
+	Name string
+	// Iterations is b.N of the reported run.
+	Iterations int64
+	// Metrics maps each unit to its value: "ns/op", "B/op", "allocs/op" and the
+	// b.ReportMetric units ("posts/s", "x-all", ...).
+	Metrics map[string]float64
+}
+
+// Metric returns the value of unit, and whether the line had it.
+func (b Bench) Metric(unit string) (float64, bool) {
+	v, ok := b.Metrics[unit]
+	return v, ok
+}
+
+var benchLineRE = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.+)$`)
+
+// ParseBenchOutput reads `go test -bench` output and returns its result lines in order; other
+// lines (goos:, PASS, logs) are skipped. A malformed result line is an error.
+func ParseBenchOutput(r io.Reader) ([]Bench, error) {
+	var out []Bench
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		m := benchLineRE.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		n, err := strconv.ParseInt(m[2], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("benchmark line %q: iterations: %w", line, err)
+		}
+		f := strings.Fields(m[3])
+		if len(f)%2 != 0 {
+			return nil, fmt.Errorf("benchmark line %q: want value-unit pairs after the iterations", line)
+		}
+		b := Bench{Name: m[1], Iterations: n, Metrics: map[string]float64{}}
+		for i := 0; i < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("benchmark line %q: value %q: %w", line, f[i], err)
+			}
+			b.Metrics[f[i+1]] = v
+		}
+		out = append(out, b)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read benchmark output: %w", err)
+	}
+	return out, nil
+}
+
+// RunGoBench runs `go test -run '^$' -bench . -benchmem pkg` in moduleRoot, copies its output
+// to progress (if not nil) and returns the parsed results.
+func RunGoBench(ctx context.Context, moduleRoot, pkg string, progress io.Writer) ([]Bench, error) {
+	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1", pkg}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = moduleRoot
+	var out bytes.Buffer
+	if progress != nil {
+		cmd.Stdout = io.MultiWriter(&out, progress)
+		cmd.Stderr = progress
+	} else {
+		cmd.Stdout = &out
+		cmd.Stderr = &out
+	}
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 30))
+	}
+	res, err := ParseBenchOutput(&out)
+	if err != nil {
+		return nil, err
+	}
+	if len(res) == 0 {
+		return nil, fmt.Errorf("go %s: no benchmark results in its output", strings.Join(args, " "))
+	}
+	return res, nil
+}
+
+// Find returns the result called name.
+func Find(results []Bench, name string) (Bench, error) {
+	for _, b := range results {
+		if b.Name == name {
+			return b, nil
+		}
+	}
+	var names []string
+	for _, b := range results {
+		names = append(names, b.Name)
+	}
+	return Bench{}, fmt.Errorf("no result for %s (have %s)", name, strings.Join(names, ", "))
+}
+
+// need returns the value of unit in b or an error naming both.
+func need(b Bench, unit string) (float64, error) {
+	v, ok := b.Metric(unit)
+	if !ok {
+		return 0, fmt.Errorf("%s reports no %q", b.Name, unit)
+	}
+	return v, nil
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
