@@ -23,7 +23,7 @@ import (
 )
 
 // groups are the figure groups, in the order they are measured and shown.
-var groups = []string{"store", "leaderboard", "lambda", "size"}
+var groups = []string{"store", "leaderboard", "lambda", "size", "load"}
 
 const usage = `Usage: go run ./cmd/bench [flags]      (or: make bench)
 
@@ -33,6 +33,8 @@ Measures, in one run on this machine:
   lambda       cold start (init duration) and peak RSS of both bootstraps under aws-lambda-rie,
                with moto-held secrets and a local redis-server
   size         linux/arm64 bootstrap sizes as make build builds them, and what each dependency adds
+  load         internal/faulttest load tests at full size: 200 clients on the leaderboard for
+               -load-duration per phase (p50, p99, req/s) and -ingest-posts posts through the store
 and prints one table. A run of every group writes docs/PERFORMANCE.md.
 
 Flags:
@@ -54,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	runs := fs.Int("runs", 7, "cold starts per function")
 	rie := fs.String("rie", "", "path of aws-lambda-rie (default: $RIE, .bin/aws-lambda-rie, PATH)")
 	verbose := fs.Bool("v", false, "show the emulators' and the functions' logs")
+	loadDuration := fs.Duration("load-duration", 30*time.Second, "leaderboard load per phase")
+	ingestPosts := fs.Int("ingest-posts", 1_000_000, "posts recorded by the ingest load")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -162,6 +166,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 			report.Sizes = append(report.Sizes, s)
 		}
 		report.Figures = append(report.Figures, perf.SizeFigures(report.Sizes)...)
+	}
+
+	if want["load"] {
+		progress("load tests: 200 clients for %s per phase, %d posts", *loadDuration, *ingestPosts)
+		figs, err := perf.RunLoad(ctx, perf.LoadConfig{ModuleRoot: root, WorkDir: filepath.Join(work, "load"),
+			Duration: *loadDuration, Posts: *ingestPosts, Progress: stderr})
+		if err != nil {
+			return fail("load", err)
+		}
+		report.Figures = append(report.Figures, figs...)
 	}
 
 	fmt.Fprintf(stdout, "Measured on %s.\n\n%s", report.Machine, perf.Table(report.Figures))
