@@ -25,6 +25,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/localrun"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/logging"
 )
 
 func main() {
@@ -41,7 +42,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "Run with -h for the flags and environment variables.")
 		return 2
 	}
-	redis.SetLogger(redisLog{cfg.Log}) // go-redis's own messages (dial retries) are debug logs
+	redis.SetLogger(logging.Printf{Log: cfg.Log, Level: slog.LevelDebug}) // go-redis's own messages (dial retries)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -161,12 +162,6 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 
 // redisLog sends go-redis's internal log lines to the JSON log at debug level: failures reach
 // the user as errors of the calls that failed.
-type redisLog struct{ log *slog.Logger }
-
-func (l redisLog) Printf(ctx context.Context, format string, v ...any) {
-	l.log.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "go-redis")
-}
-
 // parseInterval reads a Go duration ("10s", "1m30s") or a whole number of seconds ("10").
 func parseInterval(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)

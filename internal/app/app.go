@@ -35,6 +35,7 @@ type Env struct {
 func New(getenv func(string) string) *Env {
 	log := logging.New(os.Stdout)
 	slog.SetDefault(log)
+	redis.SetLogger(logging.Printf{Log: log, Level: slog.LevelWarn})
 	if err := tracing.Init(); err != nil {
 		log.Warn("x-ray tracing is off", "error", err.Error())
 	}

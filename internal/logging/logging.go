@@ -4,6 +4,7 @@ package logging
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -40,3 +41,15 @@ func (h requestID) WithAttrs(attrs []slog.Attr) slog.Handler {
 }
 
 func (h requestID) WithGroup(name string) slog.Handler { return requestID{h.Handler.WithGroup(name)} }
+
+// Printf adapts a logger to go-redis's internal logger (redis.SetLogger), so its messages
+// (dial retries, pool and cluster notices) are JSON records too, at the given level.
+type Printf struct {
+	Log   *slog.Logger
+	Level slog.Level
+}
+
+// Printf logs one go-redis message.
+func (p Printf) Printf(ctx context.Context, format string, v ...any) {
+	p.Log.Log(ctx, p.Level, fmt.Sprintf(format, v...), "component", "go-redis")
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
@@ -34,5 +35,18 @@ func TestJSONWithRequestIDAndLevel(t *testing.T) {
 				t.Errorf("record %v", rec)
 			}
 		})
+	}
+}
+
+func TestPrintfAdapter(t *testing.T) {
+	var buf bytes.Buffer
+	p := Printf{Log: New(&buf), Level: slog.LevelWarn}
+	p.Printf(context.Background(), "dial %s: %v", "127.0.0.1:1", "connection refused")
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	if rec["level"] != "WARN" || rec["message"] != "dial 127.0.0.1:1: connection refused" || rec["component"] != "go-redis" {
+		t.Errorf("record %v", rec)
 	}
 }
