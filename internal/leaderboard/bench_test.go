@@ -19,7 +19,7 @@ import (
 //
 //	BenchmarkBareZRevRange    one ZREVRANGE key 0 9 WITHSCORES round trip (go-redis, reader user)
 //	BenchmarkHandlerCacheMiss a full request through Handle with the cache off: store.Top
-//	                          (one EVALSHA_RO), ranking, JSON, ETag
+//	                          (one ZREVRANGE), ranking, JSON, ETag
 //	BenchmarkHandlerCacheHit  a full request answered from the cache (asserts 0 Redis commands)
 //
 // The target is miss <= 1.5x bare. Run:

@@ -53,10 +53,11 @@
 //
 // # Reading
 //
-// Top reads one precomputed sorted set with a read-only script (EVALSHA_RO): ZREVRANGE of the
-// top n plus, when the n-th place is tied, the lexicographically first members with that
-// score, so the order is count descending, then hashtag ascending in byte order, also for ties.
-// If the window's upkeep is behind the clock (ingest stopped), the same script instead sums the
-// window's live buckets with ZUNION, so a read never returns counts older than the window
-// plus one bucket.
+// Top reads one precomputed sorted set: ZREVRANGE of the top n+1, for a rolling window in one
+// pipelined round trip with the HGET of its upkeep state. The order is count descending, then
+// hashtag ascending in byte order, also for ties: when places n and n+1 have the same count, one
+// more command (ZRANGE BYSCORE LIMIT) fetches the lexicographically first members with that
+// count. If the window's upkeep is behind the clock (ingest stopped), a read-only script
+// (EVALSHA_RO) sums the window's live buckets with ZUNION instead, so a read never returns
+// counts older than the window plus one bucket.
 package store

@@ -154,50 +154,85 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 }
 
 // Top returns the n most used hashtags of window w, by count descending, then hashtag
-// ascending in byte order. It costs one read-only script call on one sorted set.
+// ascending in byte order. Normally it costs one round trip: ZREVRANGE of n+1 members of the
+// precomputed set (for a rolling window pipelined with the HGET that tells whether the
+// window's upkeep is current). A tie between places n and n+1 costs one more command, which
+// fetches the first members with that count in byte order; a window whose upkeep is behind
+// the clock (ingest stopped) is summed from its live buckets by a read-only script.
 func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 	if n < 1 || n > MaxTop {
 		return nil, fmt.Errorf("top %s: n = %d, want 1-%d", w, n, MaxTop)
 	}
-	var keys []string
-	args := []any{n}
+	key := s.key("all")
+	var top *redis.ZSliceCmd
 	if w == All {
-		keys = []string{s.key("all"), s.key("meta")}
+		top = s.rdb.ZRevRangeWithScores(ctx, key, 0, int64(n))
 	} else {
 		sp, ok := spanOf(w)
 		if !ok {
 			return nil, fmt.Errorf("top: unknown window %q: allowed are all, 1h, 24h, 7d", w)
 		}
-		keys = []string{s.key("w:" + string(w)), s.key("meta")}
-		args = append(args, s.prefix, string(w), s.now().Unix(),
-			int64(sp.length/time.Second), int64(sp.bucket/time.Second))
+		key = s.key("w:" + string(w))
+		now := s.now().Unix()
+		pipe := s.rdb.Pipeline()
+		kept := pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
+		top = pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
+		}
+		lo, err := kept.Int64()
+		if err != nil || lo < sp.oldestBucket(now) {
+			return s.topFromBuckets(ctx, w, sp, now, n)
+		}
 	}
-	raw, err := topScript.RunRO(ctx, s.rdb, keys, args...).StringSlice()
+	zs, err := top.Result()
 	if err != nil {
 		return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
 	}
-	return rank(raw, n)
+	entries := make([]Entry, 0, len(zs)+n)
+	for _, z := range zs {
+		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+	}
+	if len(zs) == n+1 && zs[n-1].Score == zs[n].Score {
+		score := strconv.FormatFloat(zs[n].Score, 'f', -1, 64)
+		ties, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
+			Key: key, ByScore: true, Start: score, Stop: score, Count: int64(n),
+		}).Result()
+		if err != nil {
+			return nil, fmt.Errorf("top %d of %s/%s: ties at %s: %w", n, s.name, w, score, err)
+		}
+		for _, z := range ties {
+			entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+		}
+	}
+	return rank(entries, n), nil
 }
 
-// rank turns the script's flat member/score list into the first n entries by count
-// descending, then hashtag ascending.
-func rank(raw []string, n int) ([]Entry, error) {
+// topFromBuckets reads a window whose upkeep is behind the clock from its live buckets.
+func (s *Store) topFromBuckets(ctx context.Context, w Window, sp span, now int64, n int) ([]Entry, error) {
+	keys := []string{s.key("w:" + string(w)), s.key("meta")}
+	raw, err := topScript.RunRO(ctx, s.rdb, keys, n, s.prefix, string(w), now,
+		int64(sp.length/time.Second), int64(sp.bucket/time.Second)).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("top %d of %s/%s from buckets: %w", n, s.name, w, err)
+	}
 	if len(raw)%2 != 0 {
 		return nil, errors.New("top: odd-length reply")
 	}
 	entries := make([]Entry, 0, len(raw)/2)
-	seen := make(map[string]bool, len(raw)/2)
 	for i := 0; i < len(raw); i += 2 {
-		if seen[raw[i]] {
-			continue
-		}
-		seen[raw[i]] = true
 		f, err := strconv.ParseFloat(raw[i+1], 64)
 		if err != nil {
 			return nil, fmt.Errorf("top: score of %q: %w", raw[i], err)
 		}
 		entries = append(entries, Entry{Hashtag: raw[i], Count: int64(f)})
 	}
+	return rank(entries, n), nil
+}
+
+// rank orders entries by count descending, then hashtag ascending, drops repeats and keeps
+// the first n.
+func rank(entries []Entry, n int) []Entry {
 	slices.SortFunc(entries, func(a, b Entry) int {
 		if a.Count != b.Count {
 			if a.Count > b.Count {
@@ -207,8 +242,9 @@ func rank(raw []string, n int) ([]Entry, error) {
 		}
 		return strings.Compare(a.Hashtag, b.Hashtag)
 	})
+	entries = slices.CompactFunc(entries, func(a, b Entry) bool { return a.Hashtag == b.Hashtag })
 	if len(entries) > n {
 		entries = entries[:n]
 	}
-	return entries, nil
+	return entries
 }

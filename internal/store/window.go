@@ -52,3 +52,18 @@ func spanOf(w Window) (span, bool) {
 	}
 	return span{}, false
 }
+
+// oldestBucket is the index of the oldest bucket still inside the window at now (unix seconds).
+func (s span) oldestBucket(now int64) int64 {
+	length, bucket := int64(s.length/time.Second), int64(s.bucket/time.Second)
+	return floorDiv(now-length, bucket)
+}
+
+// floorDiv is a/b rounded down, as Lua's math.floor(a / b) in the scripts.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}

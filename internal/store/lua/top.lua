@@ -1,4 +1,4 @@
--- Reads the top n of one leaderboard; read-only (run with EVALSHA_RO).
+-- Reads the top n of a rolling window whose upkeep may be behind the clock; read-only (EVALSHA_RO).
 -- KEYS[1] the precomputed set, KEYS[2] meta hash.
 -- ARGV: n, then for a rolling window: prefix, window name, now, length, bucket.
 -- Returns a flat list member, score, ...: the top n+1 by score plus, where the n-th score is tied
