@@ -89,7 +89,11 @@ func (h *Handler) fetch(ctx context.Context, key cacheKey, f *flight) {
 		entries = entries[:key.limit]
 	}
 	read := h.now()
-	snap := h.encode(key.window, entries, read)
+	snap, err := h.encode(key.window, entries, read)
+	if err != nil {
+		f.err = err
+		return
+	}
 	snap.expires = read.Add(h.ttl)
 	f.snap = snap
 }

@@ -96,13 +96,12 @@ type Board interface {
 
 // Handler answers Function URL requests for one leaderboard. It is safe for concurrent use.
 type Handler struct {
-	board    Board
-	name     string
-	nameJSON string // name as a JSON string
-	ttl      time.Duration
-	timeout  time.Duration
-	now      func() time.Time
-	log      *slog.Logger
+	board   Board
+	name    string
+	ttl     time.Duration
+	timeout time.Duration
+	now     func() time.Time
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	entries map[cacheKey]*snapshot
@@ -159,7 +158,6 @@ func New(board Board, name string, opts ...Option) (*Handler, error) {
 	if h.log == nil {
 		h.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	}
-	h.nameJSON = string(appendJSONString(nil, name))
 	return h, nil
 }
 
@@ -289,45 +287,45 @@ func errorResponse(status int, msg string) events.LambdaFunctionURLResponse {
 	}
 }
 
-// encode builds the cached answer for entries read at t: exactly
-// {"leaderboard":...,"window":...,"generated_at":...,"hashtags":[{"rank":1,"hashtag":...,"count":...},...]}
-// written directly (strings escaped as encoding/json does, see appendJSONString), and its
-// ETag over everything but generated_at.
-func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) *snapshot {
-	buf := make([]byte, 0, 128+len(h.nameJSON)+len(entries)*64)
-	buf = append(buf, `{"leaderboard":`...)
-	buf = append(buf, h.nameJSON...)
-	buf = append(buf, `,"window":`...)
-	buf = appendJSONString(buf, string(w))
-	buf = append(buf, `,"generated_at":"`...)
-	buf = t.UTC().AppendFormat(buf, time.RFC3339)
-	buf = append(buf, `","hashtags":[`...)
-	start := len(buf)
-	for i, e := range entries {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, `{"rank":`...)
-		buf = strconv.AppendInt(buf, int64(i+1), 10)
-		buf = append(buf, `,"hashtag":`...)
-		buf = appendJSONString(buf, e.Hashtag)
-		buf = append(buf, `,"count":`...)
-		buf = strconv.AppendInt(buf, e.Count, 10)
-		buf = append(buf, '}')
-	}
-	data := buf[start:]
+// answer is the JSON body of a read.
+type answer struct {
+	Leaderboard string       `json:"leaderboard"`
+	Window      store.Window `json:"window"`
+	GeneratedAt string       `json:"generated_at"`
+	Hashtags    []row        `json:"hashtags"` // never nil: an empty board is []
+}
 
+// row is one ranked hashtag of an answer.
+type row struct {
+	Rank    int    `json:"rank"`
+	Hashtag string `json:"hashtag"`
+	Count   int64  `json:"count"`
+}
+
+// encode builds the cached answer for entries read at t, and its ETag over the leaderboard
+// name, the window and the ranked hashtags but not generated_at. encoding/json escapes '<',
+// '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert even if a
+// browser sniffed it as HTML.
+func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) (*snapshot, error) {
+	rows := make([]row, len(entries))
 	sum := sha256.New()
-	sum.Write([]byte(h.nameJSON))
-	sum.Write([]byte{0})
-	sum.Write([]byte(w))
-	sum.Write([]byte{0})
-	sum.Write(data)
+	scratch := make([]byte, 0, 64)
+	for _, part := range []string{h.name, string(w)} {
+		sum.Write(append(append(scratch[:0], part...), 0))
+	}
+	for i, e := range entries {
+		rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count}
+		scratch = append(append(scratch[:0], e.Hashtag...), 0)
+		sum.Write(append(strconv.AppendInt(scratch, e.Count, 10), 0))
+	}
 	var digest [sha256.Size]byte
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum.Sum(digest[:0])[:18]) + `"`
 
-	buf = append(buf, "]}\n"...)
-	return &snapshot{body: string(buf), etag: etag, read: t}
+	body, err := json.Marshal(answer{Leaderboard: h.name, Window: w, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: rows})
+	if err != nil {
+		return nil, fmt.Errorf("encode top %d of %s: %w", len(rows), w, err)
+	}
+	return &snapshot{body: string(body) + "\n", etag: etag, read: t}, nil
 }
 
 // header returns the value of the request header name (lower case), whatever its case in
