@@ -26,6 +26,8 @@ type Figure struct {
 	RefValue  float64
 	// MaxRatio, when set, is the target: Value / RefValue at most MaxRatio.
 	MaxRatio float64
+	// MinRatio, when set, is the target: Value / RefValue at least MinRatio.
+	MinRatio float64
 	Command  string
 }
 
@@ -39,10 +41,15 @@ func (f Figure) Ratio() float64 {
 
 // Met reports whether the figure has a target and meets it.
 func (f Figure) Met() (met, hasTarget bool) {
-	if f.MaxRatio == 0 || f.RefValue == 0 {
+	switch {
+	case f.RefValue == 0:
 		return false, false
+	case f.MaxRatio != 0:
+		return f.Ratio() <= f.MaxRatio, true
+	case f.MinRatio != 0:
+		return f.Ratio() >= f.MinRatio, true
 	}
-	return f.Ratio() <= f.MaxRatio, true
+	return false, false
 }
 
 // Report is the figures of one run and the context they were measured in.
@@ -69,10 +76,15 @@ func Table(figs []Figure) string {
 			}
 		}
 		if met, ok := f.Met(); ok {
-			if f.MaxRatio == 1 {
+			switch {
+			case f.MaxRatio == 1:
 				target = "≤ " + FormatValue(f.RefValue, f.Unit)
-			} else {
+			case f.MaxRatio != 0:
 				target = "≤ " + FormatRatio(f.MaxRatio) + " the reference"
+			case f.MinRatio == 1:
+				target = "≥ " + FormatValue(f.RefValue, f.Unit)
+			default:
+				target = "≥ " + FormatRatio(f.MinRatio) + " the reference"
 			}
 			if met {
 				target += ": met"
