@@ -230,8 +230,9 @@ func (s *Store) topFromBuckets(ctx context.Context, w Window, sp span, now int64
 	return rank(entries, n), nil
 }
 
-// rank orders entries by count descending, then hashtag ascending, drops repeats and keeps
-// the first n.
+// rank orders entries by count descending, then hashtag ascending, keeps each hashtag once
+// (its first place: two reads of a set that changed in between may both hold it, with different
+// counts) and returns the first n.
 func rank(entries []Entry, n int) []Entry {
 	slices.SortFunc(entries, func(a, b Entry) int {
 		if a.Count != b.Count {
@@ -242,9 +243,16 @@ func rank(entries []Entry, n int) []Entry {
 		}
 		return strings.Compare(a.Hashtag, b.Hashtag)
 	})
-	entries = slices.CompactFunc(entries, func(a, b Entry) bool { return a.Hashtag == b.Hashtag })
-	if len(entries) > n {
-		entries = entries[:n]
+	seen := make(map[string]bool, len(entries))
+	out := entries[:0]
+	for _, e := range entries {
+		if !seen[e.Hashtag] {
+			seen[e.Hashtag] = true
+			out = append(out, e)
+		}
 	}
-	return entries
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

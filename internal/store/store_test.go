@@ -236,6 +236,45 @@ func TestTopOrderAndTies(t *testing.T) {
 	})
 }
 
+// TestTopStaleWindowTies reads a window whose upkeep is behind the clock (no record since its
+// oldest bucket left it), so Top sums the live buckets in a script, with many hashtags tied at
+// the n-th place: the answer is the first of them in byte order, also past the stale bucket.
+func TestTopStaleWindowTies(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		posts := []store.Post{
+			post("1", t0.Add(-59*time.Minute), "gone", "gone2"), // leaves the 1h window below
+			post("2", t0.Add(-time.Minute), "big"),
+			post("3", t0.Add(-time.Minute), "big"),
+		}
+		for i := range 300 {
+			posts = append(posts, post(strconv.Itoa(1000+i), t0.Add(-time.Minute), fmt.Sprintf("t%03d", 299-i)))
+		}
+		record(t, s, posts...)
+		c.Advance(10 * time.Minute) // two 5-minute buckets later, with no record since
+		for _, tc := range []struct {
+			n    int
+			want []store.Entry
+		}{
+			{1, []store.Entry{{"big", 2}}},
+			{2, []store.Entry{{"big", 2}, {"t000", 1}}},
+			{4, []store.Entry{{"big", 2}, {"t000", 1}, {"t001", 1}, {"t002", 1}}},
+		} {
+			got, err := s.Top(context.Background(), store.Hour, tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("stale 1h top %d = %v, want %v", tc.n, got, tc.want)
+			}
+		}
+		if got := top(t, s, store.Hour, store.MaxTop); len(got) != 301 || got["gone"] != 0 {
+			t.Errorf("stale 1h top %d: %d hashtags (gone: %d), want 301 without the post that left", store.MaxTop, len(got), got["gone"])
+		}
+	})
+}
+
 func TestWindowsSlideAndExpire(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		c := &clock{t: t0}
