@@ -27,9 +27,17 @@
 // within the window and may hold posts up to one bucket older than the window, never more.
 // Each record call first advances the windows: buckets that left a window are subtracted from
 // it and deleted. Every bucket also carries a TTL that ends a day after it leaves its window, and
-// window sets expire a day after the last record, so nothing grows when ingest stops. When
-// upkeep has not run for longer than that day, the next record rebuilds each window from its
-// live buckets instead of subtracting (ZUNIONSTORE over at most 29 sets).
+// a window set expires a day after its oldest post could have left it (window + one bucket + a
+// day after the last record: 25 h 5 min for 1h, 8 d 6 h for 7d), so nothing grows when ingest
+// stops. When upkeep has not run for longer than that day, the next record rebuilds each window
+// from its live buckets instead of subtracting (ZUNIONSTORE over at most 29 sets).
+//
+// # Cluster
+//
+// The scripts declare the fixed keys (all, seen, meta) in KEYS and derive the bucket and window
+// keys from the prefix: every one of them is in the same slot, which Redis 7, Valkey and MemoryDB
+// accept. While a slot migrates key by key (online resharding), a script could see some of its
+// undeclared keys already moved, so reshard a cluster with the ingest schedule paused.
 //
 // # Recording
 //
