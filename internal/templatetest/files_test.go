@@ -317,7 +317,8 @@ func TestSamconfig(t *testing.T) {
 		t.Errorf("version = %v, want 0.1", cfg.Version)
 	}
 	section := func(name string) map[string]any { return cfg.Default[name].Parameters }
-	for k, want := range map[string]any{"cached": true, "parallel": true} {
+	// cached must stay off: SAM's cache hashes only the CodeUri folder, not internal/ or go.mod.
+	for k, want := range map[string]any{"cached": false, "parallel": true} {
 		if section("build")[k] != want {
 			t.Errorf("[default.build.parameters] %s = %v, want %v", k, section("build")[k], want)
 		}
