@@ -25,9 +25,22 @@ type Checkpoint struct {
 	Version  int64
 }
 
+// saveCheckpointScript saves the checkpoint when the stored version is still ARGV[1], and returns
+// the new version; -1 when another save came first, -2 when since_id would move backwards. A
+// call whose save already happened (go-redis retries a script whose reply timed out) finds its
+// own fields at the next version and returns that version instead of a conflict.
 var saveCheckpointScript = redis.NewScript(`
-local v = redis.call('HGET', KEYS[1], 'version') or '0'
-if v ~= ARGV[1] then return -1 end
+local cur = redis.call('HMGET', KEYS[1], 'version', 'since_id', 'newest_id', 'until_id')
+local v = cur[1] or '0'
+if v ~= ARGV[1] then
+  if tonumber(v) == tonumber(ARGV[1]) + 1 and cur[2] == ARGV[2] and cur[3] == ARGV[3] and cur[4] == ARGV[4] then
+    return tonumber(v)
+  end
+  return -1
+end
+local function id(s) s = string.gsub(s or '', '^0+', '') return s end
+local old, new = id(cur[2]), id(ARGV[2])
+if #new < #old or (#new == #old and new < old) then return -2 end
 redis.call('HSET', KEYS[1], 'since_id', ARGV[2], 'newest_id', ARGV[3], 'until_id', ARGV[4])
 return redis.call('HINCRBY', KEYS[1], 'version', 1)
 `)
@@ -48,8 +61,9 @@ func (s *Store) Checkpoint(ctx context.Context) (Checkpoint, error) {
 }
 
 // SaveCheckpoint replaces prev by next if the stored checkpoint is still prev (same Version),
-// and returns next with its new Version. It refuses a next whose SinceID is below prev's, or
-// whose ids are not decimal post ids, so the checkpoint never moves backwards.
+// and returns next with its new Version. It refuses a next whose SinceID is below prev's or the
+// stored one (checked in the same atomic step as the version), or whose ids are not decimal post
+// ids, so the checkpoint never moves backwards.
 func (s *Store) SaveCheckpoint(ctx context.Context, prev, next Checkpoint) (Checkpoint, error) {
 	for _, f := range []struct{ name, id string }{
 		{"since_id", next.SinceID}, {"newest_id", next.NewestID}, {"until_id", next.UntilID},
@@ -66,8 +80,11 @@ func (s *Store) SaveCheckpoint(ctx context.Context, prev, next Checkpoint) (Chec
 	if err != nil {
 		return prev, fmt.Errorf("save checkpoint of %s: %w", s.name, err)
 	}
-	if v < 0 {
+	switch v {
+	case -1:
 		return prev, ErrCheckpointConflict
+	case -2:
+		return prev, fmt.Errorf("save checkpoint: since_id %s is below the stored one", next.SinceID)
 	}
 	next.Version = v
 	return next, nil

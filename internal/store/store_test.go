@@ -459,9 +459,29 @@ func TestCheckpoint(t *testing.T) {
 				t.Errorf("save %+v succeeded, want an error", bad)
 			}
 		}
+		// A caller whose prev does not hold the stored since_id (only the version) still cannot
+		// move it backwards: the script compares with what is stored.
+		if _, err := s.SaveCheckpoint(ctx, store.Checkpoint{Version: b.Version}, store.Checkpoint{SinceID: "0899"}); err == nil ||
+			errors.Is(err, store.ErrCheckpointConflict) || !strings.Contains(err.Error(), "below the stored") {
+			t.Errorf("save below the stored since_id with only the version: %v, want a since_id error", err)
+		}
 		got, err := s.Checkpoint(ctx)
 		if err != nil || got != b {
 			t.Errorf("checkpoint = %+v, %v; want %+v", got, err, b)
+		}
+		// The same save sent again (go-redis retries a script whose reply timed out) finds its
+		// own fields at the next version: that is its success, not a conflict. A different save
+		// from the same old version is still a conflict.
+		next := store.Checkpoint{SinceID: "950", NewestID: "990", UntilID: "960"}
+		c, err := s.SaveCheckpoint(ctx, b, next)
+		if err != nil || c.Version != 3 {
+			t.Fatalf("third save: %+v, %v", c, err)
+		}
+		if again, err := s.SaveCheckpoint(ctx, b, next); err != nil || again != c {
+			t.Errorf("the third save again = %+v, %v; want %+v", again, err, c)
+		}
+		if _, err := s.SaveCheckpoint(ctx, b, store.Checkpoint{SinceID: "951"}); !errors.Is(err, store.ErrCheckpointConflict) {
+			t.Errorf("another save from version %d: %v, want ErrCheckpointConflict", b.Version, err)
 		}
 	})
 }
