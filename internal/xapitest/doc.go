@@ -31,7 +31,10 @@
 //     `max_results` query parameter value [5] is not between 10 and 100"),
 //     next_token or pagination_token (opaque base64url; bound to the query
 //     and cursors of the first page; anything else gets "The `next_token`
-//     query parameter value [..] is not valid"), sort_order=recency,
+//     query parameter value [..] is not valid"), sort_order=recency
+//     (relevancy gets a 400 "xapitest: ...", other values X's "The
+//     `sort_order` query parameter value [x] is not one of
+//     [recency,relevancy]"),
 //     tweet.fields (validated against X's list; author_id, conversation_id,
 //     created_at, entities, lang, note_tweet, possibly_sensitive,
 //     referenced_tweets are rendered; id, text, edit_history_tweet_ids are

@@ -33,6 +33,9 @@ var searchParams = []string{
 	"user.fields", "place.fields",
 }
 
+// sortOrders are the sort_order values X accepts; the stand-in serves recency only.
+var sortOrders = []string{"recency", "relevancy"}
+
 // paramError is one entry of X's 400 "errors" array.
 type paramError struct {
 	Parameters map[string][]string `json:"parameters"`
@@ -398,8 +401,12 @@ func (s *Server) parseSearch(r *http.Request, now time.Time) (searchParamsParsed
 			add(name, v, fmt.Sprintf("xapitest: the `%s` parameter is not implemented by the X API stand-in", name))
 		}
 	}
-	if v := q.Get("sort_order"); v != "" && v != "recency" {
-		add("sort_order", v, fmt.Sprintf("xapitest: sort_order [%s] is not implemented by the X API stand-in (only recency)", v))
+	switch v := q.Get("sort_order"); v {
+	case "", "recency": // results are always newest first
+	case "relevancy":
+		add("sort_order", v, "xapitest: sort_order [relevancy] is not implemented by the X API stand-in (only recency)")
+	default:
+		add("sort_order", v, fmt.Sprintf("The `sort_order` query parameter value [%s] is not one of [%s]", v, strings.Join(sortOrders, ",")))
 	}
 
 	cutoff := now.Add(-Window)

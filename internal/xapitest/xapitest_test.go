@@ -383,6 +383,9 @@ func TestInvalidRequests(t *testing.T) {
 		{"bad field", q("query", "#go", "tweet.fields", "created_at,bogus"), "tweet.fields", "The `tweet.fields` query parameter value [bogus] is not one of ["},
 		{"unknown param", q("query", "#go", "count", "5"), "count", "The query parameter [count] is not one of [query,"},
 		{"expansions", q("query", "#go", "expansions", "author_id"), "expansions", "xapitest:"},
+		{"sort_order relevancy", q("query", "#go", "sort_order", "relevancy"), "sort_order", "xapitest: sort_order [relevancy] is not implemented"},
+		{"sort_order invalid", q("query", "#go", "sort_order", "newest"), "sort_order",
+			"The `sort_order` query parameter value [newest] is not one of [recency,relevancy]"},
 		{"negation only", q("query", "-#go"), "query", "Rules must contain a non-negation term"},
 		{"conjunction only", q("query", "has:hashtags -is:retweet"), "query", "standalone"},
 		{"unsupported operator", q("query", "#go from:jack"), "query", "xapitest: operator 'from:jack'"},
@@ -414,6 +417,18 @@ func TestInvalidRequests(t *testing.T) {
 				t.Errorf("no error containing %q in %s", tc.msg, r.body)
 			}
 		})
+	}
+}
+
+func TestSortOrderRecency(t *testing.T) {
+	s, _ := start(t, []Tweet{
+		{CreatedAt: t0.Add(-3 * time.Minute), Text: "old #go"},
+		{CreatedAt: t0.Add(-time.Minute), Text: "new #go"},
+		{CreatedAt: t0.Add(-2 * time.Minute), Text: "mid #go"},
+	}, nil)
+	p := decode(t, search(t, s, q("query", "#go", "sort_order", "recency"), "Bearer "+token))
+	if got := texts(t, p); !slices.Equal(got, []string{"new #go", "mid #go", "old #go"}) {
+		t.Errorf("sort_order=recency served %q, want newest first", got)
 	}
 }
 

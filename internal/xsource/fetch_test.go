@@ -2,8 +2,10 @@ package xsource
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -145,6 +147,9 @@ func TestFetchPagePagination(t *testing.T) {
 		q := r.Query
 		if q.Get("query") != "#golang" || q.Get("max_results") != "100" {
 			t.Errorf("request %d query=%q max_results=%q", i+1, q.Get("query"), q.Get("max_results"))
+		}
+		if got := q["sort_order"]; !slices.Equal(got, []string{"recency"}) {
+			t.Errorf("request %d sort_order = %q, want recency (newest first)", i+1, got)
 		}
 		fields := strings.Split(q.Get("tweet.fields"), ",")
 		for _, f := range []string{"created_at", "entities", "possibly_sensitive", "note_tweet"} {
@@ -688,4 +693,46 @@ func TestFetchPageStandInPosts(t *testing.T) {
 	check(5, p[5].CreatedAtFromID && p[5].CreatedAt.Equal(t0.Add(-6*time.Minute)), "missing created_at derived from id")
 	check(6, slices.Equal(p[6].Hashtags, []string{"golang", "Go"}), "exact duplicates removed")
 	check(0, p[0].CreatedAt.Equal(t0.Add(-time.Minute)) && p[0].AuthorID != "", "created_at and author")
+}
+
+// TestFetchPageSkippedPostsLog: a post without a usable id is not warned about per post (the
+// ingest handler logs one summary per page); it is logged at Debug, its untrusted id cut short.
+func TestFetchPageSkippedPostsLog(t *testing.T) {
+	longID := strings.Repeat("9x", 5000)
+	body := `{"data":[{"id":"` + longID + `","text":"bad id #golang"},null,` +
+		`{"id":"2125289645013128839","created_at":"2026-11-24T18:05:12.000Z","text":"ok #golang"}],` +
+		`"meta":{"newest_id":"2125289645013128839","oldest_id":"2125289645013128839","result_count":3}}`
+	srv, _ := standIn(t, nil, nil)
+	var buf strings.Builder
+	s, _ := newSource(t, srv, func(c *Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	srv.InjectFaults(xapitest.Fault{Status: 200, Body: []byte(body)})
+	page, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Posts) != 1 || len(page.Skipped) != 2 || page.Skipped[0].Reason == "" {
+		t.Fatalf("posts = %d, skipped = %+v", len(page.Posts), page.Skipped)
+	}
+	var debug int
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec struct{ Level, Msg, ID string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.Msg != "x recent search: post skipped" {
+			continue
+		}
+		if rec.Level != "DEBUG" {
+			t.Errorf("skipped post logged at %s, want DEBUG (the summary is the ingest handler's)", rec.Level)
+		}
+		if len(rec.ID) > 64 {
+			t.Errorf("skipped post's id logged in full (%d bytes)", len(rec.ID))
+		}
+		debug++
+	}
+	if debug != 2 {
+		t.Errorf("%d skipped-post records, want 2:\n%s", debug, buf.String())
+	}
 }

@@ -282,7 +282,8 @@ type Page struct {
 }
 
 // FetchPage performs one recent search (GET /2/tweets/search/recent with
-// max_results, tweet.fields=TweetFields and the request's cursors).
+// max_results, sort_order=recency, tweet.fields=TweetFields and the
+// request's cursors).
 // Transient failures (5xx, 408, network errors, client timeouts, malformed
 // bodies) are retried with exponential backoff and jitter, never sleeping
 // past ctx's deadline. Errors are *Error; see the Err* kinds.
@@ -299,8 +300,10 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 				s.log.WarnContext(ctx, "x recent search returned partial errors",
 					"count", len(page.PartialErrors), "first_title", page.PartialErrors[0].Title, "first_detail", page.PartialErrors[0].Detail)
 			}
+			// The ingest handler logs one warning per page with the count and the first
+			// reason; the details are for debugging, the id (untrusted) cut short.
 			for _, sk := range page.Skipped {
-				s.log.WarnContext(ctx, "x recent search: post skipped", "index", sk.Index, "id", sk.ID, "reason", sk.Reason)
+				s.log.DebugContext(ctx, "x recent search: post skipped", "index", sk.Index, "id", truncateForError(sk.ID), "reason", sk.Reason)
 			}
 			return page, nil
 		}
@@ -356,6 +359,7 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) 
 	c := &capture{}
 	opts := twitter.TweetRecentSearchOpts{
 		TweetFields: s.fields,
+		SortOrder:   twitter.TweetSearchSortOrderRecency, // newest first, which the sweeps rely on
 		MaxResults:  s.maxResults,
 		SinceID:     req.SinceID,
 		UntilID:     req.UntilID,
