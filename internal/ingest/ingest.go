@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -101,16 +102,21 @@ func New(src Source, board Board, cfg Config) (*Handler, error) {
 		cfg.Logger = slog.Default()
 	}
 	excluded := map[string]bool{}
-	for _, raw := range append(hashtag.Extract(cfg.Query), cfg.Exclude...) {
-		raw = strings.TrimSpace(raw)
-		if raw == "" {
-			continue
+	for _, from := range []struct {
+		name string
+		tags []string
+	}{{"SEARCH_QUERY", hashtag.Extract(cfg.Query)}, {"EXCLUDE_HASHTAGS", cfg.Exclude}} {
+		for _, raw := range from.tags {
+			raw = strings.TrimSpace(raw)
+			if raw == "" {
+				continue
+			}
+			tag, err := hashtag.Normalize(raw)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %q: %w", from.name, raw, err)
+			}
+			excluded[tag] = true
 		}
-		tag, err := hashtag.Normalize(raw)
-		if err != nil {
-			return nil, fmt.Errorf("EXCLUDE_HASHTAGS: %q: %w", raw, err)
-		}
-		excluded[tag] = true
 	}
 	return &Handler{src: src, board: board, cfg: cfg, excluded: excluded, log: cfg.Logger}, nil
 }
@@ -179,6 +185,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 		}
 		fetchCtx, cancel := context.WithDeadline(ctx, stopAt)
 		page, err := h.src.FetchPage(fetchCtx, req)
+		budgetHit := fetchCtx.Err() != nil && ctx.Err() == nil // the fetch deadline, not the caller, ended it
 		cancel()
 		switch {
 		case err == nil:
@@ -196,7 +203,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			retriedWindow = true
 			req.SinceID, req.NextToken = "", ""
 			continue
-		case ctx.Err() == nil && !h.cfg.Now().Before(stopAt):
+		case budgetHit && cutByDeadline(err):
 			log.InfoContext(ctx, "stopping at the time budget", "pages", res.Pages, "error", err.Error())
 			return res, nil
 		default:
@@ -262,6 +269,16 @@ func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xsou
 		req.SinceID = "" // X would refuse it; everything older is out of reach anyway
 	}
 	return req, cp, false, nil
+}
+
+// cutByDeadline reports whether a fetch error is the request being cut off by its context:
+// xsource wraps the context's error (context.DeadlineExceeded, which net/http's client
+// timeout errors also match) or a network timeout. An answer that did arrive (401/403, a
+// malformed body, a 400) is not, however late it came.
+func cutByDeadline(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.As(err, &ne) && ne.Timeout()
 }
 
 func olderThan(id string, edge time.Time) bool {

@@ -1,0 +1,276 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xsource"
+)
+
+// memBoard is an in-memory Board: every post is new, the checkpoint is kept as saved.
+type memBoard struct {
+	mu       sync.Mutex
+	cp       store.Checkpoint
+	recorded int
+}
+
+func (b *memBoard) Record(_ context.Context, posts []store.Post) (store.RecordResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.recorded += len(posts)
+	return store.RecordResult{Posts: len(posts), New: len(posts)}, nil
+}
+
+func (b *memBoard) Checkpoint(context.Context) (store.Checkpoint, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.cp, nil
+}
+
+func (b *memBoard) SaveCheckpoint(_ context.Context, _, next store.Checkpoint) (store.Checkpoint, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	next.Version = b.cp.Version + 1
+	b.cp = next
+	return next, nil
+}
+
+// funcSource answers FetchPage with a function of the call number (1, 2, ...).
+type funcSource struct {
+	mu    sync.Mutex
+	calls int
+	fetch func(ctx context.Context, call int) (xsource.Page, error)
+}
+
+func (s *funcSource) FetchPage(ctx context.Context, _ xsource.PageRequest) (xsource.Page, error) {
+	s.mu.Lock()
+	s.calls++
+	call := s.calls
+	s.mu.Unlock()
+	return s.fetch(ctx, call)
+}
+
+// onePostPage is a page of one post; next is its next_token.
+func onePostPage(next string) xsource.Page {
+	id := xapitest.MakeID(time.Now().Add(-time.Minute), 1)
+	return xsource.Page{
+		Posts:     []xsource.Post{{ID: id, CreatedAt: time.Now().Add(-time.Minute), HasEntities: true, Hashtags: []string{"go"}}},
+		NextToken: next, NewestID: id, OldestID: id, ResultCount: 1,
+	}
+}
+
+type netTimeout struct{}
+
+func (netTimeout) Error() string   { return "i/o timeout" }
+func (netTimeout) Timeout() bool   { return true }
+func (netTimeout) Temporary() bool { return true }
+
+// TestFetchErrorAfterTheBudget: page 2 ends only after the time budget. A request cut off by
+// the fetch deadline is a successful stop at the budget with page 1 saved; an answer that did
+// arrive (401/403, a malformed body, a 400) fails the run however late it came, and so does
+// the caller's own cancellation.
+func TestFetchErrorAfterTheBudget(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     func(fetchCtx context.Context) error
+		cancel  bool  // the caller's context is cancelled, not the fetch deadline reached
+		wantErr error // nil: a budget stop
+	}{
+		{"fetch deadline", func(ctx context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrTransient, Err: ctx.Err()}
+		}, false, nil},
+		{"net/http client timeout", func(context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrTransient,
+				Err: &url.Error{Op: "Get", URL: "https://api.x.com/2/tweets/search/recent", Err: netTimeout{}}}
+		}, false, nil},
+		{"401", func(context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrUnauthorized, StatusCode: http.StatusUnauthorized}
+		}, false, xsource.ErrUnauthorized},
+		{"403", func(context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrUnauthorized, StatusCode: http.StatusForbidden}
+		}, false, xsource.ErrUnauthorized},
+		{"malformed JSON", func(context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrMalformedResponse, StatusCode: http.StatusOK,
+				Err: errors.New("unexpected end of JSON input")}
+		}, false, xsource.ErrMalformedResponse},
+		{"400", func(context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrInvalidRequest, StatusCode: http.StatusBadRequest}
+		}, false, xsource.ErrInvalidRequest},
+		{"caller cancelled", func(ctx context.Context) error {
+			return &xsource.Error{Op: "recent search", Kind: xsource.ErrTransient, Err: ctx.Err()}
+		}, true, context.Canceled},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			const margin = time.Second
+			ctx, cancel := context.WithTimeout(context.Background(), margin+200*time.Millisecond)
+			defer cancel()
+			src := &funcSource{fetch: func(fetchCtx context.Context, call int) (xsource.Page, error) {
+				if call == 1 {
+					return onePostPage("next"), nil
+				}
+				if tc.cancel {
+					cancel()
+				}
+				<-fetchCtx.Done()
+				return xsource.Page{}, tc.err(fetchCtx)
+			}}
+			board := &memBoard{}
+			h, err := ingest.New(src, board, ingest.Config{SafetyMargin: margin, Logger: quiet})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := h.Handle(ctx, scheduled)
+			switch {
+			case tc.wantErr == nil && err != nil:
+				t.Fatalf("run cut by the time budget failed: %v", err)
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("error %v, want %v", err, tc.wantErr)
+			case tc.wantErr != nil && !strings.Contains(err.Error(), "fetch page 2"):
+				t.Errorf("error %q does not name the page", err)
+			}
+			if res.Pages != 1 || res.TweetsNew != 1 || res.Complete {
+				t.Errorf("result %+v, want page 1 recorded and not complete", res)
+			}
+			if cp, _ := board.Checkpoint(context.Background()); cp.UntilID == "" {
+				t.Errorf("checkpoint %+v: page 1's progress not saved", cp)
+			}
+		})
+	}
+}
+
+// TestLateAnswerThroughHTTP: the same over the real client and the stand-in: page 2 would
+// come a minute later, net/http gives up at the fetch deadline, and the run stops at the
+// budget.
+func TestLateAnswerThroughHTTP(t *testing.T) {
+	x, err := xapitest.New(corpus(150, cycleTags), xapitest.Options{BearerToken: token, MatchAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Start()
+	t.Cleanup(x.Close)
+	x.InjectFaults(xapitest.Fault{}, xapitest.Fault{Delay: time.Minute})
+	src, err := xsource.New(xsource.Config{
+		BaseURL: x.URL(), BearerToken: token, Query: "#hashtags", Logger: quiet,
+		HTTPClient: &http.Client{Timeout: xsource.DefaultHTTPTimeout},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const margin = time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), margin+time.Second)
+	defer cancel()
+	h, err := ingest.New(src, &memBoard{}, ingest.Config{SafetyMargin: margin, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := h.Handle(ctx, scheduled)
+	if err != nil {
+		t.Fatalf("run cut by the time budget failed: %v", err)
+	}
+	if res.Pages != 1 || res.TweetsNew != 100 || res.Complete {
+		t.Errorf("result %+v, want page 1 recorded and not complete", res)
+	}
+}
+
+// TestMetricsWhateverTheLogLevel: the EMF record is written at every LOG_LEVEL, at Info or
+// the lowest level the logger lets through (Lambda's own filter drops lines below it).
+func TestMetricsWhateverTheLogLevel(t *testing.T) {
+	for _, tc := range []struct {
+		level slog.Level
+		want  string
+	}{
+		{slog.LevelDebug, "INFO"}, {slog.LevelInfo, "INFO"}, {slog.LevelWarn, "WARN"}, {slog.LevelError, "ERROR"},
+	} {
+		t.Run(tc.level.String(), func(t *testing.T) {
+			var buf bytes.Buffer
+			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
+			src := &funcSource{fetch: func(context.Context, int) (xsource.Page, error) { return onePostPage(""), nil }}
+			h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: log})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res := mustRun(t, h); !res.Complete {
+				t.Fatalf("result %+v", res)
+			}
+			var found int
+			for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+				if line == "" {
+					continue
+				}
+				var rec struct {
+					Level        string `json:"level"`
+					Msg          string `json:"msg"`
+					Function     string
+					PostsFetched *int
+					Pages        *int
+					AWS          *struct {
+						Timestamp         int64
+						CloudWatchMetrics []struct {
+							Namespace  string
+							Dimensions [][]string
+							Metrics    []struct{ Name, Unit string }
+						}
+					} `json:"_aws"`
+				}
+				if err := json.Unmarshal([]byte(line), &rec); err != nil {
+					t.Fatalf("log line %q: %v", line, err)
+				}
+				if rec.AWS == nil {
+					continue
+				}
+				found++
+				if rec.Level != tc.want {
+					t.Errorf("metrics logged at %s, want %s", rec.Level, tc.want)
+				}
+				if len(rec.AWS.CloudWatchMetrics) != 1 || rec.AWS.CloudWatchMetrics[0].Namespace != "HashtagLeaderboard" ||
+					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 5 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
+					rec.PostsFetched == nil || *rec.PostsFetched != 1 || rec.Pages == nil || *rec.Pages != 1 {
+					t.Errorf("EMF record %s", line)
+				}
+			}
+			if found != 1 {
+				t.Errorf("%d EMF records in the log, want 1:\n%s", found, buf.String())
+			}
+			if tc.level >= slog.LevelWarn && strings.Contains(buf.String(), `"ingest done"`) {
+				t.Errorf("an Info record got through a logger at %s:\n%s", tc.level, buf.String())
+			}
+		})
+	}
+}
+
+// TestNewNamesTheVariable: a bad tag is reported under the variable it came from.
+func TestNewNamesTheVariable(t *testing.T) {
+	long := strings.Repeat("a", 141) // over hashtag.MaxLen
+	for _, tc := range []struct {
+		name      string
+		cfg       ingest.Config
+		want, not string
+	}{
+		{"from SEARCH_QUERY", ingest.Config{Query: "#" + long + " -is:retweet", Exclude: []string{"news"}}, "SEARCH_QUERY", "EXCLUDE_HASHTAGS"},
+		{"from EXCLUDE_HASHTAGS", ingest.Config{Query: "#aws", Exclude: []string{long}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
+		{"space in EXCLUDE_HASHTAGS", ingest.Config{Exclude: []string{"has space"}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ingest.New(nil, nil, tc.cfg)
+			if err == nil {
+				t.Fatal("New succeeded")
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.want) || strings.Contains(msg, tc.not) {
+				t.Errorf("error %q, want it to name %s only", msg, tc.want)
+			}
+		})
+	}
+}
