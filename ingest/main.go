@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -14,9 +15,13 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 )
 
+// coldStartTimeout bounds the Secrets Manager reads and the OAuth 2.0 token exchange, inside
+// Lambda's 10 s init phase, so a slow dependency fails with its own error.
+const coldStartTimeout = 8 * time.Second
+
 func main() {
 	env := app.New(os.Getenv)
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), coldStartTimeout)
 	cfg, err := config.LoadIngest(os.Getenv)
 	if err != nil {
 		env.Fatal("configuration", err)
@@ -35,5 +40,6 @@ func main() {
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
+	cancel()
 	lambda.Start(h.Handle)
 }

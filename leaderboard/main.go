@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -14,13 +15,19 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 )
 
+// coldStartTimeout bounds the Secrets Manager read, inside Lambda's 10 s init phase, so a slow
+// dependency fails with its own error.
+const coldStartTimeout = 8 * time.Second
+
 func main() {
 	env := app.New(os.Getenv)
 	cfg, err := config.LoadLeaderboard(os.Getenv)
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
-	board, _, err := env.Board(context.Background(), cfg.Redis)
+	ctx, cancel := context.WithTimeout(context.Background(), coldStartTimeout)
+	board, _, err := env.Board(ctx, cfg.Redis)
+	cancel()
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}
