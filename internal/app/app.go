@@ -73,21 +73,37 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, redis.
 
 // Source builds the X API source: the bearer token from TWITTER_SECRET_ARN (or the local
 // stand-ins), exchanged once for an app-only token when the secret holds a key and secret.
+// When X refuses the token (the secret was rotated or the token revoked), the source reads the
+// secret again, exchanges again if needed, and retries once, without a new cold start.
 func (e *Env) Source(ctx context.Context, cfg config.Ingest) (*xsource.Source, error) {
+	hc := tracing.HTTPClient(&http.Client{Timeout: xsource.DefaultHTTPTimeout})
+	bearer := func(ctx context.Context, creds secrets.XCredentials) (xsource.BearerToken, error) {
+		if creds.BearerToken != "" {
+			return xsource.BearerToken(creds.BearerToken), nil
+		}
+		token, err := xsource.BearerFromKeySecret(ctx, hc, cfg.APIURL, creds.APIKey, creds.APISecret)
+		if err != nil {
+			return "", fmt.Errorf("exchange the X API key and secret for a bearer token: %w", err)
+		}
+		return xsource.BearerToken(token), nil
+	}
 	creds, err := secrets.XFromEnv(ctx, e.Getenv, e.Secrets)
 	if err != nil {
 		return nil, err
 	}
-	hc := tracing.HTTPClient(&http.Client{Timeout: xsource.DefaultHTTPTimeout})
-	token := creds.BearerToken
-	if token == "" {
-		if token, err = xsource.BearerFromKeySecret(ctx, hc, cfg.APIURL, creds.APIKey, creds.APISecret); err != nil {
-			return nil, fmt.Errorf("exchange the X API key and secret for a bearer token: %w", err)
-		}
+	token, err := bearer(ctx, creds)
+	if err != nil {
+		return nil, err
 	}
 	src, err := xsource.New(xsource.Config{
-		BaseURL: cfg.APIURL, BearerToken: xsource.BearerToken(token), HTTPClient: hc,
-		Query: cfg.Query, Logger: e.Log,
+		BaseURL: cfg.APIURL, BearerToken: token, HTTPClient: hc, Query: cfg.Query, Logger: e.Log,
+		Reauthorize: func(ctx context.Context) (xsource.BearerToken, error) {
+			creds, err := secrets.RefreshXFromEnv(ctx, e.Getenv, e.Secrets)
+			if err != nil {
+				return "", err
+			}
+			return bearer(ctx, creds)
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("TWITTER_API_URL / SEARCH_QUERY: %w", err)

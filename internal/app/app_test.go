@@ -129,3 +129,38 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 		t.Errorf("wrong key/secret: %v", err)
 	}
 }
+
+// TestSourceRereadsRotatedXSecret: the X API secret is rotated after the cold start; the first
+// search gets 401, the source reads the secret once more and the search succeeds with the new
+// token, in the same process.
+func TestSourceRereadsRotatedXSecret(t *testing.T) {
+	f := setup(t)
+	x, err := xapitest.New([]xapitest.Tweet{{CreatedAt: time.Now().Add(-time.Minute), Text: "#hashtags hello"}},
+		xapitest.Options{BearerToken: "rotated-token-2", MatchAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Start()
+	defer x.Close()
+	f.env["TWITTER_API_URL"] = x.URL()
+	arn := f.secret(t, "x-rotating", `{"bearer_token":"rotated-token-1"}`)
+	f.env["TWITTER_SECRET_ARN"] = arn
+	cfg, err := config.LoadIngest(f.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := app.New(f.getenv).Source(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.moto.PutSecretValue(context.Background(), arn, `{"bearer_token":"rotated-token-2"}`); err != nil {
+		t.Fatal(err)
+	}
+	page, err := src.FetchPage(context.Background(), xsource.PageRequest{})
+	if err != nil || len(page.Posts) != 1 {
+		t.Fatalf("search after the rotation: %+v, %v", page, err)
+	}
+	if n := len(x.SearchRequests()); n != 2 {
+		t.Errorf("%d searches, want the refused one and its retry", n)
+	}
+}

@@ -528,6 +528,59 @@ func TestFetchPageUnauthorized(t *testing.T) {
 	}
 }
 
+// TestFetchPageReauthorize: a 401 re-reads the credentials once through Config.Reauthorize and
+// sends the request again with them; a 403, a re-read that fails or a token still refused does
+// not loop.
+func TestFetchPageReauthorize(t *testing.T) {
+	tests := []struct {
+		name      string
+		token     BearerToken
+		fault     *xapitest.Fault
+		reread    BearerToken
+		rereadErr error
+		wantErr   error
+		wantCalls int
+		wantReqs  int
+	}{
+		{"rotated: the re-read token works", "old-rotated-token", nil, testToken, nil, nil, 1, 2},
+		{"the re-read token is refused too", "old-rotated-token", nil, "still-wrong-token", nil, ErrUnauthorized, 1, 2},
+		{"the re-read fails", "old-rotated-token", nil, "", errors.New("secrets manager: timeout"), ErrUnauthorized, 1, 1},
+		{"the re-read is empty", "old-rotated-token", nil, "", nil, ErrUnauthorized, 1, 1},
+		{"403 is not a rotation", testToken, &xapitest.Fault{Status: 403}, testToken, nil, ErrUnauthorized, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := standIn(t, golangPosts(2), nil)
+			calls := 0
+			s, _ := newSource(t, srv, func(c *Config) {
+				c.BearerToken = tc.token
+				c.Reauthorize = func(context.Context) (BearerToken, error) {
+					calls++
+					return tc.reread, tc.rereadErr
+				}
+			})
+			if tc.fault != nil {
+				srv.InjectFaults(*tc.fault)
+			}
+			page, err := s.FetchPage(context.Background(), PageRequest{})
+			if tc.wantErr == nil && (err != nil || len(page.Posts) != 2) {
+				t.Fatalf("FetchPage = %d posts, %v; want the page", len(page.Posts), err)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if calls != tc.wantCalls || len(srv.SearchRequests()) != tc.wantReqs {
+				t.Errorf("%d re-reads and %d requests, want %d and %d", calls, len(srv.SearchRequests()), tc.wantCalls, tc.wantReqs)
+			}
+			if tc.wantErr == nil { // the new token is kept for the next pages
+				if _, err := s.FetchPage(context.Background(), PageRequest{}); err != nil || calls != 1 {
+					t.Errorf("next page: %v after %d re-reads, want success with no more", err, calls)
+				}
+			}
+		})
+	}
+}
+
 func TestFetchPageInvalidRequest(t *testing.T) {
 	srv, _ := standIn(t, golangPosts(3), nil)
 	s, _ := newSource(t, srv, nil)

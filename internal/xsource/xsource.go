@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	twitter "github.com/g8rswimmer/go-twitter/v2"
@@ -62,6 +63,11 @@ type Config struct {
 	BearerToken BearerToken
 	// Authorizer adds authentication to each request (go-twitter's interface).
 	Authorizer twitter.Authorizer
+	// Reauthorize, when set, is called when X answers 401 (the credentials were rotated or
+	// revoked since they were read): it returns the bearer token to use from then on, and the
+	// request is sent once more with it. At most one call per FetchPage; a token that is still
+	// refused fails the page with ErrUnauthorized. 403 (the app lacks access) never calls it.
+	Reauthorize func(ctx context.Context) (BearerToken, error)
 	// HTTPClient makes the calls; pass one wrapped for X-Ray. New copies it
 	// and wraps its transport; the original is not modified. Default: a
 	// client with DefaultHTTPTimeout.
@@ -84,6 +90,8 @@ type Config struct {
 // Source fetches recent-search pages. It is safe for concurrent use.
 type Source struct {
 	client     *twitter.Client
+	auth       *swappableAuth
+	reauth     func(context.Context) (BearerToken, error)
 	query      string
 	maxResults int
 	fields     []twitter.TweetField
@@ -148,8 +156,11 @@ func New(cfg Config) (*Source, error) {
 	for i, f := range TweetFields {
 		fields[i] = twitter.TweetField(f)
 	}
+	sw := &swappableAuth{cur: auth}
 	s := &Source{
-		client:     &twitter.Client{Authorizer: auth, Client: wrapClient(hc), Host: base},
+		client:     &twitter.Client{Authorizer: sw, Client: wrapClient(hc), Host: base},
+		auth:       sw,
+		reauth:     cfg.Reauthorize,
 		query:      q,
 		maxResults: mr,
 		fields:     fields,
@@ -292,6 +303,7 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 		return Page{}, err
 	}
 	var lastErr *Error
+	reauthorized := false
 	for attempt := 1; ; attempt++ {
 		page, xe := s.fetchOnce(ctx, req)
 		if xe == nil {
@@ -309,6 +321,12 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 		}
 		xe.Attempts = attempt
 		lastErr = xe
+		if xe.StatusCode == http.StatusUnauthorized && s.reauth != nil && !reauthorized && ctx.Err() == nil {
+			reauthorized = true
+			if s.reauthorize(ctx) {
+				continue
+			}
+		}
 		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts {
 			return Page{}, lastErr
 		}
@@ -322,6 +340,43 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 			return Page{}, lastErr
 		}
 	}
+}
+
+// reauthorize asks Reauthorize for new credentials after a 401 and reports whether the
+// request should be sent again with them.
+func (s *Source) reauthorize(ctx context.Context) bool {
+	token, err := s.reauth(ctx)
+	if err != nil {
+		s.log.ErrorContext(ctx, "x api refused the credentials and re-reading them failed", "error", err.Error())
+		return false
+	}
+	if token == "" {
+		s.log.ErrorContext(ctx, "x api refused the credentials and re-reading them gave an empty token")
+		return false
+	}
+	s.auth.set(token)
+	s.log.WarnContext(ctx, "x api refused the credentials; re-read them and retrying once")
+	return true
+}
+
+// swappableAuth is the Authorizer of a Source: the current credentials, replaced by
+// reauthorize while other requests may be using them.
+type swappableAuth struct {
+	mu  sync.Mutex
+	cur twitter.Authorizer
+}
+
+func (a *swappableAuth) Add(req *http.Request) {
+	a.mu.Lock()
+	cur := a.cur
+	a.mu.Unlock()
+	cur.Add(req)
+}
+
+func (a *swappableAuth) set(token BearerToken) {
+	a.mu.Lock()
+	a.cur = token
+	a.mu.Unlock()
 }
 
 // backoff returns the sleep before attempt+1: uniform in [b/2, b] with
