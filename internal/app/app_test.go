@@ -47,6 +47,20 @@ func (f *fixture) secret(t *testing.T, name, value string) string {
 
 func (f *fixture) getenv(k string) string { return f.env[k] }
 
+// xAPI starts an X API stand-in serving one post for any query and points TWITTER_API_URL at it.
+func (f *fixture) xAPI(t *testing.T, opts xapitest.Options) *xapitest.Server {
+	t.Helper()
+	opts.MatchAll = true
+	x, err := xapitest.New([]xapitest.Tweet{{CreatedAt: time.Now().Add(-time.Minute), Text: "#hashtags hello"}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Start()
+	t.Cleanup(x.Close)
+	f.env["TWITTER_API_URL"] = x.URL()
+	return x
+}
+
 func TestBoardFromSecret(t *testing.T) {
 	f := setup(t)
 	f.env["MEMORYDB_SECRET_ARN"] = f.secret(t, "writer", `{"username":"apptest-writer","password":"writer-password-0123456789"}`)
@@ -99,14 +113,7 @@ func TestBadSecretsNameTheKeyAndHideTheValue(t *testing.T) {
 
 func TestSourceExchangesKeyAndSecret(t *testing.T) {
 	f := setup(t)
-	x, err := xapitest.New([]xapitest.Tweet{{CreatedAt: time.Now().Add(-time.Minute), Text: "#hashtags hello"}},
-		xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "s3cret/with+chars", MatchAll: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.Start()
-	defer x.Close()
-	f.env["TWITTER_API_URL"] = x.URL()
+	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "s3cret/with+chars"})
 	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x", `{"api_key":"key","api_secret":"s3cret/with+chars"}`)
 	cfg, err := config.LoadIngest(f.getenv)
 	if err != nil {
@@ -135,14 +142,7 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 // token, in the same process.
 func TestSourceRereadsRotatedXSecret(t *testing.T) {
 	f := setup(t)
-	x, err := xapitest.New([]xapitest.Tweet{{CreatedAt: time.Now().Add(-time.Minute), Text: "#hashtags hello"}},
-		xapitest.Options{BearerToken: "rotated-token-2", MatchAll: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x.Start()
-	defer x.Close()
-	f.env["TWITTER_API_URL"] = x.URL()
+	x := f.xAPI(t, xapitest.Options{BearerToken: "rotated-token-2"})
 	arn := f.secret(t, "x-rotating", `{"bearer_token":"rotated-token-1"}`)
 	f.env["TWITTER_SECRET_ARN"] = arn
 	cfg, err := config.LoadIngest(f.getenv)
