@@ -47,6 +47,20 @@ func (f *fixture) secret(t *testing.T, name, value string) string {
 
 func (f *fixture) getenv(k string) string { return f.env[k] }
 
+// source is the cold start's X API source from the fixture's environment, and its config.
+func (f *fixture) source(t *testing.T) (*xsource.Source, config.Ingest) {
+	t.Helper()
+	cfg, err := config.LoadIngest(f.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := app.New(f.getenv).Source(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, cfg
+}
+
 // xAPI starts an X API stand-in serving one post for any query and points TWITTER_API_URL at it.
 func (f *fixture) xAPI(t *testing.T, opts xapitest.Options) *xapitest.Server {
 	t.Helper()
@@ -115,14 +129,7 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 	f := setup(t)
 	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "s3cret/with+chars"})
 	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x", `{"api_key":"key","api_secret":"s3cret/with+chars"}`)
-	cfg, err := config.LoadIngest(f.getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := app.New(f.getenv).Source(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, cfg := f.source(t)
 	page, err := src.FetchPage(context.Background(), xsource.PageRequest{})
 	if err != nil || len(page.Posts) != 1 {
 		t.Fatalf("search with the exchanged token: %+v, %v", page, err)
@@ -145,14 +152,7 @@ func TestSourceRereadsRotatedXSecret(t *testing.T) {
 	x := f.xAPI(t, xapitest.Options{BearerToken: "rotated-token-2"})
 	arn := f.secret(t, "x-rotating", `{"bearer_token":"rotated-token-1"}`)
 	f.env["TWITTER_SECRET_ARN"] = arn
-	cfg, err := config.LoadIngest(f.getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := app.New(f.getenv).Source(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, _ := f.source(t)
 	if _, err := f.moto.PutSecretValue(context.Background(), arn, `{"bearer_token":"rotated-token-2"}`); err != nil {
 		t.Fatal(err)
 	}
