@@ -115,7 +115,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			const margin = time.Second
-			ctx, cancel := context.WithTimeout(context.Background(), margin+200*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), margin+500*time.Millisecond) // page 1 has 500 ms
 			defer cancel()
 			src := &funcSource{fetch: func(fetchCtx context.Context, call int) (xsource.Page, error) {
 				if call == 1 {
