@@ -307,19 +307,17 @@ type row struct {
 // '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert even if a
 // browser sniffed it as HTML.
 func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) (*snapshot, error) {
+	// The ETag covers the name, the window and each hashtag with its count, NUL-separated.
 	rows := make([]row, len(entries))
-	sum := sha256.New()
-	scratch := make([]byte, 0, 64)
-	for _, part := range []string{h.name, string(w)} {
-		sum.Write(append(append(scratch[:0], part...), 0))
-	}
+	tagged := make([]byte, 0, len(h.name)+len(w)+2+len(entries)*32)
+	tagged = append(append(append(append(tagged, h.name...), 0), w...), 0)
 	for i, e := range entries {
 		rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count}
-		scratch = append(append(scratch[:0], e.Hashtag...), 0)
-		sum.Write(append(strconv.AppendInt(scratch, e.Count, 10), 0))
+		tagged = append(append(tagged, e.Hashtag...), 0)
+		tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
 	}
-	var digest [sha256.Size]byte
-	etag := `W/"` + base64.RawURLEncoding.EncodeToString(sum.Sum(digest[:0])[:18]) + `"`
+	digest := sha256.Sum256(tagged)
+	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
 
 	body, err := json.Marshal(answer{Leaderboard: h.name, Window: w, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: rows})
 	if err != nil {
