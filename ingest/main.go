@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/app"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/coldstart"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 )
@@ -20,7 +20,7 @@ import (
 const coldStartTimeout = 8 * time.Second
 
 func main() {
-	env := app.New(os.Getenv)
+	env := coldstart.New(os.Getenv)
 	ctx, cancel := context.WithTimeout(context.Background(), coldStartTimeout)
 	cfg, err := config.LoadIngest(os.Getenv)
 	if err != nil {

@@ -18,8 +18,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/lambdarun"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/perf"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/perf"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
 )
 
 // groups are the figure groups, in the order they are measured and shown.
@@ -33,7 +33,7 @@ Measures, in one run on this machine:
   lambda       cold start (init duration) and peak RSS of both bootstraps under aws-lambda-rie,
                with moto-held secrets and a local redis-server
   size         linux/arm64 bootstrap sizes as make build builds them, and what each dependency adds
-  load         internal/faulttest load tests at full size: 200 clients on the leaderboard for
+  load         internal/testkit/faulttest load tests at full size: 200 clients on the leaderboard for
                -load-duration per phase (p50, p99, req/s) and -ingest-posts posts through the store
 and prints one table. A run of every group writes docs/PERFORMANCE.md.
 
@@ -54,7 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", "", "comma-separated groups to measure: "+strings.Join(groups, ","))
 	out := fs.String("out", "docs/PERFORMANCE.md", "file the report is written to (a run of every group only, unless given)")
 	runs := fs.Int("runs", 7, "cold starts per function")
-	rie := fs.String("rie", "", "path of aws-lambda-rie (default: $RIE, .bin/aws-lambda-rie, PATH)")
+	rieBin := fs.String("rie", "", "path of aws-lambda-rie (default: $RIE, .bin/aws-lambda-rie, PATH)")
 	verbose := fs.Bool("v", false, "show the emulators' and the functions' logs")
 	loadDuration := fs.Duration("load-duration", 30*time.Second, "leaderboard load per phase")
 	ingestPosts := fs.Int("ingest-posts", 1_000_000, "posts recorded by the ingest load")
@@ -95,7 +95,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
 	}
-	root, err := lambdarun.ModuleRoot(wd)
+	root, err := rie.ModuleRoot(wd)
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
@@ -139,17 +139,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		report.Figures = append(report.Figures, figs...)
 	}
 	if want["lambda"] {
-		if *rie == "" {
-			if *rie, err = lambdarun.FindRIE(root, os.Getenv); err != nil {
+		if *rieBin == "" {
+			if *rieBin, err = rie.FindRIE(root, os.Getenv); err != nil {
 				return fail("lambda", err)
 			}
 		}
-		progress("cold starts and peak RSS under %s, %d runs per function", *rie, *runs)
+		progress("cold starts and peak RSS under %s, %d runs per function", *rieBin, *runs)
 		var log io.Writer
 		if *verbose {
 			log = stderr
 		}
-		ing, lb, err := perf.MeasureLambda(ctx, perf.LambdaConfig{ModuleRoot: root, RIE: *rie, WorkDir: work, Runs: *runs, Log: log})
+		ing, lb, err := perf.MeasureLambda(ctx, perf.LambdaConfig{ModuleRoot: root, RIE: *rieBin, WorkDir: work, Runs: *runs, Log: log})
 		if err != nil {
 			return fail("lambda", err)
 		}
@@ -158,7 +158,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if want["size"] {
 		progress("linux/arm64 bootstrap sizes")
-		for _, f := range lambdarun.Functions {
+		for _, f := range rie.Functions {
 			s, err := perf.MeasureSize(ctx, root, f, filepath.Join(work, "size"))
 			if err != nil {
 				return fail("size", err)

@@ -2,7 +2,7 @@
 // FUNCTION=ingest EVENT=events/schedule.json`): the real bootstrap, built for this machine,
 // under the AWS Lambda Runtime Interface Emulator, against a local Redis and local secrets,
 // and prints the function's response on stdout; the emulator's and the function's logs go to
-// stderr. Package lambdarun does the work; run it with -h for the flags.
+// stderr. Package rie does the work; run it with -h for the flags.
 package main
 
 import (
@@ -15,7 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/lambdarun"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
 )
 
 const usage = `Usage: go run ./cmd/invoke -function ingest|leaderboard -event FILE [flags]
@@ -49,7 +49,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	function := fs.String("function", "", "the function: ingest or leaderboard")
 	event := fs.String("event", "", "the event file to send, e.g. events/schedule.json")
-	rie := fs.String("rie", "", "path of aws-lambda-rie (default: $RIE, .bin/aws-lambda-rie, PATH)")
+	rieBin := fs.String("rie", "", "path of aws-lambda-rie (default: $RIE, .bin/aws-lambda-rie, PATH)")
 	seed := fs.Bool("seed", true, "leaderboard on the local redis-server: run ingest once first")
 	quiet := fs.Bool("q", false, "do not print the emulator's and the function's logs")
 	if err := fs.Parse(args); err != nil {
@@ -58,7 +58,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if err := lambdarun.CheckFunction(*function); err != nil {
+	if err := rie.CheckFunction(*function); err != nil {
 		fmt.Fprintln(stderr, "invoke: -function:", err)
 		return 2
 	}
@@ -77,13 +77,13 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "invoke:", err)
 		return 1
 	}
-	root, err := lambdarun.ModuleRoot(wd)
+	root, err := rie.ModuleRoot(wd)
 	if err != nil {
 		fmt.Fprintln(stderr, "invoke:", err)
 		return 1
 	}
-	if *rie == "" {
-		if *rie, err = lambdarun.FindRIE(root, os.Getenv); err != nil {
+	if *rieBin == "" {
+		if *rieBin, err = rie.FindRIE(root, os.Getenv); err != nil {
 			fmt.Fprintln(stderr, "invoke:", err)
 			return 1
 		}
@@ -101,8 +101,8 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	resp, err := lambdarun.InvokeLocal(ctx, lambdarun.InvokeConfig{
-		ModuleRoot: root, RIE: *rie, Function: *function, Event: body, Environ: environ,
+	resp, err := rie.InvokeLocal(ctx, rie.InvokeConfig{
+		ModuleRoot: root, RIE: *rieBin, Function: *function, Event: body, Environ: environ,
 		Seed: *seed, BuildDir: buildDir, Log: log,
 	})
 	if err != nil {

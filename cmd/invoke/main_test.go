@@ -8,14 +8,14 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/lambdarun"
 )
 
 // TestInvoke runs `make invoke`'s command for both functions: the real bootstraps under the
 // emulator, on the local redis-server and the X API stand-in with the bundled sample.
 func TestInvoke(t *testing.T) {
-	lambdarun.RequireRIE(t)
+	rie.RequireRIE(t)
 	tests := []struct {
 		name    string
 		args    []string

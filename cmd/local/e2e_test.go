@@ -21,8 +21,8 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/unicode/norm"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/sample"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
 // guard bounds each wait of the end-to-end test so that a hang fails instead of blocking the

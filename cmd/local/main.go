@@ -2,7 +2,7 @@
 // handler every few seconds and the leaderboard handler, API and dashboard, at
 // http://localhost:3000, on an embedded Redis and a bundled sample of posts unless REDIS_URL
 // and X API credentials say otherwise. It only reads flags and the environment; package
-// localrun does the work. Run it with -h for the flags and variables.
+// localapp does the work. Run it with -h for the flags and variables.
 //
 // LOCAL_NOW (RFC 3339, not in the future) freezes the application clock at that instant; the
 // end-to-end test uses it to know exactly which posts each window holds.
@@ -24,7 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/localrun"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/localapp"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/logging"
 )
 
@@ -49,7 +49,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		<-ctx.Done()
 		stop() // a second Ctrl-C ends the process at once
 	}()
-	if err := localrun.Run(ctx, cfg); err != nil {
+	if err := localapp.Run(ctx, cfg); err != nil {
 		fmt.Fprintln(stderr, "local:", err)
 		return 1
 	}
@@ -87,8 +87,8 @@ Environment, as for the Lambda functions:
 
 // parseFlags reads the flags and their environment variables into a run configuration.
 // wall is the current time, against which LOCAL_NOW is checked.
-func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer, wall time.Time) (localrun.Config, error) {
-	cfg := localrun.Config{Getenv: getenv, Out: stdout}
+func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer, wall time.Time) (localapp.Config, error) {
+	cfg := localapp.Config{Getenv: getenv, Out: stdout}
 	fs := flag.NewFlagSet("local", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stdout, usage) }
@@ -114,7 +114,7 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 
 	v, name := value("port", "PORT", *port)
-	cfg.Port = localrun.DefaultPort
+	cfg.Port = localapp.DefaultPort
 	if v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 65535 {
@@ -132,7 +132,7 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 	cfg.RedisURL, _ = value("redis", "REDIS_URL", *redisURL)
 	if cfg.RedisURL != "" {
-		if _, err := localrun.ParseRedisURL(cfg.RedisURL); err != nil {
+		if _, err := localapp.ParseRedisURL(cfg.RedisURL); err != nil {
 			return cfg, err
 		}
 	}
@@ -172,8 +172,8 @@ func parseInterval(s string) (time.Duration, error) {
 		}
 		d = time.Duration(n) * time.Second
 	}
-	if d < localrun.MinInterval {
-		return 0, fmt.Errorf("want at least %s", localrun.MinInterval)
+	if d < localapp.MinInterval {
+		return 0, fmt.Errorf("want at least %s", localapp.MinInterval)
 	}
 	return d, nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/localrun"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/localapp"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -23,7 +23,7 @@ func TestParseFlags(t *testing.T) {
 		host     string
 		now      time.Time
 	}{
-		{name: "defaults", port: 3000, host: "127.0.0.1"}, // interval 0: localrun's default for the source
+		{name: "defaults", port: 3000, host: "127.0.0.1"}, // interval 0: localapp's default for the source
 		{name: "environment", env: map[string]string{"PORT": "8080", "INGEST_INTERVAL": "1m", "REDIS_URL": "redis://h:1"},
 			port: 8080, interval: time.Minute, redis: "redis://h:1", host: "127.0.0.1"},
 		{name: "flags win", args: []string{"-port", "0", "-interval", "2s", "-redis", "rediss://h:2?cluster=true", "-host", "0.0.0.0"},
@@ -138,7 +138,7 @@ func TestParseInterval(t *testing.T) {
 			t.Errorf("parseInterval(%q) = %s, %v; want %s", in, got, err, want)
 		}
 	}
-	if localrun.MinInterval != time.Second {
-		t.Errorf("MinInterval %s: update the tests", localrun.MinInterval)
+	if localapp.MinInterval != time.Second {
+		t.Errorf("MinInterval %s: update the tests", localapp.MinInterval)
 	}
 }

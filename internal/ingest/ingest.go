@@ -32,15 +32,15 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xsource"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // searchWindow is how far back X recent search reaches, less a little clock slack.
 const searchWindow = 7*24*time.Hour - 5*time.Minute
 
-// Source fetches one page of recent search (xsource.Source).
+// Source fetches one page of recent search (xapi.Source).
 type Source interface {
-	FetchPage(ctx context.Context, req xsource.PageRequest) (xsource.Page, error)
+	FetchPage(ctx context.Context, req xapi.PageRequest) (xapi.Page, error)
 }
 
 // Board records posts and keeps the checkpoint (store.Store).
@@ -161,7 +161,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 	if err != nil {
 		return res, fmt.Errorf("ingest: %w", err)
 	}
-	var req xsource.PageRequest // the current sweep's cursors; NextToken continues it
+	var req xapi.PageRequest // the current sweep's cursors; NextToken continues it
 	sweeping := false
 	retriedWindow := false
 	for res.Pages < h.cfg.MaxPages {
@@ -189,15 +189,15 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 		cancel()
 		switch {
 		case err == nil:
-		case errors.Is(err, xsource.ErrRateLimited):
+		case errors.Is(err, xapi.ErrRateLimited):
 			res.RateLimited = true
 			attrs := []any{"pages", res.Pages}
-			if reset, ok := xsource.RateLimitReset(err); ok {
+			if reset, ok := xapi.RateLimitReset(err); ok {
 				attrs = append(attrs, "rate_limit_reset", reset.UTC().Format(time.RFC3339))
 			}
 			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", attrs...)
 			return res, nil
-		case errors.Is(err, xsource.ErrOutsideSearchWindow) && !retriedWindow:
+		case errors.Is(err, xapi.ErrOutsideSearchWindow) && !retriedWindow:
 			// Our clock and X's disagree about the window's edge: drop the old cursor once.
 			log.WarnContext(ctx, "cursor outside the search window; dropping since_id", "since_id", req.SinceID)
 			retriedWindow = true
@@ -254,11 +254,11 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 
 // startSweep returns the cursors of the next sweep. done is true when the checkpoint's gap
 // has left the search window: it is closed (saved) and no request is needed for it.
-func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xsource.PageRequest, _ store.Checkpoint, done bool, err error) {
+func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xapi.PageRequest, _ store.Checkpoint, done bool, err error) {
 	edge := h.cfg.Now().Add(-searchWindow)
-	req = xsource.PageRequest{SinceID: cp.SinceID, UntilID: cp.UntilID}
+	req = xapi.PageRequest{SinceID: cp.SinceID, UntilID: cp.UntilID}
 	if req.UntilID != "" && olderThan(req.UntilID, edge) {
-		next := store.Checkpoint{SinceID: xsource.MaxID(cp.SinceID, cp.NewestID)}
+		next := store.Checkpoint{SinceID: xapi.MaxID(cp.SinceID, cp.NewestID)}
 		cp, err = h.board.SaveCheckpoint(ctx, cp, next)
 		if err != nil {
 			return req, cp, false, fmt.Errorf("close a gap older than the search window: %w", err)
@@ -272,7 +272,7 @@ func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xsou
 }
 
 // cutByDeadline reports whether a fetch error is the request being cut off by its context:
-// xsource wraps the context's error (context.DeadlineExceeded, which net/http's client
+// xapi wraps the context's error (context.DeadlineExceeded, which net/http's client
 // timeout errors also match) or a network timeout. An answer that did arrive (401/403, a
 // malformed body, a 400) is not, however late it came.
 func cutByDeadline(err error) bool {
@@ -282,22 +282,22 @@ func cutByDeadline(err error) bool {
 }
 
 func olderThan(id string, edge time.Time) bool {
-	t, err := xsource.SnowflakeTime(id)
+	t, err := xapi.SnowflakeTime(id)
 	return err == nil && t.Before(edge)
 }
 
 // advance is the checkpoint after a recorded page of the current sweep.
-func advance(cp store.Checkpoint, page xsource.Page) store.Checkpoint {
+func advance(cp store.Checkpoint, page xapi.Page) store.Checkpoint {
 	next := cp
 	next.Version = 0
 	if page.NewestID != "" {
-		next.NewestID = xsource.MaxID(next.NewestID, page.NewestID)
+		next.NewestID = xapi.MaxID(next.NewestID, page.NewestID)
 	}
-	if page.OldestID != "" && (next.UntilID == "" || xsource.CompareIDs(page.OldestID, next.UntilID) < 0) {
+	if page.OldestID != "" && (next.UntilID == "" || xapi.CompareIDs(page.OldestID, next.UntilID) < 0) {
 		next.UntilID = page.OldestID
 	}
 	if page.NextToken == "" { // the sweep reached since_id: everything up to newest_id is in
-		next = store.Checkpoint{SinceID: xsource.MaxID(cp.SinceID, next.NewestID)}
+		next = store.Checkpoint{SinceID: xapi.MaxID(cp.SinceID, next.NewestID)}
 	}
 	return next
 }
@@ -305,7 +305,7 @@ func advance(cp store.Checkpoint, page xsource.Page) store.Checkpoint {
 // toPosts turns a page into store posts: hashtags from entities, or extracted from the text
 // when the API sent no entities; none for possibly-sensitive posts (when configured) and
 // none of the excluded ones. Every post is passed on, so it is marked seen exactly once.
-func (h *Handler) toPosts(in []xsource.Post) []store.Post {
+func (h *Handler) toPosts(in []xapi.Post) []store.Post {
 	out := make([]store.Post, 0, len(in))
 	for _, p := range in {
 		tags := p.Hashtags

@@ -16,10 +16,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapitest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xsource"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 const token = "test-bearer-token"
@@ -64,7 +64,7 @@ func expected(posts []xapitest.Tweet) map[string]int64 {
 type fixture struct {
 	x     *xapitest.Server
 	board *store.Store
-	src   *xsource.Source
+	src   *xapi.Source
 }
 
 func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fixture {
@@ -75,9 +75,9 @@ func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fix
 	}
 	x.Start()
 	t.Cleanup(x.Close)
-	src, err := xsource.New(xsource.Config{
+	src, err := xapi.New(xapi.Config{
 		BaseURL: x.URL(), BearerToken: token, Query: "#hashtags -is:retweet",
-		Retry:  xsource.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MinAttemptTime: time.Millisecond},
+		Retry:  xapi.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MinAttemptTime: time.Millisecond},
 		Logger: quiet,
 	})
 	if err != nil {
@@ -366,17 +366,17 @@ func TestFailures(t *testing.T) {
 		wantErr error
 		wantNew int
 	}{
-		{"401", nil, "wrong-token", xsource.ErrUnauthorized, 0},
-		{"403 on page 2", []xapitest.Fault{{}, {Status: 403}}, token, xsource.ErrUnauthorized, 100},
-		{"malformed JSON", []xapitest.Fault{{Truncate: 300}, {Truncate: 300}, {Truncate: 300}}, token, xsource.ErrMalformedResponse, 0},
-		{"5xx past the retries", []xapitest.Fault{{}, {Status: 500}, {Status: 502}, {Status: 503}}, token, xsource.ErrTransient, 100},
+		{"401", nil, "wrong-token", xapi.ErrUnauthorized, 0},
+		{"403 on page 2", []xapitest.Fault{{}, {Status: 403}}, token, xapi.ErrUnauthorized, 100},
+		{"malformed JSON", []xapitest.Fault{{Truncate: 300}, {Truncate: 300}, {Truncate: 300}}, token, xapi.ErrMalformedResponse, 0},
+		{"5xx past the retries", []xapitest.Fault{{}, {Status: 500}, {Status: 502}, {Status: 503}}, token, xapi.ErrTransient, 100},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			forEachServer(t, func(t *testing.T, srv redistest.Server) {
 				f := newFixture(t, srv, posts)
 				if tc.token != token {
-					src, err := xsource.New(xsource.Config{BaseURL: f.x.URL(), BearerToken: xsource.BearerToken(tc.token), Query: "x", Logger: quiet})
+					src, err := xapi.New(xapi.Config{BaseURL: f.x.URL(), BearerToken: xapi.BearerToken(tc.token), Query: "x", Logger: quiet})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -6,8 +6,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
 // The handler tests run on the standalone redis-server and on the TLS + ACL cluster, each

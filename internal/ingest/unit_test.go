@@ -15,8 +15,8 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapitest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xsource"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // memBoard is an in-memory Board: every post is new, the checkpoint is kept as saved.
@@ -51,10 +51,10 @@ func (b *memBoard) SaveCheckpoint(_ context.Context, _, next store.Checkpoint) (
 type funcSource struct {
 	mu    sync.Mutex
 	calls int
-	fetch func(ctx context.Context, call int) (xsource.Page, error)
+	fetch func(ctx context.Context, call int) (xapi.Page, error)
 }
 
-func (s *funcSource) FetchPage(ctx context.Context, _ xsource.PageRequest) (xsource.Page, error) {
+func (s *funcSource) FetchPage(ctx context.Context, _ xapi.PageRequest) (xapi.Page, error) {
 	s.mu.Lock()
 	s.calls++
 	call := s.calls
@@ -63,10 +63,10 @@ func (s *funcSource) FetchPage(ctx context.Context, _ xsource.PageRequest) (xsou
 }
 
 // onePostPage is a page of one post; next is its next_token.
-func onePostPage(next string) xsource.Page {
+func onePostPage(next string) xapi.Page {
 	id := xapitest.MakeID(time.Now().Add(-time.Minute), 1)
-	return xsource.Page{
-		Posts:     []xsource.Post{{ID: id, CreatedAt: time.Now().Add(-time.Minute), HasEntities: true, Hashtags: []string{"go"}}},
+	return xapi.Page{
+		Posts:     []xapi.Post{{ID: id, CreatedAt: time.Now().Add(-time.Minute), HasEntities: true, Hashtags: []string{"go"}}},
 		NextToken: next, NewestID: id, OldestID: id, ResultCount: 1,
 	}
 }
@@ -89,27 +89,27 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 		wantErr error // nil: a budget stop
 	}{
 		{"fetch deadline", func(ctx context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrTransient, Err: ctx.Err()}
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrTransient, Err: ctx.Err()}
 		}, false, nil},
 		{"net/http client timeout", func(context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrTransient,
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrTransient,
 				Err: &url.Error{Op: "Get", URL: "https://api.x.com/2/tweets/search/recent", Err: netTimeout{}}}
 		}, false, nil},
 		{"401", func(context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrUnauthorized, StatusCode: http.StatusUnauthorized}
-		}, false, xsource.ErrUnauthorized},
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrUnauthorized, StatusCode: http.StatusUnauthorized}
+		}, false, xapi.ErrUnauthorized},
 		{"403", func(context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrUnauthorized, StatusCode: http.StatusForbidden}
-		}, false, xsource.ErrUnauthorized},
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrUnauthorized, StatusCode: http.StatusForbidden}
+		}, false, xapi.ErrUnauthorized},
 		{"malformed JSON", func(context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrMalformedResponse, StatusCode: http.StatusOK,
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrMalformedResponse, StatusCode: http.StatusOK,
 				Err: errors.New("unexpected end of JSON input")}
-		}, false, xsource.ErrMalformedResponse},
+		}, false, xapi.ErrMalformedResponse},
 		{"400", func(context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrInvalidRequest, StatusCode: http.StatusBadRequest}
-		}, false, xsource.ErrInvalidRequest},
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrInvalidRequest, StatusCode: http.StatusBadRequest}
+		}, false, xapi.ErrInvalidRequest},
 		{"caller cancelled", func(ctx context.Context) error {
-			return &xsource.Error{Op: "recent search", Kind: xsource.ErrTransient, Err: ctx.Err()}
+			return &xapi.Error{Op: "recent search", Kind: xapi.ErrTransient, Err: ctx.Err()}
 		}, true, context.Canceled},
 	}
 	for _, tc := range tests {
@@ -117,7 +117,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 			const margin = time.Second
 			ctx, cancel := context.WithTimeout(context.Background(), margin+500*time.Millisecond) // page 1 has 500 ms
 			defer cancel()
-			src := &funcSource{fetch: func(fetchCtx context.Context, call int) (xsource.Page, error) {
+			src := &funcSource{fetch: func(fetchCtx context.Context, call int) (xapi.Page, error) {
 				if call == 1 {
 					return onePostPage("next"), nil
 				}
@@ -125,7 +125,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 					cancel()
 				}
 				<-fetchCtx.Done()
-				return xsource.Page{}, tc.err(fetchCtx)
+				return xapi.Page{}, tc.err(fetchCtx)
 			}}
 			board := &memBoard{}
 			h, err := ingest.New(src, board, ingest.Config{SafetyMargin: margin, Logger: quiet})
@@ -162,9 +162,9 @@ func TestLateAnswerThroughHTTP(t *testing.T) {
 	x.Start()
 	t.Cleanup(x.Close)
 	x.InjectFaults(xapitest.Fault{}, xapitest.Fault{Delay: time.Minute})
-	src, err := xsource.New(xsource.Config{
+	src, err := xapi.New(xapi.Config{
 		BaseURL: x.URL(), BearerToken: token, Query: "#hashtags", Logger: quiet,
-		HTTPClient: &http.Client{Timeout: xsource.DefaultHTTPTimeout},
+		HTTPClient: &http.Client{Timeout: xapi.DefaultHTTPTimeout},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +197,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 		t.Run(tc.level.String(), func(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
-			src := &funcSource{fetch: func(context.Context, int) (xsource.Page, error) { return onePostPage(""), nil }}
+			src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
 			h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: log})
 			if err != nil {
 				t.Fatal(err)

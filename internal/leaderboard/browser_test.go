@@ -22,10 +22,10 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/funcurl"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
 // chromiumPath is the browser the test drives (CHROMIUM overrides the Debian path). Without

@@ -15,10 +15,10 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/awstest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
 // The leaderboard every test here uses, and its two ACL users.

@@ -19,10 +19,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/funcurl"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
 func testCtx(t testing.TB) context.Context {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
 )
 
 var (

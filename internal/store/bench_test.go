@@ -15,8 +15,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
 // BenchmarkRecord records batches of 100 new posts with about 2 hashtags each (drawn from a

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/strategy/sampling"
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/tracing"
 )
 

@@ -1,0 +1,190 @@
+// Package app owns a function's cold start: from the environment contract (package config) it
+// builds the logger, the traced Redis client with credentials from Secrets Manager (and the
+// re-fetch after a rotation), and the traced X API source. The mains call it once per
+// execution environment and hand the results to their handlers.
+package coldstart
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/logging"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/tracing"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
+)
+
+// Env is what every function needs at cold start.
+type Env struct {
+	Getenv  func(string) string
+	Log     *slog.Logger
+	Secrets *secrets.Loader
+}
+
+// New sets up logging (JSON to stdout, the process default) and tracing, and a Secrets
+// Manager loader that is only dialled when a *_SECRET_ARN is set.
+func New(getenv func(string) string) *Env {
+	log := logging.New(os.Stdout)
+	slog.SetDefault(log)
+	redis.SetLogger(logging.Printf{Log: log, Level: slog.LevelWarn})
+	if err := tracing.Init(); err != nil {
+		log.Warn("x-ray tracing is off", "error", err.Error())
+	}
+	return &Env{Getenv: getenv, Log: log, Secrets: secrets.NewLoader(secrets.WithConfigHook(tracing.InstrumentAWS))}
+}
+
+// Board connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
+// local stand-ins) and returns its store. Nothing is dialled yet: go-redis connects at the
+// first command, so a Redis that is down at cold start fails the first invoke, not the init,
+// and the next invoke after it returns succeeds in the same process.
+func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, redis.UniversalClient, error) {
+	creds, err := secrets.RedisFromEnv(ctx, e.Getenv, e.Secrets)
+	if err != nil {
+		return nil, nil, err
+	}
+	rot := &rotation{creds: creds, log: e.Log, refresh: func(ctx context.Context) (secrets.RedisCredentials, error) {
+		return secrets.RefreshRedisFromEnv(ctx, e.Getenv, e.Secrets)
+	}}
+	rdb, err := store.NewClient(store.Config{
+		Addr: cfg.Endpoint, Cluster: cfg.Cluster, TLS: cfg.TLS, CAFile: cfg.CAFile,
+		Credentials: rot.credentials,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
+	}
+	rdb.AddHook(tracing.RedisHook())
+	rdb.AddHook(rot)
+	board, err := store.New(rdb, cfg.Leaderboard)
+	if err != nil {
+		rdb.Close()
+		return nil, nil, fmt.Errorf("LEADERBOARD: %w", err)
+	}
+	return board, rdb, nil
+}
+
+// Source builds the X API source: the bearer token from TWITTER_SECRET_ARN (or the local
+// stand-ins), exchanged once for an app-only token when the secret holds a key and secret.
+// When X refuses the token (the secret was rotated or the token revoked), the source reads the
+// secret again, exchanges again if needed, and retries once, without a new cold start.
+func (e *Env) Source(ctx context.Context, cfg config.Ingest) (*xapi.Source, error) {
+	hc := tracing.HTTPClient(&http.Client{Timeout: xapi.DefaultHTTPTimeout})
+	bearer := func(ctx context.Context, creds secrets.XCredentials) (xapi.BearerToken, error) {
+		if creds.BearerToken != "" {
+			return xapi.BearerToken(creds.BearerToken), nil
+		}
+		token, err := xapi.BearerFromKeySecret(ctx, hc, cfg.APIURL, creds.APIKey, creds.APISecret)
+		if err != nil {
+			return "", fmt.Errorf("exchange the X API key and secret for a bearer token: %w", err)
+		}
+		return xapi.BearerToken(token), nil
+	}
+	creds, err := secrets.XFromEnv(ctx, e.Getenv, e.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	token, err := bearer(ctx, creds)
+	if err != nil {
+		return nil, err
+	}
+	src, err := xapi.New(xapi.Config{
+		BaseURL: cfg.APIURL, BearerToken: token, HTTPClient: hc, Query: cfg.Query, Logger: e.Log,
+		Reauthorize: func(ctx context.Context) (xapi.BearerToken, error) {
+			creds, err := secrets.RefreshXFromEnv(ctx, e.Getenv, e.Secrets)
+			if err != nil {
+				return "", err
+			}
+			return bearer(ctx, creds)
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("TWITTER_API_URL / SEARCH_QUERY: %w", err)
+	}
+	return src, nil
+}
+
+// rotation hands go-redis the current credentials for every new connection and, when Redis
+// refuses them (the secret was rotated), fetches the secret again and retries the command
+// once. Refetches are at most one per refetchEvery, so a password that is simply wrong does
+// not hammer Secrets Manager.
+type rotation struct {
+	mu      sync.Mutex
+	creds   secrets.RedisCredentials
+	last    time.Time
+	refresh func(context.Context) (secrets.RedisCredentials, error)
+	log     *slog.Logger
+}
+
+const refetchEvery = 10 * time.Second
+
+func (r *rotation) credentials(context.Context) (string, string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.creds.Username, r.creds.Password, nil
+}
+
+// refetch re-reads the secret; it reports whether the credentials changed.
+func (r *rotation) refetch(ctx context.Context) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.last) < refetchEvery {
+		return false
+	}
+	r.last = time.Now()
+	c, err := r.refresh(ctx)
+	if err != nil {
+		r.log.ErrorContext(ctx, "redis refused the credentials and re-reading the secret failed", "error", err.Error())
+		return false
+	}
+	changed := c != r.creds
+	r.creds = c
+	r.log.WarnContext(ctx, "redis refused the credentials; re-read the secret", "changed", changed)
+	return changed
+}
+
+func (r *rotation) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *rotation) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if n := cmd.Name(); n == "hello" || n == "auth" {
+			// A standalone client runs a new connection's handshake through the hooks too; its
+			// arguments hold the password it was built with, so retrying it is pointless: the
+			// command that needed the connection retries with the refetched credentials.
+			return err
+		}
+		if redis.IsAuthError(err) && r.refetch(ctx) {
+			cmd.SetErr(nil)
+			err = next(ctx, cmd)
+		}
+		return err
+	}
+}
+
+func (r *rotation) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if redis.IsAuthError(err) && r.refetch(ctx) {
+			for _, c := range cmds {
+				c.SetErr(nil)
+			}
+			err = next(ctx, cmds)
+		}
+		return err
+	}
+}
+
+// Fatal logs a cold-start failure and exits; Lambda reports it as an init error and starts a
+// new execution environment for the next invoke.
+func (e *Env) Fatal(stage string, err error) {
+	e.Log.Error("cold start failed", "stage", stage, "error", err.Error())
+	os.Exit(1)
+}

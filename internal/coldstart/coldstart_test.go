@@ -1,0 +1,166 @@
+package coldstart_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/coldstart"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
+)
+
+const leaderboard = "apptest"
+
+var writer = redistest.User{Name: "apptest-writer", Password: "writer-password-0123456789", Access: store.WriterAccess(leaderboard)}
+
+type fixture struct {
+	srv  *redistest.Standalone
+	moto *awstest.Moto
+	env  map[string]string
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	srv := redistest.MustStandalone(t, redistest.StandaloneOptions{Users: []redistest.User{writer}, DefaultUserOff: true})
+	moto := awstest.MustMoto(t)
+	moto.SetEnv(t)
+	return &fixture{srv: srv, moto: moto, env: map[string]string{
+		"MEMORYDB_ENDPOINT": srv.Addr, "MEMORYDB_TLS": "false", "MEMORYDB_CLUSTER": "false",
+		"LEADERBOARD": leaderboard, "SEARCH_QUERY": "#hashtags",
+	}}
+}
+
+func (f *fixture) secret(t *testing.T, name, value string) string {
+	t.Helper()
+	arn, err := f.moto.CreateSecret(context.Background(), name, value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arn
+}
+
+func (f *fixture) getenv(k string) string { return f.env[k] }
+
+// source is the cold start's X API source from the fixture's environment, and its config.
+func (f *fixture) source(t *testing.T) (*xapi.Source, config.Ingest) {
+	t.Helper()
+	cfg, err := config.LoadIngest(f.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := coldstart.New(f.getenv).Source(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, cfg
+}
+
+// xAPI starts an X API stand-in serving one post for any query and points TWITTER_API_URL at it.
+func (f *fixture) xAPI(t *testing.T, opts xapitest.Options) *xapitest.Server {
+	t.Helper()
+	opts.MatchAll = true
+	x, err := xapitest.New([]xapitest.Tweet{{CreatedAt: time.Now().Add(-time.Minute), Text: "#hashtags hello"}}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Start()
+	t.Cleanup(x.Close)
+	f.env["TWITTER_API_URL"] = x.URL()
+	return x
+}
+
+func TestBoardFromSecret(t *testing.T) {
+	f := setup(t)
+	f.env["MEMORYDB_SECRET_ARN"] = f.secret(t, "writer", `{"username":"apptest-writer","password":"writer-password-0123456789"}`)
+	ctx := context.Background()
+	cfg, err := config.LoadRedis(f.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	board, rdb, err := coldstart.New(f.getenv).Board(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	res, err := board.Record(ctx, []store.Post{{ID: "1", CreatedAt: time.Now(), Hashtags: []string{"Go"}}})
+	if err != nil || res.New != 1 {
+		t.Fatalf("Record as the writer from the secret: %+v, %v", res, err)
+	}
+}
+
+func TestBadSecretsNameTheKeyAndHideTheValue(t *testing.T) {
+	f := setup(t)
+	const password = "hunter2-very-secret"
+	tests := []struct {
+		name, value, want string
+	}{
+		{"no password", `{"username":"apptest-writer","pass":"` + password + `"}`, `"password"`},
+		{"no username", `{"password":"` + password + `"}`, `"username"`},
+		{"not JSON", `username=apptest-writer password=` + password, "MEMORYDB_SECRET_ARN"},
+		{"truncated", `{"username":"apptest-writer","password":"` + password, "MEMORYDB_SECRET_ARN"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f.env["MEMORYDB_SECRET_ARN"] = f.secret(t, strings.ReplaceAll(tc.name, " ", "-"), tc.value)
+			cfg, _ := config.LoadRedis(f.getenv)
+			_, _, err := coldstart.New(f.getenv).Board(context.Background(), cfg)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one naming %s", err, tc.want)
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("error shows the password: %v", err)
+			}
+		})
+	}
+	f.env["MEMORYDB_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
+	cfg, _ := config.LoadRedis(f.getenv)
+	if _, _, err := coldstart.New(f.getenv).Board(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "MEMORYDB_SECRET_ARN") {
+		t.Errorf("missing secret: %v", err)
+	}
+}
+
+func TestSourceExchangesKeyAndSecret(t *testing.T) {
+	f := setup(t)
+	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "s3cret/with+chars"})
+	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x", `{"api_key":"key","api_secret":"s3cret/with+chars"}`)
+	src, cfg := f.source(t)
+	page, err := src.FetchPage(context.Background(), xapi.PageRequest{})
+	if err != nil || len(page.Posts) != 1 {
+		t.Fatalf("search with the exchanged token: %+v, %v", page, err)
+	}
+	if n := len(x.Requests()); n != 2 {
+		t.Errorf("%d requests, want the token exchange and one search", n)
+	}
+
+	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x-wrong", `{"api_key":"key","api_secret":"wrong-secret"}`)
+	if _, err := coldstart.New(f.getenv).Source(context.Background(), cfg); err == nil || strings.Contains(err.Error(), "wrong-secret") {
+		t.Errorf("wrong key/secret: %v", err)
+	}
+}
+
+// TestSourceRereadsRotatedXSecret: the X API secret is rotated after the cold start; the first
+// search gets 401, the source reads the secret once more and the search succeeds with the new
+// token, in the same process.
+func TestSourceRereadsRotatedXSecret(t *testing.T) {
+	f := setup(t)
+	x := f.xAPI(t, xapitest.Options{BearerToken: "rotated-token-2"})
+	arn := f.secret(t, "x-rotating", `{"bearer_token":"rotated-token-1"}`)
+	f.env["TWITTER_SECRET_ARN"] = arn
+	src, _ := f.source(t)
+	if _, err := f.moto.PutSecretValue(context.Background(), arn, `{"bearer_token":"rotated-token-2"}`); err != nil {
+		t.Fatal(err)
+	}
+	page, err := src.FetchPage(context.Background(), xapi.PageRequest{})
+	if err != nil || len(page.Posts) != 1 {
+		t.Fatalf("search after the rotation: %+v, %v", page, err)
+	}
+	if n := len(x.SearchRequests()); n != 2 {
+		t.Errorf("%d searches, want the refused one and its retry", n)
+	}
+}

@@ -1,0 +1,477 @@
+package localapp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/localapp"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+)
+
+// clock is a settable application clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// pastBoundary is a 6-hour bucket boundary at least 6 hours ago: an application clock there
+// may move forward a few hours and still not pass the wall clock (the ingest deadline's).
+func pastBoundary() time.Time {
+	return time.Now().UTC().Truncate(6 * time.Hour).Add(-6 * time.Hour)
+}
+
+func env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+func start(t *testing.T, cfg localapp.Config) *localapp.App {
+	t.Helper()
+	if cfg.Getenv == nil {
+		cfg.Getenv = env(nil)
+	}
+	a, err := localapp.Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := a.Close(context.Background()); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return a
+}
+
+// catchUp runs ingest until a run reports it caught up, and returns the totals.
+func catchUp(t *testing.T, a *localapp.App) ingest.Result {
+	t.Helper()
+	var total ingest.Result
+	for run := 1; ; run++ {
+		res, err := a.Ingest(t.Context())
+		if err != nil {
+			t.Fatalf("ingest run %d: %v", run, err)
+		}
+		total.Pages += res.Pages
+		total.TweetsFetched += res.TweetsFetched
+		total.TweetsNew += res.TweetsNew
+		total.HashtagsCounted += res.HashtagsCounted
+		if res.Complete {
+			return total
+		}
+		if run == 20 {
+			t.Fatalf("not caught up after %d runs: %+v", run, total)
+		}
+	}
+}
+
+type board struct {
+	Leaderboard string `json:"leaderboard"`
+	Window      string `json:"window"`
+	Hashtags    []struct {
+		Rank    int    `json:"rank"`
+		Hashtag string `json:"hashtag"`
+		Count   int64  `json:"count"`
+	} `json:"hashtags"`
+}
+
+func (b board) counts() map[string]int64 {
+	m := map[string]int64{}
+	for _, h := range b.Hashtags {
+		m[h.Hashtag] = h.Count
+	}
+	return m
+}
+
+func fetch(t *testing.T, a *localapp.App, query string) board {
+	t.Helper()
+	resp, err := http.Get(a.URL + "/?" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /?%s: %d %s", query, resp.StatusCode, body)
+	}
+	var b board
+	if err := json.Unmarshal(body, &b); err != nil {
+		t.Fatalf("GET /?%s: %v in %s", query, err, body)
+	}
+	return b
+}
+
+// arriving counts the sample's posts that a run started at start releases in (from, to].
+func arriving(t *testing.T, start, from, to time.Time) int {
+	t.Helper()
+	ps, err := sample.Posts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sample.Offset(start)
+	n := 0
+	for _, p := range ps {
+		if at := p.CreatedAt.Add(d); at.After(from) && !at.After(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestSampleIsIngestedAndKeepsArriving runs the real ingest on the sample through the embedded
+// Redis: everything created by the start is counted once, and moving the clock releases the
+// posts created since, which change the 1h leaderboard.
+func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
+	t0 := pastBoundary()
+	c := &clock{t: t0}
+	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"CACHE_TTL": "0"})})
+	if !strings.Contains(a.Redis, "embedded") || !strings.Contains(a.Posts, "bundled sample") || a.Interval != localapp.DefaultInterval {
+		t.Errorf("description: posts %q, redis %q, interval %s", a.Posts, a.Redis, a.Interval)
+	}
+	total := catchUp(t, a)
+	back := arriving(t, t0, t0.Add(-8*24*time.Hour), t0)
+	if back != 3200 || total.TweetsFetched != back || total.TweetsNew != back {
+		t.Errorf("caught up after %+v, want all %d posts of the last 7 days fetched and new", total, back)
+	}
+	hour := fetch(t, a, "window=1h&limit=100")
+	all := fetch(t, a, "window=all&limit=100")
+	if len(hour.Hashtags) == 0 || all.Hashtags[0].Hashtag != "aws" {
+		t.Fatalf("after the first sweep: 1h %v, all %v", hour.Hashtags, all.Hashtags)
+	}
+
+	// Ten minutes later the posts created since arrive.
+	c.Advance(10 * time.Minute)
+	res, err := a.Ingest(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := arriving(t, t0, t0, t0.Add(10*time.Minute))
+	if want == 0 || res.TweetsNew != want || !res.Complete {
+		t.Errorf("10 minutes later: %+v, want %d new posts", res, want)
+	}
+	if later := fetch(t, a, "window=1h&limit=100"); slices.Equal(later.Hashtags, hour.Hashtags) {
+		t.Errorf("the 1h leaderboard did not move: %v", later.Hashtags)
+	}
+	// Nothing is counted twice: a run with nothing new changes nothing.
+	res, err = a.Ingest(t.Context())
+	if err != nil || res.TweetsNew != 0 {
+		t.Errorf("a run without new posts: %+v, %v", res, err)
+	}
+}
+
+// TestSampleFilteredBySearchQuery: with SEARCH_QUERY the stand-in answers like X, so only
+// matching posts are ingested and the query's own hashtag is not counted.
+func TestSampleFilteredBySearchQuery(t *testing.T) {
+	t0 := pastBoundary()
+	a := start(t, localapp.Config{Now: func() time.Time { return t0 }, Getenv: env(map[string]string{"SEARCH_QUERY": "#golang -is:retweet"})})
+	if !strings.Contains(a.Posts, `filtered by SEARCH_QUERY "#golang -is:retweet"`) {
+		t.Errorf("posts: %q", a.Posts)
+	}
+	total := catchUp(t, a)
+	ps, _ := sample.Posts()
+	d := sample.Offset(t0)
+	want := 0
+	for _, p := range ps {
+		text := p.Text
+		if p.NoteText != "" {
+			text = p.NoteText
+		}
+		if p.CreatedAt.Add(d).After(t0) {
+			continue
+		}
+		for _, h := range xapitest.ParseEntities(text).Hashtags {
+			if strings.EqualFold(h.Tag, "golang") {
+				want++
+				break
+			}
+		}
+	}
+	if want == 0 || total.TweetsFetched != want {
+		t.Errorf("fetched %d posts, want the %d that name #golang", total.TweetsFetched, want)
+	}
+	if c := fetch(t, a, "window=all&limit=100").counts(); c["golang"] != 0 || len(c) == 0 {
+		t.Errorf("all-time counts %v: want some, without golang", c)
+	}
+}
+
+// TestRealXAPI takes the X API path (credentials set) against a stand-in playing X: the
+// source is built as the ingest function builds it, with a bearer token or with a key and
+// secret exchanged for one, and the default query's hashtag is not counted.
+func TestRealXAPI(t *testing.T) {
+	now := time.Now().UTC()
+	corpus := []xapitest.Tweet{
+		{CreatedAt: now.Add(-3 * time.Hour), Text: "re:Invent keynote #AWS #Lambda #serverless"},
+		{CreatedAt: now.Add(-2 * time.Hour), Text: "#aws #lambda cold starts"},
+		{CreatedAt: now.Add(-time.Hour), Text: "#golang generics, no aws here"},
+		{CreatedAt: now.Add(-time.Hour), Text: "RT #aws #retweeted", ReferencedTweets: []xapitest.ReferencedTweet{{Type: "retweeted", ID: "1863000000000000000"}}},
+	}
+	x, err := xapitest.New(corpus, xapitest.Options{BearerToken: "bearer-0123", APIKey: "key", APISecret: "secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := x.Start()
+	t.Cleanup(x.Close)
+	for name, vars := range map[string]map[string]string{
+		"bearer token":   {"TWITTER_BEARER_TOKEN": "bearer-0123"},
+		"key and secret": {"TWITTER_API_KEY": "key", "TWITTER_API_SECRET": "secret"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			vars["TWITTER_API_URL"] = base
+			vars["LEADERBOARD"] = "x-" + strings.ReplaceAll(name, " ", "-")
+			a := start(t, localapp.Config{Getenv: env(vars)})
+			if want := `the X API at ` + base + `, query "#aws -is:retweet"`; a.Posts != want || a.Interval != 15*time.Minute {
+				t.Errorf("posts %q, interval %s; want %q every 15m (the deployed schedule)", a.Posts, a.Interval, want)
+			}
+			total := catchUp(t, a)
+			if total.TweetsFetched != 2 {
+				t.Errorf("fetched %d posts, want the 2 that match #aws -is:retweet", total.TweetsFetched)
+			}
+			got := fetch(t, a, "window=24h").counts()
+			if want := map[string]int64{"lambda": 2, "serverless": 1}; !mapsEqual(got, want) {
+				t.Errorf("24h counts %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRedisURL runs on a real standalone redis-server with a password and on a TLS + ACL
+// cluster (the MemoryDB stand-in), named by REDIS_URL.
+func TestRedisURL(t *testing.T) {
+	user := redistest.User{Name: "local-writer", Password: "local-writer-pass-0123456789", Access: store.WriterAccess("hashtags")}
+	s := redistest.MustStandalone(t, redistest.StandaloneOptions{Users: []redistest.User{user}})
+	cl := redistest.MustCluster(t, redistest.ClusterOptions{Users: []redistest.User{user}, Replicas: -1})
+	cc := cl.Config(user.Name, user.Password)
+	for name, tc := range map[string]struct{ url, kind string }{
+		"standalone": {"redis://" + user.Name + ":" + user.Password + "@" + s.Addr, "(standalone)"},
+		"cluster":    {"rediss://" + user.Name + ":" + user.Password + "@" + cc.Addr + "/0?cluster=true&ca_file=" + cc.CAFile, "(cluster, TLS)"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t0 := pastBoundary()
+			a := start(t, localapp.Config{RedisURL: tc.url, Now: func() time.Time { return t0 }})
+			if !strings.HasSuffix(a.Redis, tc.kind) || strings.Contains(a.Redis, user.Password) {
+				t.Errorf("redis description %q: want it to end in %q, without the password", a.Redis, tc.kind)
+			}
+			if total := catchUp(t, a); total.TweetsNew != 3200 {
+				t.Errorf("caught up with %+v, want 3200 new posts", total)
+			}
+			if top := fetch(t, a, "window=7d&limit=1"); len(top.Hashtags) != 1 || top.Hashtags[0].Hashtag != "aws" {
+				t.Errorf("7d top: %+v", top.Hashtags)
+			}
+		})
+	}
+}
+
+func TestStartErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := busy.Addr().(*net.TCPAddr).Port
+	tests := []struct {
+		name string
+		cfg  localapp.Config
+		vars map[string]string
+		want string
+	}{
+		{"interval", localapp.Config{Interval: 500 * time.Millisecond}, nil, "ingest interval 500ms: want at least 1s"},
+		{"port range", localapp.Config{Port: 70000}, nil, "port 70000"},
+		{"port in use", localapp.Config{Port: busyPort}, nil, "listen on port " + strconv.Itoa(busyPort)},
+		{"bad REDIS_URL", localapp.Config{RedisURL: "http://x"}, nil, "REDIS_URL http://x: scheme"},
+		{"redis down", localapp.Config{RedisURL: "redis://u:hunter2-secret@127.0.0.1:1"}, nil, "redis at redis://u:xxxxx@127.0.0.1:1"},
+		{"MAX_PAGES", localapp.Config{}, map[string]string{"MAX_PAGES": "0"}, `MAX_PAGES "0"`},
+		{"LEADERBOARD", localapp.Config{}, map[string]string{"LEADERBOARD": "a b"}, "LEADERBOARD"},
+		{"CACHE_TTL", localapp.Config{}, map[string]string{"CACHE_TTL": "-1"}, "CACHE_TTL"},
+		{"key without secret", localapp.Config{}, map[string]string{"TWITTER_API_KEY": "k"}, "TWITTER_API_SECRET"},
+		{"bad query", localapp.Config{}, map[string]string{"SEARCH_QUERY": strings.Repeat("x", 600)}, "SEARCH_QUERY"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			if cfg.Interval == 0 {
+				cfg.Interval = time.Second
+			}
+			cfg.Getenv = env(tc.vars)
+			a, err := localapp.Start(t.Context(), cfg)
+			if err == nil {
+				a.Close(context.Background())
+				t.Fatalf("Start succeeded, want an error containing %q", tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("Start: %v\nwant an error containing %q, without the password", err, tc.want)
+			}
+		})
+	}
+}
+
+// syncBuffer is an io.Writer that calls onLine for each complete line written.
+type syncBuffer struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	onLine func(string)
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	for _, line := range strings.SplitAfter(string(p), "\n") {
+		if strings.HasSuffix(line, "\n") && b.onLine != nil {
+			b.onLine(strings.TrimSuffix(line, "\n"))
+		}
+	}
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+// TestRunStopsCleanly: Run prints the start-up line and a line per ingest run, and returns
+// nil once its context ends, with the leaderboard server closed.
+func TestRunStopsCleanly(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var url string
+	var mu sync.Mutex
+	out := &syncBuffer{onLine: func(line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if rest, ok := strings.CutPrefix(line, "Hashtag leaderboard running at "); ok {
+			url, _, _ = strings.Cut(rest, " ")
+		}
+		if strings.Contains(line, " ingest #2: ") {
+			cancel()
+		}
+	}}
+	t0 := pastBoundary()
+	err := localapp.Run(ctx, localapp.Config{Interval: time.Second, Out: out, Getenv: env(nil), Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	text := out.String()
+	for _, want := range []string{
+		"Hashtag leaderboard running at http://localhost:",
+		"  posts: bundled sample via a local X API v2 stand-in (3200 posts from the last 7 days, 800 more arriving over the next 24 hours)",
+		"  redis: embedded (miniredis 127.0.0.1:",
+		"  ingest: now and every 1s. Press Ctrl-C to stop.",
+		" ingest #1: 10 pages, 1000 posts, 1000 new, ",
+		" ingest #2: 10 pages, 1000 posts, 1000 new, ",
+		"Stopping...\nStopped.\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if url == "" {
+		t.Fatal("no URL in the start-up line")
+	}
+	if resp, err := http.Get(url + "/"); err == nil {
+		resp.Body.Close()
+		t.Errorf("the leaderboard still answers at %s after Run returned", url)
+	}
+}
+
+func TestExplicitInterval(t *testing.T) {
+	a := start(t, localapp.Config{Interval: 90 * time.Second, Getenv: env(map[string]string{"TWITTER_BEARER_TOKEN": "t", "TWITTER_API_URL": "http://127.0.0.1:1"})})
+	if a.Interval != 90*time.Second {
+		t.Errorf("interval %s, want the 1m30s given", a.Interval)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	at := time.Date(2026, 11, 25, 9, 5, 7, 0, time.Local)
+	tests := []struct {
+		res  ingest.Result
+		err  error
+		want string
+	}{
+		{ingest.Result{Pages: 10, TweetsFetched: 1000, TweetsNew: 998, HashtagsCounted: 1645}, nil,
+			"09:05:07 ingest #3: 10 pages, 1000 posts, 998 new, 1645 hashtags counted; more to fetch next run"},
+		{ingest.Result{Pages: 1, TweetsFetched: 1, TweetsNew: 1, HashtagsCounted: 1, Complete: true}, nil,
+			"09:05:07 ingest #3: 1 page, 1 post, 1 new, 1 hashtag counted; caught up"},
+		{ingest.Result{Pages: 2, TweetsFetched: 200, RateLimited: true}, nil,
+			"09:05:07 ingest #3: 2 pages, 200 posts, 0 new, 0 hashtags counted; rate limited by the X API, resuming next run"},
+		{ingest.Result{}, errors.New("fetch page 1: boom"), "09:05:07 ingest #3: 0 pages, 0 posts, 0 new, 0 hashtags counted; failed: fetch page 1: boom"},
+	}
+	for _, tc := range tests {
+		if got := localapp.Progress(at, 3, tc.res, tc.err); got != tc.want {
+			t.Errorf("Progress =\n %q\nwant\n %q", got, tc.want)
+		}
+	}
+}
+
+// TestScheduledEvent compares the synthesised event with the committed sample of a real one.
+func TestScheduledEvent(t *testing.T) {
+	now := time.Date(2026, 11, 25, 12, 0, 0, 500, time.UTC)
+	ev := localapp.ScheduledEvent(now)
+	got, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, err := os.ReadFile("../../events/schedule.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotFields, realFields map[string]any
+	if err := json.Unmarshal(got, &gotFields); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(real, &realFields); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range realFields {
+		g, ok := gotFields[k]
+		if !ok {
+			t.Errorf("field %q missing", k)
+			continue
+		}
+		switch k {
+		case "version", "detail-type", "source", "detail":
+			if !jsonEqual(g, v) {
+				t.Errorf("%s = %v, want %v", k, g, v)
+			}
+		}
+	}
+	if len(gotFields) != len(realFields) {
+		t.Errorf("fields %v, want those of events/schedule.json", gotFields)
+	}
+	if !ev.Time.Equal(now.Truncate(time.Second)) || len(ev.ID) != 36 || ev.ID == localapp.ScheduledEvent(now).ID {
+		t.Errorf("time %s, id %q: want the second of now and a fresh UUID", ev.Time, ev.ID)
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}

@@ -1,0 +1,234 @@
+package perf
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+)
+
+// IngestPages and PageSize make the ingest run whose peak memory is measured: MAX_PAGES=10
+// pages of 100 posts (xapi's max_results) from the bundled sample.
+const (
+	IngestPages = 10
+	PageSize    = 100
+)
+
+// Runs is what the emulator measured over the cold starts of one function.
+type Runs struct {
+	Function string
+	// Init holds the init duration of each run (the emulator's INIT REPORT: from starting the
+	// bootstrap to its first request for an invoke).
+	Init []time.Duration
+	// PeakRSS holds the bootstrap's VmHWM after each run's invokes, in bytes.
+	PeakRSS []int64
+	// Invokes describes what each run invoked.
+	Invokes string
+}
+
+// MedianInit is the median of Init.
+func (r Runs) MedianInit() time.Duration { return median(r.Init) }
+
+// MedianRSS is the median of PeakRSS.
+func (r Runs) MedianRSS() int64 { return median(r.PeakRSS) }
+
+func median[T int64 | time.Duration](v []T) T {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// LambdaConfig sets up MeasureLambda.
+type LambdaConfig struct {
+	ModuleRoot string
+	RIE        string
+	WorkDir    string
+	// Runs is the number of cold starts per function (default 7).
+	Runs int
+	// Log receives the emulators' output (nil: none).
+	Log io.Writer
+}
+
+// MeasureLambda starts a local redis-server with the store's users, moto_server holding their
+// secrets and the X API token, and the X API stand-in serving the bundled sample; builds both
+// bootstraps for this machine as for Lambda (-s -w, CGO off, lambda.norpc); then, Runs times
+// per function, starts a fresh emulator (a cold execution environment), invokes it, and
+// records the init duration and the bootstrap's peak RSS. Ingest fetches IngestPages pages of
+// PageSize posts in every run (the board is emptied before each); the leaderboard answers the
+// get, window and browser events of events/.
+func MeasureLambda(ctx context.Context, cfg LambdaConfig) (ingestRuns, boardRuns Runs, err error) {
+	if cfg.Runs == 0 {
+		cfg.Runs = 7
+	}
+	const board = "hashtags"
+	writer := redistest.User{Name: board + "-writer", Password: "bench-writer-password", Access: store.WriterAccess(board)}
+	reader := redistest.User{Name: board + "-reader", Password: "bench-reader-password", Access: store.ReaderAccess(board)}
+	rs, err := redistest.StartStandalone(redistest.StandaloneOptions{Users: []redistest.User{writer, reader}, DefaultUserOff: true})
+	if err != nil {
+		return ingestRuns, boardRuns, fmt.Errorf("redis-server: %w", err)
+	}
+	defer rs.Stop()
+	moto, err := awstest.StartMoto()
+	if err != nil {
+		return ingestRuns, boardRuns, fmt.Errorf("moto: %w", err)
+	}
+	defer moto.Stop()
+
+	raw, err := sample.Posts()
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	posts, err := sample.Shift(raw, time.Now())
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	const token = "bench-x-api-token"
+	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true, RateLimit: 1 << 20})
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	xURL := x.Start()
+	defer x.Close()
+
+	secret := func(name string, v map[string]string) (string, error) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		return moto.CreateSecret(ctx, "bench/"+name, string(b))
+	}
+	writerARN, err := secret("writer", map[string]string{"username": writer.Name, "password": writer.Password})
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	readerARN, err := secret("reader", map[string]string{"username": reader.Name, "password": reader.Password})
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	xARN, err := secret("x", map[string]string{"bearer_token": token})
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	common := append(moto.Env(), "MEMORYDB_ENDPOINT="+rs.Addr, "MEMORYDB_TLS=false", "MEMORYDB_CLUSTER=false",
+		"LEADERBOARD="+board, "LOG_LEVEL=INFO")
+	env := map[string][]string{
+		"ingest": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "TWITTER_SECRET_ARN="+xARN,
+			"TWITTER_API_URL="+xURL, "SEARCH_QUERY=sample -is:retweet", fmt.Sprintf("MAX_PAGES=%d", IngestPages)),
+		"leaderboard": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+readerARN),
+	}
+	bins := map[string]string{}
+	for _, f := range rie.Functions {
+		if bins[f], err = rie.Build(ctx, cfg.ModuleRoot, f, filepath.Join(cfg.WorkDir, "host"), rie.BuildOptions{Strip: true}); err != nil {
+			return ingestRuns, boardRuns, err
+		}
+	}
+	events := map[string][][]byte{}
+	for f, names := range map[string][]string{
+		"ingest":      {"schedule.json"},
+		"leaderboard": {"function-url-get.json", "function-url-window.json", "function-url-browser.json"},
+	} {
+		for _, n := range names {
+			b, err := os.ReadFile(filepath.Join(cfg.ModuleRoot, "events", n))
+			if err != nil {
+				return ingestRuns, boardRuns, err
+			}
+			events[f] = append(events[f], b)
+		}
+	}
+
+	ingestRuns = Runs{Function: "ingest", Invokes: fmt.Sprintf("events/schedule.json, %d pages of %d posts", IngestPages, PageSize)}
+	boardRuns = Runs{Function: "leaderboard", Invokes: "events/function-url-{get,window,browser}.json"}
+	for range cfg.Runs {
+		for _, r := range []*Runs{&ingestRuns, &boardRuns} {
+			if r.Function == "ingest" {
+				// Every ingest run does the same work: an empty board, no checkpoint.
+				if err := rs.FlushAll(ctx); err != nil {
+					return ingestRuns, boardRuns, err
+				}
+			}
+			d, rss, err := coldRun(ctx, cfg, bins[r.Function], env[r.Function], r.Function, events[r.Function])
+			if err != nil {
+				return ingestRuns, boardRuns, fmt.Errorf("%s: %w", r.Function, err)
+			}
+			r.Init = append(r.Init, d)
+			r.PeakRSS = append(r.PeakRSS, rss)
+		}
+	}
+	return ingestRuns, boardRuns, nil
+}
+
+// coldRun starts one execution environment, sends the events, checks the answers and returns
+// the init duration and the peak RSS of the bootstrap.
+func coldRun(ctx context.Context, cfg LambdaConfig, bin string, env []string, function string, events [][]byte) (time.Duration, int64, error) {
+	emu, err := rie.Start(ctx, rie.Config{RIE: cfg.RIE, Bootstrap: bin, Env: env, FunctionName: function, Log: cfg.Log})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer emu.Stop()
+	for _, ev := range events {
+		resp, err := emu.Invoke(ctx, ev)
+		if err != nil {
+			return 0, 0, err
+		}
+		if typ, msg, ok := resp.FunctionError(); ok || resp.Status != 200 {
+			return 0, 0, fmt.Errorf("invoke: status %d, %s: %s\n%s", resp.Status, typ, msg, emu.Logs())
+		}
+		if err := checkAnswer(function, resp.Body); err != nil {
+			return 0, 0, err
+		}
+	}
+	initCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d, err := emu.InitDuration(initCtx)
+	if err != nil {
+		return 0, 0, err
+	}
+	rss, err := emu.PeakRSS()
+	if err != nil {
+		return 0, 0, err
+	}
+	return d, rss, nil
+}
+
+// checkAnswer makes sure the measured run did the work it is reported for.
+func checkAnswer(function string, body []byte) error {
+	switch function {
+	case "ingest":
+		var r ingest.Result
+		if err := json.Unmarshal(body, &r); err != nil {
+			return fmt.Errorf("ingest result %s: %w", body, err)
+		}
+		if r.Pages != IngestPages || r.TweetsFetched != IngestPages*PageSize || r.TweetsNew != r.TweetsFetched {
+			return fmt.Errorf("ingest result %s: want %d pages of %d new posts", body, IngestPages, PageSize)
+		}
+	case "leaderboard":
+		var r struct {
+			StatusCode int `json:"statusCode"`
+		}
+		if err := json.Unmarshal(body, &r); err != nil || r.StatusCode != 200 {
+			return fmt.Errorf("leaderboard answer %s: want status 200 (%v)", body, err)
+		}
+	default:
+		return errors.New("unknown function " + function)
+	}
+	return nil
+}

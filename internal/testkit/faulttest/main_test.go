@@ -1,0 +1,16 @@
+package faulttest
+
+import (
+	"testing"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+)
+
+// env is one standalone redis-server and one TLS + ACL cluster shared by the tests that do
+// not kill their server; tests that kill a standalone server start their own. TestFailover
+// kills a primary of the shared cluster and brings it back (as a replica) before it ends.
+var env *redistest.Env
+
+func TestMain(m *testing.M) {
+	redistest.Main(m, redistest.EnvOptions{}, func(e *redistest.Env) { env = e })
+}

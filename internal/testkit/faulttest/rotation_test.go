@@ -1,0 +1,154 @@
+package faulttest
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"strconv"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+)
+
+// countingSM is the Secrets Manager client of one function, counting GetSecretValue calls.
+type countingSM struct {
+	api   secrets.API
+	calls atomic.Int32
+}
+
+func (c *countingSM) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	c.calls.Add(1)
+	return c.api.GetSecretValue(ctx, in, opts...)
+}
+
+func userSecret(t *testing.T, user, password string) string {
+	t.Helper()
+	b, err := json.Marshal(map[string]string{"username": user, "password": password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// serverVars are the Redis variables of a function deployed against srv (no credentials).
+func serverVars(srv redistest.Server, name string) map[string]string {
+	c := srv.Config("", "")
+	return map[string]string{
+		"MEMORYDB_ENDPOINT": c.Addr, "MEMORYDB_TLS": strconv.FormatBool(c.TLS),
+		"MEMORYDB_CLUSTER": strconv.FormatBool(c.Cluster), "MEMORYDB_CA_FILE": c.CAFile, "LEADERBOARD": name,
+	}
+}
+
+// dropConnections closes every connection of the users on every node, as Redis does when a
+// rotation removes the password they authenticated with (MemoryDB drops them). It returns how
+// many connections were closed.
+func dropConnections(t *testing.T, srv redistest.Server, users ...string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	var killed int64
+	kill := func(do func(args ...any) (int64, error)) {
+		for _, u := range users {
+			n, err := do("client", "kill", "user", u)
+			if err != nil {
+				t.Fatalf("client kill user %s: %v", u, err)
+			}
+			killed += n
+		}
+	}
+	switch s := srv.(type) {
+	case *redistest.Standalone:
+		kill(func(args ...any) (int64, error) { return s.Client().Do(ctx, args...).Int64() })
+	case *redistest.Cluster:
+		for _, addr := range s.Addrs {
+			kill(func(args ...any) (int64, error) { return s.NodeClient(addr).Do(ctx, args...).Int64() })
+		}
+	default:
+		t.Fatalf("unknown server type %T", srv)
+	}
+	return killed
+}
+
+// TestSecretRotation: the ingest (writer) and leaderboard (reader) functions are warm with
+// the old passwords when both change in the ACL and in Secrets Manager; once their
+// connections drop, the next request of each re-reads its secret exactly once and succeeds.
+func TestSecretRotation(t *testing.T) {
+	moto := awstest.MustMoto(t)
+	ctx := context.Background()
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			if c, ok := srv.(*redistest.Cluster); ok {
+				if err := c.WaitHealthy(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			name := uniqueName("rotate")
+			w, r := boardUsers(name)
+			addUsers(t, srv, w, r)
+			wARN, err := moto.CreateSecret(ctx, name+"/writer", userSecret(t, w.Name, w.Password))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rARN, err := moto.CreateSecret(ctx, name+"/reader", userSecret(t, r.Name, r.Password))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wSM, rSM := &countingSM{api: moto.Client()}, &countingSM{api: moto.Client()}
+			wVars, rVars := serverVars(srv, name), serverVars(srv, name)
+			wVars["MEMORYDB_SECRET_ARN"], rVars["MEMORYDB_SECRET_ARN"] = wARN, rARN
+			writer := coldStart(t, appEnv(wVars, secrets.NewLoader(secrets.WithClient(wSM))))
+			reader := coldStart(t, appEnv(rVars, secrets.NewLoader(secrets.WithClient(rSM))))
+
+			posts := newPostMaker()
+			x := newXAPI(t, posts.batch(120, cycleTags))
+			h := newIngest(t, newSource(t, x), writer, nil)
+			lb := newLeaderboard(t, reader, name, leaderboard.WithCacheTTL(0))
+			check := func(when string, wantFetches int32) {
+				t.Helper()
+				catchUp(t, h, 2)
+				if got := getBoard(t, lb, "limit=100").tally(); !maps.Equal(got, posts.expected()) {
+					t.Errorf("%s: leaderboard %v, want %v", when, got, posts.expected())
+				}
+				if n := wSM.calls.Load(); n != wantFetches {
+					t.Errorf("%s: ingest fetched its secret %d times, want %d", when, n, wantFetches)
+				}
+				if n := rSM.calls.Load(); n != wantFetches {
+					t.Errorf("%s: leaderboard fetched its secret %d times, want %d", when, n, wantFetches)
+				}
+			}
+			check("warm", 1)
+
+			for _, u := range []struct {
+				user redistest.User
+				arn  string
+			}{{w, wARN}, {r, rARN}} {
+				pw := "rotated-" + u.user.Password
+				if err := srv.SetUserPassword(ctx, u.user.Name, pw); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := moto.PutSecretValue(ctx, u.arn, userSecret(t, u.user.Name, pw)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			killed := dropConnections(t, srv, w.Name, r.Name)
+			t.Logf("rotated both passwords and closed %d connections of the two users", killed)
+			if killed == 0 {
+				t.Fatal("the warm functions had no connection to close")
+			}
+			if err := x.AddPosts(posts.batch(80, cycleTags)...); err != nil {
+				t.Fatal(err)
+			}
+			check("after the rotation", 2)
+			if err := x.AddPosts(posts.batch(30, cycleTags)...); err != nil {
+				t.Fatal(err)
+			}
+			check("later", 2)
+			assertCounts(t, writer, posts.expected())
+		})
+	}
+}

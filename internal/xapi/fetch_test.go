@@ -1,0 +1,791 @@
+package xapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+)
+
+func TestNewValidation(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr string
+	}{
+		{"empty query", Config{BearerToken: "x", Query: "  "}, "SEARCH_QUERY"},
+		{"query too long", Config{BearerToken: "x", Query: strings.Repeat("a", 513)}, "SEARCH_QUERY"},
+		{"no credential", Config{Query: "#go"}, "BearerToken"},
+		{"bad base url", Config{BearerToken: "x", Query: "#go", BaseURL: "api.x.com"}, "BaseURL"},
+		{"base url with query", Config{BearerToken: "x", Query: "#go", BaseURL: "https://api.x.com/?a=b"}, "BaseURL"},
+		{"max results low", Config{BearerToken: "x", Query: "#go", MaxResults: 5}, "MaxResults"},
+		{"max results high", Config{BearerToken: "x", Query: "#go", MaxResults: 500}, "MaxResults"},
+		{"attempts", Config{BearerToken: "x", Query: "#go", Retry: RetryPolicy{MaxAttempts: -1}}, "MaxAttempts"},
+		{"backoff order", Config{BearerToken: "x", Query: "#go", Retry: RetryPolicy{BaseBackoff: time.Second, MaxBackoff: time.Millisecond}}, "Retry"},
+		{"ok", Config{BearerToken: "x", Query: "#go"}, ""},
+		{"ok trailing slash", Config{BearerToken: "x", Query: "#go", BaseURL: "http://127.0.0.1:1/"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := New(tc.cfg)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if s.client.Host != strings.TrimRight(cmpOr(tc.cfg.BaseURL, DefaultBaseURL), "/") {
+					t.Errorf("Host = %q", s.client.Host)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("New error = %v, want mention of %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func TestBearerTokenRedacted(t *testing.T) {
+	cfg := Config{BearerToken: testToken, Query: "#go"}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if out := fmt.Sprintf(format, cfg); strings.Contains(out, testToken) {
+			t.Errorf("%s of Config shows the token: %s", format, out)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, "http://x", nil)
+	BearerToken(testToken).Add(req)
+	if got := req.Header.Get("Authorization"); got != "Bearer "+testToken {
+		t.Errorf("Authorization = %q", got)
+	}
+}
+
+// collect pages through a result set like the ingest handler will.
+func collect(t *testing.T, s *Source, req PageRequest) ([]Post, []Page) {
+	t.Helper()
+	var posts []Post
+	var pages []Page
+	for i := 0; ; i++ {
+		if i > 50 {
+			t.Fatal("pagination does not end")
+		}
+		p, err := s.FetchPage(context.Background(), req)
+		if err != nil {
+			t.Fatalf("FetchPage page %d: %v", i+1, err)
+		}
+		pages = append(pages, p)
+		posts = append(posts, p.Posts...)
+		if p.NextToken == "" {
+			return posts, pages
+		}
+		req.NextToken = p.NextToken
+	}
+}
+
+func TestFetchPagePagination(t *testing.T) {
+	corpus := golangPosts(250)
+	corpus = append(corpus, xapitest.Tweet{CreatedAt: t0.Add(-30 * time.Second), Text: "unrelated #rust"})
+	srv, _ := standIn(t, corpus, nil)
+	s, _ := newSource(t, srv, nil)
+
+	posts, pages := collect(t, s, PageRequest{})
+	if len(pages) != 3 {
+		t.Fatalf("pages = %d, want 3", len(pages))
+	}
+	for i, want := range []int{100, 100, 50} {
+		if got := len(pages[i].Posts); got != want || pages[i].ResultCount != want {
+			t.Errorf("page %d: %d posts, result_count %d, want %d", i+1, got, pages[i].ResultCount, want)
+		}
+		if pages[i].RateLimit == nil || pages[i].RateLimit.Limit != 450 || pages[i].RateLimit.Remaining != 450-(i+1) {
+			t.Errorf("page %d rate limit = %+v", i+1, pages[i].RateLimit)
+		}
+		if pages[i].Attempts != 1 {
+			t.Errorf("page %d attempts = %d", i+1, pages[i].Attempts)
+		}
+	}
+	if len(posts) != 250 {
+		t.Fatalf("posts = %d, want 250", len(posts))
+	}
+	seen := map[string]bool{}
+	for i, p := range posts {
+		if seen[p.ID] {
+			t.Fatalf("duplicate post %s", p.ID)
+		}
+		seen[p.ID] = true
+		if i > 0 && CompareIDs(posts[i-1].ID, p.ID) <= 0 {
+			t.Fatalf("posts not newest first at %d", i)
+		}
+		if !p.HasEntities || !slices.Equal(p.Hashtags, []string{"golang", "aws"}) {
+			t.Fatalf("post %s hashtags = %v (entities %v)", p.ID, p.Hashtags, p.HasEntities)
+		}
+		if p.CreatedAtFromID || p.CreatedAt.IsZero() {
+			t.Fatalf("post %s created_at = %v (from id %v)", p.ID, p.CreatedAt, p.CreatedAtFromID)
+		}
+	}
+	if pages[0].NewestID != posts[0].ID || pages[2].OldestID != posts[249].ID {
+		t.Errorf("newest/oldest = %s/%s, want %s/%s", pages[0].NewestID, pages[2].OldestID, posts[0].ID, posts[249].ID)
+	}
+
+	reqs := srv.SearchRequests()
+	if len(reqs) != 3 {
+		t.Fatalf("server saw %d search requests, want 3", len(reqs))
+	}
+	for i, r := range reqs {
+		q := r.Query
+		if q.Get("query") != "#golang" || q.Get("max_results") != "100" {
+			t.Errorf("request %d query=%q max_results=%q", i+1, q.Get("query"), q.Get("max_results"))
+		}
+		if got := q["sort_order"]; !slices.Equal(got, []string{"recency"}) {
+			t.Errorf("request %d sort_order = %q, want recency (newest first)", i+1, got)
+		}
+		fields := strings.Split(q.Get("tweet.fields"), ",")
+		for _, f := range []string{"created_at", "entities", "possibly_sensitive", "note_tweet"} {
+			if !slices.Contains(fields, f) {
+				t.Errorf("request %d tweet.fields %v lacks %s", i+1, fields, f)
+			}
+		}
+		wantToken := ""
+		if i > 0 {
+			wantToken = pages[i-1].NextToken
+		}
+		if q.Get("next_token") != wantToken {
+			t.Errorf("request %d next_token = %q, want %q", i+1, q.Get("next_token"), wantToken)
+		}
+	}
+}
+
+func TestFetchPageCursors(t *testing.T) {
+	corpus := golangPosts(30)
+	srv, _ := standIn(t, corpus, nil)
+	s, _ := newSource(t, srv, nil)
+
+	all, _ := collect(t, s, PageRequest{})
+	if len(all) != 30 {
+		t.Fatalf("baseline posts = %d", len(all))
+	}
+	ids := func(ps []Post) []string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = p.ID
+		}
+		return out
+	}
+	allIDs := ids(all) // newest first
+	tests := []struct {
+		name      string
+		req       PageRequest
+		wantIDs   []string
+		wantQuery map[string]string
+	}{
+		{"since_id", PageRequest{SinceID: allIDs[10]}, allIDs[:10],
+			map[string]string{"since_id": allIDs[10], "until_id": "", "start_time": ""}},
+		{"until_id", PageRequest{UntilID: allIDs[19]}, allIDs[20:],
+			map[string]string{"until_id": allIDs[19], "since_id": ""}},
+		{"since and until", PageRequest{SinceID: allIDs[25], UntilID: allIDs[4]}, allIDs[5:25],
+			map[string]string{"since_id": allIDs[25], "until_id": allIDs[4]}},
+		{"start_time in another zone", PageRequest{StartTime: t0.Add(-5*time.Minute - 500*time.Millisecond).In(time.FixedZone("CET", 3600))}, allIDs[:5],
+			map[string]string{"start_time": "2026-11-24T18:24:59Z"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.ResetRequests()
+			got, _ := collect(t, s, tc.req)
+			if !slices.Equal(ids(got), tc.wantIDs) {
+				t.Errorf("ids = %v\nwant %v", ids(got), tc.wantIDs)
+			}
+			for _, r := range srv.SearchRequests() {
+				for k, v := range tc.wantQuery {
+					if r.Query.Get(k) != v {
+						t.Errorf("request %v: %s = %q, want %q", r.Query, k, r.Query.Get(k), v)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestFetchPageSinceIDAcrossPages(t *testing.T) {
+	srv, _ := standIn(t, golangPosts(120), nil)
+	s, _ := newSource(t, srv, func(c *Config) { c.MaxResults = 50 })
+	all, _ := collect(t, s, PageRequest{})
+	since := all[len(all)-1].ID // oldest: everything newer is wanted
+	srv.ResetRequests()
+	got, pages := collect(t, s, PageRequest{SinceID: since})
+	if len(got) != 119 || len(pages) != 3 {
+		t.Fatalf("got %d posts in %d pages, want 119 in 3", len(got), len(pages))
+	}
+	for i, r := range srv.SearchRequests() {
+		if r.Query.Get("since_id") != since || r.Query.Get("max_results") != "50" {
+			t.Errorf("page %d: since_id=%q max_results=%q", i+1, r.Query.Get("since_id"), r.Query.Get("max_results"))
+		}
+	}
+}
+
+func TestFetchPageNewPostsArriving(t *testing.T) {
+	srv, clock := standIn(t, golangPosts(5), nil)
+	s, _ := newSource(t, srv, nil)
+	first, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil || len(first.Posts) != 5 {
+		t.Fatalf("first fetch: %d posts, %v", len(first.Posts), err)
+	}
+	// A post dated in the future is invisible until the clock reaches it.
+	if err := srv.AddPosts(xapitest.Tweet{CreatedAt: t0.Add(time.Minute), Text: "fresh #golang"}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.FetchPage(context.Background(), PageRequest{SinceID: first.NewestID})
+	if err != nil || len(p.Posts) != 0 || p.NewestID != "" {
+		t.Fatalf("before clock: %d posts newest %q err %v", len(p.Posts), p.NewestID, err)
+	}
+	clock.Advance(2 * time.Minute)
+	p, err = s.FetchPage(context.Background(), PageRequest{SinceID: first.NewestID})
+	if err != nil || len(p.Posts) != 1 || p.Posts[0].Text != "fresh #golang" {
+		t.Fatalf("after clock: %+v, %v", p.Posts, err)
+	}
+	if CompareIDs(p.NewestID, first.NewestID) <= 0 {
+		t.Errorf("newest %s not above previous %s", p.NewestID, first.NewestID)
+	}
+}
+
+func TestFetchPageLocalValidation(t *testing.T) {
+	srv, _ := standIn(t, nil, nil)
+	s, _ := newSource(t, srv, nil)
+	tests := []struct {
+		name string
+		req  PageRequest
+		want string
+	}{
+		{"since not numeric", PageRequest{SinceID: "12a"}, "SinceID"},
+		{"until negative", PageRequest{UntilID: "-5"}, "UntilID"},
+		{"since above until", PageRequest{SinceID: "200", UntilID: "100"}, "SinceID"},
+		{"since with start", PageRequest{SinceID: "2125289645013128839", StartTime: t0}, "StartTime"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.FetchPage(context.Background(), tc.req)
+			if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want ErrInvalidRequest naming %s", err, tc.want)
+			}
+		})
+	}
+	if n := len(srv.SearchRequests()); n != 0 {
+		t.Errorf("server saw %d requests for invalid page requests", n)
+	}
+}
+
+func TestFetchPageRateLimited(t *testing.T) {
+	reset := time.Date(2026, 11, 24, 18, 45, 0, 0, time.UTC)
+	tests := []struct {
+		name      string
+		faults    []xapitest.Fault
+		rateLimit int
+		warmup    int // successful requests before the limited one
+		wantReset *time.Time
+		wantTitle string
+	}{
+		{"429 with headers", []xapitest.Fault{{Status: 429, ResetAt: reset}}, 0, 0, &reset, "Too Many Requests"},
+		{"429 without headers", []xapitest.Fault{{Status: 429, NoRateLimitHeaders: true}}, 0, 0, nil, "Too Many Requests"},
+		{"usage cap", []xapitest.Fault{{Status: 429, NoRateLimitHeaders: true, Body: xapitest.MustFixture("error_429_usage_cap.json")}}, 0, 0, nil, "UsageCapExceeded"},
+		{"window exhausted", nil, 2, 2, ptr(t0.Add(15 * time.Minute)), "Too Many Requests"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := standIn(t, golangPosts(3), func(o *xapitest.Options) { o.RateLimit = tc.rateLimit })
+			s, ft := newSource(t, srv, nil)
+			for i := 0; i < tc.warmup; i++ {
+				if _, err := s.FetchPage(context.Background(), PageRequest{}); err != nil {
+					t.Fatalf("warmup %d: %v", i, err)
+				}
+			}
+			srv.InjectFaults(tc.faults...)
+			srv.ResetRequests()
+			page, err := s.FetchPage(context.Background(), PageRequest{})
+			if !errors.Is(err, ErrRateLimited) {
+				t.Fatalf("err = %v, want ErrRateLimited", err)
+			}
+			if Retryable(err) || len(page.Posts) != 0 {
+				t.Errorf("retryable=%v posts=%d", Retryable(err), len(page.Posts))
+			}
+			var xe *Error
+			if !errors.As(err, &xe) || xe.StatusCode != 429 || xe.Title != tc.wantTitle || xe.Attempts != 1 {
+				t.Fatalf("error = %#v", xe)
+			}
+			got, ok := RateLimitReset(err)
+			switch {
+			case tc.wantReset == nil && (ok || xe.ResetAt != nil):
+				t.Errorf("reset = %v, want none", got)
+			case tc.wantReset != nil && (!ok || !got.Equal(*tc.wantReset)):
+				t.Errorf("reset = %v %v, want %v", got, ok, *tc.wantReset)
+			}
+			if n := len(srv.SearchRequests()); n != 1 || len(ft.Sleeps()) != 0 {
+				t.Errorf("requests = %d, sleeps = %v: 429 must not be retried", n, ft.Sleeps())
+			}
+		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestFetchPageRetries(t *testing.T) {
+	base := 100 * time.Millisecond
+	tests := []struct {
+		name         string
+		faults       []xapitest.Fault
+		attempts     int
+		deadline     time.Duration // from the fake now; 0 = no deadline
+		wantErr      error
+		wantRequests int
+		wantSleeps   int
+	}{
+		{"503 then success", []xapitest.Fault{{Status: 503}}, 3, 0, nil, 2, 1},
+		{"500 502 then success", []xapitest.Fault{{Status: 500}, {Status: 502}}, 3, 0, nil, 3, 2},
+		{"504 without headers then success", []xapitest.Fault{{Status: 504, NoRateLimitHeaders: true}}, 3, 0, nil, 2, 1},
+		{"503 persists", []xapitest.Fault{{Status: 503}, {Status: 503}, {Status: 503}}, 3, 0, ErrTransient, 3, 2},
+		{"truncated json then success", []xapitest.Fault{{Truncate: 40}}, 3, 0, nil, 2, 1},
+		{"cut connection then success", []xapitest.Fault{{Truncate: 40, CutConnection: true}}, 3, 0, nil, 2, 1},
+		{"malformed persists", []xapitest.Fault{{Body: []byte("<html>oops</html>")}, {Body: []byte("{")}}, 2, 0, ErrMalformedResponse, 2, 1},
+		{"single attempt", []xapitest.Fault{{Status: 503}}, 1, 0, ErrTransient, 1, 0},
+		// Backoffs are drawn from [b/2, b]: 50-100ms then 100-200ms. With
+		// 1.1s MinAttemptTime and a 1.24s deadline only the first fits.
+		{"deadline allows one retry", []xapitest.Fault{{Status: 503}, {Status: 503}, {Status: 503}}, 5, 1240 * time.Millisecond, ErrTransient, 2, 1},
+		{"deadline allows no retry", []xapitest.Fault{{Status: 503}}, 5, 1100 * time.Millisecond, ErrTransient, 1, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := standIn(t, golangPosts(3), nil)
+			s, ft := newSource(t, srv, func(c *Config) {
+				c.Retry = RetryPolicy{MaxAttempts: tc.attempts, BaseBackoff: base, MaxBackoff: time.Second, MinAttemptTime: 1100 * time.Millisecond}
+			})
+			srv.InjectFaults(tc.faults...)
+			ctx := context.Background()
+			var deadline time.Time
+			if tc.deadline > 0 {
+				// The context deadline is an hour away in real time (it never
+				// fires during the test); the fake clock starts just before it.
+				deadline = time.Now().Add(time.Hour)
+				ft.mu.Lock()
+				ft.now = deadline.Add(-tc.deadline)
+				ft.mu.Unlock()
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, deadline)
+				defer cancel()
+			}
+			page, err := s.FetchPage(ctx, PageRequest{})
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("FetchPage: %v", err)
+				}
+				if len(page.Posts) != 3 || page.Attempts != tc.wantRequests {
+					t.Errorf("posts=%d attempts=%d", len(page.Posts), page.Attempts)
+				}
+			} else {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				if page.Posts != nil || page.NewestID != "" {
+					t.Errorf("error returned a partial page: %+v", page)
+				}
+				var xe *Error
+				if !errors.As(err, &xe) || xe.Attempts != tc.wantRequests {
+					t.Errorf("attempts in error = %+v", xe)
+				}
+			}
+			if n := len(srv.SearchRequests()); n != tc.wantRequests {
+				t.Errorf("requests = %d, want %d", n, tc.wantRequests)
+			}
+			sleeps := ft.Sleeps()
+			if len(sleeps) != tc.wantSleeps {
+				t.Fatalf("sleeps = %v, want %d", sleeps, tc.wantSleeps)
+			}
+			b := base
+			for i, d := range sleeps {
+				if d < b/2 || d > b {
+					t.Errorf("sleep %d = %v, want within [%v, %v]", i, d, b/2, b)
+				}
+				b *= 2
+			}
+			if !deadline.IsZero() && ft.Now().After(deadline) {
+				t.Errorf("slept past the deadline: now %v > %v", ft.Now(), deadline)
+			}
+		})
+	}
+}
+
+func TestFetchPageContextEnds(t *testing.T) {
+	srv, _ := standIn(t, golangPosts(3), nil)
+	s, ft := newSource(t, srv, nil)
+	srv.InjectFaults(xapitest.Fault{Delay: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.FetchPage(ctx, PageRequest{})
+		done <- err
+	}()
+	// Cancel once the server has consumed the delayed fault.
+	for srv.PendingFaults() != 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	err := <-done
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTransient) {
+		t.Fatalf("err = %v, want ErrTransient wrapping context.Canceled", err)
+	}
+	if len(ft.Sleeps()) != 0 {
+		t.Errorf("slept after the context ended: %v", ft.Sleeps())
+	}
+}
+
+// flakyTransport fails the first n round trips with a timeout, like a
+// caller-provided (e.g. X-Ray) transport would surface one; it counts calls.
+type flakyTransport struct {
+	base  http.RoundTripper
+	fails int
+	calls int
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func (f *flakyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.calls++
+	r.Header.Set("X-Wrapped", "yes")
+	if f.calls <= f.fails {
+		return nil, timeoutErr{}
+	}
+	return f.base.RoundTrip(r)
+}
+
+func TestFetchPageComposesWithCallerClient(t *testing.T) {
+	srv, _ := standIn(t, []xapitest.Tweet{{
+		CreatedAt: t0.Add(-time.Minute),
+		NoteText:  strings.Repeat("long words here ", 30) + "#golang #LongForm",
+	}}, nil)
+	flaky := &flakyTransport{base: srv.Client().Transport, fails: 1}
+	caller := &http.Client{Transport: flaky, Timeout: 5 * time.Second}
+	s, ft := newSource(t, srv, func(c *Config) { c.HTTPClient = caller })
+	page, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatalf("FetchPage: %v", err)
+	}
+	if flaky.calls != 2 || len(ft.Sleeps()) != 1 || page.Attempts != 2 {
+		t.Errorf("calls=%d sleeps=%v attempts=%d, want 2 calls, 1 retry", flaky.calls, ft.Sleeps(), page.Attempts)
+	}
+	if caller.Transport != flaky {
+		t.Error("New modified the caller's http.Client")
+	}
+	if len(page.Posts) != 1 || !page.Posts[0].IsNoteTweet || !slices.Equal(page.Posts[0].Hashtags, []string{"golang", "LongForm"}) {
+		t.Errorf("note tweet through wrapped client: %+v", page.Posts)
+	}
+}
+
+func TestFetchPageUnauthorized(t *testing.T) {
+	tests := []struct {
+		name      string
+		token     BearerToken
+		fault     *xapitest.Fault
+		wantTitle string
+	}{
+		{"wrong token 401", "wrong-token-value", nil, "Unauthorized"},
+		{"client forbidden 403", testToken, &xapitest.Fault{Status: 403}, "Client Forbidden"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := standIn(t, golangPosts(2), nil)
+			s, ft := newSource(t, srv, func(c *Config) { c.BearerToken = tc.token })
+			if tc.fault != nil {
+				srv.InjectFaults(*tc.fault)
+			}
+			_, err := s.FetchPage(context.Background(), PageRequest{})
+			if !errors.Is(err, ErrUnauthorized) || Retryable(err) {
+				t.Fatalf("err = %v, want ErrUnauthorized", err)
+			}
+			var xe *Error
+			if !errors.As(err, &xe) || xe.Title != tc.wantTitle {
+				t.Errorf("title = %q, want %q", xe.Title, tc.wantTitle)
+			}
+			if strings.Contains(err.Error(), string(tc.token)) || strings.Contains(fmt.Sprintf("%+v", xe), string(tc.token)) {
+				t.Errorf("error shows the token: %v", err)
+			}
+			if n := len(srv.SearchRequests()); n != 1 || len(ft.Sleeps()) != 0 {
+				t.Errorf("requests=%d sleeps=%v: auth errors must not be retried", n, ft.Sleeps())
+			}
+		})
+	}
+}
+
+// TestFetchPageReauthorize: a 401 re-reads the credentials once through Config.Reauthorize and
+// sends the request again with them; a 403, a re-read that fails or a token still refused does
+// not loop.
+func TestFetchPageReauthorize(t *testing.T) {
+	tests := []struct {
+		name      string
+		token     BearerToken
+		fault     *xapitest.Fault
+		reread    BearerToken
+		rereadErr error
+		wantErr   error
+		wantCalls int
+		wantReqs  int
+	}{
+		{"rotated: the re-read token works", "old-rotated-token", nil, testToken, nil, nil, 1, 2},
+		{"the re-read token is refused too", "old-rotated-token", nil, "still-wrong-token", nil, ErrUnauthorized, 1, 2},
+		{"the re-read fails", "old-rotated-token", nil, "", errors.New("secrets manager: timeout"), ErrUnauthorized, 1, 1},
+		{"the re-read is empty", "old-rotated-token", nil, "", nil, ErrUnauthorized, 1, 1},
+		{"403 is not a rotation", testToken, &xapitest.Fault{Status: 403}, testToken, nil, ErrUnauthorized, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := standIn(t, golangPosts(2), nil)
+			calls := 0
+			s, _ := newSource(t, srv, func(c *Config) {
+				c.BearerToken = tc.token
+				c.Reauthorize = func(context.Context) (BearerToken, error) {
+					calls++
+					return tc.reread, tc.rereadErr
+				}
+			})
+			if tc.fault != nil {
+				srv.InjectFaults(*tc.fault)
+			}
+			page, err := s.FetchPage(context.Background(), PageRequest{})
+			if tc.wantErr == nil && (err != nil || len(page.Posts) != 2) {
+				t.Fatalf("FetchPage = %d posts, %v; want the page", len(page.Posts), err)
+			}
+			if tc.wantErr != nil && !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if calls != tc.wantCalls || len(srv.SearchRequests()) != tc.wantReqs {
+				t.Errorf("%d re-reads and %d requests, want %d and %d", calls, len(srv.SearchRequests()), tc.wantCalls, tc.wantReqs)
+			}
+			if tc.wantErr == nil { // the new token is kept for the next pages
+				if _, err := s.FetchPage(context.Background(), PageRequest{}); err != nil || calls != 1 {
+					t.Errorf("next page: %v after %d re-reads, want success with no more", err, calls)
+				}
+			}
+		})
+	}
+}
+
+func TestFetchPageInvalidRequest(t *testing.T) {
+	srv, _ := standIn(t, golangPosts(3), nil)
+	s, _ := newSource(t, srv, nil)
+	oldID := MinIDAt(t0.Add(-8 * 24 * time.Hour))
+	tests := []struct {
+		name       string
+		req        PageRequest
+		fault      *xapitest.Fault
+		wantWindow bool
+		wantParam  string
+		wantMsg    string
+	}{
+		{"since_id older than 7 days", PageRequest{SinceID: oldID}, nil, true, "since_id", "'since_id' must be a tweet id created after 2026-11-17T18:30Z"},
+		{"until_id older than 7 days", PageRequest{UntilID: oldID}, nil, true, "until_id", "'until_id' must be a tweet id created after"},
+		{"start_time older than 7 days", PageRequest{StartTime: t0.Add(-8 * 24 * time.Hour)}, nil, true, "start_time", "'start_time' must be on or after"},
+		{"bad next_token", PageRequest{NextToken: "bm9wZQ"}, nil, false, "next_token", "is not valid"},
+		{"max_results fixture", PageRequest{}, &xapitest.Fault{Status: 400, Body: xapitest.MustFixture("error_400_max_results.json")}, false, "max_results", "not between 10 and 100"},
+		{"404", PageRequest{}, &xapitest.Fault{Status: 404}, false, "", "Not Found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.fault != nil {
+				srv.InjectFaults(*tc.fault)
+			}
+			_, err := s.FetchPage(context.Background(), tc.req)
+			if !errors.Is(err, ErrInvalidRequest) || Retryable(err) {
+				t.Fatalf("err = %v, want ErrInvalidRequest", err)
+			}
+			if got := errors.Is(err, ErrOutsideSearchWindow); got != tc.wantWindow {
+				t.Errorf("ErrOutsideSearchWindow = %v, want %v", got, tc.wantWindow)
+			}
+			var xe *Error
+			errors.As(err, &xe)
+			if tc.wantParam != "" && !slices.Contains(xe.Parameters, tc.wantParam) {
+				t.Errorf("parameters = %v, want %s", xe.Parameters, tc.wantParam)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("error %q lacks %q", err, tc.wantMsg)
+			}
+		})
+	}
+}
+
+func TestFetchPageMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+		want string
+	}{
+		{"truncated", `{"data":[{"id":"2125289645013128839","text":"#go"}],"meta":{"result_co`, "unexpected end"},
+		{"not json", `<html><body>Bad gateway</body></html>`, "invalid character"},
+		{"no meta", `{"data":[{"id":"2125289645013128839","text":"#go"}]}`, "no meta"},
+		{"meta null", `{"meta":null}`, "no meta"},
+		{"errors without meta", `{"errors":[{"title":"Oops","detail":"broken"}]}`, "errors but no meta"},
+		{"data not an array", `{"data":{"id":"1"},"meta":{"result_count":1}}`, "cannot unmarshal"},
+		{"id as number", `{"data":[{"id":2125289645013128839,"text":"x"}],"meta":{"result_count":1}}`, "cannot unmarshal"},
+		{"note_tweet wrong type", `{"data":[{"id":"2125289645013128839","text":"x","note_tweet":"long"}],"meta":{"result_count":1}}`, "cannot unmarshal"},
+		{"bad newest_id", `{"data":[],"meta":{"newest_id":"abc","result_count":0}}`, "newest_id"},
+		{"negative count", `{"meta":{"result_count":-1}}`, "negative"},
+		{"empty body", ``, "unexpected end"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := standIn(t, nil, nil)
+			s, _ := newSource(t, srv, func(c *Config) { c.Retry.MaxAttempts = 1 })
+			srv.InjectFaults(xapitest.Fault{Status: 200, Body: []byte(tc.body)})
+			page, err := s.FetchPage(context.Background(), PageRequest{})
+			if !errors.Is(err, ErrMalformedResponse) {
+				t.Fatalf("err = %v, want ErrMalformedResponse", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %q lacks %q", err, tc.want)
+			}
+			if page.Posts != nil || page.Skipped != nil || page.NewestID != "" {
+				t.Errorf("partial page returned: %+v", page)
+			}
+		})
+	}
+}
+
+func TestFetchPageLargePages(t *testing.T) {
+	srv, _ := standIn(t, golangPosts(1500), nil)
+	s, _ := newSource(t, srv, nil)
+
+	srv.InjectFaults(xapitest.Fault{PageSize: 1000, PadBytes: 2 << 20})
+	page, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatalf("large page: %v", err)
+	}
+	if len(page.Posts) != 1000 || page.NextToken == "" {
+		t.Fatalf("large page: %d posts, next %q", len(page.Posts), page.NextToken)
+	}
+
+	// Over the body limit: malformed, never a partial page.
+	s.client.Client.Transport.(*captureTransport).limit = 64 << 10
+	srv.InjectFaults(xapitest.Fault{PadBytes: 100 << 10}, xapitest.Fault{PadBytes: 100 << 10}, xapitest.Fault{PadBytes: 100 << 10})
+	page, err = s.FetchPage(context.Background(), PageRequest{})
+	if !errors.Is(err, ErrMalformedResponse) || page.Posts != nil {
+		t.Fatalf("over limit: err=%v posts=%d", err, len(page.Posts))
+	}
+}
+
+func TestFetchPageOutOfOrder(t *testing.T) {
+	srv, _ := standIn(t, golangPosts(20), nil)
+	s, _ := newSource(t, srv, func(c *Config) { c.MaxResults = 10 })
+	want, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.InjectFaults(xapitest.Fault{Ascending: true})
+	got, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Posts[0].ID != want.Posts[9].ID || got.NewestID != want.NewestID || got.OldestID != want.OldestID {
+		t.Errorf("ascending page: first %s newest %s oldest %s; want first %s newest %s oldest %s",
+			got.Posts[0].ID, got.NewestID, got.OldestID, want.Posts[9].ID, want.NewestID, want.OldestID)
+	}
+}
+
+func TestFetchPageSpuriousNextToken(t *testing.T) {
+	srv, _ := standIn(t, golangPosts(10), nil)
+	s, _ := newSource(t, srv, func(c *Config) { c.MaxResults = 10 })
+	srv.InjectFaults(xapitest.Fault{SpuriousNextToken: true})
+	posts, pages := collect(t, s, PageRequest{})
+	if len(posts) != 10 || len(pages) != 2 || len(pages[1].Posts) != 0 || pages[1].ResultCount != 0 {
+		t.Errorf("posts=%d pages=%d; last page %+v", len(posts), len(pages), pages[len(pages)-1])
+	}
+}
+
+func TestFetchPageStandInPosts(t *testing.T) {
+	note := strings.Repeat("word ", 60) + "#Tail"
+	corpus := []xapitest.Tweet{
+		{CreatedAt: t0.Add(-1 * time.Minute), Text: "plain #golang", PossiblySensitive: true, Lang: "de"},
+		{CreatedAt: t0.Add(-2 * time.Minute), Text: "no entities object #golang", OmitEntities: true},
+		{CreatedAt: t0.Add(-3 * time.Minute), NoteText: "#golang " + note},
+		{CreatedAt: t0.Add(-4 * time.Minute), Text: "RT @someone: #golang rocks", ReferencedTweets: []xapitest.ReferencedTweet{{Type: "retweeted", ID: "2125278270060680839"}}},
+		{CreatedAt: t0.Add(-5 * time.Minute), Text: "bad date #golang", RawCreatedAt: "last tuesday"},
+		{CreatedAt: t0.Add(-6 * time.Minute), Text: "no date #golang", RawCreatedAt: "-"},
+		{CreatedAt: t0.Add(-7 * time.Minute), Text: "#golang #Go #golang dup"},
+	}
+	srv, _ := standIn(t, corpus, nil)
+	s, _ := newSource(t, srv, nil)
+	page, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Posts) != 7 || len(page.Skipped) != 0 {
+		t.Fatalf("posts=%d skipped=%v", len(page.Posts), page.Skipped)
+	}
+	p := page.Posts
+	check := func(i int, cond bool, what string) {
+		t.Helper()
+		if !cond {
+			t.Errorf("post %d (%q): %s; got %+v", i, p[i].Text, what, p[i])
+		}
+	}
+	check(0, p[0].PossiblySensitive && p[0].Lang == "de" && p[0].HasEntities, "possibly sensitive, lang de")
+	check(1, !p[1].PossiblySensitive && !p[1].HasEntities && p[1].Hashtags == nil, "no entities -> HasEntities false")
+	check(2, p[2].IsNoteTweet && p[2].Text == "#golang "+note && p[2].HasEntities && slices.Equal(p[2].Hashtags, []string{"golang", "Tail"}), "note tweet text and hashtags")
+	check(3, p[3].IsRetweet, "retweet flagged")
+	check(4, p[4].CreatedAtFromID && p[4].CreatedAt.Equal(t0.Add(-5*time.Minute)), "bad created_at derived from id")
+	check(5, p[5].CreatedAtFromID && p[5].CreatedAt.Equal(t0.Add(-6*time.Minute)), "missing created_at derived from id")
+	check(6, slices.Equal(p[6].Hashtags, []string{"golang", "Go"}), "exact duplicates removed")
+	check(0, p[0].CreatedAt.Equal(t0.Add(-time.Minute)) && p[0].AuthorID != "", "created_at and author")
+}
+
+// TestFetchPageSkippedPostsLog: a post without a usable id is not warned about per post (the
+// ingest handler logs one summary per page); it is logged at Debug, its untrusted id cut short.
+func TestFetchPageSkippedPostsLog(t *testing.T) {
+	longID := strings.Repeat("9x", 5000)
+	body := `{"data":[{"id":"` + longID + `","text":"bad id #golang"},null,` +
+		`{"id":"2125289645013128839","created_at":"2026-11-24T18:05:12.000Z","text":"ok #golang"}],` +
+		`"meta":{"newest_id":"2125289645013128839","oldest_id":"2125289645013128839","result_count":3}}`
+	srv, _ := standIn(t, nil, nil)
+	var buf strings.Builder
+	s, _ := newSource(t, srv, func(c *Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	srv.InjectFaults(xapitest.Fault{Status: 200, Body: []byte(body)})
+	page, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Posts) != 1 || len(page.Skipped) != 2 || page.Skipped[0].Reason == "" {
+		t.Fatalf("posts = %d, skipped = %+v", len(page.Posts), page.Skipped)
+	}
+	var debug int
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec struct{ Level, Msg, ID string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if rec.Msg != "x recent search: post skipped" {
+			continue
+		}
+		if rec.Level != "DEBUG" {
+			t.Errorf("skipped post logged at %s, want DEBUG (the summary is the ingest handler's)", rec.Level)
+		}
+		if len(rec.ID) > 64 {
+			t.Errorf("skipped post's id logged in full (%d bytes)", len(rec.ID))
+		}
+		debug++
+	}
+	if debug != 2 {
+		t.Errorf("%d skipped-post records, want 2:\n%s", debug, buf.String())
+	}
+}

@@ -1,0 +1,445 @@
+// Package xapi owns talking to X API v2 recent search
+// (GET /2/tweets/search/recent) through github.com/g8rswimmer/go-twitter/v2:
+// fetching one page of recent posts at a time, turning them into Posts with
+// their raw hashtags (note_tweet included), classifying failures into typed
+// errors, retrying transient ones within the caller's deadline, and the
+// app-only OAuth 2.0 token exchange. It does not paginate across pages or
+// keep checkpoints: the ingest handler drives FetchPage.
+package xapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	twitter "github.com/g8rswimmer/go-twitter/v2"
+)
+
+// Defaults used by New for zero Config fields.
+const (
+	DefaultBaseURL     = "https://api.x.com"
+	DefaultMaxResults  = 100
+	DefaultHTTPTimeout = 10 * time.Second
+	// MaxQueryLength is the recent-search query limit go-twitter enforces
+	// (512 bytes, X's limit for the self-serve access levels).
+	MaxQueryLength = 512
+)
+
+// TweetFields are the tweet.fields FetchPage requests. note_tweet is not in
+// go-twitter's TweetField constants; X accepts it and returns the full text
+// and entities of long posts in it.
+var TweetFields = []string{
+	"author_id", "created_at", "entities", "lang", "note_tweet", "possibly_sensitive", "referenced_tweets",
+}
+
+// RetryPolicy bounds the retries of transient failures inside FetchPage.
+type RetryPolicy struct {
+	// MaxAttempts is the total number of HTTP attempts (default 3, minimum 1).
+	MaxAttempts int
+	// BaseBackoff is the backoff before the 2nd attempt (default 500ms);
+	// it doubles for each further attempt, capped at MaxBackoff (default 8s).
+	// The actual sleep is drawn uniformly from [backoff/2, backoff].
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// MinAttemptTime is how much time must remain before the context
+	// deadline after a backoff for another attempt to be worth making
+	// (default 1s). FetchPage never sleeps past the deadline.
+	MinAttemptTime time.Duration
+}
+
+// Config configures a Source. Only Query and a credential are required.
+type Config struct {
+	// BaseURL is the API host (go-twitter's Client.Host), default
+	// https://api.x.com. Point it at an xapitest server in tests.
+	BaseURL string
+	// BearerToken is the app-only bearer token. Ignored when Authorizer is set.
+	BearerToken BearerToken
+	// Authorizer adds authentication to each request (go-twitter's interface).
+	Authorizer twitter.Authorizer
+	// Reauthorize, when set, is called when X answers 401 (the credentials were rotated or
+	// revoked since they were read): it returns the bearer token to use from then on, and the
+	// request is sent once more with it. At most one call per FetchPage; a token that is still
+	// refused fails the page with ErrUnauthorized. 403 (the app lacks access) never calls it.
+	Reauthorize func(ctx context.Context) (BearerToken, error)
+	// HTTPClient makes the calls; pass one wrapped for X-Ray. New copies it
+	// and wraps its transport; the original is not modified. Default: a
+	// client with DefaultHTTPTimeout.
+	HTTPClient *http.Client
+	// Query is the recent-search query (configured as SEARCH_QUERY).
+	Query string
+	// MaxResults per page, 10..100 (default 100).
+	MaxResults int
+	// Retry is the transient-failure retry policy.
+	Retry RetryPolicy
+	// Now and Sleep are the clock hooks (tests inject fakes). Sleep must
+	// return early with ctx.Err() when ctx ends. Defaults: time.Now and a
+	// timer-based sleep.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Logger receives retry and partial-error warnings (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Source fetches recent-search pages. It is safe for concurrent use.
+type Source struct {
+	client     *twitter.Client
+	auth       *swappableAuth
+	reauth     func(context.Context) (BearerToken, error)
+	query      string
+	maxResults int
+	fields     []twitter.TweetField
+	retry      RetryPolicy
+	now        func() time.Time
+	sleep      func(context.Context, time.Duration) error
+	log        *slog.Logger
+}
+
+// New validates cfg and builds a Source.
+func New(cfg Config) (*Source, error) {
+	q := strings.TrimSpace(cfg.Query)
+	if q == "" {
+		return nil, errors.New("xapi: SEARCH_QUERY (Config.Query) is empty")
+	}
+	if len(q) > MaxQueryLength {
+		return nil, fmt.Errorf("xapi: SEARCH_QUERY (Config.Query) is %d bytes, over X's limit of %d", len(q), MaxQueryLength)
+	}
+	base, err := normalizeBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("xapi: Config.BaseURL: %w", err)
+	}
+	auth := cfg.Authorizer
+	if auth == nil {
+		if cfg.BearerToken == "" {
+			return nil, errors.New("xapi: Config.BearerToken (or Config.Authorizer) is required")
+		}
+		auth = cfg.BearerToken
+	}
+	mr := cfg.MaxResults
+	if mr == 0 {
+		mr = DefaultMaxResults
+	}
+	if mr < 10 || mr > 100 {
+		return nil, fmt.Errorf("xapi: Config.MaxResults is %d, must be 10..100", mr)
+	}
+	rp := cfg.Retry
+	if rp.MaxAttempts == 0 {
+		rp.MaxAttempts = 3
+	}
+	if rp.MaxAttempts < 1 {
+		return nil, fmt.Errorf("xapi: Config.Retry.MaxAttempts is %d, must be >= 1", rp.MaxAttempts)
+	}
+	if rp.BaseBackoff == 0 {
+		rp.BaseBackoff = 500 * time.Millisecond
+	}
+	if rp.MaxBackoff == 0 {
+		rp.MaxBackoff = 8 * time.Second
+	}
+	if rp.MinAttemptTime == 0 {
+		rp.MinAttemptTime = time.Second
+	}
+	if rp.BaseBackoff < 0 || rp.MaxBackoff < rp.BaseBackoff || rp.MinAttemptTime < 0 {
+		return nil, fmt.Errorf("xapi: Config.Retry: need 0 < BaseBackoff <= MaxBackoff and MinAttemptTime >= 0, got %v, %v, %v",
+			rp.BaseBackoff, rp.MaxBackoff, rp.MinAttemptTime)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: DefaultHTTPTimeout}
+	}
+	fields := make([]twitter.TweetField, len(TweetFields))
+	for i, f := range TweetFields {
+		fields[i] = twitter.TweetField(f)
+	}
+	sw := &swappableAuth{cur: auth}
+	s := &Source{
+		client:     &twitter.Client{Authorizer: sw, Client: wrapClient(hc), Host: base},
+		auth:       sw,
+		reauth:     cfg.Reauthorize,
+		query:      q,
+		maxResults: mr,
+		fields:     fields,
+		retry:      rp,
+		now:        cfg.Now,
+		sleep:      cfg.Sleep,
+		log:        cfg.Logger,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.sleep == nil {
+		s.sleep = sleepCtx
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s, nil
+}
+
+// Query returns the configured search query.
+func (s *Source) Query() string { return s.query }
+
+func normalizeBaseURL(raw string) (string, error) {
+	if raw == "" {
+		return DefaultBaseURL, nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("parse %q: %w", raw, err)
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q is not an http(s) base URL like https://api.x.com", raw)
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// PageRequest selects one recent-search page. X rejects since_id/until_id
+// combined with start_time, so FetchPage does too (ErrInvalidRequest).
+type PageRequest struct {
+	// SinceID: only posts with a larger id (exclusive).
+	SinceID string
+	// UntilID: only posts with a smaller id (exclusive).
+	UntilID string
+	// StartTime: only posts created at or after it (second granularity, UTC).
+	StartTime time.Time
+	// NextToken continues a result set; send the same SinceID/UntilID/
+	// StartTime as for the first page.
+	NextToken string
+}
+
+// Post is one search result.
+type Post struct {
+	// ID is the decimal post id (always ValidID).
+	ID string
+	// CreatedAt is created_at in UTC; when X sent none or an unparsable
+	// one, it is derived from the snowflake id and CreatedAtFromID is true.
+	CreatedAt       time.Time
+	CreatedAtFromID bool
+	// Text is note_tweet.text for long posts (IsNoteTweet), else text.
+	Text        string
+	IsNoteTweet bool
+	// Hashtags are the raw tags (without '#', not normalised) from the
+	// entities object describing Text: entities.hashtags[].tag, or for note
+	// tweets note_tweet.entities.hashtags[].tag (the top-level entities of a
+	// note tweet describe the truncated text, whose last tag may be cut).
+	// Exact duplicates removed, first-appearance order. Empty when
+	// HasEntities is false.
+	Hashtags []string
+	// HasEntities is false when X sent no entities object covering Text
+	// (X omits entities for posts without any hashtag, mention, url or
+	// cashtag, and for note tweets the object that counts is
+	// note_tweet.entities). The caller then extracts hashtags from Text.
+	HasEntities       bool
+	PossiblySensitive bool
+	Lang              string
+	AuthorID          string
+	// IsRetweet is true when referenced_tweets has type "retweeted".
+	IsRetweet bool
+}
+
+// SkippedPost is a data[] entry FetchPage could not turn into a Post.
+type SkippedPost struct {
+	Index  int    // position in data[]
+	ID     string // as sent (may be empty or invalid)
+	Reason string
+}
+
+// Problem is one entry of a 200 response's "errors" array (X's partial errors).
+type Problem struct {
+	Title, Detail, Type     string
+	ResourceType, Parameter string
+	Value                   string
+}
+
+// Page is one recent-search response.
+type Page struct {
+	// Posts in the order X sent them (newest first, normally).
+	Posts []Post
+	// Skipped lists data[] entries that were dropped: null entries and
+	// entries whose id is missing or not a decimal id. Posts with a bad
+	// created_at are kept (see Post.CreatedAtFromID). len(Posts) +
+	// len(Skipped) == len(data).
+	Skipped []SkippedPost
+	// NextToken is meta.next_token ("" on the last page).
+	NextToken string
+	// NewestID/OldestID are meta.newest_id/oldest_id, widened to cover every
+	// Post id in the page ("" when the page is empty).
+	NewestID, OldestID string
+	// ResultCount is meta.result_count.
+	ResultCount int
+	// RateLimit is from the x-rate-limit-* headers (nil if absent).
+	RateLimit *RateLimit
+	// PartialErrors are the "errors" X sent alongside a 200 (documented as
+	// partial errors: the rest of the response is valid).
+	PartialErrors []Problem
+	// Attempts is the number of HTTP attempts it took.
+	Attempts int
+}
+
+// FetchPage performs one recent search (GET /2/tweets/search/recent with
+// max_results, sort_order=recency, tweet.fields=TweetFields and the
+// request's cursors).
+// Transient failures (5xx, 408, network errors, client timeouts, malformed
+// bodies) are retried with exponential backoff and jitter, never sleeping
+// past ctx's deadline. Errors are *Error; see the Err* kinds.
+func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
+	if err := s.validate(req); err != nil {
+		return Page{}, err
+	}
+	var lastErr *Error
+	reauthorized := false
+	for attempt := 1; ; attempt++ {
+		page, xe := s.fetchOnce(ctx, req)
+		if xe == nil {
+			page.Attempts = attempt
+			if len(page.PartialErrors) > 0 {
+				s.log.WarnContext(ctx, "x recent search returned partial errors",
+					"count", len(page.PartialErrors), "first_title", page.PartialErrors[0].Title, "first_detail", page.PartialErrors[0].Detail)
+			}
+			// The ingest handler logs one warning per page with the count and the first
+			// reason; the details are for debugging, the id (untrusted) cut short.
+			for _, sk := range page.Skipped {
+				s.log.DebugContext(ctx, "x recent search: post skipped", "index", sk.Index, "id", truncateForError(sk.ID), "reason", sk.Reason)
+			}
+			return page, nil
+		}
+		xe.Attempts = attempt
+		lastErr = xe
+		if xe.StatusCode == http.StatusUnauthorized && s.reauth != nil && !reauthorized && ctx.Err() == nil {
+			reauthorized = true
+			if s.reauthorize(ctx) {
+				continue
+			}
+		}
+		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts {
+			return Page{}, lastErr
+		}
+		wait := s.backoff(attempt)
+		if deadline, ok := ctx.Deadline(); ok && s.now().Add(wait+s.retry.MinAttemptTime).After(deadline) {
+			s.log.WarnContext(ctx, "x recent search: no time left for a retry", "attempt", attempt, "error", xe.Error())
+			return Page{}, lastErr
+		}
+		s.log.WarnContext(ctx, "x recent search failed, retrying", "attempt", attempt, "backoff", wait.String(), "error", xe.Error())
+		if err := s.sleep(ctx, wait); err != nil {
+			return Page{}, lastErr
+		}
+	}
+}
+
+// reauthorize asks Reauthorize for new credentials after a 401 and reports whether the
+// request should be sent again with them.
+func (s *Source) reauthorize(ctx context.Context) bool {
+	token, err := s.reauth(ctx)
+	if err != nil {
+		s.log.ErrorContext(ctx, "x api refused the credentials and re-reading them failed", "error", err.Error())
+		return false
+	}
+	if token == "" {
+		s.log.ErrorContext(ctx, "x api refused the credentials and re-reading them gave an empty token")
+		return false
+	}
+	s.auth.set(token)
+	s.log.WarnContext(ctx, "x api refused the credentials; re-read them and retrying once")
+	return true
+}
+
+// swappableAuth is the Authorizer of a Source: the current credentials, replaced by
+// reauthorize while other requests may be using them.
+type swappableAuth struct {
+	mu  sync.Mutex
+	cur twitter.Authorizer
+}
+
+func (a *swappableAuth) Add(req *http.Request) {
+	a.mu.Lock()
+	cur := a.cur
+	a.mu.Unlock()
+	cur.Add(req)
+}
+
+func (a *swappableAuth) set(token BearerToken) {
+	a.mu.Lock()
+	a.cur = token
+	a.mu.Unlock()
+}
+
+// backoff returns the sleep before attempt+1: uniform in [b/2, b] with
+// b = min(MaxBackoff, BaseBackoff * 2^(attempt-1)).
+func (s *Source) backoff(attempt int) time.Duration {
+	b := s.retry.BaseBackoff
+	for i := 1; i < attempt && b < s.retry.MaxBackoff; i++ {
+		b *= 2
+	}
+	b = min(b, s.retry.MaxBackoff)
+	half := b / 2
+	return half + time.Duration(rand.Int64N(int64(b-half)+1))
+}
+
+func (s *Source) validate(req PageRequest) error {
+	bad := func(msg string) error {
+		return &Error{Op: "recent search", Kind: ErrInvalidRequest, Messages: []string{msg}}
+	}
+	if req.SinceID != "" && !ValidID(req.SinceID) {
+		return bad(fmt.Sprintf("PageRequest.SinceID %q is not a decimal post id", truncateForError(req.SinceID)))
+	}
+	if req.UntilID != "" && !ValidID(req.UntilID) {
+		return bad(fmt.Sprintf("PageRequest.UntilID %q is not a decimal post id", truncateForError(req.UntilID)))
+	}
+	if req.SinceID != "" && req.UntilID != "" && CompareIDs(req.SinceID, req.UntilID) >= 0 {
+		return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
+	}
+	if (req.SinceID != "" || req.UntilID != "") && !req.StartTime.IsZero() {
+		return bad("PageRequest.StartTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
+	}
+	return nil
+}
+
+func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) {
+	c := &capture{}
+	opts := twitter.TweetRecentSearchOpts{
+		TweetFields: s.fields,
+		SortOrder:   twitter.TweetSearchSortOrderRecency, // newest first, which the sweeps rely on
+		MaxResults:  s.maxResults,
+		SinceID:     req.SinceID,
+		UntilID:     req.UntilID,
+		NextToken:   req.NextToken,
+	}
+	if !req.StartTime.IsZero() {
+		// go-twitter formats with time.RFC3339 in the value's location; X
+		// wants UTC "Z" at second granularity.
+		opts.StartTime = req.StartTime.UTC().Truncate(time.Second)
+	}
+	// go-twitter builds and sends the request, checks the status and
+	// decodes the body into its types; its result lacks note_tweet and the
+	// raw headers, so the page is decoded again from the captured bytes.
+	if _, err := s.client.TweetRecentSearch(withCapture(ctx, c), s.query, opts); err != nil {
+		return Page{}, classify(ctx, err, c)
+	}
+	if c.status == 0 {
+		return Page{}, &Error{Op: "recent search", Kind: ErrMalformedResponse, Err: errors.New("response was not captured")}
+	}
+	page, err := decodePage(c.body)
+	if err != nil {
+		xe := &Error{Op: "recent search", Kind: ErrMalformedResponse, StatusCode: c.status, Err: err}
+		xe.RateLimit, xe.ResetAt = rateLimitFromHeader(c.header)
+		return Page{}, xe
+	}
+	page.RateLimit, _ = rateLimitFromHeader(c.header)
+	return page, nil
+}
