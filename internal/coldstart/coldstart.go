@@ -1,4 +1,4 @@
-// Package app owns a function's cold start: from the environment contract (package config) it
+// Package coldstart owns a function's cold start: from the environment contract (package config) it
 // builds the logger, the traced Redis client with credentials from Secrets Manager (and the
 // re-fetch after a rotation), and the traced X API source. The mains call it once per
 // execution environment and hand the results to their handlers.
