@@ -17,14 +17,15 @@ type Redis struct {
 	TLS         bool   // MEMORYDB_TLS, default true
 	Cluster     bool   // MEMORYDB_CLUSTER, default true (MemoryDB always runs in cluster mode)
 	CAFile      string // MEMORYDB_CA_FILE, optional PEM bundle (local TLS test clusters only)
-	Leaderboard string // LEADERBOARD, default "hashtags"
+	Leaderboard string // the default (first) board's name: see Boards
 }
 
 // Ingest is the ingest function's configuration.
 type Ingest struct {
 	Redis
+	Boards        []Board  // BOARDS, or LEADERBOARD + SEARCH_QUERY (every board has a query)
 	APIURL        string   // TWITTER_API_URL, default https://api.x.com
-	Query         string   // SEARCH_QUERY (required)
+	Query         string   // the default (first) board's query
 	MaxPages      int      // MAX_PAGES, default 10
 	SkipSensitive bool     // SKIP_SENSITIVE, default true
 	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
@@ -33,6 +34,7 @@ type Ingest struct {
 // Leaderboard is the leaderboard function's configuration.
 type Leaderboard struct {
 	Redis
+	Boards   []Board       // BOARDS, or LEADERBOARD (+ SEARCH_QUERY, shown by GET /boards)
 	CacheTTL time.Duration // CACHE_TTL in seconds, default 5; 0 turns the cache off
 }
 
@@ -52,10 +54,6 @@ func LoadRedis(getenv func(string) string) (Redis, error) {
 	if r.Cluster, err = boolVar(getenv, "MEMORYDB_CLUSTER", true); err != nil {
 		return r, err
 	}
-	r.Leaderboard = strings.TrimSpace(getenv("LEADERBOARD"))
-	if r.Leaderboard == "" {
-		r.Leaderboard = "hashtags"
-	}
 	return r, nil
 }
 
@@ -65,13 +63,14 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	if err != nil {
 		return Ingest{}, err
 	}
-	c := Ingest{Redis: r, APIURL: strings.TrimSpace(getenv("TWITTER_API_URL")), Query: strings.TrimSpace(getenv("SEARCH_QUERY"))}
+	c := Ingest{Redis: r, APIURL: strings.TrimSpace(getenv("TWITTER_API_URL"))}
 	if c.APIURL == "" {
 		c.APIURL = "https://api.x.com"
 	}
-	if c.Query == "" {
-		return c, fmt.Errorf("SEARCH_QUERY is not set: want an X recent-search query, e.g. \"#aws -is:retweet\"")
+	if c.Boards, err = loadBoards(getenv, true); err != nil {
+		return c, err
 	}
+	c.Leaderboard, c.Query = c.Boards[0].Name, c.Boards[0].Query
 	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", 10, 1, 1000); err != nil {
 		return c, err
 	}
@@ -96,7 +95,12 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 	if err != nil {
 		return Leaderboard{}, err
 	}
-	return Leaderboard{Redis: r, CacheTTL: time.Duration(secs) * time.Second}, nil
+	boards, err := loadBoards(getenv, false)
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	r.Leaderboard = boards[0].Name
+	return Leaderboard{Redis: r, Boards: boards, CacheTTL: time.Duration(secs) * time.Second}, nil
 }
 
 func boolVar(getenv func(string) string, name string, def bool) (bool, error) {

@@ -83,14 +83,31 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // New returns the Store of the leaderboard called name, which must be 1-64 characters of
 // letters, digits, '_', '.' or '-'.
 func New(rdb redis.UniversalClient, name string, opts ...Option) (*Store, error) {
-	if !nameRE.MatchString(name) {
-		return nil, fmt.Errorf("leaderboard name %q: want 1-64 of A-Z a-z 0-9 _ . -", name)
+	if err := CheckName(name); err != nil {
+		return nil, err
 	}
 	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
 	return s, nil
+}
+
+// CheckName says whether name can name a leaderboard: 1-64 of A-Z a-z 0-9 _ . - (it becomes
+// the cluster hash tag of the board's keys and part of the Redis users' key patterns).
+func CheckName(name string) error {
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("leaderboard name %q: want 1-64 of A-Z a-z 0-9 _ . -", truncateName(name))
+	}
+	return nil
+}
+
+// truncateName keeps an error short when it echoes a bad name.
+func truncateName(s string) string {
+	if len(s) <= 70 {
+		return s
+	}
+	return s[:70] + "..."
 }
 
 // KeyPrefix is the prefix of every key of the leaderboard called name: its cluster hash tag.
