@@ -485,8 +485,10 @@ func checkFunctions(a *App) []string {
 		if !reflect.DeepEqual(p["Architectures"], []any{"arm64"}) {
 			probs = append(probs, fmt.Sprintf("%s: Architectures = %v, want [arm64]", where, p["Architectures"]))
 		}
-		if bm := mapAt(t.Section("Resources")[f.id], "Metadata")["BuildMethod"]; bm != "go1.x" {
-			probs = append(probs, fmt.Sprintf("%s: Metadata.BuildMethod = %v, want go1.x", where, bm))
+		// makefile: sam build runs build-<LogicalId> (checkBuildTargets); go1.x would run a plain,
+		// unstripped go build.
+		if bm := mapAt(t.Section("Resources")[f.id], "Metadata")["BuildMethod"]; bm != "makefile" {
+			probs = append(probs, fmt.Sprintf("%s: Metadata.BuildMethod = %v, want makefile", where, bm))
 		}
 		if p["CodeUri"] != f.codeURI {
 			probs = append(probs, fmt.Sprintf("%s: CodeUri = %v, want %s", where, p["CodeUri"], f.codeURI))

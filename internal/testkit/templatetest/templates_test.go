@@ -54,6 +54,7 @@ var checks = []check{
 	{"parent outputs", checkParentOutputs},
 	{"no secret values", checkNoSecretValues},
 	{"functions", checkFunctions},
+	{"build targets", checkBuildTargets},
 	{"policies", checkPolicies},
 	{"memorydb", checkMemoryDB},
 	{"credentials and access strings", checkCredentials},
@@ -148,6 +149,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"x86", checkFunctions, func(a *App) {
 			props(a, "IngestStack", "IngestFunction")["Architectures"] = []any{"x86_64"}
 		}, "Architectures"},
+		{"plain go build", checkFunctions, func(a *App) {
+			mapAt(a.Nested["LeaderboardStack"].Section("Resources")["LeaderboardFunction"], "Metadata")["BuildMethod"] = "go1.x"
+		}, "Metadata.BuildMethod = go1.x, want makefile"},
+		{"no build metadata", checkFunctions, func(a *App) {
+			delete(a.Nested["IngestStack"].Section("Resources")["IngestFunction"].(map[string]any), "Metadata")
+		}, "IngestFunction: Metadata.BuildMethod = <nil>"},
 		{"cluster mode off", checkFunctions, func(a *App) {
 			env(a, "IngestStack", "IngestFunction")["MEMORYDB_CLUSTER"] = "false"
 		}, `MEMORYDB_CLUSTER = false, want "true"`},
