@@ -87,6 +87,13 @@ var shortTags = map[string]string{
 	"!Transform":    "Fn::Transform",
 	"!Length":       "Fn::Length",
 	"!ToJsonString": "Fn::ToJsonString",
+	// Rule-specific functions (the Rules section only).
+	"!Contains":         "Fn::Contains",
+	"!EachMemberEquals": "Fn::EachMemberEquals",
+	"!EachMemberIn":     "Fn::EachMemberIn",
+	"!RefAll":           "Fn::RefAll",
+	"!ValueOf":          "Fn::ValueOf",
+	"!ValueOfAll":       "Fn::ValueOfAll",
 }
 
 func convert(n *yaml.Node) (any, error) {
