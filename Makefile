@@ -61,8 +61,8 @@ LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags
 
 # `sam build` (Metadata BuildMethod: makefile in nested/ingest.yaml and nested/leaderboard.yaml)
 # runs `make build-<LogicalId>` with ARTIFACTS_DIR set through ingest/Makefile and
-# leaderboard/Makefile (each function's CodeUri), which hand over to these targets: the Go
-# module is this folder. The output goes to $(ARTIFACTS_DIR)/bootstrap.
+# leaderboard/Makefile (each function's CodeUri), which hand over to these targets
+# (scripts/sam-build.mk): the Go module is this folder. The output is $(ARTIFACTS_DIR)/bootstrap.
 build-IngestFunction: LAMBDA_MAIN := ./ingest
 build-LeaderboardFunction: LAMBDA_MAIN := ./leaderboard
 build-IngestFunction build-LeaderboardFunction:
