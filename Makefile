@@ -66,7 +66,8 @@ LAMBDA_BUILD = CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -tags
 build-IngestFunction: LAMBDA_MAIN := ./ingest
 build-LeaderboardFunction: LAMBDA_MAIN := ./leaderboard
 build-IngestFunction build-LeaderboardFunction:
-	@if [ -z "$(ARTIFACTS_DIR)" ]; then echo "$@: ARTIFACTS_DIR is not set (sam build sets it; make build sets build/<function>)" >&2; exit 2; fi
+	@if [ -z "$(ARTIFACTS_DIR)" ]; then \
+	  echo "$@: ARTIFACTS_DIR is not set (sam build sets it; make build sets build/<function>)" >&2; exit 2; fi
 	$(LAMBDA_BUILD) -o "$(abspath $(ARTIFACTS_DIR))/bootstrap" $(LAMBDA_MAIN)
 
 invoke: $(RIE) ## run one function's real bootstrap under the Lambda RIE, no Docker: make invoke FUNCTION=leaderboard EVENT=events/function-url-get.json

@@ -7,7 +7,7 @@
 # --use-container: the build container gets the function's folder only, without the module.
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 ifeq ($(wildcard $(ROOT)/go.mod),)
-$(error $(ROOT) has no go.mod: run the function's Makefile in place (sam build --use-container is not supported))
+$(error $(ROOT) has no go.mod: run the function's Makefile in place (no sam build --use-container))
 endif
 
 build-%:
