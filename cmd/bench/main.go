@@ -32,7 +32,7 @@ Measures, in one run on this machine:
   leaderboard  go test -bench ./internal/leaderboard/: handler cache miss and hit vs a bare ZREVRANGE
   lambda       cold start (init duration) and peak RSS of both bootstraps under aws-lambda-rie,
                with moto-held secrets and a local redis-server
-  size         linux/arm64 bootstrap sizes as make build builds them, and what each dependency adds
+  size         linux/arm64 bootstrap sizes as sam build and make build build them, and what each dependency adds
   load         internal/testkit/faulttest load tests at full size: 200 clients on the leaderboard for
                -load-duration per phase (p50, p99, req/s) and -ingest-posts posts through the store
 and prints one table. A run of every group writes docs/PERFORMANCE.md.

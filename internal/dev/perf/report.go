@@ -173,7 +173,7 @@ func SizeSection(s Size) string {
 	var b strings.Builder
 	mib := func(n int64) string { return FormatValue(float64(n)/MiB, "MiB") }
 	fmt.Fprintf(&b, "\n## What each dependency adds to %s/bootstrap\n\n", s.Function)
-	fmt.Fprintf(&b, "The linux/arm64 bootstrap built as `make build` builds it is %s (%s bytes). Built the same way\n",
+	fmt.Fprintf(&b, "The linux/arm64 bootstrap as `sam build` and `make build` build it is %s (%s bytes). Built the same way\n",
 		mib(s.Stripped), groupThousands(strconv.FormatInt(s.Stripped, 10)))
 	fmt.Fprintf(&b, "with internal/tracing replaced by a stub without the X-Ray SDK (`go build -overlay`) it is %s:\n", mib(s.WithoutTracing))
 	fmt.Fprintf(&b, "the SDK adds %s, measured.\n\n", mib(s.Stripped-s.WithoutTracing))

@@ -60,7 +60,8 @@ type DropCost struct {
 // Size is the size analysis of one bootstrap.
 type Size struct {
 	Function string
-	// Stripped is the size of the bootstrap built as `make build` builds it.
+	// Stripped is the size of the bootstrap as `sam build` and `make build` build it (the
+	// Makefile's build-<LogicalId> target).
 	Stripped int64
 	// Image is the file-backed loaded sections of the unstripped build (what the
 	// stripped file holds, less headers); Unattributed is the part no symbol names.
@@ -73,14 +74,15 @@ type Size struct {
 	WithoutTracing int64
 }
 
-// buildEnv is the environment of `make build`.
+// buildEnv is the environment of the Makefile's Lambda recipe.
 func buildEnv() []string {
 	return rie.MergeEnv(os.Environ(), "CGO_ENABLED=0", "GOOS="+LambdaGOOS, "GOARCH="+LambdaGOARCH)
 }
 
-// MeasureSize builds function for Lambda (linux/arm64) exactly as `make build` does, and
-// again without -s -w to read its symbols, and attributes the bytes to packages and modules;
-// then does the same with internal/tracing replaced by a stub without the X-Ray SDK.
+// MeasureSize builds function for Lambda (linux/arm64) with the Makefile target `sam build` and
+// `make build` run, and again without -s -w to read its symbols, and attributes the bytes to
+// packages and modules; then does the same with internal/tracing replaced by a stub without
+// the X-Ray SDK.
 func MeasureSize(ctx context.Context, moduleRoot, function, workDir string) (Size, error) {
 	s := Size{Function: function}
 	with, err := analyse(ctx, moduleRoot, function, filepath.Join(workDir, "with"), "")
@@ -114,6 +116,45 @@ func MeasureSize(ctx context.Context, moduleRoot, function, workDir string) (Siz
 
 const xraySDK = "github.com/aws/aws-xray-sdk-go/v2"
 
+// SAMTarget is the Makefile target `sam build` runs for function (Metadata BuildMethod:
+// makefile in nested/<function>.yaml): build-<LogicalId>, e.g. build-IngestFunction.
+func SAMTarget(function string) string {
+	if function == "" {
+		return ""
+	}
+	return "build-" + strings.ToUpper(function[:1]) + function[1:] + "Function"
+}
+
+// BuildAsSAM builds function's bootstrap into outDir/<function>/bootstrap by running the
+// Makefile's SAMTarget at moduleRoot with ARTIFACTS_DIR, the recipe `sam build` and `make build`
+// run; overlay, if not "", reaches go build through GOFLAGS. It returns the bootstrap's path.
+func BuildAsSAM(ctx context.Context, moduleRoot, function, outDir, overlay string) (string, error) {
+	if err := rie.CheckFunction(function); err != nil {
+		return "", err
+	}
+	artifacts, err := filepath.Abs(filepath.Join(outDir, function))
+	if err != nil {
+		return "", fmt.Errorf("build %s: %w", function, err)
+	}
+	target := SAMTarget(function)
+	cmd := exec.CommandContext(ctx, "make", "--no-print-directory", "-C", moduleRoot, target, "ARTIFACTS_DIR="+artifacts)
+	// Not an outer make's flags (make bench): this make is on its own.
+	cmd.Env = rie.MergeEnv(os.Environ(), "MAKEFLAGS=", "MAKELEVEL=")
+	if overlay != "" {
+		cmd.Env = rie.MergeEnv(cmd.Env, "GOFLAGS="+strings.TrimSpace(os.Getenv("GOFLAGS")+" -overlay="+overlay))
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build %s: make %s: %w\n%s", function, target, err, out.String())
+	}
+	bootstrap := filepath.Join(artifacts, "bootstrap")
+	if _, err := os.Stat(bootstrap); err != nil {
+		return "", fmt.Errorf("build %s: make %s left no bootstrap: %w\n%s", function, target, err, out.String())
+	}
+	return bootstrap, nil
+}
+
 // analysis is one build of a bootstrap, analysed.
 type analysis struct {
 	stripped, image, unattributed int64
@@ -122,12 +163,11 @@ type analysis struct {
 	versions                      map[string]string
 }
 
-// analyse builds function stripped (its size) and unstripped (its symbols), lists its
+// analyse builds function as deployed (its size) and unstripped (its symbols), lists its
 // packages, and attributes the symbols to them; overlay is a `go build -overlay` file or "".
 func analyse(ctx context.Context, moduleRoot, function, dir, overlay string) (analysis, error) {
 	var a analysis
-	opts := rie.BuildOptions{GOOS: LambdaGOOS, GOARCH: LambdaGOARCH, Strip: true, Overlay: overlay}
-	stripped, err := rie.Build(ctx, moduleRoot, function, filepath.Join(dir, "stripped"), opts)
+	stripped, err := BuildAsSAM(ctx, moduleRoot, function, filepath.Join(dir, "stripped"), overlay)
 	if err != nil {
 		return a, err
 	}
@@ -136,7 +176,8 @@ func analyse(ctx context.Context, moduleRoot, function, dir, overlay string) (an
 		return a, fmt.Errorf("size of %s: %w", function, err)
 	}
 	a.stripped = fi.Size()
-	opts.Strip = false
+	// The same flags as the Makefile's recipe but -s -w, to keep the symbols.
+	opts := rie.BuildOptions{GOOS: LambdaGOOS, GOARCH: LambdaGOARCH, Overlay: overlay}
 	full, err := rie.Build(ctx, moduleRoot, function, filepath.Join(dir, "full"), opts)
 	if err != nil {
 		return a, err

@@ -118,3 +118,12 @@ func TestParseVersionM(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+func TestSAMTarget(t *testing.T) {
+	// The logical ids of nested/ingest.yaml and nested/leaderboard.yaml.
+	for function, want := range map[string]string{"ingest": "build-IngestFunction", "leaderboard": "build-LeaderboardFunction"} {
+		if got := SAMTarget(function); got != want {
+			t.Errorf("SAMTarget(%q) = %q, want %q", function, got, want)
+		}
+	}
+}

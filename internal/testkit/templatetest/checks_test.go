@@ -485,8 +485,10 @@ func checkFunctions(a *App) []string {
 		if !reflect.DeepEqual(p["Architectures"], []any{"arm64"}) {
 			probs = append(probs, fmt.Sprintf("%s: Architectures = %v, want [arm64]", where, p["Architectures"]))
 		}
-		if bm := mapAt(t.Section("Resources")[f.id], "Metadata")["BuildMethod"]; bm != "go1.x" {
-			probs = append(probs, fmt.Sprintf("%s: Metadata.BuildMethod = %v, want go1.x", where, bm))
+		// makefile: sam build runs build-<LogicalId> (checkBuildTargets); go1.x would run a plain,
+		// unstripped go build.
+		if bm := mapAt(t.Section("Resources")[f.id], "Metadata")["BuildMethod"]; bm != "makefile" {
+			probs = append(probs, fmt.Sprintf("%s: Metadata.BuildMethod = %v, want makefile", where, bm))
 		}
 		if p["CodeUri"] != f.codeURI {
 			probs = append(probs, fmt.Sprintf("%s: CodeUri = %v, want %s", where, p["CodeUri"], f.codeURI))
@@ -979,6 +981,7 @@ func checkParentParameters(a *App) []string {
 		"LogLevel":                       {def: nil},
 		"AppName":                        {def: nil},
 		"LeaderboardReservedConcurrency": {def: nil},
+		"FinalSnapshot":                  {def: "true", allowed: []any{"true", "false"}},
 	}
 	for name, w := range wants {
 		p := a.Parent.Parameter(name)
@@ -1119,5 +1122,65 @@ func checkIngestSchedule(a *App) []string {
 		probs = append(probs, where+": no CloudWatch alarm on its AWS/Lambda Errors")
 	}
 	sort.Strings(probs)
+	return probs
+}
+
+// statefulTypes are the resource types whose deletion loses something: each must say what
+// happens to it on delete and on replacement (DeletionPolicy, UpdateReplacePolicy), not leave it
+// to the default.
+var statefulTypes = []string{"AWS::MemoryDB::Cluster", "AWS::SecretsManager::Secret", "AWS::Logs::LogGroup",
+	"AWS::SQS::Queue", "AWS::Serverless::Application", "AWS::CloudFormation::Stack"}
+
+// checkDataOnDelete: explicit deletion policies on every stateful resource, and a final
+// MemoryDB snapshot on delete governed by the parent's FinalSnapshot parameter (default "true").
+func checkDataOnDelete(a *App) []string {
+	var probs []string
+	for _, t := range a.Templates() {
+		for id, r := range t.Resources() {
+			if !slices.Contains(statefulTypes, r.Type) {
+				continue
+			}
+			def := mapAt(t.Section("Resources")[id])
+			for _, k := range []string{"DeletionPolicy", "UpdateReplacePolicy"} {
+				if _, ok := def[k].(string); !ok {
+					probs = append(probs, fmt.Sprintf("%s: %s (%s) has no %s: say what deleting or replacing it does", a.rel(t), id, r.Type, k))
+				}
+			}
+		}
+	}
+	netID, net, err := a.networkApp()
+	if err != nil {
+		return append(probs, err.Error())
+	}
+	n := a.rel(net)
+	clusterID := net.ResourcesOfType("AWS::MemoryDB::Cluster")[0]
+	snap, _ := mapAt(net.Resources()[clusterID].Properties)["FinalSnapshotName"].(map[string]any)
+	ifArgs, _ := snap["Fn::If"].([]any)
+	if len(ifArgs) != 3 || canon(ifArgs[2]) != canon(map[string]any{"Ref": "AWS::NoValue"}) {
+		return append(probs, fmt.Sprintf("%s: %s.FinalSnapshotName = %s, want !If [<condition>, <name>, !Ref AWS::NoValue]", n, clusterID, canon(snap)))
+	}
+	cond, _ := ifArgs[0].(string)
+	eq, _ := mapAt(net.Section("Conditions"))[cond].(map[string]any)
+	args, _ := eq["Fn::Equals"].([]any)
+	param, isRef := "", false
+	if len(args) == 2 && args[1] == "true" {
+		param, isRef = Ref(args[0])
+	}
+	if !isRef || net.Parameter(param) == nil {
+		return append(probs, fmt.Sprintf("%s: condition %s = %s, want !Equals [!Ref <parameter>, \"true\"]", n, cond, canon(eq)))
+	}
+	trueFalse := []any{"true", "false"}
+	if !reflect.DeepEqual(net.Parameter(param)["AllowedValues"], trueFalse) {
+		probs = append(probs, fmt.Sprintf("%s: %s AllowedValues = %v, want [true false]", n, param, net.Parameter(param)["AllowedValues"]))
+	}
+	passed, _ := a.passed(netID, param)
+	parentParam, ok := Ref(passed)
+	if !ok || a.Parent.Parameter(parentParam) == nil {
+		return append(probs, fmt.Sprintf("template.yaml: %s.%s = %s, want a !Ref to a parameter", netID, param, canon(passed)))
+	}
+	p := a.Parent.Parameter(parentParam)
+	if p["Default"] != "true" || !reflect.DeepEqual(p["AllowedValues"], trueFalse) {
+		probs = append(probs, fmt.Sprintf("template.yaml: %s Default %v, AllowedValues %v: want \"true\" (keep the data unless told otherwise) of [true false]", parentParam, p["Default"], p["AllowedValues"]))
+	}
 	return probs
 }

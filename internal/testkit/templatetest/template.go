@@ -4,7 +4,11 @@
 // MemoryDB cluster, the MemoryDB access strings equal to the core's (internal/store), no secret
 // value in parameters, environment or outputs, secrets permissions scoped to the secrets'
 // ARNs, the runtime settings of every function, the wiring of the nested stacks, and the
-// events/ and samconfig.toml files the SAM CLI reads. A second test runs cfn-lint.
+// events/ and samconfig.toml files the SAM CLI reads. It also runs what `sam build` runs for each
+// function (BuildMethod makefile) and checks the bootstraps, evaluates the Regions rules per
+// Region, checks every stateful resource's deletion policies and the final MemoryDB snapshot,
+// and every name derived from the longest AppName against its AWS limit. cfn-lint lints the
+// templates for every supported Region, informational rules included.
 package templatetest
 
 import (
@@ -87,6 +91,13 @@ var shortTags = map[string]string{
 	"!Transform":    "Fn::Transform",
 	"!Length":       "Fn::Length",
 	"!ToJsonString": "Fn::ToJsonString",
+	// Rule-specific functions (the Rules section only).
+	"!Contains":         "Fn::Contains",
+	"!EachMemberEquals": "Fn::EachMemberEquals",
+	"!EachMemberIn":     "Fn::EachMemberIn",
+	"!RefAll":           "Fn::RefAll",
+	"!ValueOf":          "Fn::ValueOf",
+	"!ValueOfAll":       "Fn::ValueOfAll",
 }
 
 func convert(n *yaml.Node) (any, error) {

@@ -21,6 +21,7 @@ func TestDecodeShortForms(t *testing.T) {
 		{"Select GetAZs", `v: !Select [0, !GetAZs ""]`, map[string]any{"Fn::Select": []any{0, map[string]any{"Fn::GetAZs": ""}}}},
 		{"Equals Not", "v: !Not [!Equals [!Ref X, '']]", map[string]any{"Fn::Not": []any{map[string]any{"Fn::Equals": []any{map[string]any{"Ref": "X"}, ""}}}}},
 		{"Condition", "v: !Condition IsProd", map[string]any{"Condition": "IsProd"}},
+		{"rule Contains", "v: !Contains [[a, b], !Ref AWS::Region]", map[string]any{"Fn::Contains": []any{[]any{"a", "b"}, map[string]any{"Ref": "AWS::Region"}}}},
 		{"long form kept", "v: {Fn::Join: [',', [a, b]]}", map[string]any{"Fn::Join": []any{",", []any{"a", "b"}}}},
 		{"plain scalars typed", "v: [true, 'true', 6379, 1.5, null, x]", []any{true, "true", 6379, 1.5, nil, "x"}},
 		{"alias", "a: &x {k: 1}\nv: *x", map[string]any{"k": 1}},

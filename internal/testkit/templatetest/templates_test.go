@@ -54,6 +54,7 @@ var checks = []check{
 	{"parent outputs", checkParentOutputs},
 	{"no secret values", checkNoSecretValues},
 	{"functions", checkFunctions},
+	{"build targets", checkBuildTargets},
 	{"policies", checkPolicies},
 	{"memorydb", checkMemoryDB},
 	{"credentials and access strings", checkCredentials},
@@ -61,6 +62,7 @@ var checks = []check{
 	{"parent parameters", checkParentParameters},
 	{"leaderboard url", checkLeaderboardURL},
 	{"ingest schedule", checkIngestSchedule},
+	{"data on delete", checkDataOnDelete},
 }
 
 func TestTemplates(t *testing.T) {
@@ -148,6 +150,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"x86", checkFunctions, func(a *App) {
 			props(a, "IngestStack", "IngestFunction")["Architectures"] = []any{"x86_64"}
 		}, "Architectures"},
+		{"plain go build", checkFunctions, func(a *App) {
+			mapAt(a.Nested["LeaderboardStack"].Section("Resources")["LeaderboardFunction"], "Metadata")["BuildMethod"] = "go1.x"
+		}, "Metadata.BuildMethod = go1.x, want makefile"},
+		{"no build metadata", checkFunctions, func(a *App) {
+			delete(a.Nested["IngestStack"].Section("Resources")["IngestFunction"].(map[string]any), "Metadata")
+		}, "IngestFunction: Metadata.BuildMethod = <nil>"},
 		{"cluster mode off", checkFunctions, func(a *App) {
 			env(a, "IngestStack", "IngestFunction")["MEMORYDB_CLUSTER"] = "false"
 		}, `MEMORYDB_CLUSTER = false, want "true"`},
@@ -226,6 +234,22 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"schedule without DLQ", checkIngestSchedule, func(a *App) {
 			delete(mapAt(props(a, "IngestStack", "IngestFunction"), "Events", "Schedule", "Properties"), "DeadLetterConfig")
 		}, "no DeadLetterConfig"},
+		{"no final snapshot", checkDataOnDelete, func(a *App) {
+			delete(props(a, "NetworkStack", "Cluster"), "FinalSnapshotName")
+		}, "Cluster.FinalSnapshotName = null"},
+		{"final snapshot always", checkDataOnDelete, func(a *App) {
+			props(a, "NetworkStack", "Cluster")["FinalSnapshotName"] = map[string]any{"Fn::Sub": "${AppName}-final"}
+		}, "want !If"},
+		{"snapshot choice not the parent's", checkDataOnDelete, func(a *App) {
+			mapAt(a.Parent.Section("Resources")["NetworkStack"], "Properties", "Parameters")["FinalSnapshot"] = "false"
+		}, `NetworkStack.FinalSnapshot = "false", want a !Ref`},
+		{"no snapshot by default", checkDataOnDelete, func(a *App) { a.Parent.Parameter("FinalSnapshot")["Default"] = "false" }, "FinalSnapshot Default false"},
+		{"secret deleted by default", checkDataOnDelete, func(a *App) {
+			delete(a.Nested["NetworkStack"].Section("Resources")["ReaderSecret"].(map[string]any), "DeletionPolicy")
+		}, "ReaderSecret (AWS::SecretsManager::Secret) has no DeletionPolicy"},
+		{"log group replaced by default", checkDataOnDelete, func(a *App) {
+			delete(a.Nested["LeaderboardStack"].Section("Resources")["LeaderboardLogGroup"].(map[string]any), "UpdateReplacePolicy")
+		}, "LeaderboardLogGroup (AWS::Logs::LogGroup) has no UpdateReplacePolicy"},
 		{"no errors alarm", checkIngestSchedule, func(a *App) {
 			delete(a.Nested["IngestStack"].Section("Resources"), "IngestErrorsAlarm")
 		}, "no CloudWatch alarm"},
