@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
@@ -229,7 +230,10 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			posts = posts[n:]
 		}
 
-		next := advance(cp, page)
+		next, err := advance(cp, page)
+		if err != nil {
+			return res, fmt.Errorf("page %d: checkpoint: %w", res.Pages, err)
+		}
 		if cp, err = h.board.SaveCheckpoint(ctx, cp, next); err != nil {
 			if errors.Is(err, store.ErrCheckpointConflict) {
 				log.WarnContext(ctx, "another run moved the checkpoint; leaving the rest to it", "pages", res.Pages)
@@ -258,8 +262,11 @@ func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xapi
 	edge := h.cfg.Now().Add(-searchWindow)
 	req = xapi.PageRequest{SinceID: cp.SinceID, UntilID: cp.UntilID}
 	if req.UntilID != "" && olderThan(req.UntilID, edge) {
-		next := store.Checkpoint{SinceID: xapi.MaxID(cp.SinceID, cp.NewestID)}
-		cp, err = h.board.SaveCheckpoint(ctx, cp, next)
+		since, err := postid.Max(cp.SinceID, cp.NewestID)
+		if err != nil {
+			return req, cp, false, fmt.Errorf("close a gap older than the search window: checkpoint: %w", err)
+		}
+		cp, err = h.board.SaveCheckpoint(ctx, cp, store.Checkpoint{SinceID: since})
 		if err != nil {
 			return req, cp, false, fmt.Errorf("close a gap older than the search window: %w", err)
 		}
@@ -282,24 +289,36 @@ func cutByDeadline(err error) bool {
 }
 
 func olderThan(id string, edge time.Time) bool {
-	t, err := xapi.SnowflakeTime(id)
+	t, err := postid.Time(id)
 	return err == nil && t.Before(edge)
 }
 
-// advance is the checkpoint after a recorded page of the current sweep.
-func advance(cp store.Checkpoint, page xapi.Page) store.Checkpoint {
+// advance is the checkpoint after a recorded page of the current sweep. Its ids come from the
+// store and from xapi, which both check them, so an error here means a broken invariant.
+func advance(cp store.Checkpoint, page xapi.Page) (store.Checkpoint, error) {
 	next := cp
 	next.Version = 0
-	if page.NewestID != "" {
-		next.NewestID = xapi.MaxID(next.NewestID, page.NewestID)
+	var err error
+	if next.NewestID, err = postid.Max(next.NewestID, page.NewestID); err != nil {
+		return cp, fmt.Errorf("newest id: %w", err)
 	}
-	if page.OldestID != "" && (next.UntilID == "" || xapi.CompareIDs(page.OldestID, next.UntilID) < 0) {
-		next.UntilID = page.OldestID
+	if page.OldestID != "" {
+		if next.UntilID == "" {
+			next.UntilID = page.OldestID
+		} else if c, err := postid.Compare(page.OldestID, next.UntilID); err != nil {
+			return cp, fmt.Errorf("oldest id: %w", err)
+		} else if c < 0 {
+			next.UntilID = page.OldestID
+		}
 	}
 	if page.NextToken == "" { // the sweep reached since_id: everything up to newest_id is in
-		next = store.Checkpoint{SinceID: xapi.MaxID(cp.SinceID, next.NewestID)}
+		since, err := postid.Max(cp.SinceID, next.NewestID)
+		if err != nil {
+			return cp, fmt.Errorf("since id: %w", err)
+		}
+		next = store.Checkpoint{SinceID: since}
 	}
-	return next
+	return next, nil
 }
 
 // toPosts turns a page into store posts: hashtags from entities, or extracted from the text

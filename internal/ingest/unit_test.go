@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
@@ -64,7 +65,7 @@ func (s *funcSource) FetchPage(ctx context.Context, _ xapi.PageRequest) (xapi.Pa
 
 // onePostPage is a page of one post; next is its next_token.
 func onePostPage(next string) xapi.Page {
-	id := xapitest.MakeID(time.Now().Add(-time.Minute), 1)
+	id := postid.Make(time.Now().Add(-time.Minute), 1)
 	return xapi.Page{
 		Posts:     []xapi.Post{{ID: id, CreatedAt: time.Now().Add(-time.Minute), HasEntities: true, Hashtags: []string{"go"}}},
 		NextToken: next, NewestID: id, OldestID: id, ResultCount: 1,

@@ -49,7 +49,8 @@
 // posts (about 100 bytes each, measured with MEMORY USAGE: size MemoryDB for it).
 //
 // Before the call, each post is checked in Go, deterministically:
-//   - an empty id or an id longer than 64 bytes: the post is skipped (RecordResult.Skipped);
+//   - an id that is not a post id (package postid: one decimal spelling per id): the post is
+//     skipped (RecordResult.Skipped), so no post is recorded under two ids;
 //   - a zero created_at, or one older than SeenRetention: skipped, since it could not be
 //     deduplicated against a later fetch of the same post;
 //   - a created_at in the future: clamped to now;

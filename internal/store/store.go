@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 const (
@@ -28,7 +29,6 @@ const (
 	// upkeepGrace is how long buckets outlive their window, and how long upkeep may pause
 	// before the next record rebuilds the windows from their buckets.
 	upkeepGrace = 24 * time.Hour
-	maxIDLen    = 64
 )
 
 var (
@@ -120,7 +120,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	args = append(args, 0)
 	kept := 0
 	for _, p := range posts {
-		if p.ID == "" || len(p.ID) > maxIDLen || p.CreatedAt.IsZero() {
+		if !postid.Valid(p.ID) || p.CreatedAt.IsZero() {
 			res.Skipped++
 			continue
 		}

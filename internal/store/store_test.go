@@ -174,12 +174,14 @@ func TestRecordBadInput(t *testing.T) {
 		res := record(t, s,
 			post("", t0, "emptyid"),                          // skipped: empty id
 			post(strings.Repeat("9", 65), t0, "longid"),      // skipped: id too long
+			post("019", t0, "zeroid"),                        // skipped: not a post id (a second spelling of 19)
+			post("19a", t0, "letterid"),                      // skipped: not a post id
 			post("20", time.Time{}, "zerotime"),              // skipped: no created_at
 			post("21", t0.Add(-8*24*time.Hour), "tooold"),    // skipped: older than retention
 			post("22", t0.Add(48*time.Hour), "future"),       // clamped to now
 			post("23", t0, long, "ok", "bad\u0007tag", "ok"), // bad tags dropped, rest counted
 		)
-		want := store.RecordResult{Posts: 6, New: 2, Skipped: 4, HashtagsCounted: 2, RejectedHashtags: 2}
+		want := store.RecordResult{Posts: 8, New: 2, Skipped: 6, HashtagsCounted: 2, RejectedHashtags: 2}
 		if res != want {
 			t.Errorf("result = %+v, want %+v", res, want)
 		}
@@ -454,6 +456,8 @@ func TestCheckpoint(t *testing.T) {
 			{SinceID: "99"},  // backwards (shorter number)
 			{SinceID: "12a"}, // not an id
 			{SinceID: "1000", UntilID: "-1"},
+			{SinceID: "0950"}, // a second spelling of 950
+			{SinceID: "950", NewestID: "x"},
 		} {
 			if _, err := s.SaveCheckpoint(ctx, b, bad); err == nil {
 				t.Errorf("save %+v succeeded, want an error", bad)
@@ -461,7 +465,7 @@ func TestCheckpoint(t *testing.T) {
 		}
 		// A caller whose prev does not hold the stored since_id (only the version) still cannot
 		// move it backwards: the script compares with what is stored.
-		if _, err := s.SaveCheckpoint(ctx, store.Checkpoint{Version: b.Version}, store.Checkpoint{SinceID: "0899"}); err == nil ||
+		if _, err := s.SaveCheckpoint(ctx, store.Checkpoint{Version: b.Version}, store.Checkpoint{SinceID: "899"}); err == nil ||
 			errors.Is(err, store.ErrCheckpointConflict) || !strings.Contains(err.Error(), "below the stored") {
 			t.Errorf("save below the stored since_id with only the version: %v, want a since_id error", err)
 		}
@@ -483,22 +487,16 @@ func TestCheckpoint(t *testing.T) {
 		if _, err := s.SaveCheckpoint(ctx, b, store.Checkpoint{SinceID: "951"}); !errors.Is(err, store.ErrCheckpointConflict) {
 			t.Errorf("another save from version %d: %v, want ErrCheckpointConflict", b.Version, err)
 		}
-	})
-}
-
-func TestCompareIDs(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"", "1", -1}, {"9", "10", -1}, {"1861034938391109632", "1861034938391109633", -1},
-		{"18446744073709551615", "18446744073709551614", 1}, {"007", "7", 0}, {"20", "3", 1},
-	}
-	for _, tc := range tests {
-		if got := store.CompareIDs(tc.a, tc.b); got != tc.want {
-			t.Errorf("CompareIDs(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		// A stored field that is not a post id (written by something else) is an error naming
+		// the field, not a cursor sent to X.
+		key := store.KeyPrefix(s.Name()) + "ckpt"
+		if err := rdb.HSet(ctx, key, "until_id", "0960").Err(); err != nil {
+			t.Fatal(err)
 		}
-	}
+		if got, err := s.Checkpoint(ctx); err == nil || !strings.Contains(err.Error(), "until_id") || !strings.Contains(err.Error(), key) {
+			t.Errorf("checkpoint with a bad until_id = %+v, %v; want an error naming the field and key", got, err)
+		}
+	})
 }
 
 func TestNewRejectsBadNames(t *testing.T) {

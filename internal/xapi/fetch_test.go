@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -125,7 +126,7 @@ func TestFetchPagePagination(t *testing.T) {
 			t.Fatalf("duplicate post %s", p.ID)
 		}
 		seen[p.ID] = true
-		if i > 0 && CompareIDs(posts[i-1].ID, p.ID) <= 0 {
+		if i > 0 && compareIDs(t, posts[i-1].ID, p.ID) <= 0 {
 			t.Fatalf("posts not newest first at %d", i)
 		}
 		if !p.HasEntities || !slices.Equal(p.Hashtags, []string{"golang", "aws"}) {
@@ -254,7 +255,7 @@ func TestFetchPageNewPostsArriving(t *testing.T) {
 	if err != nil || len(p.Posts) != 1 || p.Posts[0].Text != "fresh #golang" {
 		t.Fatalf("after clock: %+v, %v", p.Posts, err)
 	}
-	if CompareIDs(p.NewestID, first.NewestID) <= 0 {
+	if compareIDs(t, p.NewestID, first.NewestID) <= 0 {
 		t.Errorf("newest %s not above previous %s", p.NewestID, first.NewestID)
 	}
 }
@@ -584,7 +585,7 @@ func TestFetchPageReauthorize(t *testing.T) {
 func TestFetchPageInvalidRequest(t *testing.T) {
 	srv, _ := standIn(t, golangPosts(3), nil)
 	s, _ := newSource(t, srv, nil)
-	oldID := MinIDAt(t0.Add(-8 * 24 * time.Hour))
+	oldID := postid.Make(t0.Add(-8*24*time.Hour), 0)
 	tests := []struct {
 		name       string
 		req        PageRequest

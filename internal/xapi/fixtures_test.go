@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -78,7 +79,7 @@ func TestFixturesThroughGoTwitter(t *testing.T) {
 				if !post.CreatedAtFromID {
 					t.Errorf("post %s: created_at should come from the id", post.ID)
 				}
-				if want, _ := SnowflakeTime(post.ID); !post.CreatedAt.Equal(want) {
+				if want, _ := postid.Time(post.ID); !post.CreatedAt.Equal(want) {
 					t.Errorf("post %s created_at %v, want %v", post.ID, post.CreatedAt, want)
 				}
 			}

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	twitter "github.com/g8rswimmer/go-twitter/v2"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 // Defaults used by New for zero Config fields.
@@ -225,7 +227,7 @@ type PageRequest struct {
 
 // Post is one search result.
 type Post struct {
-	// ID is the decimal post id (always ValidID).
+	// ID is the post id (always postid.Valid).
 	ID string
 	// CreatedAt is created_at in UTC; when X sent none or an unparsable
 	// one, it is derived from the snowflake id and CreatedAtFromID is true.
@@ -272,9 +274,9 @@ type Page struct {
 	// Posts in the order X sent them (newest first, normally).
 	Posts []Post
 	// Skipped lists data[] entries that were dropped: null entries and
-	// entries whose id is missing or not a decimal id. Posts with a bad
-	// created_at are kept (see Post.CreatedAtFromID). len(Posts) +
-	// len(Skipped) == len(data).
+	// entries whose id is missing or not a post id (package postid). Posts
+	// with a bad created_at are kept (see Post.CreatedAtFromID).
+	// len(Posts) + len(Skipped) == len(data).
 	Skipped []SkippedPost
 	// NextToken is meta.next_token ("" on the last page).
 	NextToken string
@@ -395,14 +397,15 @@ func (s *Source) validate(req PageRequest) error {
 	bad := func(msg string) error {
 		return &Error{Op: "recent search", Kind: ErrInvalidRequest, Messages: []string{msg}}
 	}
-	if req.SinceID != "" && !ValidID(req.SinceID) {
-		return bad(fmt.Sprintf("PageRequest.SinceID %q is not a decimal post id", truncateForError(req.SinceID)))
+	for _, f := range []struct{ name, id string }{{"SinceID", req.SinceID}, {"UntilID", req.UntilID}} {
+		if _, err := postid.Parse(f.id); f.id != "" && err != nil {
+			return bad(fmt.Sprintf("PageRequest.%s: %v", f.name, err))
+		}
 	}
-	if req.UntilID != "" && !ValidID(req.UntilID) {
-		return bad(fmt.Sprintf("PageRequest.UntilID %q is not a decimal post id", truncateForError(req.UntilID)))
-	}
-	if req.SinceID != "" && req.UntilID != "" && CompareIDs(req.SinceID, req.UntilID) >= 0 {
-		return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
+	if req.SinceID != "" && req.UntilID != "" {
+		if c, _ := postid.Compare(req.SinceID, req.UntilID); c >= 0 { // both are valid ids here
+			return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
+		}
 	}
 	if (req.SinceID != "" || req.UntilID != "") && !req.StartTime.IsZero() {
 		return bad("PageRequest.StartTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
