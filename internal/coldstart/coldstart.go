@@ -23,6 +23,10 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
+// Timeout bounds a cold start's calls (the Secrets Manager reads and the OAuth 2.0 token
+// exchange) inside Lambda's 10 s init phase, so a slow dependency fails with its own error.
+const Timeout = 8 * time.Second
+
 // Env is what every function needs at cold start.
 type Env struct {
 	Getenv  func(string) string

@@ -11,21 +11,32 @@ import (
 	"time"
 )
 
+// The defaults of the variables, defined here once: the handlers, the X API client, the local
+// runner and its help text refer to these.
+const (
+	DefaultLeaderboard = "hashtags"          // LEADERBOARD
+	DefaultAPIURL      = "https://api.x.com" // TWITTER_API_URL
+	DefaultMaxPages    = 10                  // MAX_PAGES
+	MaxMaxPages        = 1000                // MAX_PAGES upper bound
+	DefaultCacheTTL    = 5 * time.Second     // CACHE_TTL
+	MaxCacheTTL        = time.Hour           // CACHE_TTL upper bound
+)
+
 // Redis says where the leaderboard's Redis (MemoryDB) is.
 type Redis struct {
 	Endpoint    string // MEMORYDB_ENDPOINT, host:port (required)
 	TLS         bool   // MEMORYDB_TLS, default true
 	Cluster     bool   // MEMORYDB_CLUSTER, default true (MemoryDB always runs in cluster mode)
 	CAFile      string // MEMORYDB_CA_FILE, optional PEM bundle (local TLS test clusters only)
-	Leaderboard string // LEADERBOARD, default "hashtags"
+	Leaderboard string // LEADERBOARD, default DefaultLeaderboard
 }
 
 // Ingest is the ingest function's configuration.
 type Ingest struct {
 	Redis
-	APIURL        string   // TWITTER_API_URL, default https://api.x.com
+	APIURL        string   // TWITTER_API_URL, default DefaultAPIURL
 	Query         string   // SEARCH_QUERY (required)
-	MaxPages      int      // MAX_PAGES, default 10
+	MaxPages      int      // MAX_PAGES, default DefaultMaxPages
 	SkipSensitive bool     // SKIP_SENSITIVE, default true
 	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
 }
@@ -33,7 +44,7 @@ type Ingest struct {
 // Leaderboard is the leaderboard function's configuration.
 type Leaderboard struct {
 	Redis
-	CacheTTL time.Duration // CACHE_TTL in seconds, default 5; 0 turns the cache off
+	CacheTTL time.Duration // CACHE_TTL in seconds, default DefaultCacheTTL; 0 turns the cache off
 }
 
 // LoadRedis reads the Redis variables through getenv (os.Getenv in the mains).
@@ -54,7 +65,7 @@ func LoadRedis(getenv func(string) string) (Redis, error) {
 	}
 	r.Leaderboard = strings.TrimSpace(getenv("LEADERBOARD"))
 	if r.Leaderboard == "" {
-		r.Leaderboard = "hashtags"
+		r.Leaderboard = DefaultLeaderboard
 	}
 	return r, nil
 }
@@ -67,12 +78,12 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	}
 	c := Ingest{Redis: r, APIURL: strings.TrimSpace(getenv("TWITTER_API_URL")), Query: strings.TrimSpace(getenv("SEARCH_QUERY"))}
 	if c.APIURL == "" {
-		c.APIURL = "https://api.x.com"
+		c.APIURL = DefaultAPIURL
 	}
 	if c.Query == "" {
 		return c, fmt.Errorf("SEARCH_QUERY is not set: want an X recent-search query, e.g. \"#aws -is:retweet\"")
 	}
-	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", 10, 1, 1000); err != nil {
+	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", DefaultMaxPages, 1, MaxMaxPages); err != nil {
 		return c, err
 	}
 	if c.SkipSensitive, err = boolVar(getenv, "SKIP_SENSITIVE", true); err != nil {
@@ -92,7 +103,7 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 	if err != nil {
 		return Leaderboard{}, err
 	}
-	secs, err := intVar(getenv, "CACHE_TTL", 5, 0, 3600)
+	secs, err := intVar(getenv, "CACHE_TTL", int(DefaultCacheTTL/time.Second), 0, int(MaxCacheTTL/time.Second))
 	if err != nil {
 		return Leaderboard{}, err
 	}

@@ -30,6 +30,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -53,7 +54,7 @@ type Board interface {
 
 // Config tunes a Handler.
 type Config struct {
-	MaxPages      int           // pages per run (MAX_PAGES), default 10
+	MaxPages      int           // pages per run (MAX_PAGES), default config.DefaultMaxPages
 	SkipSensitive bool          // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
 	Query         string        // SEARCH_QUERY: the hashtags it names are not counted
 	Exclude       []string      // EXCLUDE_HASHTAGS: more hashtags not to count
@@ -85,10 +86,10 @@ type Handler struct {
 // New returns a Handler reading from src and recording to board.
 func New(src Source, board Board, cfg Config) (*Handler, error) {
 	if cfg.MaxPages == 0 {
-		cfg.MaxPages = 10
+		cfg.MaxPages = config.DefaultMaxPages
 	}
-	if cfg.MaxPages < 1 || cfg.MaxPages > 1000 {
-		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-1000", cfg.MaxPages)
+	if cfg.MaxPages < 1 || cfg.MaxPages > config.MaxMaxPages {
+		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-%d", cfg.MaxPages, config.MaxMaxPages)
 	}
 	if cfg.SafetyMargin == 0 {
 		cfg.SafetyMargin = 5 * time.Second

@@ -26,7 +26,6 @@ import (
 
 // Defaults used by New for zero Config fields.
 const (
-	DefaultBaseURL     = "https://api.x.com"
 	DefaultMaxResults  = 100
 	DefaultHTTPTimeout = 10 * time.Second
 	// MaxQueryLength is the recent-search query limit go-twitter enforces
@@ -58,8 +57,8 @@ type RetryPolicy struct {
 
 // Config configures a Source. Only Query and a credential are required.
 type Config struct {
-	// BaseURL is the API host (go-twitter's Client.Host), default
-	// https://api.x.com. Point it at an xapitest server in tests.
+	// BaseURL is the API host (go-twitter's Client.Host), required:
+	// config.DefaultAPIURL for X, an xapitest server in tests.
 	BaseURL string
 	// BearerToken is the app-only bearer token. Ignored when Authorizer is set.
 	BearerToken BearerToken
@@ -188,7 +187,7 @@ func (s *Source) Query() string { return s.query }
 
 func normalizeBaseURL(raw string) (string, error) {
 	if raw == "" {
-		return DefaultBaseURL, nil
+		return "", errors.New("is empty: want an http(s) base URL like https://api.x.com")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {

@@ -343,7 +343,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	}
 	a.ingest = h
 
-	lb, err := leaderboard.New(board, icfg.Leaderboard, leaderboard.WithCacheTTL(lcfg.CacheTTL), leaderboard.WithLogger(a.log))
+	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, Logger: a.log})
 	if err != nil {
 		return err
 	}

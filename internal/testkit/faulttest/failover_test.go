@@ -144,7 +144,7 @@ func TestFailover(t *testing.T) {
 		l.writer = openStore(t, c, w, name)
 		l.h = newIngest(t, newSource(t, l.x), l.writer, nil)
 		// No cache: every request reads Redis, so the outage is seen, not hidden.
-		l.lb = newLeaderboard(t, openStore(t, c, r, name), name, leaderboard.WithCacheTTL(0))
+		l.lb = newLeaderboard(t, openStore(t, c, r, name), name, 0)
 		lanes = append(lanes, l)
 	}
 

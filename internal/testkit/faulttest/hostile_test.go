@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -35,7 +36,7 @@ func entityPost(at time.Time, text string, tags ...string) xapitest.Tweet {
 // returns the base URL.
 func servedBoard(t *testing.T, s *store.Store, name string) string {
 	t.Helper()
-	h := newLeaderboard(t, s, name)
+	h := newLeaderboard(t, s, name, config.DefaultCacheTTL)
 	srv := httptest.NewServer(funcurl.Handler(h.Handle, quiet))
 	t.Cleanup(srv.Close)
 	return srv.URL

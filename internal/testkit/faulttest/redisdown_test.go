@@ -93,7 +93,7 @@ func TestRedisDownAtColdStart(t *testing.T) {
 	writer := coldStart(t, appEnv(standaloneVars(s, name, w), nil))
 	reader := coldStart(t, appEnv(standaloneVars(s, name, r), nil))
 	h := newIngest(t, newSource(t, x), writer, nil)
-	lb := newLeaderboard(t, reader, name)
+	lb := newLeaderboard(t, reader, name, config.DefaultCacheTTL)
 
 	begin := time.Now()
 	res, err := runIngest(h)
