@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strconv"
@@ -26,25 +27,13 @@ type Checkpoint struct {
 	Version  int64
 }
 
-// saveCheckpointScript saves the checkpoint when the stored version is still ARGV[1], and returns
-// the new version; -1 when another save came first, -2 when since_id would move backwards. A
-// call whose save already happened (go-redis retries a script whose reply timed out) finds its
-// own fields at the next version and returns that version instead of a conflict.
-var saveCheckpointScript = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'version', 'since_id', 'newest_id', 'until_id')
-local v = cur[1] or '0'
-if v ~= ARGV[1] then
-  if tonumber(v) == tonumber(ARGV[1]) + 1 and cur[2] == ARGV[2] and cur[3] == ARGV[3] and cur[4] == ARGV[4] then
-    return tonumber(v)
-  end
-  return -1
-end
-local function id(s) s = string.gsub(s or '', '^0+', '') return s end
-local old, new = id(cur[2]), id(ARGV[2])
-if #new < #old or (#new == #old and new < old) then return -2 end
-redis.call('HSET', KEYS[1], 'since_id', ARGV[2], 'newest_id', ARGV[3], 'until_id', ARGV[4])
-return redis.call('HINCRBY', KEYS[1], 'version', 1)
-`)
+var (
+	//go:embed lua/checkpoint.lua
+	saveCheckpointSrc string
+	// saveCheckpointScript saves the checkpoint when the stored version is still the caller's
+	// (see the script's header).
+	saveCheckpointScript = redis.NewScript(saveCheckpointSrc)
+)
 
 // Checkpoint reads the ingest checkpoint; a leaderboard never ingested has the zero value. A
 // stored field that is not a post id is an error naming it.

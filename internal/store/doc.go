@@ -6,7 +6,8 @@
 //
 // Every key of one leaderboard starts with the Redis Cluster hash tag "{<name>}:", so all of
 // them live in one hash slot and the Lua scripts below are legal on a cluster. Several
-// leaderboards (different names) spread over the shards of one cluster.
+// leaderboards (different names) spread over the shards of one cluster. Every script is a file
+// in lua/ (record.lua, top.lua, checkpoint.lua), embedded in the binary.
 //
 //	{name}:all            ZSET  hashtag -> all-time count
 //	{name}:w:<window>     ZSET  hashtag -> count inside the rolling window (precomputed)
