@@ -438,7 +438,7 @@ func TestScheduledEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	real, err := os.ReadFile("../../events/schedule.json")
+	real, err := os.ReadFile("../../../events/schedule.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func analyse(ctx context.Context, moduleRoot, function, dir, overlay string) (an
 // by testdata/notrace/tracing.go (the package's API, no X-Ray SDK): tracing.go by the stub,
 // the package's other non-test files by an empty file.
 func noTracingOverlay(moduleRoot, dir string) (string, error) {
-	stub := filepath.Join(moduleRoot, "internal", "perf", "testdata", "notrace", "tracing.go")
+	stub := filepath.Join(moduleRoot, "internal", "dev", "perf", "testdata", "notrace", "tracing.go")
 	files, err := filepath.Glob(filepath.Join(moduleRoot, "internal", "tracing", "*.go"))
 	if err != nil || len(files) == 0 {
 		return "", fmt.Errorf("no Go files in internal/tracing (%v)", err)
