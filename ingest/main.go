@@ -21,7 +21,7 @@ func main() {
 		env.Fatal("configuration", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
-	board, _, err := env.Board(ctx, cfg.Redis)
+	board, err := env.Board(ctx, cfg.Redis)
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}

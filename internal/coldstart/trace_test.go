@@ -53,11 +53,10 @@ func TestIngestRunIsTraced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, rdb, err := env.Board(context.Background(), cfg.Redis)
+	board, err := env.Board(context.Background(), cfg.Redis)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rdb.Close()
 	src, err := env.Source(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -37,8 +37,14 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
-// searchWindow is how far back X recent search reaches, less a little clock slack.
-const searchWindow = 7*24*time.Hour - 5*time.Minute
+const (
+	// searchWindow is how far back X recent search reaches, less a little clock slack.
+	searchWindow = 7*24*time.Hour - 5*time.Minute
+	// safetyMargin is how long before the invocation's deadline a run stops.
+	safetyMargin = 5 * time.Second
+	// noDeadlineBudget is a run's time when its context has no deadline (Lambda's always has).
+	noDeadlineBudget = 50 * time.Second
+)
 
 // Source fetches one page of recent search (xapi.Source).
 type Source interface {
@@ -54,14 +60,15 @@ type Board interface {
 
 // Config tunes a Handler.
 type Config struct {
-	MaxPages      int           // pages per run (MAX_PAGES), default config.DefaultMaxPages
-	SkipSensitive bool          // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
-	Query         string        // SEARCH_QUERY: the hashtags it names are not counted
-	Exclude       []string      // EXCLUDE_HASHTAGS: more hashtags not to count
-	SafetyMargin  time.Duration // stop this long before the invocation deadline, default 5s
-	Budget        time.Duration // run time when the context has no deadline, default 50s
-	Now           func() time.Time
-	Logger        *slog.Logger
+	MaxPages      int              // pages per run (MAX_PAGES), default config.DefaultMaxPages
+	SkipSensitive bool             // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
+	Query         string           // SEARCH_QUERY: the hashtags it names are not counted
+	Exclude       []string         // EXCLUDE_HASHTAGS: more hashtags not to count
+	Now           func() time.Time // the clock (default time.Now); the local runner sets its own
+	Logger        *slog.Logger     // default slog.Default()
+
+	// safetyMargin is safetyMargin unless a test sets it (export_test.go).
+	safetyMargin time.Duration
 }
 
 // Result is what one run did; the handler returns it and logs it.
@@ -91,11 +98,8 @@ func New(src Source, board Board, cfg Config) (*Handler, error) {
 	if cfg.MaxPages < 1 || cfg.MaxPages > config.MaxMaxPages {
 		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-%d", cfg.MaxPages, config.MaxMaxPages)
 	}
-	if cfg.SafetyMargin == 0 {
-		cfg.SafetyMargin = 5 * time.Second
-	}
-	if cfg.Budget == 0 {
-		cfg.Budget = 50 * time.Second
+	if cfg.safetyMargin == 0 {
+		cfg.safetyMargin = safetyMargin
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -123,15 +127,6 @@ func New(src Source, board Board, cfg Config) (*Handler, error) {
 	return &Handler{src: src, board: board, cfg: cfg, excluded: excluded, log: cfg.Logger}, nil
 }
 
-// Excluded lists the normalised hashtags this handler does not count.
-func (h *Handler) Excluded() []string {
-	out := make([]string, 0, len(h.excluded))
-	for t := range h.excluded {
-		out = append(out, t)
-	}
-	return out
-}
-
 // Handle runs one ingest for a scheduled event. It ends successfully when it caught up, hit
 // the page cap or the time budget, was rate limited, or lost the checkpoint to another run; it
 // fails on bad credentials, a malformed response, or X API or Redis errors that outlasted
@@ -140,9 +135,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 	var res Result
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		deadline = h.cfg.Now().Add(h.cfg.Budget)
+		deadline = h.cfg.Now().Add(noDeadlineBudget)
 	}
-	stopAt := deadline.Add(-h.cfg.SafetyMargin)
+	stopAt := deadline.Add(-h.cfg.safetyMargin)
 	log := h.log.With("event_id", ev.ID)
 
 	res, err := h.run(ctx, log, stopAt)
@@ -228,6 +223,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			}
 			res.TweetsNew += rec.New
 			res.HashtagsCounted += rec.HashtagsCounted
+			logRecorded(ctx, log, res.Pages, n, rec)
 			posts = posts[n:]
 		}
 
@@ -277,6 +273,17 @@ func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xapi
 		req.SinceID = "" // X would refuse it; everything older is out of reach anyway
 	}
 	return req, cp, false, nil
+}
+
+// logRecorded logs what the store did with a batch of n posts: a warning when it did not record
+// some of them (a bad id or created_at: see store.Record), else at debug level.
+func logRecorded(ctx context.Context, log *slog.Logger, page, n int, rec store.RecordResult) {
+	level, msg := slog.LevelDebug, "posts recorded"
+	if rec.Skipped > 0 {
+		level, msg = slog.LevelWarn, "posts the store did not record"
+	}
+	log.Log(ctx, level, msg, "page", page, "posts", n, "posts_new", rec.New, "posts_duplicate", rec.Duplicates,
+		"posts_skipped", rec.Skipped, "hashtags_counted", rec.HashtagsCounted, "hashtags_rejected", rec.RejectedHashtags)
 }
 
 // cutByDeadline reports whether a fetch error is the request being cut off by its context:

@@ -418,13 +418,21 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("New(%+v) succeeded", cfg)
 		}
 	}
-	h, err := ingest.New(nil, nil, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}})
+}
+
+// TestExcludedHashtags: the hashtags the query names and those in EXCLUDE_HASHTAGS are not
+// counted, whatever their case or spacing; the post is still recorded.
+func TestExcludedHashtags(t *testing.T) {
+	page := onePostPage("")
+	page.Posts[0].Hashtags = []string{"AWS", "Serverless", "go", "NEWS", "news"}
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
+	board := &memBoard{}
+	h, err := ingest.New(src, board, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := h.Excluded()
-	slices.Sort(got)
-	if want := []string{"aws", "news", "serverless"}; !slices.Equal(got, want) {
-		t.Errorf("Excluded() = %v, want %v", got, want)
+	mustRun(t, h)
+	if len(board.hashtags) != 1 || !slices.Equal(board.hashtags[0], []string{"go"}) {
+		t.Errorf("recorded hashtags %q, want one post with [go]", board.hashtags)
 	}
 }

@@ -25,13 +25,17 @@ type memBoard struct {
 	mu       sync.Mutex
 	cp       store.Checkpoint
 	recorded int
+	hashtags [][]string // of each post recorded
 }
 
 func (b *memBoard) Record(_ context.Context, posts []store.Post) (store.RecordResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.recorded += len(posts)
-	return store.RecordResult{Posts: len(posts), New: len(posts)}, nil
+	for _, p := range posts {
+		b.hashtags = append(b.hashtags, p.Hashtags)
+	}
+	return store.RecordResult{New: len(posts)}, nil
 }
 
 func (b *memBoard) Checkpoint(context.Context) (store.Checkpoint, error) {
@@ -68,7 +72,7 @@ func onePostPage(next string) xapi.Page {
 	id := postid.Make(time.Now().Add(-time.Minute), 1)
 	return xapi.Page{
 		Posts:     []xapi.Post{{ID: id, CreatedAt: time.Now().Add(-time.Minute), HasEntities: true, Hashtags: []string{"go"}}},
-		NextToken: next, NewestID: id, OldestID: id, ResultCount: 1,
+		NextToken: next, NewestID: id, OldestID: id,
 	}
 }
 
@@ -129,7 +133,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 				return xapi.Page{}, tc.err(fetchCtx)
 			}}
 			board := &memBoard{}
-			h, err := ingest.New(src, board, ingest.Config{SafetyMargin: margin, Logger: quiet})
+			h, err := ingest.New(src, board, ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +177,7 @@ func TestLateAnswerThroughHTTP(t *testing.T) {
 	const margin = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), margin+time.Second)
 	defer cancel()
-	h, err := ingest.New(src, &memBoard{}, ingest.Config{SafetyMargin: margin, Logger: quiet})
+	h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,4 +278,36 @@ func TestNewNamesTheVariable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// skippingBoard is a memBoard whose store refuses one post of every batch.
+type skippingBoard struct{ memBoard }
+
+func (b *skippingBoard) Record(ctx context.Context, posts []store.Post) (store.RecordResult, error) {
+	res, err := b.memBoard.Record(ctx, posts)
+	res.New--
+	res.Skipped++
+	return res, err
+}
+
+// TestPostsTheStoreSkippedAreWarned: a post the store does not record is not lost silently.
+func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
+	h, err := ingest.New(src, &skippingBoard{}, ingest.Config{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, h)
+	var rec struct {
+		Msg          string `json:"msg"`
+		PostsSkipped int    `json:"posts_skipped"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if err := json.Unmarshal([]byte(line), &rec); err == nil && rec.PostsSkipped == 1 && rec.Msg == "posts the store did not record" {
+			return
+		}
+	}
+	t.Errorf("no warning about the skipped post in:\n%s", buf.String())
 }

@@ -14,9 +14,9 @@
 //
 // # Snowflakes
 //
-// A snowflake id carries the milliseconds since Epoch (2010-11-04T01:42:54.657Z) in the bits
-// above bit 22, and a worker and sequence number in the low 22 bits; ids below 2^22 are older,
-// sequential ids and carry no time. Time reads the instant, Make writes it. Whether an id is
+// A snowflake id carries the milliseconds since the epoch (EpochMillis, 2010-11-04T01:42:54.657Z)
+// in the bits above bit 22, and a worker and sequence number in the low 22 bits; ids below 2^22
+// are older, sequential ids and carry no time. Time reads the instant, Make writes it. Whether an id is
 // plausible for a post X serves now (its instant not in the future, not before X used
 // snowflakes) is a policy on top of Time, and belongs in this package too.
 package postid
@@ -32,9 +32,6 @@ import (
 
 // EpochMillis is the snowflake epoch, 2010-11-04T01:42:54.657Z, in Unix milliseconds.
 const EpochMillis int64 = 1288834974657
-
-// Epoch is the snowflake epoch as a time.
-var Epoch = time.UnixMilli(EpochMillis).UTC()
 
 const (
 	// timeShift is the number of low bits (worker and sequence) below the time in an id.
@@ -136,7 +133,7 @@ func Time(id string) (time.Time, error) {
 // Make returns the snowflake id of instant t (to the millisecond) with seq in its low 22 bits
 // (worker and sequence; taken modulo 2^22). Make(t, 0) is the smallest id of any post created
 // at or after t's millisecond. It is for stand-ins, samples and tests: t must lie between
-// Epoch and about the year 2080 (2^41 ms later); an earlier t counts as Epoch.
+// the epoch and about the year 2080 (2^41 ms later); an earlier t counts as the epoch.
 func Make(t time.Time, seq int) string {
 	ms := max(t.UnixMilli()-EpochMillis, 0)
 	return strconv.FormatUint(uint64(ms)<<timeShift|uint64(seq)&seqMask, 10)
@@ -144,7 +141,7 @@ func Make(t time.Time, seq int) string {
 
 // Shift moves the time part of a snowflake id by d (at millisecond precision) and keeps its low
 // 22 bits, so shifted ids keep their order and stay unique. It fails on a non-id and when the
-// result would fall before Epoch or past 2^63-1.
+// result would fall before the epoch or past 2^63-1.
 func Shift(id string, d time.Duration) (string, error) {
 	v, err := Parse(id)
 	if err != nil {

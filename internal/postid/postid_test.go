@@ -125,8 +125,8 @@ func TestTime(t *testing.T) {
 	}{
 		{"2125289645013128839", time.Date(2026, 11, 24, 18, 5, 12, 0, time.UTC), false},
 		{"1288834974657", time.UnixMilli(EpochMillis + 1288834974657>>22).UTC(), false},
-		{"4194304", Epoch.Add(time.Millisecond), false}, // the first id with a time
-		{"4194303", time.Time{}, true},                  // below 1<<22: a pre-snowflake id
+		{"4194304", time.UnixMilli(EpochMillis + 1).UTC(), false}, // the first id with a time
+		{"4194303", time.Time{}, true},                            // below 1<<22: a pre-snowflake id
 		{"20", time.Time{}, true},
 		{"9223372036854775807", time.UnixMilli(EpochMillis + (1<<41 - 1)).UTC(), false},
 		{"", time.Time{}, true},

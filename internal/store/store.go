@@ -58,7 +58,6 @@ type Entry struct {
 
 // RecordResult says what one Record call did.
 type RecordResult struct {
-	Posts            int // posts passed in
 	New              int // posts recorded for the first time
 	Duplicates       int // posts already recorded earlier (or twice in the batch)
 	Skipped          int // posts not recorded: bad id or created_at (see the package comment)
@@ -96,15 +95,12 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Store, error)
 // KeyPrefix is the prefix of every key of the leaderboard called name: its cluster hash tag.
 func KeyPrefix(name string) string { return "{" + name + "}:" }
 
-// Name is the leaderboard's name.
-func (s *Store) Name() string { return s.name }
-
 func (s *Store) key(suffix string) string { return s.prefix + suffix }
 
 // Record counts the hashtags of the posts not recorded before, in one atomic script call.
 // Calling it again with the same or overlapping posts changes no count.
 func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) {
-	res := RecordResult{Posts: len(posts)}
+	var res RecordResult
 	if len(posts) > MaxBatch {
 		return res, fmt.Errorf("record batch: %d posts, at most %d per batch", len(posts), MaxBatch)
 	}

@@ -38,6 +38,13 @@ var boardSeq struct {
 // newBoard returns a store on a fresh leaderboard name (so tests on one server don't meet).
 func newBoard(t *testing.T, rdb redis.UniversalClient, c *clock) *store.Store {
 	t.Helper()
+	s, _ := newNamedBoard(t, rdb, c)
+	return s
+}
+
+// newNamedBoard is newBoard that also returns the board's key prefix.
+func newNamedBoard(t *testing.T, rdb redis.UniversalClient, c *clock) (*store.Store, string) {
+	t.Helper()
 	boardSeq.Lock()
 	boardSeq.n++
 	name := fmt.Sprintf("t%d-%s", boardSeq.n, strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()))
@@ -49,7 +56,7 @@ func newBoard(t *testing.T, rdb redis.UniversalClient, c *clock) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, store.KeyPrefix(name)
 }
 
 func post(id string, at time.Time, tags ...string) store.Post {
@@ -100,7 +107,7 @@ func TestRecordCountsOncePerPostAndHashtag(t *testing.T) {
 			post("3", at, "cafe\u0301", "Go"),
 			post("4", at), // no hashtags: still a new post
 		)
-		want := store.RecordResult{Posts: 4, New: 4, HashtagsCounted: 5}
+		want := store.RecordResult{New: 4, HashtagsCounted: 5}
 		if res != want {
 			t.Errorf("result = %+v, want %+v", res, want)
 		}
@@ -181,7 +188,7 @@ func TestRecordBadInput(t *testing.T) {
 			post("22", t0.Add(48*time.Hour), "future"),       // clamped to now
 			post("23", t0, long, "ok", "bad\u0007tag", "ok"), // bad tags dropped, rest counted
 		)
-		want := store.RecordResult{Posts: 8, New: 2, Skipped: 6, HashtagsCounted: 2, RejectedHashtags: 2}
+		want := store.RecordResult{New: 2, Skipped: 6, HashtagsCounted: 2, RejectedHashtags: 2}
 		if res != want {
 			t.Errorf("result = %+v, want %+v", res, want)
 		}
@@ -375,9 +382,8 @@ func TestExpiredDataIsDeleted(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		c := &clock{t: t0}
-		s := newBoard(t, rdb, c)
+		s, prefix := newNamedBoard(t, rdb, c)
 		record(t, s, post("1", t0.Add(-time.Minute), "a"))
-		prefix := store.KeyPrefix(s.Name())
 		c.Advance(8 * 24 * time.Hour)
 		record(t, s, post("2", c.Now(), "b"))
 		// The first post left every window and the seen set; its buckets are gone.
@@ -434,7 +440,7 @@ func scanKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string 
 func TestCheckpoint(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
-		s := newBoard(t, rdb, &clock{t: t0})
+		s, prefix := newNamedBoard(t, rdb, &clock{t: t0})
 		cp, err := s.Checkpoint(ctx)
 		if err != nil || cp != (store.Checkpoint{}) {
 			t.Fatalf("fresh checkpoint = %+v, %v", cp, err)
@@ -489,7 +495,7 @@ func TestCheckpoint(t *testing.T) {
 		}
 		// A stored field that is not a post id (written by something else) is an error naming
 		// the field, not a cursor sent to X.
-		key := store.KeyPrefix(s.Name()) + "ckpt"
+		key := prefix + "ckpt"
 		if err := rdb.HSet(ctx, key, "until_id", "0960").Err(); err != nil {
 			t.Fatal(err)
 		}

@@ -57,12 +57,7 @@ func decodePage(body []byte) (Page, error) {
 	if m.ResultCount < 0 {
 		return Page{}, fmt.Errorf("meta.result_count is negative (%d)", m.ResultCount)
 	}
-	page := Page{
-		NextToken:   m.NextToken,
-		NewestID:    m.NewestID,
-		OldestID:    m.OldestID,
-		ResultCount: m.ResultCount,
-	}
+	page := Page{NextToken: m.NextToken, NewestID: m.NewestID, OldestID: m.OldestID}
 	for i, wt := range wp.Data {
 		post, reason := toPost(wt)
 		if reason != "" {
@@ -103,13 +98,7 @@ func toPost(wt *wireTweet) (Post, string) {
 	if !postid.Valid(wt.ID) {
 		return Post{}, "id is not a post id"
 	}
-	p := Post{
-		ID:                wt.ID,
-		Text:              wt.Text,
-		PossiblySensitive: wt.PossiblySensitive,
-		Lang:              wt.Language,
-		AuthorID:          wt.AuthorID,
-	}
+	p := Post{ID: wt.ID, Text: wt.Text, PossiblySensitive: wt.PossiblySensitive}
 	if t, err := time.Parse(time.RFC3339Nano, wt.CreatedAt); err == nil {
 		p.CreatedAt = t.UTC()
 	} else {
@@ -117,17 +106,11 @@ func toPost(wt *wireTweet) (Post, string) {
 		if err != nil {
 			return Post{}, "created_at missing or unparsable and id is not a snowflake"
 		}
-		p.CreatedAt, p.CreatedAtFromID = t, true
-	}
-	for _, rt := range wt.ReferencedTweets {
-		if rt != nil && rt.Type == "retweeted" {
-			p.IsRetweet = true
-		}
+		p.CreatedAt = t
 	}
 	entities := wt.Entities
 	if wt.NoteTweet != nil && wt.NoteTweet.Text != "" {
 		p.Text = wt.NoteTweet.Text
-		p.IsNoteTweet = true
 		entities = wt.NoteTweet.Entities
 	}
 	if entities != nil {

@@ -84,8 +84,8 @@ func newSource(t *testing.T, srv *xapitest.Server, mod func(*Config)) (*Source, 
 		BearerToken: testToken,
 		HTTPClient:  srv.Client(),
 		Query:       "#golang",
-		Now:         ft.Now,
-		Sleep:       ft.Sleep,
+		now:         ft.Now,
+		sleep:       ft.Sleep,
 		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 	if mod != nil {

@@ -72,11 +72,10 @@ func coldStart(t *testing.T, e *coldstart.Env) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, rdb, err := e.Board(context.Background(), cfg)
+	board, err := e.Board(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("cold start: %v", err)
 	}
-	t.Cleanup(func() { _ = rdb.Close() })
 	return board
 }
 
