@@ -74,8 +74,8 @@ Flags (a flag wins over its environment variable):
                     ...?cluster=true                       a Redis Cluster or Amazon MemoryDB
                     ...&ca_file=/path/ca.pem               trust this CA (rediss only)
   -host addr      interface to listen on; 0.0.0.0 for all              [default 127.0.0.1]
-  -v              verbose: the functions' JSON logs, debug level, on stderr
-                  (default: warnings and errors only)
+  -v              verbose: the functions' JSON logs, debug level, and the ingest metric
+                  records (JSON for CloudWatch), on stderr (default: warnings and errors only)
   -h              this help
 
 Environment, as for the Lambda functions:
@@ -160,6 +160,7 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 		level = slog.LevelDebug
 	}
 	cfg.Log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Metrics = *verbose // the EMF metric records are for CloudWatch: shown with -v only
 	return cfg, nil
 }
 

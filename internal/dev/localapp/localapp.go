@@ -24,7 +24,9 @@
 //     LambdaFunctionURLRequest as a Function URL does; CACHE_TTL as for the function.
 //
 // The handlers log JSON to Config.Log; the lines meant for a person (the start-up line and one
-// line per ingest run) go to Config.Out as plain text.
+// line per ingest run) go to Config.Out as plain text. The ingest handler's metric records
+// (CloudWatch Embedded Metric Format: JSON with an "_aws" key, for CloudWatch, not for a person)
+// reach Config.Log only with Config.Metrics (cmd/local's -v).
 //
 // Config.Now is the application clock of the store, the stand-in and the ingest handler: the
 // instant the sample is moved to, which posts are visible, where the windows start. Tests set
@@ -97,6 +99,9 @@ type Config struct {
 	Now func() time.Time
 	Out io.Writer    // start-up and progress lines (nil: discarded)
 	Log *slog.Logger // the handlers' logs (nil: discarded)
+	// Metrics lets the ingest runs' EMF metric records through to Log (they are dropped
+	// otherwise).
+	Metrics bool
 }
 
 // App is a running local application.
@@ -334,9 +339,13 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			a.Posts += fmt.Sprintf(", filtered by SEARCH_QUERY %q", icfg.Query)
 		}
 	}
+	ingestLog := a.log
+	if !a.cfg.Metrics {
+		ingestLog = slog.New(withoutMetrics{a.log.Handler()})
+	}
 	h, err := ingest.New(src, board, ingest.Config{
 		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Query: icfg.Query, Exclude: icfg.Exclude,
-		Now: a.now, Logger: a.log,
+		Now: a.now, Logger: ingestLog,
 	})
 	if err != nil {
 		return err
@@ -355,6 +364,31 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	go a.serve(a.web, ln, "leaderboard")
 	a.URL = "http://" + net.JoinHostPort(displayHost(a.cfg.Host), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	return nil
+}
+
+// withoutMetrics drops the records that carry an "_aws" attribute: CloudWatch Embedded Metric
+// Format records, which the ingest handler writes to its log for CloudWatch to turn into
+// metrics.
+type withoutMetrics struct{ slog.Handler }
+
+func (h withoutMetrics) Handle(ctx context.Context, r slog.Record) error {
+	emf := false
+	r.Attrs(func(a slog.Attr) bool {
+		emf = a.Key == "_aws"
+		return !emf
+	})
+	if emf {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withoutMetrics) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return withoutMetrics{h.Handler.WithAttrs(attrs)}
+}
+
+func (h withoutMetrics) WithGroup(name string) slog.Handler {
+	return withoutMetrics{h.Handler.WithGroup(name)}
 }
 
 func (a *App) serve(srv *http.Server, ln net.Listener, what string) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -398,6 +399,24 @@ func TestRunStopsCleanly(t *testing.T) {
 	if resp, err := http.Get(url + "/"); err == nil {
 		resp.Body.Close()
 		t.Errorf("the leaderboard still answers at %s after Run returned", url)
+	}
+}
+
+// TestMetricRecordsOnlyWhenAsked: the ingest runs' EMF metric records (JSON for CloudWatch)
+// reach the log only with Config.Metrics (cmd/local's -v); the other lines are unaffected.
+func TestMetricRecordsOnlyWhenAsked(t *testing.T) {
+	t0 := pastBoundary()
+	for _, metrics := range []bool{false, true} {
+		logs := &syncBuffer{}
+		log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		a := start(t, localapp.Config{Log: log, Metrics: metrics, Now: func() time.Time { return t0 }})
+		if _, err := a.Ingest(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		got := logs.String()
+		if strings.Contains(got, `"_aws"`) != metrics || !strings.Contains(got, `"msg":"ingest done"`) {
+			t.Errorf("Metrics %v: log\n%s", metrics, got)
+		}
 	}
 }
 
