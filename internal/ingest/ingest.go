@@ -21,6 +21,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,14 +72,27 @@ type Config struct {
 	safetyMargin time.Duration
 }
 
-// Result is what one run did; the handler returns it and logs it.
+// Result is what one run did; the handler returns it (the invocation's JSON summary) and logs
+// it with the same keys.
 type Result struct {
 	Pages           int  `json:"pages"`
-	TweetsFetched   int  `json:"tweets_fetched"`
-	TweetsNew       int  `json:"tweets_new"`
+	PostsFetched    int  `json:"posts_fetched"`
+	PostsNew        int  `json:"posts_new"`
 	HashtagsCounted int  `json:"hashtags_counted"`
 	Complete        bool `json:"complete"`     // caught up with the newest post
 	RateLimited     bool `json:"rate_limited"` // stopped by a 429
+}
+
+// MarshalJSON writes the summary with, after its own keys, the deprecated tweets_fetched and
+// tweets_new (the names before "posts"), equal to posts_fetched and posts_new, so readers of
+// the old keys keep working.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type keys Result // the fields, without this method
+	return json.Marshal(struct {
+		keys
+		TweetsFetched int `json:"tweets_fetched"` // Deprecated: posts_fetched
+		TweetsNew     int `json:"tweets_new"`     // Deprecated: posts_new
+	}{keys(r), r.PostsFetched, r.PostsNew})
 }
 
 // Handler runs ingest invocations. It is safe for concurrent use.
@@ -141,7 +155,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 	log := h.log.With("event_id", ev.ID)
 
 	res, err := h.run(ctx, log, stopAt)
-	attrs := []any{"pages", res.Pages, "tweets_fetched", res.TweetsFetched, "tweets_new", res.TweetsNew,
+	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
 		"hashtags_counted", res.HashtagsCounted, "complete", res.Complete, "rate_limited", res.RateLimited}
 	if err != nil {
 		log.ErrorContext(ctx, "ingest failed", append(attrs, "error", err.Error())...)
@@ -207,7 +221,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			return res, fmt.Errorf("fetch page %d: %w", res.Pages+1, err)
 		}
 		res.Pages++
-		res.TweetsFetched += len(page.Posts)
+		res.PostsFetched += len(page.Posts)
 		if len(page.Skipped) > 0 {
 			log.WarnContext(ctx, "posts without a usable id in the page", "count", len(page.Skipped),
 				"first_reason", page.Skipped[0].Reason)
@@ -221,7 +235,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			if err != nil {
 				return res, fmt.Errorf("page %d: %w", res.Pages, err)
 			}
-			res.TweetsNew += rec.New
+			res.PostsNew += rec.New
 			res.HashtagsCounted += rec.HashtagsCounted
 			logRecorded(ctx, log, res.Pages, n, rec)
 			posts = posts[n:]

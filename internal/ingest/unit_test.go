@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -146,7 +147,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 			case tc.wantErr != nil && !strings.Contains(err.Error(), "fetch page 2"):
 				t.Errorf("error %q does not name the page", err)
 			}
-			if res.Pages != 1 || res.TweetsNew != 1 || res.Complete {
+			if res.Pages != 1 || res.PostsNew != 1 || res.Complete {
 				t.Errorf("result %+v, want page 1 recorded and not complete", res)
 			}
 			if cp, _ := board.Checkpoint(context.Background()); cp.UntilID == "" {
@@ -185,7 +186,7 @@ func TestLateAnswerThroughHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run cut by the time budget failed: %v", err)
 	}
-	if res.Pages != 1 || res.TweetsNew != 100 || res.Complete {
+	if res.Pages != 1 || res.PostsNew != 100 || res.Complete {
 		t.Errorf("result %+v, want page 1 recorded and not complete", res)
 	}
 }
@@ -310,4 +311,26 @@ func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
 		}
 	}
 	t.Errorf("no warning about the skipped post in:\n%s", buf.String())
+}
+
+// TestSummaryKeys: the run's JSON summary has the documented keys, and keeps the deprecated
+// tweets_fetched and tweets_new, equal to posts_fetched and posts_new.
+func TestSummaryKeys(t *testing.T) {
+	b, err := json.Marshal(ingest.Result{Pages: 2, PostsFetched: 150, PostsNew: 120, HashtagsCounted: 300, Complete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "hashtags_counted": 300.0,
+		"complete": true, "rate_limited": false, "tweets_fetched": 150.0, "tweets_new": 120.0}
+	if !maps.Equal(got, want) {
+		t.Errorf("summary %s, want the keys and values of %v", b, want)
+	}
+	var back ingest.Result
+	if err := json.Unmarshal(b, &back); err != nil || back.PostsFetched != 150 || back.PostsNew != 120 {
+		t.Errorf("summary read back: %+v, %v", back, err)
+	}
 }

@@ -439,7 +439,7 @@ func (a *App) Loop(ctx context.Context) error {
 // Progress is the line printed for ingest run n that ended at wall time at.
 func Progress(at time.Time, n int, res ingest.Result, err error) string {
 	head := fmt.Sprintf("%s ingest #%d: %s, %s, %d new, %s counted", at.Format("15:04:05"), n,
-		plural(res.Pages, "page"), plural(res.TweetsFetched, "post"), res.TweetsNew, plural(res.HashtagsCounted, "hashtag"))
+		plural(res.Pages, "page"), plural(res.PostsFetched, "post"), res.PostsNew, plural(res.HashtagsCounted, "hashtag"))
 	switch {
 	case err != nil:
 		return head + "; failed: " + err.Error()

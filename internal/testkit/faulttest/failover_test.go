@@ -248,7 +248,7 @@ func TestFailover(t *testing.T) {
 			checkOutage(t, "ingest run", runs, killedAt, healthyAt, i == hit)
 			recorded := 0
 			for _, r := range runs {
-				recorded += r.res.TweetsNew
+				recorded += r.res.PostsNew
 			}
 
 			// Ingest resumes from the checkpoint it finds (the promoted replica's copy) and
@@ -267,7 +267,7 @@ func TestFailover(t *testing.T) {
 					q.Get("since_id"), q.Get("until_id"), cp.SinceID, cp.UntilID)
 			}
 			for _, r := range final {
-				recorded += r.TweetsNew
+				recorded += r.PostsNew
 			}
 			want := l.posts.expected()
 			assertCounts(t, l.writer, want)

@@ -220,7 +220,7 @@ func TestTenThousandTagsInOnePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Pages != 1 || res.TweetsNew != posts || res.HashtagsCounted != posts*perPost {
+	if res.Pages != 1 || res.PostsNew != posts || res.HashtagsCounted != posts*perPost {
 		t.Errorf("run %+v, want one page of %d posts and %d hashtags", res, posts, posts*perPost)
 	}
 	growth := top - base
