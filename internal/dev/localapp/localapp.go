@@ -282,7 +282,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		if err != nil {
 			return fmt.Errorf("start the X API stand-in: listen: %w", err)
 		}
-		a.xapi = &http.Server{Handler: standIn, ReadHeaderTimeout: 10 * time.Second}
+		a.xapi = newServer(standIn)
 		go a.serve(a.xapi, ln, "X API stand-in")
 		apiURL := "http://" + ln.Addr().String()
 		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
@@ -360,7 +360,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if err != nil {
 		return fmt.Errorf("leaderboard: listen on port %d: %w", a.cfg.Port, err)
 	}
-	a.web = &http.Server{Handler: funcurl.Handler(lb.Handle, a.log), ReadHeaderTimeout: 10 * time.Second}
+	a.web = newServer(funcurl.Handler(lb.Handle, a.log))
 	go a.serve(a.web, ln, "leaderboard")
 	a.URL = "http://" + net.JoinHostPort(displayHost(a.cfg.Host), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	return nil
@@ -389,6 +389,21 @@ func (h withoutMetrics) WithAttrs(attrs []slog.Attr) slog.Handler {
 
 func (h withoutMetrics) WithGroup(name string) slog.Handler {
 	return withoutMetrics{h.Handler.WithGroup(name)}
+}
+
+// The local servers' timeouts: a client that trickles its request, or never reads the answer,
+// or keeps an idle connection open, gives its connection up after these.
+const (
+	headerTimeout = 10 * time.Second // the request line and headers
+	readTimeout   = 30 * time.Second // the whole request, body included
+	writeTimeout  = 30 * time.Second // from the end of the headers to the end of the answer
+	idleTimeout   = 2 * time.Minute  // a kept-alive connection between requests
+)
+
+// newServer is an HTTP server of h with the local servers' timeouts.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
 func (a *App) serve(srv *http.Server, ln net.Listener, what string) {
