@@ -425,13 +425,8 @@ func TestNewValidates(t *testing.T) {
 func TestExcludedHashtags(t *testing.T) {
 	page := onePostPage("")
 	page.Posts[0].Hashtags = []string{"AWS", "Serverless", "go", "NEWS", "news"}
-	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
 	board := &memBoard{}
-	h, err := ingest.New(src, board, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, h)
+	runPage(t, page, board, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}, Logger: quiet})
 	if len(board.hashtags) != 1 || !slices.Equal(board.hashtags[0], []string{"go"}) {
 		t.Errorf("recorded hashtags %q, want one post with [go]", board.hashtags)
 	}

@@ -77,6 +77,18 @@ func onePostPage(next string) xapi.Page {
 	}
 }
 
+// runPage runs a handler with cfg on board once, over a source that serves page, and returns
+// the run's result.
+func runPage(t *testing.T, page xapi.Page, board ingest.Board, cfg ingest.Config) ingest.Result {
+	t.Helper()
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
+	h, err := ingest.New(src, board, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustRun(t, h)
+}
+
 type netTimeout struct{}
 
 func (netTimeout) Error() string   { return "i/o timeout" }
@@ -203,12 +215,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 		t.Run(tc.level.String(), func(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
-			src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
-			h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: log})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res := mustRun(t, h); !res.Complete {
+			if res := runPage(t, onePostPage(""), &memBoard{}, ingest.Config{Logger: log}); !res.Complete {
 				t.Fatalf("result %+v", res)
 			}
 			var found int
@@ -295,12 +302,7 @@ func (b *skippingBoard) Record(ctx context.Context, posts []store.Post) (store.R
 func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
-	h, err := ingest.New(src, &skippingBoard{}, ingest.Config{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, h)
+	runPage(t, onePostPage(""), &skippingBoard{}, ingest.Config{Logger: log})
 	var rec struct {
 		Msg          string `json:"msg"`
 		PostsSkipped int    `json:"posts_skipped"`
