@@ -16,8 +16,8 @@
 //
 // A snowflake id carries the milliseconds since the epoch (EpochMillis, 2010-11-04T01:42:54.657Z)
 // in the bits above bit 22, and a worker and sequence number in the low 22 bits; ids below 2^22
-// are older, sequential ids and carry no time. Time reads the instant, Make writes it. Whether an id is
-// plausible for a post X serves now (its instant not in the future, not before X used
+// are older, sequential ids and carry no time. Time reads the instant, Make writes it. Whether
+// an id is plausible for a post X serves now (its instant not in the future, not before X used
 // snowflakes) is a policy on top of Time, and belongs in this package too.
 package postid
 
