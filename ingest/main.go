@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -15,18 +14,14 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 )
 
-// coldStartTimeout bounds the Secrets Manager reads and the OAuth 2.0 token exchange, inside
-// Lambda's 10 s init phase, so a slow dependency fails with its own error.
-const coldStartTimeout = 8 * time.Second
-
 func main() {
 	env := coldstart.New(os.Getenv)
-	ctx, cancel := context.WithTimeout(context.Background(), coldStartTimeout)
 	cfg, err := config.LoadIngest(os.Getenv)
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
-	board, _, err := env.Board(ctx, cfg.Redis)
+	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
+	board, err := env.Board(ctx, cfg.Redis)
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}
@@ -40,6 +35,6 @@ func main() {
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
-	cancel()
+	cancel() // the cold start is over
 	lambda.Start(h.Handle)
 }

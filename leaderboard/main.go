@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -15,25 +14,23 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 )
 
-// coldStartTimeout bounds the Secrets Manager read, inside Lambda's 10 s init phase, so a slow
-// dependency fails with its own error.
-const coldStartTimeout = 8 * time.Second
-
 func main() {
 	env := coldstart.New(os.Getenv)
 	cfg, err := config.LoadLeaderboard(os.Getenv)
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), coldStartTimeout)
-	board, _, err := env.Board(ctx, cfg.Redis)
-	cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
+	board, err := env.Board(ctx, cfg.Redis)
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}
-	h, err := leaderboard.New(board, cfg.Leaderboard, leaderboard.WithCacheTTL(cfg.CacheTTL), leaderboard.WithLogger(env.Log))
+	h, err := leaderboard.New(board, leaderboard.Config{
+		Name: cfg.Leaderboard, CacheTTL: cfg.CacheTTL, Logger: env.Log,
+	})
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
+	cancel() // the cold start is over
 	lambda.Start(h.Handle)
 }

@@ -30,8 +30,13 @@ func TestInvoke(t *testing.T) {
 					t.Fatalf("stdout %s: %v", stdout, err)
 				}
 				// The sample has far more than 3 pages of posts in the past.
-				if want := (ingest.Result{Pages: 3, TweetsFetched: 300, TweetsNew: 300, HashtagsCounted: res.HashtagsCounted}); res != want || res.HashtagsCounted == 0 {
+				if want := (ingest.Result{Pages: 3, PostsFetched: 300, PostsNew: 300, HashtagsCounted: res.HashtagsCounted}); res != want || res.HashtagsCounted == 0 {
 					t.Errorf("result %+v, want %+v with hashtags counted", res, want)
+				}
+				// The summary's keys before "posts" are still there, with the same values.
+				var keys map[string]any
+				if err := json.Unmarshal(stdout, &keys); err != nil || keys["tweets_fetched"] != 300.0 || keys["tweets_new"] != 300.0 {
+					t.Errorf("summary %s: want the deprecated tweets_fetched and tweets_new too (%v)", stdout, err)
 				}
 			}},
 		{"leaderboard seeded", []string{"-function", "leaderboard", "-event", "../../events/function-url-get.json"}, []string{"MAX_PAGES=2"}, 0,

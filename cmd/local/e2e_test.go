@@ -282,6 +282,11 @@ func TestLocalRunEndToEnd(t *testing.T) {
 	if s := stderr.String(); strings.Contains(s, `"level":"ERROR"`) {
 		t.Errorf("errors logged:\n%s", s)
 	}
+	// Without -v the terminal shows the human lines only: no EMF metric records (JSON for
+	// CloudWatch, with an "_aws" key) on either stream.
+	if s := stderr.String() + out.String(); strings.Contains(s, `"_aws"`) {
+		t.Errorf("metric records shown without -v:\n%s", diag())
+	}
 }
 
 // get fetches url with the Accept header accept and checks the status and Content-Type.

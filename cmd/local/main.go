@@ -24,6 +24,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/localapp"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/logging"
 )
@@ -56,7 +57,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	return 0
 }
 
-const usage = `Usage: go run ./cmd/local [flags]      (or: make run ARGS="-port 8080 -v")
+// usage is the -h text; the defaults in it are the constants of config and localapp.
+var usage = fmt.Sprintf(`Usage: go run ./cmd/local [flags]      (or: make run ARGS="-port 8080 -v")
 
 Runs the hashtag leaderboard on this machine: the ingest function at start and then on a schedule,
 and the leaderboard function (JSON API and live dashboard) at http://localhost:PORT.
@@ -64,26 +66,27 @@ By default everything is local: an embedded in-memory Redis and a bundled sample
 served by a local X API v2 stand-in. Ctrl-C stops it.
 
 Flags (a flag wins over its environment variable):
-  -port n         port of the leaderboard; 0 picks a free one          [PORT, default 3000]
+  -port n         port of the leaderboard; 0 picks a free one          [PORT, default %[1]d]
   -interval d     time between ingest runs, e.g. 10s, 1m, or seconds   [INGEST_INTERVAL, default
-                  10s on the sample; 15m on the real X API, where every run spends your plan's quota]
+                  %[2]ds on the sample; %[3]dm on the real X API, where every run spends your plan's quota]
   -redis url      Redis to use instead of the embedded one             [REDIS_URL]
                     redis://[user:password@]host[:port]    rediss:// for TLS
                     ...?cluster=true                       a Redis Cluster or Amazon MemoryDB
                     ...&ca_file=/path/ca.pem               trust this CA (rediss only)
   -host addr      interface to listen on; 0.0.0.0 for all              [default 127.0.0.1]
-  -v              verbose: the functions' JSON logs, debug level, on stderr
-                  (default: warnings and errors only)
+  -v              verbose: the functions' JSON logs, debug level, and the ingest metric
+                  records (JSON for CloudWatch), on stderr (default: warnings and errors only)
   -h              this help
 
 Environment, as for the Lambda functions:
   TWITTER_BEARER_TOKEN, or TWITTER_API_KEY and TWITTER_API_SECRET
                   read posts from the real X API instead of the bundled sample
-  SEARCH_QUERY    X recent-search query; with the X API default "#aws -is:retweet",
+  SEARCH_QUERY    X recent-search query; with the X API default %[4]q,
                   with the sample default: every post (set it to filter the sample)
-  LEADERBOARD (hashtags), MAX_PAGES (10), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS,
-  CACHE_TTL (5), TWITTER_API_URL (https://api.x.com)
-`
+  LEADERBOARD (%[5]s), MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS,
+  CACHE_TTL (%[7]d), TWITTER_API_URL (%[8]s)
+`, localapp.DefaultPort, int(localapp.DefaultInterval/time.Second), int(localapp.DefaultXInterval/time.Minute), localapp.DefaultQuery,
+	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL)
 
 // parseFlags reads the flags and their environment variables into a run configuration.
 // wall is the current time, against which LOCAL_NOW is checked.
@@ -157,6 +160,7 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 		level = slog.LevelDebug
 	}
 	cfg.Log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.Metrics = *verbose // the EMF metric records are for CloudWatch: shown with -v only
 	return cfg, nil
 }
 

@@ -71,6 +71,9 @@ func TestParseFlagsVerbose(t *testing.T) {
 		if !strings.Contains(got, `"msg":"warn line","k":"v"`) || strings.Contains(got, "debug line") != verbose {
 			t.Errorf("verbose %v: log output %q", verbose, got)
 		}
+		if cfg.Metrics != verbose {
+			t.Errorf("verbose %v: metric records shown %v", verbose, cfg.Metrics)
+		}
 	}
 }
 

@@ -23,6 +23,10 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
+// Timeout bounds a cold start's calls (the Secrets Manager reads and the OAuth 2.0 token
+// exchange) inside Lambda's 10 s init phase, so a slow dependency fails with its own error.
+const Timeout = 8 * time.Second
+
 // Env is what every function needs at cold start.
 type Env struct {
 	Getenv  func(string) string
@@ -45,11 +49,12 @@ func New(getenv func(string) string) *Env {
 // Board connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
 // local stand-ins) and returns its store. Nothing is dialled yet: go-redis connects at the
 // first command, so a Redis that is down at cold start fails the first invoke, not the init,
-// and the next invoke after it returns succeeds in the same process.
-func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, redis.UniversalClient, error) {
+// and the next invoke after it returns succeeds in the same process. The client lives as long
+// as the process (an execution environment), so nothing closes it.
+func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, error) {
 	creds, err := secrets.RedisFromEnv(ctx, e.Getenv, e.Secrets)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rot := &rotation{creds: creds, log: e.Log, refresh: func(ctx context.Context) (secrets.RedisCredentials, error) {
 		return secrets.RefreshRedisFromEnv(ctx, e.Getenv, e.Secrets)
@@ -59,16 +64,16 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, redis.
 		Credentials: rot.credentials,
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
+		return nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
 	}
 	rdb.AddHook(tracing.RedisHook())
 	rdb.AddHook(rot)
 	board, err := store.New(rdb, cfg.Leaderboard)
 	if err != nil {
 		rdb.Close()
-		return nil, nil, fmt.Errorf("LEADERBOARD: %w", err)
+		return nil, fmt.Errorf("LEADERBOARD: %w", err)
 	}
-	return board, rdb, nil
+	return board, nil
 }
 
 // Source builds the X API source: the bearer token from TWITTER_SECRET_ARN (or the local

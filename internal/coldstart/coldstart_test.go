@@ -83,11 +83,10 @@ func TestBoardFromSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, rdb, err := coldstart.New(f.getenv).Board(ctx, cfg)
+	board, err := coldstart.New(f.getenv).Board(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rdb.Close()
 	res, err := board.Record(ctx, []store.Post{{ID: "1", CreatedAt: time.Now(), Hashtags: []string{"Go"}}})
 	if err != nil || res.New != 1 {
 		t.Fatalf("Record as the writer from the secret: %+v, %v", res, err)
@@ -109,7 +108,7 @@ func TestBadSecretsNameTheKeyAndHideTheValue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f.env["MEMORYDB_SECRET_ARN"] = f.secret(t, strings.ReplaceAll(tc.name, " ", "-"), tc.value)
 			cfg, _ := config.LoadRedis(f.getenv)
-			_, _, err := coldstart.New(f.getenv).Board(context.Background(), cfg)
+			_, err := coldstart.New(f.getenv).Board(context.Background(), cfg)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one naming %s", err, tc.want)
 			}
@@ -120,7 +119,7 @@ func TestBadSecretsNameTheKeyAndHideTheValue(t *testing.T) {
 	}
 	f.env["MEMORYDB_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:missing-AbCdEf"
 	cfg, _ := config.LoadRedis(f.getenv)
-	if _, _, err := coldstart.New(f.getenv).Board(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "MEMORYDB_SECRET_ARN") {
+	if _, err := coldstart.New(f.getenv).Board(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "MEMORYDB_SECRET_ARN") {
 		t.Errorf("missing secret: %v", err)
 	}
 }

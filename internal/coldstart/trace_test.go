@@ -53,11 +53,10 @@ func TestIngestRunIsTraced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, rdb, err := env.Board(context.Background(), cfg.Redis)
+	board, err := env.Board(context.Background(), cfg.Redis)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rdb.Close()
 	src, err := env.Source(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +71,7 @@ func TestIngestRunIsTraced(t *testing.T) {
 	ctx := context.WithValue(context.Background(), xray.LambdaTraceHeaderKey, "Root="+traceID+";Parent="+parent+";Sampled=1")
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if res, err := h.Handle(ctx, events.EventBridgeEvent{ID: "e"}); err != nil || res.TweetsNew != 1 {
+	if res, err := h.Handle(ctx, events.EventBridgeEvent{ID: "e"}); err != nil || res.PostsNew != 1 {
 		t.Fatalf("Handle: %+v, %v", res, err)
 	}
 

@@ -22,14 +22,11 @@ type Board struct {
 // both Redis users' key patterns.
 const MaxBoards = 25
 
-// DefaultBoard is the name of the board of the one-board form when LEADERBOARD is not set.
-const DefaultBoard = "hashtags"
-
 // loadBoards reads the deployment's boards, in the order given; the first is the default board.
 // Two forms are accepted, never both:
 //
 //   - BOARDS: a JSON object, board name → query, e.g. {"aws": "#aws -is:retweet"};
-//   - the one-board form: LEADERBOARD (default "hashtags") and SEARCH_QUERY.
+//   - the one-board form: LEADERBOARD (default DefaultLeaderboard) and SEARCH_QUERY.
 //
 // needQuery says whether every board must have a query (the ingest function); the leaderboard
 // function only needs the names, and shows the queries when they are set.
@@ -50,7 +47,7 @@ func loadBoards(getenv func(string) string, needQuery bool) ([]Board, error) {
 		return ParseBoards(raw)
 	}
 	if name == "" {
-		name = DefaultBoard
+		name = DefaultLeaderboard
 	}
 	if err := store.CheckName(name); err != nil {
 		return nil, fmt.Errorf("LEADERBOARD: %w", err)

@@ -11,6 +11,17 @@ import (
 	"time"
 )
 
+// The defaults of the variables, defined here once: the handlers, the X API client, the local
+// runner and its help text refer to these.
+const (
+	DefaultLeaderboard = "hashtags"          // LEADERBOARD
+	DefaultAPIURL      = "https://api.x.com" // TWITTER_API_URL
+	DefaultMaxPages    = 10                  // MAX_PAGES
+	MaxMaxPages        = 1000                // MAX_PAGES upper bound
+	DefaultCacheTTL    = 5 * time.Second     // CACHE_TTL
+	MaxCacheTTL        = time.Hour           // CACHE_TTL upper bound
+)
+
 // Redis says where the leaderboard's Redis (MemoryDB) is.
 type Redis struct {
 	Endpoint    string // MEMORYDB_ENDPOINT, host:port (required)
@@ -24,9 +35,9 @@ type Redis struct {
 type Ingest struct {
 	Redis
 	Boards        []Board  // BOARDS, or LEADERBOARD + SEARCH_QUERY (every board has a query)
-	APIURL        string   // TWITTER_API_URL, default https://api.x.com
+	APIURL        string   // TWITTER_API_URL, default DefaultAPIURL
 	Query         string   // the default (first) board's query
-	MaxPages      int      // MAX_PAGES, default 10
+	MaxPages      int      // MAX_PAGES, default DefaultMaxPages
 	SkipSensitive bool     // SKIP_SENSITIVE, default true
 	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
 }
@@ -35,7 +46,7 @@ type Ingest struct {
 type Leaderboard struct {
 	Redis
 	Boards   []Board       // BOARDS, or LEADERBOARD (+ SEARCH_QUERY, shown by GET /boards)
-	CacheTTL time.Duration // CACHE_TTL in seconds, default 5; 0 turns the cache off
+	CacheTTL time.Duration // CACHE_TTL in seconds, default DefaultCacheTTL; 0 turns the cache off
 }
 
 // LoadRedis reads the Redis variables through getenv (os.Getenv in the mains).
@@ -65,13 +76,13 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	}
 	c := Ingest{Redis: r, APIURL: strings.TrimSpace(getenv("TWITTER_API_URL"))}
 	if c.APIURL == "" {
-		c.APIURL = "https://api.x.com"
+		c.APIURL = DefaultAPIURL
 	}
 	if c.Boards, err = loadBoards(getenv, true); err != nil {
 		return c, err
 	}
 	c.Leaderboard, c.Query = c.Boards[0].Name, c.Boards[0].Query
-	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", 10, 1, 1000); err != nil {
+	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", DefaultMaxPages, 1, MaxMaxPages); err != nil {
 		return c, err
 	}
 	if c.SkipSensitive, err = boolVar(getenv, "SKIP_SENSITIVE", true); err != nil {
@@ -91,7 +102,7 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 	if err != nil {
 		return Leaderboard{}, err
 	}
-	secs, err := intVar(getenv, "CACHE_TTL", 5, 0, 3600)
+	secs, err := intVar(getenv, "CACHE_TTL", int(DefaultCacheTTL/time.Second), 0, int(MaxCacheTTL/time.Second))
 	if err != nil {
 		return Leaderboard{}, err
 	}

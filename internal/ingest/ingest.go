@@ -21,6 +21,7 @@ package ingest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,13 +31,21 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
-// searchWindow is how far back X recent search reaches, less a little clock slack.
-const searchWindow = 7*24*time.Hour - 5*time.Minute
+const (
+	// searchWindow is how far back X recent search reaches, less a little clock slack.
+	searchWindow = 7*24*time.Hour - 5*time.Minute
+	// safetyMargin is how long before the invocation's deadline a run stops.
+	safetyMargin = 5 * time.Second
+	// noDeadlineBudget is a run's time when its context has no deadline (Lambda's always has).
+	noDeadlineBudget = 50 * time.Second
+)
 
 // Source fetches one page of recent search (xapi.Source).
 type Source interface {
@@ -52,24 +61,38 @@ type Board interface {
 
 // Config tunes a Handler.
 type Config struct {
-	MaxPages      int           // pages per run (MAX_PAGES), default 10
-	SkipSensitive bool          // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
-	Query         string        // SEARCH_QUERY: the hashtags it names are not counted
-	Exclude       []string      // EXCLUDE_HASHTAGS: more hashtags not to count
-	SafetyMargin  time.Duration // stop this long before the invocation deadline, default 5s
-	Budget        time.Duration // run time when the context has no deadline, default 50s
-	Now           func() time.Time
-	Logger        *slog.Logger
+	MaxPages      int              // pages per run (MAX_PAGES), default config.DefaultMaxPages
+	SkipSensitive bool             // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
+	Query         string           // SEARCH_QUERY: the hashtags it names are not counted
+	Exclude       []string         // EXCLUDE_HASHTAGS: more hashtags not to count
+	Now           func() time.Time // the clock (default time.Now); the local runner sets its own
+	Logger        *slog.Logger     // default slog.Default()
+
+	// safetyMargin is safetyMargin unless a test sets it (export_test.go).
+	safetyMargin time.Duration
 }
 
-// Result is what one run did; the handler returns it and logs it.
+// Result is what one run did; the handler returns it (the invocation's JSON summary) and logs
+// it with the same keys.
 type Result struct {
 	Pages           int  `json:"pages"`
-	TweetsFetched   int  `json:"tweets_fetched"`
-	TweetsNew       int  `json:"tweets_new"`
+	PostsFetched    int  `json:"posts_fetched"`
+	PostsNew        int  `json:"posts_new"`
 	HashtagsCounted int  `json:"hashtags_counted"`
 	Complete        bool `json:"complete"`     // caught up with the newest post
 	RateLimited     bool `json:"rate_limited"` // stopped by a 429
+}
+
+// MarshalJSON writes the summary with, after its own keys, the deprecated tweets_fetched and
+// tweets_new (the names before "posts"), equal to posts_fetched and posts_new, so readers of
+// the old keys keep working.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type keys Result // the fields, without this method
+	return json.Marshal(struct {
+		keys
+		TweetsFetched int `json:"tweets_fetched"` // Deprecated: posts_fetched
+		TweetsNew     int `json:"tweets_new"`     // Deprecated: posts_new
+	}{keys(r), r.PostsFetched, r.PostsNew})
 }
 
 // Handler runs ingest invocations. It is safe for concurrent use.
@@ -84,16 +107,13 @@ type Handler struct {
 // New returns a Handler reading from src and recording to board.
 func New(src Source, board Board, cfg Config) (*Handler, error) {
 	if cfg.MaxPages == 0 {
-		cfg.MaxPages = 10
+		cfg.MaxPages = config.DefaultMaxPages
 	}
-	if cfg.MaxPages < 1 || cfg.MaxPages > 1000 {
-		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-1000", cfg.MaxPages)
+	if cfg.MaxPages < 1 || cfg.MaxPages > config.MaxMaxPages {
+		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-%d", cfg.MaxPages, config.MaxMaxPages)
 	}
-	if cfg.SafetyMargin == 0 {
-		cfg.SafetyMargin = 5 * time.Second
-	}
-	if cfg.Budget == 0 {
-		cfg.Budget = 50 * time.Second
+	if cfg.safetyMargin == 0 {
+		cfg.safetyMargin = safetyMargin
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -121,15 +141,6 @@ func New(src Source, board Board, cfg Config) (*Handler, error) {
 	return &Handler{src: src, board: board, cfg: cfg, excluded: excluded, log: cfg.Logger}, nil
 }
 
-// Excluded lists the normalised hashtags this handler does not count.
-func (h *Handler) Excluded() []string {
-	out := make([]string, 0, len(h.excluded))
-	for t := range h.excluded {
-		out = append(out, t)
-	}
-	return out
-}
-
 // Handle runs one ingest for a scheduled event. It ends successfully when it caught up, hit
 // the page cap or the time budget, was rate limited, or lost the checkpoint to another run; it
 // fails on bad credentials, a malformed response, or X API or Redis errors that outlasted
@@ -138,13 +149,13 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 	var res Result
 	deadline, ok := ctx.Deadline()
 	if !ok {
-		deadline = h.cfg.Now().Add(h.cfg.Budget)
+		deadline = h.cfg.Now().Add(noDeadlineBudget)
 	}
-	stopAt := deadline.Add(-h.cfg.SafetyMargin)
+	stopAt := deadline.Add(-h.cfg.safetyMargin)
 	log := h.log.With("event_id", ev.ID)
 
 	res, err := h.run(ctx, log, stopAt)
-	attrs := []any{"pages", res.Pages, "tweets_fetched", res.TweetsFetched, "tweets_new", res.TweetsNew,
+	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
 		"hashtags_counted", res.HashtagsCounted, "complete", res.Complete, "rate_limited", res.RateLimited}
 	if err != nil {
 		log.ErrorContext(ctx, "ingest failed", append(attrs, "error", err.Error())...)
@@ -210,7 +221,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			return res, fmt.Errorf("fetch page %d: %w", res.Pages+1, err)
 		}
 		res.Pages++
-		res.TweetsFetched += len(page.Posts)
+		res.PostsFetched += len(page.Posts)
 		if len(page.Skipped) > 0 {
 			log.WarnContext(ctx, "posts without a usable id in the page", "count", len(page.Skipped),
 				"first_reason", page.Skipped[0].Reason)
@@ -224,12 +235,16 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			if err != nil {
 				return res, fmt.Errorf("page %d: %w", res.Pages, err)
 			}
-			res.TweetsNew += rec.New
+			res.PostsNew += rec.New
 			res.HashtagsCounted += rec.HashtagsCounted
+			logRecorded(ctx, log, res.Pages, n, rec)
 			posts = posts[n:]
 		}
 
-		next := advance(cp, page)
+		next, err := advance(cp, page)
+		if err != nil {
+			return res, fmt.Errorf("page %d: checkpoint: %w", res.Pages, err)
+		}
 		if cp, err = h.board.SaveCheckpoint(ctx, cp, next); err != nil {
 			if errors.Is(err, store.ErrCheckpointConflict) {
 				log.WarnContext(ctx, "another run moved the checkpoint; leaving the rest to it", "pages", res.Pages)
@@ -258,8 +273,11 @@ func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xapi
 	edge := h.cfg.Now().Add(-searchWindow)
 	req = xapi.PageRequest{SinceID: cp.SinceID, UntilID: cp.UntilID}
 	if req.UntilID != "" && olderThan(req.UntilID, edge) {
-		next := store.Checkpoint{SinceID: xapi.MaxID(cp.SinceID, cp.NewestID)}
-		cp, err = h.board.SaveCheckpoint(ctx, cp, next)
+		since, err := postid.Max(cp.SinceID, cp.NewestID)
+		if err != nil {
+			return req, cp, false, fmt.Errorf("close a gap older than the search window: checkpoint: %w", err)
+		}
+		cp, err = h.board.SaveCheckpoint(ctx, cp, store.Checkpoint{SinceID: since})
 		if err != nil {
 			return req, cp, false, fmt.Errorf("close a gap older than the search window: %w", err)
 		}
@@ -269,6 +287,17 @@ func (h *Handler) startSweep(ctx context.Context, cp store.Checkpoint) (req xapi
 		req.SinceID = "" // X would refuse it; everything older is out of reach anyway
 	}
 	return req, cp, false, nil
+}
+
+// logRecorded logs what the store did with a batch of n posts: a warning when it did not record
+// some of them (a bad id or created_at: see store.Record), else at debug level.
+func logRecorded(ctx context.Context, log *slog.Logger, page, n int, rec store.RecordResult) {
+	level, msg := slog.LevelDebug, "posts recorded"
+	if rec.Skipped > 0 {
+		level, msg = slog.LevelWarn, "posts the store did not record"
+	}
+	log.Log(ctx, level, msg, "page", page, "posts", n, "posts_new", rec.New, "posts_duplicate", rec.Duplicates,
+		"posts_skipped", rec.Skipped, "hashtags_counted", rec.HashtagsCounted, "hashtags_rejected", rec.RejectedHashtags)
 }
 
 // cutByDeadline reports whether a fetch error is the request being cut off by its context:
@@ -282,24 +311,36 @@ func cutByDeadline(err error) bool {
 }
 
 func olderThan(id string, edge time.Time) bool {
-	t, err := xapi.SnowflakeTime(id)
+	t, err := postid.Time(id)
 	return err == nil && t.Before(edge)
 }
 
-// advance is the checkpoint after a recorded page of the current sweep.
-func advance(cp store.Checkpoint, page xapi.Page) store.Checkpoint {
+// advance is the checkpoint after a recorded page of the current sweep. Its ids come from the
+// store and from xapi, which both check them, so an error here means a broken invariant.
+func advance(cp store.Checkpoint, page xapi.Page) (store.Checkpoint, error) {
 	next := cp
 	next.Version = 0
-	if page.NewestID != "" {
-		next.NewestID = xapi.MaxID(next.NewestID, page.NewestID)
+	var err error
+	if next.NewestID, err = postid.Max(next.NewestID, page.NewestID); err != nil {
+		return cp, fmt.Errorf("newest id: %w", err)
 	}
-	if page.OldestID != "" && (next.UntilID == "" || xapi.CompareIDs(page.OldestID, next.UntilID) < 0) {
-		next.UntilID = page.OldestID
+	if page.OldestID != "" {
+		if next.UntilID == "" {
+			next.UntilID = page.OldestID
+		} else if c, err := postid.Compare(page.OldestID, next.UntilID); err != nil {
+			return cp, fmt.Errorf("oldest id: %w", err)
+		} else if c < 0 {
+			next.UntilID = page.OldestID
+		}
 	}
 	if page.NextToken == "" { // the sweep reached since_id: everything up to newest_id is in
-		next = store.Checkpoint{SinceID: xapi.MaxID(cp.SinceID, next.NewestID)}
+		since, err := postid.Max(cp.SinceID, next.NewestID)
+		if err != nil {
+			return cp, fmt.Errorf("since id: %w", err)
+		}
+		next = store.Checkpoint{SinceID: since}
 	}
-	return next
+	return next, nil
 }
 
 // toPosts turns a page into store posts: hashtags from entities, or extracted from the text

@@ -143,7 +143,7 @@ func TestMultiPageRun(t *testing.T) {
 		posts := corpus(250, cycleTags)
 		f := newFixture(t, srv, posts)
 		res := mustRun(t, f.handler(t, nil))
-		want := ingest.Result{Pages: 3, TweetsFetched: 250, TweetsNew: 250, HashtagsCounted: 500, Complete: true}
+		want := ingest.Result{Pages: 3, PostsFetched: 250, PostsNew: 250, HashtagsCounted: 500, Complete: true}
 		if res != want {
 			t.Errorf("result %+v, want %+v", res, want)
 		}
@@ -174,7 +174,7 @@ func TestPageCapThenCatchUp(t *testing.T) {
 		f := newFixture(t, srv, posts)
 		h := f.handler(t, func(c *ingest.Config) { c.MaxPages = 1 })
 		r1 := mustRun(t, h)
-		if r1.Pages != 1 || r1.TweetsNew != 100 || r1.Complete {
+		if r1.Pages != 1 || r1.PostsNew != 100 || r1.Complete {
 			t.Errorf("run 1: %+v", r1)
 		}
 		// Newer posts arrive while the gap is still open.
@@ -188,7 +188,7 @@ func TestPageCapThenCatchUp(t *testing.T) {
 		var total ingest.Result
 		for i := range 5 {
 			r := mustRun(t, h)
-			total.TweetsNew += r.TweetsNew
+			total.PostsNew += r.PostsNew
 			if r.Complete {
 				// Run 2 and 3 fill the gap below run 1's page, run 4 fetches the 30 newer posts.
 				if i != 2 {
@@ -197,8 +197,8 @@ func TestPageCapThenCatchUp(t *testing.T) {
 				break
 			}
 		}
-		if total.TweetsNew != 180 {
-			t.Errorf("catch-up recorded %d new posts, want 180", total.TweetsNew)
+		if total.PostsNew != 180 {
+			t.Errorf("catch-up recorded %d new posts, want 180", total.PostsNew)
 		}
 		assertCounts(t, f.board, expected(append(posts, later...)))
 		// Gap fills used until_id with the original since_id (none) and never a since_id
@@ -222,11 +222,11 @@ func TestRateLimitedMidRun(t *testing.T) {
 				f.x.InjectFaults(xapitest.Fault{}, xapitest.Fault{Status: 429, NoRateLimitHeaders: !tc.headers})
 				h := f.handler(t, nil)
 				r1 := mustRun(t, h)
-				if !r1.RateLimited || r1.Complete || r1.Pages != 1 || r1.TweetsNew != 100 {
+				if !r1.RateLimited || r1.Complete || r1.Pages != 1 || r1.PostsNew != 100 {
 					t.Errorf("run 1: %+v", r1)
 				}
 				r2 := mustRun(t, h)
-				if !r2.Complete || r2.TweetsNew != 150 {
+				if !r2.Complete || r2.PostsNew != 150 {
 					t.Errorf("run 2: %+v", r2)
 				}
 				assertCounts(t, f.board, expected(posts))
@@ -241,7 +241,7 @@ func TestTransientErrorsAreRetried(t *testing.T) {
 		f := newFixture(t, srv, posts)
 		f.x.InjectFaults(xapitest.Fault{Status: 503}, xapitest.Fault{}, xapitest.Fault{Status: 502})
 		res := mustRun(t, f.handler(t, nil))
-		if !res.Complete || res.TweetsNew != 150 || res.Pages != 2 {
+		if !res.Complete || res.PostsNew != 150 || res.Pages != 2 {
 			t.Errorf("result %+v", res)
 		}
 		assertCounts(t, f.board, expected(posts))
@@ -279,7 +279,7 @@ func TestCrashBetweenRecordAndCheckpoint(t *testing.T) {
 			t.Fatal("the crashed run succeeded")
 		}
 		res := mustRun(t, f.handler(t, nil))
-		if !res.Complete || res.TweetsFetched != 150 || res.TweetsNew != 50 {
+		if !res.Complete || res.PostsFetched != 150 || res.PostsNew != 50 {
 			t.Errorf("rerun %+v, want all 150 fetched again and only the 50 unrecorded new", res)
 		}
 		assertCounts(t, f.board, expected(posts))
@@ -348,8 +348,8 @@ func TestHashtagSources(t *testing.T) {
 					}
 				})
 				res := mustRun(t, h)
-				if res.TweetsNew != len(posts) {
-					t.Errorf("%d new posts, want %d (every post is recorded, counted or not)", res.TweetsNew, len(posts))
+				if res.PostsNew != len(posts) {
+					t.Errorf("%d new posts, want %d (every post is recorded, counted or not)", res.PostsNew, len(posts))
 				}
 				assertCounts(t, f.board, tc.want)
 			})
@@ -390,13 +390,13 @@ func TestFailures(t *testing.T) {
 				if strings.Contains(err.Error(), tc.token) {
 					t.Errorf("error shows the token: %v", err)
 				}
-				if res.TweetsNew != tc.wantNew {
-					t.Errorf("recorded %d posts, want %d", res.TweetsNew, tc.wantNew)
+				if res.PostsNew != tc.wantNew {
+					t.Errorf("recorded %d posts, want %d", res.PostsNew, tc.wantNew)
 				}
 				// Nothing from the failed page was recorded, and the next run completes exactly.
 				f.x.InjectFaults()
 				if tc.token == token {
-					if r := mustRun(t, f.handler(t, nil)); !r.Complete || r.TweetsNew != 150-tc.wantNew {
+					if r := mustRun(t, f.handler(t, nil)); !r.Complete || r.PostsNew != 150-tc.wantNew {
 						t.Errorf("recovery run %+v", r)
 					}
 					assertCounts(t, f.board, expected(posts))
@@ -418,13 +418,16 @@ func TestNewValidates(t *testing.T) {
 			t.Errorf("New(%+v) succeeded", cfg)
 		}
 	}
-	h, err := ingest.New(nil, nil, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := h.Excluded()
-	slices.Sort(got)
-	if want := []string{"aws", "news", "serverless"}; !slices.Equal(got, want) {
-		t.Errorf("Excluded() = %v, want %v", got, want)
+}
+
+// TestExcludedHashtags: the hashtags the query names and those in EXCLUDE_HASHTAGS are not
+// counted, whatever their case or spacing; the post is still recorded.
+func TestExcludedHashtags(t *testing.T) {
+	page := onePostPage("")
+	page.Posts[0].Hashtags = []string{"AWS", "Serverless", "go", "NEWS", "news"}
+	board := &memBoard{}
+	runPage(t, page, board, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}, Logger: quiet})
+	if len(board.hashtags) != 1 || !slices.Equal(board.hashtags[0], []string{"go"}) {
+		t.Errorf("recorded hashtags %q, want one post with [go]", board.hashtags)
 	}
 }

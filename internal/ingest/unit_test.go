@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
@@ -24,13 +26,17 @@ type memBoard struct {
 	mu       sync.Mutex
 	cp       store.Checkpoint
 	recorded int
+	hashtags [][]string // of each post recorded
 }
 
 func (b *memBoard) Record(_ context.Context, posts []store.Post) (store.RecordResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.recorded += len(posts)
-	return store.RecordResult{Posts: len(posts), New: len(posts)}, nil
+	for _, p := range posts {
+		b.hashtags = append(b.hashtags, p.Hashtags)
+	}
+	return store.RecordResult{New: len(posts)}, nil
 }
 
 func (b *memBoard) Checkpoint(context.Context) (store.Checkpoint, error) {
@@ -64,11 +70,23 @@ func (s *funcSource) FetchPage(ctx context.Context, _ xapi.PageRequest) (xapi.Pa
 
 // onePostPage is a page of one post; next is its next_token.
 func onePostPage(next string) xapi.Page {
-	id := xapitest.MakeID(time.Now().Add(-time.Minute), 1)
+	id := postid.Make(time.Now().Add(-time.Minute), 1)
 	return xapi.Page{
 		Posts:     []xapi.Post{{ID: id, CreatedAt: time.Now().Add(-time.Minute), HasEntities: true, Hashtags: []string{"go"}}},
-		NextToken: next, NewestID: id, OldestID: id, ResultCount: 1,
+		NextToken: next, NewestID: id, OldestID: id,
 	}
+}
+
+// runPage runs a handler with cfg on board once, over a source that serves page, and returns
+// the run's result.
+func runPage(t *testing.T, page xapi.Page, board ingest.Board, cfg ingest.Config) ingest.Result {
+	t.Helper()
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
+	h, err := ingest.New(src, board, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mustRun(t, h)
 }
 
 type netTimeout struct{}
@@ -128,7 +146,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 				return xapi.Page{}, tc.err(fetchCtx)
 			}}
 			board := &memBoard{}
-			h, err := ingest.New(src, board, ingest.Config{SafetyMargin: margin, Logger: quiet})
+			h, err := ingest.New(src, board, ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,7 +159,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 			case tc.wantErr != nil && !strings.Contains(err.Error(), "fetch page 2"):
 				t.Errorf("error %q does not name the page", err)
 			}
-			if res.Pages != 1 || res.TweetsNew != 1 || res.Complete {
+			if res.Pages != 1 || res.PostsNew != 1 || res.Complete {
 				t.Errorf("result %+v, want page 1 recorded and not complete", res)
 			}
 			if cp, _ := board.Checkpoint(context.Background()); cp.UntilID == "" {
@@ -172,7 +190,7 @@ func TestLateAnswerThroughHTTP(t *testing.T) {
 	const margin = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), margin+time.Second)
 	defer cancel()
-	h, err := ingest.New(src, &memBoard{}, ingest.Config{SafetyMargin: margin, Logger: quiet})
+	h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +198,7 @@ func TestLateAnswerThroughHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run cut by the time budget failed: %v", err)
 	}
-	if res.Pages != 1 || res.TweetsNew != 100 || res.Complete {
+	if res.Pages != 1 || res.PostsNew != 100 || res.Complete {
 		t.Errorf("result %+v, want page 1 recorded and not complete", res)
 	}
 }
@@ -197,12 +215,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 		t.Run(tc.level.String(), func(t *testing.T) {
 			var buf bytes.Buffer
 			log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
-			src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
-			h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: log})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res := mustRun(t, h); !res.Complete {
+			if res := runPage(t, onePostPage(""), &memBoard{}, ingest.Config{Logger: log}); !res.Complete {
 				t.Fatalf("result %+v", res)
 			}
 			var found int
@@ -272,5 +285,54 @@ func TestNewNamesTheVariable(t *testing.T) {
 				t.Errorf("error %q, want it to name %s only", msg, tc.want)
 			}
 		})
+	}
+}
+
+// skippingBoard is a memBoard whose store refuses one post of every batch.
+type skippingBoard struct{ memBoard }
+
+func (b *skippingBoard) Record(ctx context.Context, posts []store.Post) (store.RecordResult, error) {
+	res, err := b.memBoard.Record(ctx, posts)
+	res.New--
+	res.Skipped++
+	return res, err
+}
+
+// TestPostsTheStoreSkippedAreWarned: a post the store does not record is not lost silently.
+func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	runPage(t, onePostPage(""), &skippingBoard{}, ingest.Config{Logger: log})
+	var rec struct {
+		Msg          string `json:"msg"`
+		PostsSkipped int    `json:"posts_skipped"`
+	}
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if err := json.Unmarshal([]byte(line), &rec); err == nil && rec.PostsSkipped == 1 && rec.Msg == "posts the store did not record" {
+			return
+		}
+	}
+	t.Errorf("no warning about the skipped post in:\n%s", buf.String())
+}
+
+// TestSummaryKeys: the run's JSON summary has the documented keys, and keeps the deprecated
+// tweets_fetched and tweets_new, equal to posts_fetched and posts_new.
+func TestSummaryKeys(t *testing.T) {
+	b, err := json.Marshal(ingest.Result{Pages: 2, PostsFetched: 150, PostsNew: 120, HashtagsCounted: 300, Complete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "hashtags_counted": 300.0,
+		"complete": true, "rate_limited": false, "tweets_fetched": 150.0, "tweets_new": 120.0}
+	if !maps.Equal(got, want) {
+		t.Errorf("summary %s, want the keys and values of %v", b, want)
+	}
+	var back ingest.Result
+	if err := json.Unmarshal(b, &back); err != nil || back.PostsFetched != 150 || back.PostsNew != 120 {
+		t.Errorf("summary read back: %+v, %v", back, err)
 	}
 }

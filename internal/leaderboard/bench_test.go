@@ -63,10 +63,11 @@ func benchBoard(b *testing.B) (redis.UniversalClient, *store.Store, *commandCoun
 
 // benchHandler is configured as in production: JSON logs at the default (Info) level, so the
 // per-request debug line is skipped.
-func benchHandler(b *testing.B, board leaderboard.Board, opts ...leaderboard.Option) *leaderboard.Handler {
+func benchHandler(b *testing.B, board leaderboard.Board, cfg leaderboard.Config) *leaderboard.Handler {
 	b.Helper()
-	all := append([]leaderboard.Option{leaderboard.WithLogger(slog.New(slog.NewJSONHandler(io.Discard, nil)))}, opts...)
-	h, err := leaderboard.New(board, boardName, all...)
+	cfg.Name = boardName
+	cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	h, err := leaderboard.New(board, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func BenchmarkBareZRevRange(b *testing.B) {
 
 func BenchmarkHandlerCacheMiss(b *testing.B) {
 	_, st, counter := benchBoard(b)
-	h := benchHandler(b, st, leaderboard.WithCacheTTL(0))
+	h := benchHandler(b, st, leaderboard.Config{})
 	req := get("GET", "window=all&limit=10", nil)
 	if body := parse(b, call(b, h, req)); len(body.Hashtags) != 10 {
 		b.Fatalf("%d hashtags, want 10", len(body.Hashtags))
@@ -111,7 +112,7 @@ func BenchmarkHandlerCacheMiss(b *testing.B) {
 func BenchmarkHandlerCacheHit(b *testing.B) {
 	_, st, counter := benchBoard(b)
 	fixed := time.Now()
-	h := benchHandler(b, st, leaderboard.WithCacheTTL(5*time.Second), leaderboard.WithClock(func() time.Time { return fixed }))
+	h := benchHandler(b, st, leaderboard.Config{CacheTTL: 5 * time.Second}.WithClock(func() time.Time { return fixed }))
 	req := get("GET", "window=all&limit=10", nil)
 	call(b, h, req) // fills the cache
 	ctx := context.Background()
@@ -137,7 +138,7 @@ func BenchmarkHandlerCacheHit(b *testing.B) {
 // nothing passes or fails on it.
 func BenchmarkMissOverBare(b *testing.B) {
 	rdb, st, _ := benchBoard(b)
-	h := benchHandler(b, st, leaderboard.WithCacheTTL(0))
+	h := benchHandler(b, st, leaderboard.Config{})
 	req := get("GET", "window=all&limit=10", nil)
 	key := store.KeyPrefix(boardName) + "all"
 	ctx := context.Background()

@@ -159,7 +159,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	board := &failingBoard{next: st}
-	h := newHandler(t, board, nil, leaderboard.WithCacheTTL(0))
+	h := newHandler(t, board, nil, leaderboard.Config{})
 	web := httptest.NewServer(funcurl.Handler(h.Handle, slog.New(slog.NewJSONHandler(io.Discard, nil))))
 	t.Cleanup(web.Close)
 

@@ -17,7 +17,7 @@ func FuzzQuery(f *testing.F) {
 		f.Add(s)
 	}
 	b := newFakeBoard(sampleData())
-	h, err := New(b, "hashtags", WithLogger(testLogger(discard{})))
+	h, err := New(b, Config{Name: "hashtags", Logger: testLogger(discard{})})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
@@ -28,12 +29,23 @@ func sampleData() map[store.Window][]store.Entry {
 	}
 }
 
-func newTestHandler(t *testing.T, b Board, opts ...Option) (*Handler, *fakeClock, *syncBuffer) {
+// option changes the Config newTestHandler starts from.
+type option func(*Config)
+
+func cacheTTL(d time.Duration) option { return func(c *Config) { c.CacheTTL = d } }
+func timeout(d time.Duration) option  { return func(c *Config) { c.timeout = d } }
+
+// newTestHandler is the handler of "hashtags" on b, configured as deployed (CACHE_TTL's
+// default) unless opts say otherwise, with a fake clock and its logs in a buffer.
+func newTestHandler(t *testing.T, b Board, opts ...option) (*Handler, *fakeClock, *syncBuffer) {
 	t.Helper()
 	clock := &fakeClock{t: t0}
 	logs := &syncBuffer{}
-	all := append([]Option{WithClock(clock.now), WithLogger(testLogger(logs))}, opts...)
-	h, err := New(b, "hashtags", all...)
+	cfg := Config{Name: "hashtags", CacheTTL: config.DefaultCacheTTL, Logger: testLogger(logs), now: clock.now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := New(b, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,7 +368,7 @@ func mustHandler(t *testing.T) *Handler {
 
 func TestCacheHitMakesNoBoardCall(t *testing.T) {
 	b := newFakeBoard(sampleData())
-	h, clock, _ := newTestHandler(t, b, WithCacheTTL(5*time.Second))
+	h, clock, _ := newTestHandler(t, b, cacheTTL(5*time.Second))
 	first := handle(t, h, event("GET", "limit=2", nil))
 	for range 10 {
 		if resp := handle(t, h, event("GET", "limit=2", nil)); resp.Body != first.Body {
@@ -389,7 +401,7 @@ func TestCacheHitMakesNoBoardCall(t *testing.T) {
 
 func TestCacheDisabled(t *testing.T) {
 	b := newFakeBoard(sampleData())
-	h, _, _ := newTestHandler(t, b, WithCacheTTL(0))
+	h, _, _ := newTestHandler(t, b, cacheTTL(0))
 	for range 5 {
 		resp := handle(t, h, event("GET", "", nil))
 		if resp.Headers["Cache-Control"] != "public, no-cache" {
@@ -407,7 +419,7 @@ func TestConcurrentMissesShareOneCall(t *testing.T) {
 			b := newFakeBoard(sampleData())
 			b.block = make(chan struct{})
 			b.entered = make(chan struct{}, 1)
-			h, _, _ := newTestHandler(t, b, WithCacheTTL(ttl))
+			h, _, _ := newTestHandler(t, b, cacheTTL(ttl))
 			const n = 20
 			var joined sync.WaitGroup
 			joined.Add(n - 1)
@@ -532,7 +544,7 @@ func TestUnavailable(t *testing.T) {
 func TestSlowBoardTimesOut(t *testing.T) {
 	b := newFakeBoard(sampleData())
 	b.block = make(chan struct{}) // never closed: Top returns only when its context ends
-	h, _, _ := newTestHandler(t, b, WithTimeout(20*time.Millisecond))
+	h, _, _ := newTestHandler(t, b, timeout(20*time.Millisecond))
 	resp := handle(t, h, event("GET", "", nil))
 	if resp.StatusCode != 503 || resp.Headers["Retry-After"] == "" {
 		t.Fatalf("status %d headers %v, want 503 with Retry-After", resp.StatusCode, resp.Headers)
@@ -546,7 +558,7 @@ func TestSlowBoardTimesOut(t *testing.T) {
 }
 
 func TestCallTimeoutFollowsDeadline(t *testing.T) {
-	h, _, _ := newTestHandler(t, newFakeBoard(sampleData()), WithTimeout(2*time.Second))
+	h, _, _ := newTestHandler(t, newFakeBoard(sampleData()), timeout(2*time.Second))
 	if d := h.callTimeout(context.Background()); d != 2*time.Second {
 		t.Errorf("no deadline: %s, want 2s", d)
 	}
@@ -607,12 +619,11 @@ func TestAccessLog(t *testing.T) {
 func TestNew(t *testing.T) {
 	b := newFakeBoard(nil)
 	for name, fn := range map[string]func() (*Handler, error){
-		"nil board":    func() (*Handler, error) { return New(nil, "x") },
-		"empty name":   func() (*Handler, error) { return New(b, "") },
-		"negative ttl": func() (*Handler, error) { return New(b, "x", WithCacheTTL(-time.Second)) },
-		"huge ttl":     func() (*Handler, error) { return New(b, "x", WithCacheTTL(2*time.Hour)) },
-		"zero timeout": func() (*Handler, error) { return New(b, "x", WithTimeout(0)) },
-		"nil clock":    func() (*Handler, error) { return New(b, "x", WithClock(nil)) },
+		"nil board":        func() (*Handler, error) { return New(nil, Config{Name: "x"}) },
+		"empty name":       func() (*Handler, error) { return New(b, Config{}) },
+		"negative ttl":     func() (*Handler, error) { return New(b, Config{Name: "x", CacheTTL: -time.Second}) },
+		"huge ttl":         func() (*Handler, error) { return New(b, Config{Name: "x", CacheTTL: 2 * time.Hour}) },
+		"negative timeout": func() (*Handler, error) { return New(b, Config{Name: "x", timeout: -time.Second}) },
 	} {
 		if _, err := fn(); err == nil {
 			t.Errorf("%s: no error", name)

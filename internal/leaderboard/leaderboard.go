@@ -30,7 +30,7 @@
 //
 // # Caching and revalidation
 //
-// Each (window, limit) pair is cached in memory for the cache TTL (default 5 s, 0 disables),
+// Each (window, limit) pair is cached in memory for Config.CacheTTL (CACHE_TTL; 0 disables),
 // at most 4 x 100 entries. A hit makes no Redis call. Concurrent misses for the same pair
 // share one Redis call. Failures are never cached: the next request tries Redis again.
 //
@@ -64,7 +64,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -73,17 +72,16 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
 // Defaults and limits.
 const (
-	DefaultLimit    = 10
-	MaxLimit        = 100
-	DefaultCacheTTL = 5 * time.Second
-	MaxCacheTTL     = time.Hour
-	// DefaultTimeout bounds one Redis call; a Lambda deadline closer than twice this shortens it.
-	DefaultTimeout = 2 * time.Second
+	DefaultLimit = 10
+	MaxLimit     = 100
+	// defaultTimeout bounds one Redis call; a Lambda deadline closer than twice this shortens it.
+	defaultTimeout = 2 * time.Second
 	// RetryAfter is the Retry-After of a 503, in seconds.
 	RetryAfter = 5
 )
@@ -92,6 +90,18 @@ const (
 // descending then hashtag ascending. *store.Store implements it.
 type Board interface {
 	Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
+}
+
+// Config tunes a Handler.
+type Config struct {
+	Name     string        // the leaderboard's name (LEADERBOARD), shown in every answer; required
+	CacheTTL time.Duration // how long a read is served from memory (CACHE_TTL), 0 to config.MaxCacheTTL; 0: no cache
+	Logger   *slog.Logger  // default slog.Default()
+
+	// The tests' hooks (export_test.go): the longest a Redis call may take before the request
+	// gets 503 (default defaultTimeout), and the clock of generated_at and cache expiry.
+	timeout time.Duration
+	now     func() time.Time
 }
 
 // Handler answers Function URL requests for one leaderboard. It is safe for concurrent use.
@@ -111,54 +121,39 @@ type Handler struct {
 	joined func()
 }
 
-// Option configures a Handler.
-type Option func(*Handler)
-
-// WithCacheTTL sets how long a read is served from memory; 0 disables the cache.
-func WithCacheTTL(d time.Duration) Option { return func(h *Handler) { h.ttl = d } }
-
-// WithTimeout sets the longest a Redis call may take before the request gets 503.
-func WithTimeout(d time.Duration) Option { return func(h *Handler) { h.timeout = d } }
-
-// WithClock sets the clock used for generated_at and cache expiry.
-func WithClock(now func() time.Time) Option { return func(h *Handler) { h.now = now } }
-
-// WithLogger sets the logger (default: JSON to stderr).
-func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
-
-// New returns the handler of the leaderboard called name, reading from board.
-func New(board Board, name string, opts ...Option) (*Handler, error) {
+// New returns the handler of the leaderboard cfg.Name, reading from board.
+func New(board Board, cfg Config) (*Handler, error) {
 	if board == nil {
 		return nil, errors.New("leaderboard handler: board is nil")
 	}
-	if name == "" {
+	if cfg.Name == "" {
 		return nil, errors.New("leaderboard handler: leaderboard name is empty")
 	}
-	h := &Handler{
+	if cfg.CacheTTL < 0 || cfg.CacheTTL > config.MaxCacheTTL {
+		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
+	}
+	if cfg.timeout == 0 {
+		cfg.timeout = defaultTimeout
+	}
+	if cfg.timeout < 0 {
+		return nil, fmt.Errorf("leaderboard handler: timeout %s must be positive", cfg.timeout)
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Handler{
 		board:   board,
-		name:    name,
-		ttl:     DefaultCacheTTL,
-		timeout: DefaultTimeout,
-		now:     time.Now,
+		name:    cfg.Name,
+		ttl:     cfg.CacheTTL,
+		timeout: cfg.timeout,
+		now:     cfg.now,
+		log:     cfg.Logger,
 		entries: map[cacheKey]*snapshot{},
 		flights: map[cacheKey]*flight{},
-	}
-	for _, o := range opts {
-		o(h)
-	}
-	if h.ttl < 0 || h.ttl > MaxCacheTTL {
-		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", h.ttl, MaxCacheTTL)
-	}
-	if h.timeout <= 0 {
-		return nil, fmt.Errorf("leaderboard handler: timeout %s must be positive", h.timeout)
-	}
-	if h.now == nil {
-		return nil, errors.New("leaderboard handler: clock is nil")
-	}
-	if h.log == nil {
-		h.log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	}
-	return h, nil
+	}, nil
 }
 
 // Handle answers one Function URL request. It never returns an error: every failure is an

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -116,13 +117,15 @@ func entries(pairs ...any) []store.Entry {
 	return out
 }
 
-func newHandler(t testing.TB, board leaderboard.Board, logs io.Writer, opts ...leaderboard.Option) *leaderboard.Handler {
+// newHandler is the handler of boardName on board with cfg, logging at debug level to logs.
+func newHandler(t testing.TB, board leaderboard.Board, logs io.Writer, cfg leaderboard.Config) *leaderboard.Handler {
 	t.Helper()
 	if logs == nil {
 		logs = io.Discard
 	}
-	all := append([]leaderboard.Option{leaderboard.WithLogger(slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))}, opts...)
-	h, err := leaderboard.New(board, boardName, all...)
+	cfg.Name = boardName
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, err := leaderboard.New(board, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +170,7 @@ func TestHandlerOnRedis(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := newHandler(t, st, nil, leaderboard.WithCacheTTL(time.Hour))
+			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: time.Hour})
 
 			for _, w := range store.Windows {
 				b := parse(t, call(t, h, get("GET", "window="+string(w), nil)))
@@ -220,7 +223,7 @@ func TestHandlerOnRedis(t *testing.T) {
 			}
 
 			// A cache miss costs one round trip (for a window: HGET and ZREVRANGE pipelined).
-			miss := newHandler(t, st, nil, leaderboard.WithCacheTTL(0))
+			miss := newHandler(t, st, nil, leaderboard.Config{})
 			before = counter.n.Load()
 			call(t, miss, get("GET", "window=1h&limit=3", nil))
 			call(t, miss, get("GET", "window=1h&limit=3", nil))
@@ -296,7 +299,7 @@ func TestRedisDownAndRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	h := newHandler(t, st, logs, leaderboard.WithCacheTTL(0))
+	h := newHandler(t, st, logs, leaderboard.Config{})
 	if b := parse(t, call(t, h, get("GET", "", nil))); len(b.Hashtags) != 0 {
 		t.Fatalf("fresh server: %v", b.Hashtags)
 	}
@@ -341,7 +344,7 @@ func TestSlowRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(t, st, nil, leaderboard.WithCacheTTL(0), leaderboard.WithTimeout(300*time.Millisecond))
+	h := newHandler(t, st, nil, leaderboard.Config{}.WithTimeout(300*time.Millisecond))
 	if b := parse(t, call(t, h, get("GET", "", nil))); fmt.Sprint(b.entries()) != fmt.Sprint(want[store.All]) {
 		t.Fatalf("through the proxy: %v", b.entries())
 	}
@@ -484,7 +487,7 @@ func TestOverHTTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := newHandler(t, st, nil)
+	h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: config.DefaultCacheTTL})
 	web := httptest.NewServer(funcurl.Handler(h.Handle, nil))
 	t.Cleanup(web.Close)
 

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -35,18 +34,6 @@ type API interface {
 
 // Option configures a Loader.
 type Option func(*Loader)
-
-// WithAWSConfig makes the Loader build its client from cfg instead of
-// config.LoadDefaultConfig. Config hooks still apply, to a copy of cfg.
-func WithAWSConfig(cfg aws.Config) Option {
-	return func(l *Loader) {
-		l.loadConfig = func(context.Context) (aws.Config, error) {
-			c := cfg.Copy()
-			c.APIOptions = slices.Clone(cfg.APIOptions) // hooks append to it
-			return c, nil
-		}
-	}
-}
 
 // WithConfigHook lets the caller adjust the AWS configuration before the
 // client is built, e.g. tracing.InstrumentAWS to add X-Ray subsegments.

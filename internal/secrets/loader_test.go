@@ -212,32 +212,6 @@ func TestLoaderNotFoundIsNotCached(t *testing.T) {
 	}
 }
 
-func TestLoaderWithAWSConfig(t *testing.T) {
-	arn := createSecret(t, "explicit-config")
-	// The environment points at a dead endpoint: the explicit config must
-	// be used as given, not reloaded from the environment.
-	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", deadEndpoint(t))
-	cfg := aws.Config{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(motoEndpoint),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "testing", SecretAccessKey: "testing"}, nil
-		}),
-	}
-	var cc callCounter
-	l := secrets.NewLoader(secrets.WithAWSConfig(cfg), secrets.WithConfigHook(cc.hook))
-	got, err := l.SecretString(context.Background(), arn)
-	if err != nil || got != "explicit-config" {
-		t.Fatalf("SecretString = %q, %v", got, err)
-	}
-	if len(cfg.APIOptions) != 0 {
-		t.Error("config hook modified the caller's aws.Config instead of a copy")
-	}
-	if cc.count(arn) != 1 {
-		t.Errorf("hook middleware saw %d calls, want 1", cc.count(arn))
-	}
-}
-
 func TestLoaderEmptyID(t *testing.T) {
 	l := secrets.NewLoader()
 	if _, err := l.SecretString(context.Background(), ""); err == nil {

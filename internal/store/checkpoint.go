@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 // ErrCheckpointConflict means another run saved the checkpoint since it was read: the caller
@@ -25,27 +27,16 @@ type Checkpoint struct {
 	Version  int64
 }
 
-// saveCheckpointScript saves the checkpoint when the stored version is still ARGV[1], and returns
-// the new version; -1 when another save came first, -2 when since_id would move backwards. A
-// call whose save already happened (go-redis retries a script whose reply timed out) finds its
-// own fields at the next version and returns that version instead of a conflict.
-var saveCheckpointScript = redis.NewScript(`
-local cur = redis.call('HMGET', KEYS[1], 'version', 'since_id', 'newest_id', 'until_id')
-local v = cur[1] or '0'
-if v ~= ARGV[1] then
-  if tonumber(v) == tonumber(ARGV[1]) + 1 and cur[2] == ARGV[2] and cur[3] == ARGV[3] and cur[4] == ARGV[4] then
-    return tonumber(v)
-  end
-  return -1
-end
-local function id(s) s = string.gsub(s or '', '^0+', '') return s end
-local old, new = id(cur[2]), id(ARGV[2])
-if #new < #old or (#new == #old and new < old) then return -2 end
-redis.call('HSET', KEYS[1], 'since_id', ARGV[2], 'newest_id', ARGV[3], 'until_id', ARGV[4])
-return redis.call('HINCRBY', KEYS[1], 'version', 1)
-`)
+var (
+	//go:embed lua/checkpoint.lua
+	saveCheckpointSrc string
+	// saveCheckpointScript saves the checkpoint when the stored version is still the caller's
+	// (see the script's header).
+	saveCheckpointScript = redis.NewScript(saveCheckpointSrc)
+)
 
-// Checkpoint reads the ingest checkpoint; a leaderboard never ingested has the zero value.
+// Checkpoint reads the ingest checkpoint; a leaderboard never ingested has the zero value. A
+// stored field that is not a post id is an error naming it.
 func (s *Store) Checkpoint(ctx context.Context) (Checkpoint, error) {
 	m, err := s.rdb.HGetAll(ctx, s.key("ckpt")).Result()
 	if err != nil {
@@ -57,23 +48,24 @@ func (s *Store) Checkpoint(ctx context.Context) (Checkpoint, error) {
 			return Checkpoint{}, fmt.Errorf("read checkpoint of %s: version %q: %w", s.name, v, err)
 		}
 	}
+	if err := c.check(); err != nil {
+		return Checkpoint{}, fmt.Errorf("read checkpoint of %s (key %s): %w", s.name, s.key("ckpt"), err)
+	}
 	return c, nil
 }
 
 // SaveCheckpoint replaces prev by next if the stored checkpoint is still prev (same Version),
-// and returns next with its new Version. It refuses a next whose SinceID is below prev's or the
-// stored one (checked in the same atomic step as the version), or whose ids are not decimal post
-// ids, so the checkpoint never moves backwards.
+// and returns next with its new Version. It refuses ids that are not post ids (package postid)
+// and a next whose SinceID is below prev's or the stored one (checked in the same atomic step as
+// the version), so the checkpoint never moves backwards.
 func (s *Store) SaveCheckpoint(ctx context.Context, prev, next Checkpoint) (Checkpoint, error) {
-	for _, f := range []struct{ name, id string }{
-		{"since_id", next.SinceID}, {"newest_id", next.NewestID}, {"until_id", next.UntilID},
-	} {
-		if f.id != "" && !isDecimal(f.id) {
-			return prev, fmt.Errorf("save checkpoint: %s %q is not a decimal post id", f.name, f.id)
-		}
+	if err := next.check(); err != nil {
+		return prev, fmt.Errorf("save checkpoint: %w", err)
 	}
-	if CompareIDs(next.SinceID, prev.SinceID) < 0 {
-		return prev, fmt.Errorf("save checkpoint: since_id %s is below the saved %s", next.SinceID, prev.SinceID)
+	if prev.SinceID != "" {
+		if c, err := postid.Compare(next.SinceID, prev.SinceID); err != nil || c < 0 {
+			return prev, fmt.Errorf("save checkpoint: since_id %q is below the saved %s", next.SinceID, prev.SinceID)
+		}
 	}
 	v, err := saveCheckpointScript.Run(ctx, s.rdb, []string{s.key("ckpt")},
 		strconv.FormatInt(prev.Version, 10), next.SinceID, next.NewestID, next.UntilID).Int64()
@@ -90,27 +82,14 @@ func (s *Store) SaveCheckpoint(ctx context.Context, prev, next Checkpoint) (Chec
 	return next, nil
 }
 
-// CompareIDs compares two decimal post ids numerically, without the precision loss of
-// floating point: -1 if a < b, 0 if equal, +1 if a > b. The empty id is below every id.
-func CompareIDs(a, b string) int {
-	a, b = strings.TrimLeft(a, "0"), strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-func isDecimal(s string) bool {
-	if len(s) > 20 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
+// check reports the first field that is neither empty nor a post id.
+func (c Checkpoint) check() error {
+	for _, f := range []struct{ name, id string }{
+		{"since_id", c.SinceID}, {"newest_id", c.NewestID}, {"until_id", c.UntilID},
+	} {
+		if _, err := postid.Parse(f.id); f.id != "" && err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
 		}
 	}
-	return true
+	return nil
 }

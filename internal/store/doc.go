@@ -6,7 +6,8 @@
 //
 // Every key of one leaderboard starts with the Redis Cluster hash tag "{<name>}:", so all of
 // them live in one hash slot and the Lua scripts below are legal on a cluster. Several
-// leaderboards (different names) spread over the shards of one cluster.
+// leaderboards (different names) spread over the shards of one cluster. Every script is a file
+// in lua/ (record.lua, top.lua, checkpoint.lua), embedded in the binary.
 //
 //	{name}:all            ZSET  hashtag -> all-time count
 //	{name}:w:<window>     ZSET  hashtag -> count inside the rolling window (precomputed)
@@ -49,7 +50,8 @@
 // posts (about 100 bytes each, measured with MEMORY USAGE: size MemoryDB for it).
 //
 // Before the call, each post is checked in Go, deterministically:
-//   - an empty id or an id longer than 64 bytes: the post is skipped (RecordResult.Skipped);
+//   - an id that is not a post id (package postid: one decimal spelling per id): the post is
+//     skipped (RecordResult.Skipped), so no post is recorded under two ids;
 //   - a zero created_at, or one older than SeenRetention: skipped, since it could not be
 //     deduplicated against a later fetch of the same post;
 //   - a created_at in the future: clamped to now;

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 const (
@@ -28,7 +29,6 @@ const (
 	// upkeepGrace is how long buckets outlive their window, and how long upkeep may pause
 	// before the next record rebuilds the windows from their buckets.
 	upkeepGrace = 24 * time.Hour
-	maxIDLen    = 64
 )
 
 var (
@@ -58,7 +58,6 @@ type Entry struct {
 
 // RecordResult says what one Record call did.
 type RecordResult struct {
-	Posts            int // posts passed in
 	New              int // posts recorded for the first time
 	Duplicates       int // posts already recorded earlier (or twice in the batch)
 	Skipped          int // posts not recorded: bad id or created_at (see the package comment)
@@ -113,15 +112,12 @@ func truncateName(s string) string {
 // KeyPrefix is the prefix of every key of the leaderboard called name: its cluster hash tag.
 func KeyPrefix(name string) string { return "{" + name + "}:" }
 
-// Name is the leaderboard's name.
-func (s *Store) Name() string { return s.name }
-
 func (s *Store) key(suffix string) string { return s.prefix + suffix }
 
 // Record counts the hashtags of the posts not recorded before, in one atomic script call.
 // Calling it again with the same or overlapping posts changes no count.
 func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) {
-	res := RecordResult{Posts: len(posts)}
+	var res RecordResult
 	if len(posts) > MaxBatch {
 		return res, fmt.Errorf("record batch: %d posts, at most %d per batch", len(posts), MaxBatch)
 	}
@@ -137,7 +133,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	args = append(args, 0)
 	kept := 0
 	for _, p := range posts {
-		if p.ID == "" || len(p.ID) > maxIDLen || p.CreatedAt.IsZero() {
+		if !postid.Valid(p.ID) || p.CreatedAt.IsZero() {
 			res.Skipped++
 			continue
 		}

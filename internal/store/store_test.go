@@ -38,6 +38,13 @@ var boardSeq struct {
 // newBoard returns a store on a fresh leaderboard name (so tests on one server don't meet).
 func newBoard(t *testing.T, rdb redis.UniversalClient, c *clock) *store.Store {
 	t.Helper()
+	s, _ := newNamedBoard(t, rdb, c)
+	return s
+}
+
+// newNamedBoard is newBoard that also returns the board's key prefix.
+func newNamedBoard(t *testing.T, rdb redis.UniversalClient, c *clock) (*store.Store, string) {
+	t.Helper()
 	boardSeq.Lock()
 	boardSeq.n++
 	name := fmt.Sprintf("t%d-%s", boardSeq.n, strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()))
@@ -49,7 +56,7 @@ func newBoard(t *testing.T, rdb redis.UniversalClient, c *clock) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, store.KeyPrefix(name)
 }
 
 func post(id string, at time.Time, tags ...string) store.Post {
@@ -100,7 +107,7 @@ func TestRecordCountsOncePerPostAndHashtag(t *testing.T) {
 			post("3", at, "cafe\u0301", "Go"),
 			post("4", at), // no hashtags: still a new post
 		)
-		want := store.RecordResult{Posts: 4, New: 4, HashtagsCounted: 5}
+		want := store.RecordResult{New: 4, HashtagsCounted: 5}
 		if res != want {
 			t.Errorf("result = %+v, want %+v", res, want)
 		}
@@ -174,12 +181,14 @@ func TestRecordBadInput(t *testing.T) {
 		res := record(t, s,
 			post("", t0, "emptyid"),                          // skipped: empty id
 			post(strings.Repeat("9", 65), t0, "longid"),      // skipped: id too long
+			post("019", t0, "zeroid"),                        // skipped: not a post id (a second spelling of 19)
+			post("19a", t0, "letterid"),                      // skipped: not a post id
 			post("20", time.Time{}, "zerotime"),              // skipped: no created_at
 			post("21", t0.Add(-8*24*time.Hour), "tooold"),    // skipped: older than retention
 			post("22", t0.Add(48*time.Hour), "future"),       // clamped to now
 			post("23", t0, long, "ok", "bad\u0007tag", "ok"), // bad tags dropped, rest counted
 		)
-		want := store.RecordResult{Posts: 6, New: 2, Skipped: 4, HashtagsCounted: 2, RejectedHashtags: 2}
+		want := store.RecordResult{New: 2, Skipped: 6, HashtagsCounted: 2, RejectedHashtags: 2}
 		if res != want {
 			t.Errorf("result = %+v, want %+v", res, want)
 		}
@@ -373,9 +382,8 @@ func TestExpiredDataIsDeleted(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
 		c := &clock{t: t0}
-		s := newBoard(t, rdb, c)
+		s, prefix := newNamedBoard(t, rdb, c)
 		record(t, s, post("1", t0.Add(-time.Minute), "a"))
-		prefix := store.KeyPrefix(s.Name())
 		c.Advance(8 * 24 * time.Hour)
 		record(t, s, post("2", c.Now(), "b"))
 		// The first post left every window and the seen set; its buckets are gone.
@@ -432,7 +440,7 @@ func scanKeys(t *testing.T, rdb redis.UniversalClient, pattern string) []string 
 func TestCheckpoint(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
-		s := newBoard(t, rdb, &clock{t: t0})
+		s, prefix := newNamedBoard(t, rdb, &clock{t: t0})
 		cp, err := s.Checkpoint(ctx)
 		if err != nil || cp != (store.Checkpoint{}) {
 			t.Fatalf("fresh checkpoint = %+v, %v", cp, err)
@@ -454,6 +462,8 @@ func TestCheckpoint(t *testing.T) {
 			{SinceID: "99"},  // backwards (shorter number)
 			{SinceID: "12a"}, // not an id
 			{SinceID: "1000", UntilID: "-1"},
+			{SinceID: "0950"}, // a second spelling of 950
+			{SinceID: "950", NewestID: "x"},
 		} {
 			if _, err := s.SaveCheckpoint(ctx, b, bad); err == nil {
 				t.Errorf("save %+v succeeded, want an error", bad)
@@ -461,7 +471,7 @@ func TestCheckpoint(t *testing.T) {
 		}
 		// A caller whose prev does not hold the stored since_id (only the version) still cannot
 		// move it backwards: the script compares with what is stored.
-		if _, err := s.SaveCheckpoint(ctx, store.Checkpoint{Version: b.Version}, store.Checkpoint{SinceID: "0899"}); err == nil ||
+		if _, err := s.SaveCheckpoint(ctx, store.Checkpoint{Version: b.Version}, store.Checkpoint{SinceID: "899"}); err == nil ||
 			errors.Is(err, store.ErrCheckpointConflict) || !strings.Contains(err.Error(), "below the stored") {
 			t.Errorf("save below the stored since_id with only the version: %v, want a since_id error", err)
 		}
@@ -483,22 +493,16 @@ func TestCheckpoint(t *testing.T) {
 		if _, err := s.SaveCheckpoint(ctx, b, store.Checkpoint{SinceID: "951"}); !errors.Is(err, store.ErrCheckpointConflict) {
 			t.Errorf("another save from version %d: %v, want ErrCheckpointConflict", b.Version, err)
 		}
-	})
-}
-
-func TestCompareIDs(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"", "1", -1}, {"9", "10", -1}, {"1861034938391109632", "1861034938391109633", -1},
-		{"18446744073709551615", "18446744073709551614", 1}, {"007", "7", 0}, {"20", "3", 1},
-	}
-	for _, tc := range tests {
-		if got := store.CompareIDs(tc.a, tc.b); got != tc.want {
-			t.Errorf("CompareIDs(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		// A stored field that is not a post id (written by something else) is an error naming
+		// the field, not a cursor sent to X.
+		key := prefix + "ckpt"
+		if err := rdb.HSet(ctx, key, "until_id", "0960").Err(); err != nil {
+			t.Fatal(err)
 		}
-	}
+		if got, err := s.Checkpoint(ctx); err == nil || !strings.Contains(err.Error(), "until_id") || !strings.Contains(err.Error(), key) {
+			t.Errorf("checkpoint with a bad until_id = %+v, %v; want an error naming the field and key", got, err)
+		}
+	})
 }
 
 func TestNewRejectsBadNames(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	// DefaultRedisName names Redis subsegments unless WithName says otherwise.
-	DefaultRedisName = "redis"
+	// redisName names the Redis subsegments (the node on the X-Ray service map).
+	redisName = "redis"
 
 	// metadataNamespace holds the command names in each subsegment.
 	metadataNamespace = "redis"
@@ -26,21 +26,8 @@ const (
 	maxNameLen = 32
 )
 
-// RedisOption configures RedisHook.
-type RedisOption func(*redisHook)
-
-// WithName names the subsegments (the node on the X-Ray service map), e.g.
-// after the MemoryDB cluster; the default is "redis".
-func WithName(name string) RedisOption {
-	return func(h *redisHook) {
-		if name != "" {
-			h.name = name
-		}
-	}
-}
-
 // RedisHook returns a go-redis v9 hook (client.AddHook) that records, for
-// calls with a traced context:
+// calls with a traced context, under the name "redis":
 //   - each command as a subsegment in namespace "remote" with the command
 //     name in annotation redis_command and metadata redis.command;
 //   - each pipeline or transaction as one subsegment with annotation
@@ -54,17 +41,9 @@ func WithName(name string) RedisOption {
 //     withheld.
 //
 // Argument values, including AUTH and HELLO credentials, are never recorded.
-func RedisHook(opts ...RedisOption) redis.Hook {
-	h := &redisHook{name: DefaultRedisName}
-	for _, o := range opts {
-		o(h)
-	}
-	return h
-}
+func RedisHook() redis.Hook { return &redisHook{} }
 
-type redisHook struct {
-	name string
-}
+type redisHook struct{}
 
 // DialHook passes dials through untraced: go-redis v9 dials pooled
 // connections from a pool goroutine on context.Background(), so there is no
@@ -138,7 +117,7 @@ func (h *redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 }
 
 func (h *redisHook) begin(ctx context.Context) (context.Context, *xray.Segment) {
-	ctx, seg := xray.BeginSubsegment(ctx, h.name)
+	ctx, seg := xray.BeginSubsegment(ctx, redisName)
 	if seg != nil {
 		seg.Lock()
 		seg.Namespace = "remote"

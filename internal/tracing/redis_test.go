@@ -16,10 +16,10 @@ import (
 
 // newClient connects as the password-protected ACL user (HELLO 3 AUTH on
 // every new connection, like the deployed client) with the hook added.
-func newClient(t *testing.T, opts ...tracing.RedisOption) *redis.Client {
+func newClient(t *testing.T) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: redisSv.Addr, Username: "writer", Password: leakPassword})
-	c.AddHook(tracing.RedisHook(opts...))
+	c.AddHook(tracing.RedisHook())
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -213,7 +213,7 @@ func TestRedisHookWithinSegment(t *testing.T) {
 // segment, only the trace header aws-lambda-go puts in the context. Each
 // subsegment is then emitted on its own under the facade.
 func TestRedisHookLambdaFacade(t *testing.T) {
-	rdb := newClient(t, tracing.WithName("memorydb-test"))
+	rdb := newClient(t)
 	traceID := xray.NewTraceID()
 	parent := xray.NewSegmentID()
 	//lint:ignore SA1029 aws-lambda-go stores the header under this plain string key
@@ -228,7 +228,7 @@ func TestRedisHookLambdaFacade(t *testing.T) {
 	docs, raw := collect(t, traceID, func(ds []doc) bool { return len(ds) >= 2 })
 	assertNoLeak(t, raw)
 	for i, d := range docs {
-		if d.str("type") != "subsegment" || d.str("parent_id") != parent || d.str("name") != "memorydb-test" || d.str("namespace") != "remote" {
+		if d.str("type") != "subsegment" || d.str("parent_id") != parent || d.str("name") != "redis" || d.str("namespace") != "remote" {
 			t.Errorf("doc %d: type=%q parent=%q name=%q namespace=%q", i, d.str("type"), d.str("parent_id"), d.str("name"), d.str("namespace"))
 		}
 	}

@@ -53,8 +53,8 @@ type v1Errors struct {
 // client-credentials grant (X docs, "OAuth 2.0 Bearer Token"): POST
 // {baseURL}/oauth2/token with body grant_type=client_credentials and HTTP
 // Basic auth of url-encoded apiKey:apiSecret. The answer must be
-// {"token_type":"bearer","access_token":"..."}. baseURL defaults to
-// DefaultBaseURL and httpClient to a client with DefaultHTTPTimeout. Errors
+// {"token_type":"bearer","access_token":"..."}. baseURL is required (see
+// Config.BaseURL); httpClient defaults to a client with DefaultHTTPTimeout. Errors
 // are *Error (401/403 -> ErrUnauthorized) and never contain the key, the
 // secret or a token.
 func BearerFromKeySecret(ctx context.Context, httpClient *http.Client, baseURL, apiKey, apiSecret string) (string, error) {

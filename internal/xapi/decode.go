@@ -7,6 +7,8 @@ import (
 	"time"
 
 	twitter "github.com/g8rswimmer/go-twitter/v2"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 // wireTweet is go-twitter's TweetObj plus the note_tweet object it lacks.
@@ -47,21 +49,15 @@ func decodePage(body []byte) (Page, error) {
 		return Page{}, errors.New("response has no meta object")
 	}
 	m := wp.Meta
-	if m.NewestID != "" && !ValidID(m.NewestID) {
-		return Page{}, fmt.Errorf("meta.newest_id %q is not a decimal id", truncateForError(m.NewestID))
-	}
-	if m.OldestID != "" && !ValidID(m.OldestID) {
-		return Page{}, fmt.Errorf("meta.oldest_id %q is not a decimal id", truncateForError(m.OldestID))
+	for _, f := range []struct{ name, id string }{{"newest_id", m.NewestID}, {"oldest_id", m.OldestID}} {
+		if _, err := postid.Parse(f.id); f.id != "" && err != nil {
+			return Page{}, fmt.Errorf("meta.%s: %w", f.name, err)
+		}
 	}
 	if m.ResultCount < 0 {
 		return Page{}, fmt.Errorf("meta.result_count is negative (%d)", m.ResultCount)
 	}
-	page := Page{
-		NextToken:   m.NextToken,
-		NewestID:    m.NewestID,
-		OldestID:    m.OldestID,
-		ResultCount: m.ResultCount,
-	}
+	page := Page{NextToken: m.NextToken, NewestID: m.NewestID, OldestID: m.OldestID}
 	for i, wt := range wp.Data {
 		post, reason := toPost(wt)
 		if reason != "" {
@@ -73,8 +69,9 @@ func decodePage(body []byte) (Page, error) {
 			continue
 		}
 		page.Posts = append(page.Posts, post)
-		page.NewestID = MaxID(page.NewestID, post.ID)
-		if page.OldestID == "" || CompareIDs(post.ID, page.OldestID) < 0 {
+		// Every id here is valid (meta's were checked above, the post's by toPost).
+		page.NewestID, _ = postid.Max(page.NewestID, post.ID)
+		if c, _ := postid.Compare(post.ID, page.OldestID); page.OldestID == "" || c < 0 {
 			page.OldestID = post.ID
 		}
 	}
@@ -98,34 +95,22 @@ func toPost(wt *wireTweet) (Post, string) {
 	if wt.ID == "" {
 		return Post{}, "missing id"
 	}
-	if !ValidID(wt.ID) {
-		return Post{}, "id is not a decimal post id"
+	if !postid.Valid(wt.ID) {
+		return Post{}, "id is not a post id"
 	}
-	p := Post{
-		ID:                wt.ID,
-		Text:              wt.Text,
-		PossiblySensitive: wt.PossiblySensitive,
-		Lang:              wt.Language,
-		AuthorID:          wt.AuthorID,
-	}
+	p := Post{ID: wt.ID, Text: wt.Text, PossiblySensitive: wt.PossiblySensitive}
 	if t, err := time.Parse(time.RFC3339Nano, wt.CreatedAt); err == nil {
 		p.CreatedAt = t.UTC()
 	} else {
-		t, err := SnowflakeTime(wt.ID)
+		t, err := postid.Time(wt.ID)
 		if err != nil {
 			return Post{}, "created_at missing or unparsable and id is not a snowflake"
 		}
-		p.CreatedAt, p.CreatedAtFromID = t, true
-	}
-	for _, rt := range wt.ReferencedTweets {
-		if rt != nil && rt.Type == "retweeted" {
-			p.IsRetweet = true
-		}
+		p.CreatedAt = t
 	}
 	entities := wt.Entities
 	if wt.NoteTweet != nil && wt.NoteTweet.Text != "" {
 		p.Text = wt.NoteTweet.Text
-		p.IsNoteTweet = true
 		entities = wt.NoteTweet.Entities
 	}
 	if entities != nil {

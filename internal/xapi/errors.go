@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	twitter "github.com/g8rswimmer/go-twitter/v2"
 )
@@ -261,4 +262,18 @@ func parameterNames(p any) []string {
 	}
 	slices.Sort(names) // deterministic order for messages and tests
 	return names
+}
+
+// truncateForError keeps error messages short and printable when they echo
+// untrusted input.
+func truncateForError(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -16,6 +17,16 @@ const testToken = "test-bearer-token-5f0c1d"
 
 // t0 is the stand-in's clock origin in tests.
 var t0 = time.Date(2026, 11, 24, 18, 30, 0, 0, time.UTC)
+
+// compareIDs is postid.Compare for ids a test expects to be valid.
+func compareIDs(t testing.TB, a, b string) int {
+	t.Helper()
+	c, err := postid.Compare(a, b)
+	if err != nil {
+		t.Fatalf("compare ids %q and %q: %v", a, b, err)
+	}
+	return c
+}
 
 // fakeTime is an injected clock whose Sleep advances Now and records waits.
 type fakeTime struct {
@@ -73,8 +84,8 @@ func newSource(t *testing.T, srv *xapitest.Server, mod func(*Config)) (*Source, 
 		BearerToken: testToken,
 		HTTPClient:  srv.Client(),
 		Query:       "#golang",
-		Now:         ft.Now,
-		Sleep:       ft.Sleep,
+		now:         ft.Now,
+		sleep:       ft.Sleep,
 		Logger:      slog.New(slog.NewJSONHandler(io.Discard, nil)),
 	}
 	if mod != nil {

@@ -20,24 +20,25 @@ import (
 	"time"
 
 	twitter "github.com/g8rswimmer/go-twitter/v2"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 // Defaults used by New for zero Config fields.
 const (
-	DefaultBaseURL     = "https://api.x.com"
-	DefaultMaxResults  = 100
+	// DefaultHTTPTimeout bounds one HTTP call (Config.HTTPClient's default).
 	DefaultHTTPTimeout = 10 * time.Second
+	// pageSize is max_results: X's largest page.
+	pageSize = 100
 	// MaxQueryLength is the recent-search query limit go-twitter enforces
 	// (512 bytes, X's limit for the self-serve access levels).
 	MaxQueryLength = 512
 )
 
-// TweetFields are the tweet.fields FetchPage requests. note_tweet is not in
-// go-twitter's TweetField constants; X accepts it and returns the full text
-// and entities of long posts in it.
-var TweetFields = []string{
-	"author_id", "created_at", "entities", "lang", "note_tweet", "possibly_sensitive", "referenced_tweets",
-}
+// tweetFields are the tweet.fields FetchPage requests: those a Post is made
+// of. note_tweet is not in go-twitter's TweetField constants; X accepts it
+// and returns the full text and entities of long posts in it.
+var tweetFields = []string{"created_at", "entities", "note_tweet", "possibly_sensitive"}
 
 // RetryPolicy bounds the retries of transient failures inside FetchPage.
 type RetryPolicy struct {
@@ -54,15 +55,13 @@ type RetryPolicy struct {
 	MinAttemptTime time.Duration
 }
 
-// Config configures a Source. Only Query and a credential are required.
+// Config configures a Source. BaseURL, BearerToken and Query are required.
 type Config struct {
-	// BaseURL is the API host (go-twitter's Client.Host), default
-	// https://api.x.com. Point it at an xapitest server in tests.
+	// BaseURL is the API host (go-twitter's Client.Host), required:
+	// config.DefaultAPIURL for X, an xapitest server in tests.
 	BaseURL string
-	// BearerToken is the app-only bearer token. Ignored when Authorizer is set.
+	// BearerToken is the app-only bearer token (required).
 	BearerToken BearerToken
-	// Authorizer adds authentication to each request (go-twitter's interface).
-	Authorizer twitter.Authorizer
 	// Reauthorize, when set, is called when X answers 401 (the credentials were rotated or
 	// revoked since they were read): it returns the bearer token to use from then on, and the
 	// request is sent once more with it. At most one call per FetchPage; a token that is still
@@ -74,17 +73,18 @@ type Config struct {
 	HTTPClient *http.Client
 	// Query is the recent-search query (configured as SEARCH_QUERY).
 	Query string
-	// MaxResults per page, 10..100 (default 100).
-	MaxResults int
-	// Retry is the transient-failure retry policy.
+	// Retry is the transient-failure retry policy (zero fields: the
+	// defaults; the tests of other packages shorten the backoffs).
 	Retry RetryPolicy
-	// Now and Sleep are the clock hooks (tests inject fakes). Sleep must
-	// return early with ctx.Err() when ctx ends. Defaults: time.Now and a
-	// timer-based sleep.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
 	// Logger receives retry and partial-error warnings (default slog.Default()).
 	Logger *slog.Logger
+
+	// The tests' hooks: max_results (10..100, default pageSize), and the
+	// clock and sleep (sleep must return early with ctx.Err() when ctx
+	// ends; defaults time.Now and a timer).
+	maxResults int
+	now        func() time.Time
+	sleep      func(ctx context.Context, d time.Duration) error
 }
 
 // Source fetches recent-search pages. It is safe for concurrent use.
@@ -114,19 +114,15 @@ func New(cfg Config) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("xapi: Config.BaseURL: %w", err)
 	}
-	auth := cfg.Authorizer
-	if auth == nil {
-		if cfg.BearerToken == "" {
-			return nil, errors.New("xapi: Config.BearerToken (or Config.Authorizer) is required")
-		}
-		auth = cfg.BearerToken
+	if cfg.BearerToken == "" {
+		return nil, errors.New("xapi: Config.BearerToken is required")
 	}
-	mr := cfg.MaxResults
+	mr := cfg.maxResults
 	if mr == 0 {
-		mr = DefaultMaxResults
+		mr = pageSize
 	}
 	if mr < 10 || mr > 100 {
-		return nil, fmt.Errorf("xapi: Config.MaxResults is %d, must be 10..100", mr)
+		return nil, fmt.Errorf("xapi: max_results is %d, must be 10..100", mr)
 	}
 	rp := cfg.Retry
 	if rp.MaxAttempts == 0 {
@@ -152,11 +148,11 @@ func New(cfg Config) (*Source, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
-	fields := make([]twitter.TweetField, len(TweetFields))
-	for i, f := range TweetFields {
+	fields := make([]twitter.TweetField, len(tweetFields))
+	for i, f := range tweetFields {
 		fields[i] = twitter.TweetField(f)
 	}
-	sw := &swappableAuth{cur: auth}
+	sw := &swappableAuth{cur: cfg.BearerToken}
 	s := &Source{
 		client:     &twitter.Client{Authorizer: sw, Client: wrapClient(hc), Host: base},
 		auth:       sw,
@@ -165,8 +161,8 @@ func New(cfg Config) (*Source, error) {
 		maxResults: mr,
 		fields:     fields,
 		retry:      rp,
-		now:        cfg.Now,
-		sleep:      cfg.Sleep,
+		now:        cfg.now,
+		sleep:      cfg.sleep,
 		log:        cfg.Logger,
 	}
 	if s.now == nil {
@@ -181,12 +177,9 @@ func New(cfg Config) (*Source, error) {
 	return s, nil
 }
 
-// Query returns the configured search query.
-func (s *Source) Query() string { return s.query }
-
 func normalizeBaseURL(raw string) (string, error) {
 	if raw == "" {
-		return DefaultBaseURL, nil
+		return "", errors.New("is empty: want an http(s) base URL like https://api.x.com")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -225,15 +218,13 @@ type PageRequest struct {
 
 // Post is one search result.
 type Post struct {
-	// ID is the decimal post id (always ValidID).
+	// ID is the post id (always postid.Valid).
 	ID string
 	// CreatedAt is created_at in UTC; when X sent none or an unparsable
-	// one, it is derived from the snowflake id and CreatedAtFromID is true.
-	CreatedAt       time.Time
-	CreatedAtFromID bool
-	// Text is note_tweet.text for long posts (IsNoteTweet), else text.
-	Text        string
-	IsNoteTweet bool
+	// one, it is the time in the snowflake id (postid.Time).
+	CreatedAt time.Time
+	// Text is note_tweet.text for long posts, else text.
+	Text string
 	// Hashtags are the raw tags (without '#', not normalised) from the
 	// entities object describing Text: entities.hashtags[].tag, or for note
 	// tweets note_tweet.entities.hashtags[].tag (the top-level entities of a
@@ -247,10 +238,6 @@ type Post struct {
 	// note_tweet.entities). The caller then extracts hashtags from Text.
 	HasEntities       bool
 	PossiblySensitive bool
-	Lang              string
-	AuthorID          string
-	// IsRetweet is true when referenced_tweets has type "retweeted".
-	IsRetweet bool
 }
 
 // SkippedPost is a data[] entry FetchPage could not turn into a Post.
@@ -272,28 +259,22 @@ type Page struct {
 	// Posts in the order X sent them (newest first, normally).
 	Posts []Post
 	// Skipped lists data[] entries that were dropped: null entries and
-	// entries whose id is missing or not a decimal id. Posts with a bad
-	// created_at are kept (see Post.CreatedAtFromID). len(Posts) +
-	// len(Skipped) == len(data).
+	// entries whose id is missing or not a post id (package postid). Posts
+	// with a bad created_at are kept (see Post.CreatedAt).
+	// len(Posts) + len(Skipped) == len(data).
 	Skipped []SkippedPost
 	// NextToken is meta.next_token ("" on the last page).
 	NextToken string
 	// NewestID/OldestID are meta.newest_id/oldest_id, widened to cover every
 	// Post id in the page ("" when the page is empty).
 	NewestID, OldestID string
-	// ResultCount is meta.result_count.
-	ResultCount int
-	// RateLimit is from the x-rate-limit-* headers (nil if absent).
-	RateLimit *RateLimit
 	// PartialErrors are the "errors" X sent alongside a 200 (documented as
 	// partial errors: the rest of the response is valid).
 	PartialErrors []Problem
-	// Attempts is the number of HTTP attempts it took.
-	Attempts int
 }
 
 // FetchPage performs one recent search (GET /2/tweets/search/recent with
-// max_results, sort_order=recency, tweet.fields=TweetFields and the
+// max_results, sort_order=recency, tweet.fields=tweetFields and the
 // request's cursors).
 // Transient failures (5xx, 408, network errors, client timeouts, malformed
 // bodies) are retried with exponential backoff and jitter, never sleeping
@@ -307,7 +288,6 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 	for attempt := 1; ; attempt++ {
 		page, xe := s.fetchOnce(ctx, req)
 		if xe == nil {
-			page.Attempts = attempt
 			if len(page.PartialErrors) > 0 {
 				s.log.WarnContext(ctx, "x recent search returned partial errors",
 					"count", len(page.PartialErrors), "first_title", page.PartialErrors[0].Title, "first_detail", page.PartialErrors[0].Detail)
@@ -395,14 +375,15 @@ func (s *Source) validate(req PageRequest) error {
 	bad := func(msg string) error {
 		return &Error{Op: "recent search", Kind: ErrInvalidRequest, Messages: []string{msg}}
 	}
-	if req.SinceID != "" && !ValidID(req.SinceID) {
-		return bad(fmt.Sprintf("PageRequest.SinceID %q is not a decimal post id", truncateForError(req.SinceID)))
+	for _, f := range []struct{ name, id string }{{"SinceID", req.SinceID}, {"UntilID", req.UntilID}} {
+		if _, err := postid.Parse(f.id); f.id != "" && err != nil {
+			return bad(fmt.Sprintf("PageRequest.%s: %v", f.name, err))
+		}
 	}
-	if req.UntilID != "" && !ValidID(req.UntilID) {
-		return bad(fmt.Sprintf("PageRequest.UntilID %q is not a decimal post id", truncateForError(req.UntilID)))
-	}
-	if req.SinceID != "" && req.UntilID != "" && CompareIDs(req.SinceID, req.UntilID) >= 0 {
-		return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
+	if req.SinceID != "" && req.UntilID != "" {
+		if c, _ := postid.Compare(req.SinceID, req.UntilID); c >= 0 { // both are valid ids here
+			return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
+		}
 	}
 	if (req.SinceID != "" || req.UntilID != "") && !req.StartTime.IsZero() {
 		return bad("PageRequest.StartTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
@@ -440,6 +421,5 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) 
 		xe.RateLimit, xe.ResetAt = rateLimitFromHeader(c.header)
 		return Page{}, xe
 	}
-	page.RateLimit, _ = rateLimitFromHeader(c.header)
 	return page, nil
 }

@@ -24,7 +24,9 @@
 //     LambdaFunctionURLRequest as a Function URL does; CACHE_TTL as for the function.
 //
 // The handlers log JSON to Config.Log; the lines meant for a person (the start-up line and one
-// line per ingest run) go to Config.Out as plain text.
+// line per ingest run) go to Config.Out as plain text. The ingest handler's metric records
+// (CloudWatch Embedded Metric Format: JSON with an "_aws" key, for CloudWatch, not for a person)
+// reach Config.Log only with Config.Metrics (cmd/local's -v).
 //
 // Config.Now is the application clock of the store, the stand-in and the ingest handler: the
 // instant the sample is moved to, which posts are visible, where the windows start. Tests set
@@ -97,6 +99,9 @@ type Config struct {
 	Now func() time.Time
 	Out io.Writer    // start-up and progress lines (nil: discarded)
 	Log *slog.Logger // the handlers' logs (nil: discarded)
+	// Metrics lets the ingest runs' EMF metric records through to Log (they are dropped
+	// otherwise).
+	Metrics bool
 }
 
 // App is a running local application.
@@ -277,7 +282,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		if err != nil {
 			return fmt.Errorf("start the X API stand-in: listen: %w", err)
 		}
-		a.xapi = &http.Server{Handler: standIn, ReadHeaderTimeout: 10 * time.Second}
+		a.xapi = newServer(standIn)
 		go a.serve(a.xapi, ln, "X API stand-in")
 		apiURL := "http://" + ln.Addr().String()
 		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
@@ -334,16 +339,20 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			a.Posts += fmt.Sprintf(", filtered by SEARCH_QUERY %q", icfg.Query)
 		}
 	}
+	ingestLog := a.log
+	if !a.cfg.Metrics {
+		ingestLog = slog.New(withoutMetrics{a.log.Handler()})
+	}
 	h, err := ingest.New(src, board, ingest.Config{
 		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Query: icfg.Query, Exclude: icfg.Exclude,
-		Now: a.now, Logger: a.log,
+		Now: a.now, Logger: ingestLog,
 	})
 	if err != nil {
 		return err
 	}
 	a.ingest = h
 
-	lb, err := leaderboard.New(board, icfg.Leaderboard, leaderboard.WithCacheTTL(lcfg.CacheTTL), leaderboard.WithLogger(a.log))
+	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, Logger: a.log})
 	if err != nil {
 		return err
 	}
@@ -351,10 +360,50 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if err != nil {
 		return fmt.Errorf("leaderboard: listen on port %d: %w", a.cfg.Port, err)
 	}
-	a.web = &http.Server{Handler: funcurl.Handler(lb.Handle, a.log), ReadHeaderTimeout: 10 * time.Second}
+	a.web = newServer(funcurl.Handler(lb.Handle, a.log))
 	go a.serve(a.web, ln, "leaderboard")
 	a.URL = "http://" + net.JoinHostPort(displayHost(a.cfg.Host), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	return nil
+}
+
+// withoutMetrics drops the records that carry an "_aws" attribute: CloudWatch Embedded Metric
+// Format records, which the ingest handler writes to its log for CloudWatch to turn into
+// metrics.
+type withoutMetrics struct{ slog.Handler }
+
+func (h withoutMetrics) Handle(ctx context.Context, r slog.Record) error {
+	emf := false
+	r.Attrs(func(a slog.Attr) bool {
+		emf = a.Key == "_aws"
+		return !emf
+	})
+	if emf {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h withoutMetrics) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return withoutMetrics{h.Handler.WithAttrs(attrs)}
+}
+
+func (h withoutMetrics) WithGroup(name string) slog.Handler {
+	return withoutMetrics{h.Handler.WithGroup(name)}
+}
+
+// The local servers' timeouts: a client that trickles its request, or never reads the answer,
+// or keeps an idle connection open, gives its connection up after these.
+const (
+	headerTimeout = 10 * time.Second // the request line and headers
+	readTimeout   = 30 * time.Second // the whole request, body included
+	writeTimeout  = 30 * time.Second // from the end of the headers to the end of the answer
+	idleTimeout   = 2 * time.Minute  // a kept-alive connection between requests
+)
+
+// newServer is an HTTP server of h with the local servers' timeouts.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
 func (a *App) serve(srv *http.Server, ln net.Listener, what string) {
@@ -405,7 +454,7 @@ func (a *App) Loop(ctx context.Context) error {
 // Progress is the line printed for ingest run n that ended at wall time at.
 func Progress(at time.Time, n int, res ingest.Result, err error) string {
 	head := fmt.Sprintf("%s ingest #%d: %s, %s, %d new, %s counted", at.Format("15:04:05"), n,
-		plural(res.Pages, "page"), plural(res.TweetsFetched, "post"), res.TweetsNew, plural(res.HashtagsCounted, "hashtag"))
+		plural(res.Pages, "page"), plural(res.PostsFetched, "post"), res.PostsNew, plural(res.HashtagsCounted, "hashtag"))
 	switch {
 	case err != nil:
 		return head + "; failed: " + err.Error()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -70,8 +71,8 @@ func catchUp(t *testing.T, a *localapp.App) ingest.Result {
 			t.Fatalf("ingest run %d: %v", run, err)
 		}
 		total.Pages += res.Pages
-		total.TweetsFetched += res.TweetsFetched
-		total.TweetsNew += res.TweetsNew
+		total.PostsFetched += res.PostsFetched
+		total.PostsNew += res.PostsNew
 		total.HashtagsCounted += res.HashtagsCounted
 		if res.Complete {
 			return total
@@ -147,7 +148,7 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	}
 	total := catchUp(t, a)
 	back := arriving(t, t0, t0.Add(-8*24*time.Hour), t0)
-	if back != 3200 || total.TweetsFetched != back || total.TweetsNew != back {
+	if back != 3200 || total.PostsFetched != back || total.PostsNew != back {
 		t.Errorf("caught up after %+v, want all %d posts of the last 7 days fetched and new", total, back)
 	}
 	hour := fetch(t, a, "window=1h&limit=100")
@@ -163,7 +164,7 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := arriving(t, t0, t0, t0.Add(10*time.Minute))
-	if want == 0 || res.TweetsNew != want || !res.Complete {
+	if want == 0 || res.PostsNew != want || !res.Complete {
 		t.Errorf("10 minutes later: %+v, want %d new posts", res, want)
 	}
 	if later := fetch(t, a, "window=1h&limit=100"); slices.Equal(later.Hashtags, hour.Hashtags) {
@@ -171,7 +172,7 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	}
 	// Nothing is counted twice: a run with nothing new changes nothing.
 	res, err = a.Ingest(t.Context())
-	if err != nil || res.TweetsNew != 0 {
+	if err != nil || res.PostsNew != 0 {
 		t.Errorf("a run without new posts: %+v, %v", res, err)
 	}
 }
@@ -203,8 +204,8 @@ func TestSampleFilteredBySearchQuery(t *testing.T) {
 			}
 		}
 	}
-	if want == 0 || total.TweetsFetched != want {
-		t.Errorf("fetched %d posts, want the %d that name #golang", total.TweetsFetched, want)
+	if want == 0 || total.PostsFetched != want {
+		t.Errorf("fetched %d posts, want the %d that name #golang", total.PostsFetched, want)
 	}
 	if c := fetch(t, a, "window=all&limit=100").counts(); c["golang"] != 0 || len(c) == 0 {
 		t.Errorf("all-time counts %v: want some, without golang", c)
@@ -240,8 +241,8 @@ func TestRealXAPI(t *testing.T) {
 				t.Errorf("posts %q, interval %s; want %q every 15m (the deployed schedule)", a.Posts, a.Interval, want)
 			}
 			total := catchUp(t, a)
-			if total.TweetsFetched != 2 {
-				t.Errorf("fetched %d posts, want the 2 that match #aws -is:retweet", total.TweetsFetched)
+			if total.PostsFetched != 2 {
+				t.Errorf("fetched %d posts, want the 2 that match #aws -is:retweet", total.PostsFetched)
 			}
 			got := fetch(t, a, "window=24h").counts()
 			if want := map[string]int64{"lambda": 2, "serverless": 1}; !mapsEqual(got, want) {
@@ -280,7 +281,7 @@ func TestRedisURL(t *testing.T) {
 			if !strings.HasSuffix(a.Redis, tc.kind) || strings.Contains(a.Redis, user.Password) {
 				t.Errorf("redis description %q: want it to end in %q, without the password", a.Redis, tc.kind)
 			}
-			if total := catchUp(t, a); total.TweetsNew != 3200 {
+			if total := catchUp(t, a); total.PostsNew != 3200 {
 				t.Errorf("caught up with %+v, want 3200 new posts", total)
 			}
 			if top := fetch(t, a, "window=7d&limit=1"); len(top.Hashtags) != 1 || top.Hashtags[0].Hashtag != "aws" {
@@ -401,6 +402,24 @@ func TestRunStopsCleanly(t *testing.T) {
 	}
 }
 
+// TestMetricRecordsOnlyWhenAsked: the ingest runs' EMF metric records (JSON for CloudWatch)
+// reach the log only with Config.Metrics (cmd/local's -v); the other lines are unaffected.
+func TestMetricRecordsOnlyWhenAsked(t *testing.T) {
+	t0 := pastBoundary()
+	for _, metrics := range []bool{false, true} {
+		logs := &syncBuffer{}
+		log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		a := start(t, localapp.Config{Log: log, Metrics: metrics, Now: func() time.Time { return t0 }})
+		if _, err := a.Ingest(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		got := logs.String()
+		if strings.Contains(got, `"_aws"`) != metrics || !strings.Contains(got, `"msg":"ingest done"`) {
+			t.Errorf("Metrics %v: log\n%s", metrics, got)
+		}
+	}
+}
+
 func TestExplicitInterval(t *testing.T) {
 	a := start(t, localapp.Config{Interval: 90 * time.Second, Getenv: env(map[string]string{"TWITTER_BEARER_TOKEN": "t", "TWITTER_API_URL": "http://127.0.0.1:1"})})
 	if a.Interval != 90*time.Second {
@@ -415,11 +434,11 @@ func TestProgress(t *testing.T) {
 		err  error
 		want string
 	}{
-		{ingest.Result{Pages: 10, TweetsFetched: 1000, TweetsNew: 998, HashtagsCounted: 1645}, nil,
+		{ingest.Result{Pages: 10, PostsFetched: 1000, PostsNew: 998, HashtagsCounted: 1645}, nil,
 			"09:05:07 ingest #3: 10 pages, 1000 posts, 998 new, 1645 hashtags counted; more to fetch next run"},
-		{ingest.Result{Pages: 1, TweetsFetched: 1, TweetsNew: 1, HashtagsCounted: 1, Complete: true}, nil,
+		{ingest.Result{Pages: 1, PostsFetched: 1, PostsNew: 1, HashtagsCounted: 1, Complete: true}, nil,
 			"09:05:07 ingest #3: 1 page, 1 post, 1 new, 1 hashtag counted; caught up"},
-		{ingest.Result{Pages: 2, TweetsFetched: 200, RateLimited: true}, nil,
+		{ingest.Result{Pages: 2, PostsFetched: 200, RateLimited: true}, nil,
 			"09:05:07 ingest #3: 2 pages, 200 posts, 0 new, 0 hashtags counted; rate limited by the X API, resuming next run"},
 		{ingest.Result{}, errors.New("fetch page 1: boom"), "09:05:07 ingest #3: 0 pages, 0 posts, 0 new, 0 hashtags counted; failed: fetch page 1: boom"},
 	}

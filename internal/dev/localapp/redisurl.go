@@ -22,13 +22,28 @@ import (
 // of the system roots (rediss only). The user and password may be percent-encoded. Only
 // database 0 exists on a cluster and the store uses no other, so a path other than "", "/" or
 // "/0" is refused, as is any other query parameter.
+//
+// No error shows the password, or any part of it: errors name the URL with its password
+// replaced (url.URL.Redacted), and a URL whose user or password could not be told apart from
+// the rest (an unencoded '/', '?' or '#' in it, or a malformed one) is not shown at all.
 func ParseRedisURL(raw string) (store.Config, error) {
 	var cfg store.Config
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	if userinfoOutsideAuthority(raw) {
+		return cfg, errors.New("REDIS_URL has an '@' after its host: percent-encode a '/', '?' or '#' in the user or " +
+			"password (%2F, %3F, %23) and an '@' in a parameter (%40) (the URL is not shown: it may hold a password)")
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
+		if strings.Contains(raw, "@") {
+			// url.Parse quotes what it could not read (an escape, a port), which may be part of
+			// the password.
+			return cfg, errors.New("REDIS_URL is not a URL: check the host and port, and percent-encode special " +
+				"characters in the user and password, e.g. %25 for '%' (the URL is not shown: it holds a password)")
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			err = ue.Err // without the URL, which may hold a password
+			err = ue.Err // the message without the URL, repeated below
 		}
 		return cfg, fmt.Errorf("REDIS_URL is not a URL: %w", err)
 	}
@@ -103,9 +118,30 @@ func ParseRedisURL(raw string) (store.Config, error) {
 
 // RedactRedisURL returns raw with its password replaced, for messages.
 func RedactRedisURL(raw string) string {
-	u, err := url.Parse(strings.TrimSpace(raw))
+	raw = strings.TrimSpace(raw)
+	if userinfoOutsideAuthority(raw) {
+		return "(REDIS_URL not shown: it may hold a password)"
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable REDIS_URL)"
 	}
 	return u.Redacted()
+}
+
+// userinfoOutsideAuthority reports whether raw has an '@' that url.Parse would not read as the
+// end of a user info: one after the authority (the part after "://" up to the first '/', '?' or
+// '#'), or any '@' in a URL without "://". A password with an unencoded '/', '?' or '#' ends the
+// authority early, and the rest of it would become the port, path, query or fragment, which
+// Redacted does not hide and error messages quote.
+func userinfoOutsideAuthority(raw string) bool {
+	if !strings.Contains(raw, "@") {
+		return false
+	}
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return true
+	}
+	end := strings.IndexAny(rest, "/?#")
+	return end >= 0 && strings.Contains(rest[end:], "@")
 }

@@ -66,6 +66,47 @@ func TestParseRedisURLErrors(t *testing.T) {
 	}
 }
 
+// TestParseRedisURLNeverEchoesThePassword: a password that url.Parse cannot tell apart from
+// the rest of the URL (an unencoded '/', '?', '#', '@' or '%') appears in no error, not even in
+// part, and neither does a redacted form of the URL.
+func TestParseRedisURLNeverEchoesThePassword(t *testing.T) {
+	tests := []struct {
+		url    string
+		pieces []string // of the password, none of which may appear
+	}{
+		{"redis://writer:s3cr/etpw@cache:6379", []string{"s3cr", "etpw"}},               // the port would be ":s3cr"
+		{"redis://writer:1234/etpw@cache:6379", []string{"1234", "etpw"}},               // a valid port: "etpw" in the path
+		{"redis://writer:s3cr?etpw@cache:6379", []string{"s3cr", "etpw"}},               // "etpw@cache:6379" a parameter
+		{"redis://writer:s3cr#etpw@cache:6379", []string{"s3cr", "etpw"}},               // "etpw@cache:6379" the fragment
+		{"redis://writer:s3cr@et/pwxy@cache:6379", []string{"s3cr", "et/pwxy", "pwxy"}}, // "pwxy@cache:6379" in the path
+		{"redis://writer:s3cr%zzetpw@cache:6379", []string{"s3cr", "%zz", "etpw"}},      // a bad escape
+		{"redis:writer:s3cr/etpw@cache:6379", []string{"s3cr", "etpw"}},                 // no "//": all opaque
+	}
+	for _, tc := range tests {
+		_, err := localapp.ParseRedisURL(tc.url)
+		if err == nil {
+			t.Errorf("ParseRedisURL(%q) succeeded", tc.url)
+			continue
+		}
+		shown := localapp.RedactRedisURL(tc.url)
+		for _, p := range tc.pieces {
+			if strings.Contains(err.Error(), p) || strings.Contains(shown, p) {
+				t.Errorf("ParseRedisURL(%q): %q / RedactRedisURL: %q show %q of the password", tc.url, err, shown, p)
+			}
+		}
+		if !strings.Contains(err.Error(), "REDIS_URL") {
+			t.Errorf("ParseRedisURL(%q): %v, want it to name REDIS_URL", tc.url, err)
+		}
+	}
+	// An '@' in a parameter is read as a misplaced password too; encoded as %40 it is fine.
+	if _, err := localapp.ParseRedisURL("rediss://host?ca_file=/ca@x.pem"); err == nil || !strings.Contains(err.Error(), "%40") {
+		t.Errorf("an '@' in ca_file: %v, want the hint to encode it", err)
+	}
+	if cfg, err := localapp.ParseRedisURL("rediss://host?ca_file=/ca%40x.pem"); err != nil || cfg.CAFile != "/ca@x.pem" {
+		t.Errorf("ca_file with %%40: %+v, %v", cfg, err)
+	}
+}
+
 func TestRedactRedisURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"redis://u:s3cret@host:1":      "redis://u:xxxxx@host:1",

@@ -217,7 +217,7 @@ func checkAnswer(function string, body []byte) error {
 		if err := json.Unmarshal(body, &r); err != nil {
 			return fmt.Errorf("ingest result %s: %w", body, err)
 		}
-		if r.Pages != IngestPages || r.TweetsFetched != IngestPages*PageSize || r.TweetsNew != r.TweetsFetched {
+		if r.Pages != IngestPages || r.PostsFetched != IngestPages*PageSize || r.PostsNew != r.PostsFetched {
 			return fmt.Errorf("ingest result %s: want %d pages of %d new posts", body, IngestPages, PageSize)
 		}
 	case "leaderboard":

@@ -25,7 +25,7 @@ func TestEvents(t *testing.T) {
 	res := invokeIngest(t, ing, eventFile(t, "schedule.json"))
 	c := w.corpus
 	want := ingest.Result{
-		Pages: (c.served + 99) / 100, TweetsFetched: c.served, TweetsNew: c.served,
+		Pages: (c.served + 99) / 100, PostsFetched: c.served, PostsNew: c.served,
 		HashtagsCounted: c.hashtagsCounted, Complete: true,
 	}
 	if res != want {
@@ -126,11 +126,11 @@ func TestRetries(t *testing.T) {
 		for range 3 {
 			results = append(results, invokeIngest(t, emu, event))
 		}
-		if r := results[0]; r.TweetsNew != w.corpus.served || r.HashtagsCounted != w.corpus.hashtagsCounted || !r.Complete {
+		if r := results[0]; r.PostsNew != w.corpus.served || r.HashtagsCounted != w.corpus.hashtagsCounted || !r.Complete {
 			t.Errorf("first invoke %+v: want %d new posts, %d hashtags counted, complete", r, w.corpus.served, w.corpus.hashtagsCounted)
 		}
 		for i, r := range results[1:] {
-			if r.TweetsNew != 0 || r.HashtagsCounted != 0 || !r.Complete {
+			if r.PostsNew != 0 || r.HashtagsCounted != 0 || !r.Complete {
 				t.Errorf("invoke %d %+v: want nothing new and complete", i+2, r)
 			}
 		}
@@ -172,19 +172,19 @@ func TestRetries(t *testing.T) {
 		var sum ingest.Result
 		for i, r := range results {
 			t.Logf("run %d: %+v", i+1, r)
-			sum.TweetsNew += r.TweetsNew
+			sum.PostsNew += r.PostsNew
 			sum.HashtagsCounted += r.HashtagsCounted
-			sum.TweetsFetched += r.TweetsFetched
+			sum.PostsFetched += r.PostsFetched
 		}
-		if sum.TweetsNew != w.corpus.served || sum.HashtagsCounted != w.corpus.hashtagsCounted {
+		if sum.PostsNew != w.corpus.served || sum.HashtagsCounted != w.corpus.hashtagsCounted {
 			t.Errorf("the three runs together recorded %d new posts and %d hashtags, want %d and %d",
-				sum.TweetsNew, sum.HashtagsCounted, w.corpus.served, w.corpus.hashtagsCounted)
+				sum.PostsNew, sum.HashtagsCounted, w.corpus.served, w.corpus.hashtagsCounted)
 		}
-		t.Logf("posts fetched by the three runs: %d for %d served", sum.TweetsFetched, w.corpus.served)
+		t.Logf("posts fetched by the three runs: %d for %d served", sum.PostsFetched, w.corpus.served)
 		w.checkCounts()
 
 		// The retry after them finds nothing left.
-		if r := invokeIngest(t, emus[0], event); r.TweetsNew != 0 || r.HashtagsCounted != 0 {
+		if r := invokeIngest(t, emus[0], event); r.PostsNew != 0 || r.HashtagsCounted != 0 {
 			t.Errorf("a fourth invoke after them %+v: want nothing new", r)
 		}
 		w.checkCounts()

@@ -152,7 +152,7 @@ func TestFunctionError(t *testing.T) {
 	}{
 		{`{"errorMessage":"fetch page 1: boom","errorType":"wrapError"}`, "wrapError", "fetch page 1: boom", true},
 		{`{"errorMessage":""}`, "", "", true},
-		{`{"pages":1,"tweets_new":3}`, "", "", false},
+		{`{"pages":1,"posts_new":3}`, "", "", false},
 		{`{"statusCode":200,"body":"{\"errorMessage\":\"no\"}"}`, "", "", false},
 		{``, "", "", false},
 		{`not json`, "", "", false},

@@ -26,9 +26,9 @@ package sample
 import (
 	_ "embed"
 	"fmt"
-	"strconv"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -59,21 +59,21 @@ func Offset(start time.Time) time.Duration {
 }
 
 // Shift returns copies of posts moved by Offset(start): created_at and the time part of each
-// id and referenced id. It fails on an id that is not a snowflake or would move before X's
-// epoch.
+// id and referenced id (postid.Shift). It fails on an id that is not a post id or would move
+// before the snowflake epoch.
 func Shift(posts []xapitest.Tweet, start time.Time) ([]xapitest.Tweet, error) {
 	d := Offset(start)
 	out := make([]xapitest.Tweet, len(posts))
 	for i, p := range posts {
 		var err error
-		if p.ID, err = ShiftID(p.ID, d); err != nil {
+		if p.ID, err = postid.Shift(p.ID, d); err != nil {
 			return nil, fmt.Errorf("shift post %d: %w", i, err)
 		}
 		p.CreatedAt = p.CreatedAt.Add(d)
 		if len(p.ReferencedTweets) > 0 {
 			refs := make([]xapitest.ReferencedTweet, len(p.ReferencedTweets))
 			for j, r := range p.ReferencedTweets {
-				if r.ID, err = ShiftID(r.ID, d); err != nil {
+				if r.ID, err = postid.Shift(r.ID, d); err != nil {
 					return nil, fmt.Errorf("shift post %d (%s): referenced tweet: %w", i, p.ID, err)
 				}
 				refs[j] = r
@@ -83,21 +83,4 @@ func Shift(posts []xapitest.Tweet, start time.Time) ([]xapitest.Tweet, error) {
 		out[i] = p
 	}
 	return out, nil
-}
-
-// ShiftID moves the time part of the snowflake id by d (millisecond precision) and keeps its
-// low 22 bits (worker and sequence).
-func ShiftID(id string, d time.Duration) (string, error) {
-	if id == "" || len(id) > 19 {
-		return "", fmt.Errorf("id %q: want a decimal snowflake id of 1-19 digits", id)
-	}
-	v, err := strconv.ParseUint(id, 10, 64)
-	if err != nil {
-		return "", fmt.Errorf("id %q: want a decimal snowflake id: %w", id, err)
-	}
-	ms := int64(v>>22) + d.Milliseconds()
-	if ms < 0 || ms >= 1<<41 {
-		return "", fmt.Errorf("id %q moved by %s leaves the snowflake range", id, d)
-	}
-	return strconv.FormatUint(uint64(ms)<<22|v&(1<<22-1), 10), nil
 }

@@ -1,7 +1,6 @@
 package sample_test
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -160,7 +160,7 @@ func TestShift(t *testing.T) {
 				if !p.CreatedAt.Equal(orig.CreatedAt.Add(d)) {
 					t.Fatalf("post %d: created_at %s, want %s", i, p.CreatedAt, orig.CreatedAt.Add(d))
 				}
-				idAt, err := xapitest.IDTime(p.ID)
+				idAt, err := postid.Time(p.ID)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -172,8 +172,8 @@ func TestShift(t *testing.T) {
 				}
 				ids[p.ID] = true
 				for j, r := range p.ReferencedTweets {
-					want, _ := xapitest.IDTime(orig.ReferencedTweets[j].ID)
-					if got, _ := xapitest.IDTime(r.ID); !got.Equal(want.Add(d)) {
+					want, _ := postid.Time(orig.ReferencedTweets[j].ID)
+					if got, _ := postid.Time(r.ID); !got.Equal(want.Add(d)) {
 						t.Fatalf("post %d: referenced id %s encodes %s, want %s", i, r.ID, got, want.Add(d))
 					}
 				}
@@ -190,7 +190,11 @@ func TestShift(t *testing.T) {
 			// Ids keep the order of created_at, so since_id and until_id keep their meaning.
 			byID := slices.Clone(moved)
 			slices.SortFunc(byID, func(a, b xapitest.Tweet) int {
-				return cmp.Or(cmp.Compare(len(a.ID), len(b.ID)), strings.Compare(a.ID, b.ID))
+				c, err := postid.Compare(a.ID, b.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
 			})
 			for i := 1; i < len(byID); i++ {
 				if byID[i].CreatedAt.Before(byID[i-1].CreatedAt) {
@@ -206,36 +210,7 @@ func TestShift(t *testing.T) {
 	}
 }
 
-func TestShiftID(t *testing.T) {
-	tests := []struct {
-		id      string
-		d       time.Duration
-		want    string
-		wantErr string
-	}{
-		{id: "1863000000000000000", d: 0, want: "1863000000000000000"},
-		// One millisecond is 1<<22 in the id; the low 22 bits stay.
-		{id: "1863000000000000000", d: time.Millisecond, want: "1863000000004194304"},
-		{id: "1863000000004194304", d: -time.Millisecond, want: "1863000000000000000"},
-		{id: "4194305", d: time.Hour, want: "15099498594305"},
-		{id: "", wantErr: "want a decimal snowflake id"},
-		{id: "12a", wantErr: "want a decimal snowflake id"},
-		{id: "-5", wantErr: "want a decimal snowflake id"},
-		{id: "12345678901234567890", wantErr: "want a decimal snowflake id"},
-		{id: "4194304", d: -2 * time.Millisecond, wantErr: "leaves the snowflake range"},
-	}
-	for _, tc := range tests {
-		got, err := sample.ShiftID(tc.id, tc.d)
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("ShiftID(%q, %s) = %q, %v; want an error containing %q", tc.id, tc.d, got, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("ShiftID(%q, %s) = %q, %v; want %q", tc.id, tc.d, got, err, tc.want)
-		}
-	}
+func TestShiftBadIDs(t *testing.T) {
 	if _, err := sample.Shift([]xapitest.Tweet{{ID: "x"}}, time.Now()); err == nil || !strings.Contains(err.Error(), "shift post 0") {
 		t.Errorf("Shift of a bad id: %v", err)
 	}

@@ -144,7 +144,7 @@ func TestFailover(t *testing.T) {
 		l.writer = openStore(t, c, w, name)
 		l.h = newIngest(t, newSource(t, l.x), l.writer, nil)
 		// No cache: every request reads Redis, so the outage is seen, not hidden.
-		l.lb = newLeaderboard(t, openStore(t, c, r, name), name, leaderboard.WithCacheTTL(0))
+		l.lb = newLeaderboard(t, openStore(t, c, r, name), name, 0)
 		lanes = append(lanes, l)
 	}
 
@@ -248,7 +248,7 @@ func TestFailover(t *testing.T) {
 			checkOutage(t, "ingest run", runs, killedAt, healthyAt, i == hit)
 			recorded := 0
 			for _, r := range runs {
-				recorded += r.res.TweetsNew
+				recorded += r.res.PostsNew
 			}
 
 			// Ingest resumes from the checkpoint it finds (the promoted replica's copy) and
@@ -267,7 +267,7 @@ func TestFailover(t *testing.T) {
 					q.Get("since_id"), q.Get("until_id"), cp.SinceID, cp.UntilID)
 			}
 			for _, r := range final {
-				recorded += r.TweetsNew
+				recorded += r.PostsNew
 			}
 			want := l.posts.expected()
 			assertCounts(t, l.writer, want)

@@ -258,9 +258,10 @@ func lbEvent(rawQuery string) events.LambdaFunctionURLRequest {
 	}
 }
 
-func newLeaderboard(t *testing.T, board leaderboard.Board, name string, opts ...leaderboard.Option) *leaderboard.Handler {
+// newLeaderboard is the leaderboard handler of name on board, caching reads for ttl.
+func newLeaderboard(t *testing.T, board leaderboard.Board, name string, ttl time.Duration) *leaderboard.Handler {
 	t.Helper()
-	h, err := leaderboard.New(board, name, append([]leaderboard.Option{leaderboard.WithLogger(quiet)}, opts...)...)
+	h, err := leaderboard.New(board, leaderboard.Config{Name: name, CacheTTL: ttl, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

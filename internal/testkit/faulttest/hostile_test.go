@@ -15,6 +15,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -35,7 +36,7 @@ func entityPost(at time.Time, text string, tags ...string) xapitest.Tweet {
 // returns the base URL.
 func servedBoard(t *testing.T, s *store.Store, name string) string {
 	t.Helper()
-	h := newLeaderboard(t, s, name)
+	h := newLeaderboard(t, s, name, config.DefaultCacheTTL)
 	srv := httptest.NewServer(funcurl.Handler(h.Handle, quiet))
 	t.Cleanup(srv.Close)
 	return srv.URL
@@ -219,7 +220,7 @@ func TestTenThousandTagsInOnePage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Pages != 1 || res.TweetsNew != posts || res.HashtagsCounted != posts*perPost {
+	if res.Pages != 1 || res.PostsNew != posts || res.HashtagsCounted != posts*perPost {
 		t.Errorf("run %+v, want one page of %d posts and %d hashtags", res, posts, posts*perPost)
 	}
 	growth := top - base

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
@@ -72,9 +72,9 @@ func TestLeaderboardLoad(t *testing.T) {
 	for _, phase := range []struct {
 		name string
 		ttl  time.Duration
-	}{{"cache", leaderboard.DefaultCacheTTL}, {"nocache", 0}} {
+	}{{"cache", config.DefaultCacheTTL}, {"nocache", 0}} {
 		t.Run(phase.name, func(t *testing.T) {
-			h := newLeaderboard(t, openStore(t, srv, r, name), name, leaderboard.WithCacheTTL(phase.ttl))
+			h := newLeaderboard(t, openStore(t, srv, r, name), name, phase.ttl)
 			ts := httptest.NewServer(funcurl.Handler(h.Handle, quiet))
 			defer ts.Close()
 			tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}

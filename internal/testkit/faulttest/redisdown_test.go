@@ -72,11 +72,10 @@ func coldStart(t *testing.T, e *coldstart.Env) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, rdb, err := e.Board(context.Background(), cfg)
+	board, err := e.Board(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("cold start: %v", err)
 	}
-	t.Cleanup(func() { _ = rdb.Close() })
 	return board
 }
 
@@ -93,7 +92,7 @@ func TestRedisDownAtColdStart(t *testing.T) {
 	writer := coldStart(t, appEnv(standaloneVars(s, name, w), nil))
 	reader := coldStart(t, appEnv(standaloneVars(s, name, r), nil))
 	h := newIngest(t, newSource(t, x), writer, nil)
-	lb := newLeaderboard(t, reader, name)
+	lb := newLeaderboard(t, reader, name, config.DefaultCacheTTL)
 
 	begin := time.Now()
 	res, err := runIngest(h)
@@ -104,7 +103,7 @@ func TestRedisDownAtColdStart(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "checkpoint") || !strings.Contains(msg, s.Addr) {
 		t.Errorf("error %q: want the operation (checkpoint) and the Redis address %s", msg, s.Addr)
 	}
-	if res.TweetsNew != 0 || res.Pages != 0 {
+	if res.PostsNew != 0 || res.Pages != 0 {
 		t.Errorf("run with Redis down: %+v, want nothing done", res)
 	}
 	if n := len(x.SearchRequests()); n != 0 {
@@ -122,7 +121,7 @@ func TestRedisDownAtColdStart(t *testing.T) {
 	}
 	// The same handlers and clients, no new cold start.
 	runs := catchUp(t, h, 1)
-	if runs[0].TweetsNew != 150 {
+	if runs[0].PostsNew != 150 {
 		t.Errorf("first run after Redis returned: %+v", runs[0])
 	}
 	assertCounts(t, writer, posts.expected())
@@ -165,7 +164,7 @@ func TestRedisDownMidRun(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "page 2") || !strings.Contains(msg, "record") || !strings.Contains(msg, s.Addr) {
 		t.Errorf("error %q: want the page, the operation (record) and the Redis address %s", msg, s.Addr)
 	}
-	if res.Pages != 2 || res.TweetsNew != 100 {
+	if res.Pages != 2 || res.PostsNew != 100 {
 		t.Errorf("run killed at page 2: %+v, want page 1 recorded and page 2 fetched", res)
 	}
 
@@ -178,7 +177,7 @@ func TestRedisDownMidRun(t *testing.T) {
 	}
 	x.ResetRequests()
 	runs := catchUp(t, h, 1)
-	if runs[0].TweetsNew != 250 || runs[0].TweetsFetched != 250 {
+	if runs[0].PostsNew != 250 || runs[0].PostsFetched != 250 {
 		t.Errorf("run after Redis returned: %+v, want exactly the 250 posts not recorded before", runs[0])
 	}
 	if reqs := x.SearchRequests(); len(reqs) == 0 || reqs[0].Query.Get("until_id") != cp.UntilID || cp.UntilID == "" {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
@@ -107,7 +106,7 @@ func TestSecretRotation(t *testing.T) {
 			posts := newPostMaker()
 			x := newXAPI(t, posts.batch(120, cycleTags))
 			h := newIngest(t, newSource(t, x), writer, nil)
-			lb := newLeaderboard(t, reader, name, leaderboard.WithCacheTTL(0))
+			lb := newLeaderboard(t, reader, name, 0)
 			check := func(when string, wantFetches int32) {
 				t.Helper()
 				catchUp(t, h, 2)

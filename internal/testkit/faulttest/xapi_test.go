@@ -53,7 +53,7 @@ func TestXAPIFaults(t *testing.T) {
 			t.Errorf("handler returned at %s, not before the invocation deadline %s", returned.Format(time.StampMilli), deadline.Format(time.StampMilli))
 		}
 		t.Logf("returned %s before the deadline", deadline.Sub(returned).Round(time.Millisecond))
-		if res.Pages != 1 || res.TweetsNew != 100 || res.Complete {
+		if res.Pages != 1 || res.PostsNew != 100 || res.Complete {
 			t.Errorf("cut run: %+v, want page 1 recorded and not complete", res)
 		}
 		cp, err := f.board.Checkpoint(context.Background())
@@ -64,8 +64,8 @@ func TestXAPIFaults(t *testing.T) {
 			t.Errorf("checkpoint after the cut run %+v: want the sweep's progress saved", cp)
 		}
 		rest := catchUp(t, f.h, 3)
-		if rest[0].TweetsNew != 150 {
-			t.Errorf("recovery run recorded %d new posts, want the 150 not recorded before", rest[0].TweetsNew)
+		if rest[0].PostsNew != 150 {
+			t.Errorf("recovery run recorded %d new posts, want the 150 not recorded before", rest[0].PostsNew)
 		}
 		assertCounts(t, f.board, f.posts.expected())
 	})
@@ -74,7 +74,7 @@ func TestXAPIFaults(t *testing.T) {
 		f := newXFixture(t, 150)
 		f.x.InjectFaults(xapitest.Fault{Truncate: 300})
 		res := catchUp(t, f.h, 1)
-		if res[0].TweetsNew != 150 {
+		if res[0].PostsNew != 150 {
 			t.Errorf("run %+v", res[0])
 		}
 		if n := len(f.x.SearchRequests()); n != 3 {
@@ -87,7 +87,7 @@ func TestXAPIFaults(t *testing.T) {
 		f := newXFixture(t, 150)
 		f.x.InjectFaults(xapitest.Fault{}, xapitest.Fault{Truncate: 500, CutConnection: true})
 		res := catchUp(t, f.h, 1)
-		if res[0].TweetsNew != 150 {
+		if res[0].PostsNew != 150 {
 			t.Errorf("run %+v", res[0])
 		}
 		assertCounts(t, f.board, f.posts.expected())
@@ -99,7 +99,7 @@ func TestXAPIFaults(t *testing.T) {
 		f := newXFixture(t, 1500)
 		f.x.InjectFaults(xapitest.Fault{PageSize: store.MaxBatch, PadBytes: 8 << 20})
 		res := catchUp(t, f.h, 2)
-		if res[0].Pages != 6 || res[0].TweetsNew != 1500 {
+		if res[0].Pages != 6 || res[0].PostsNew != 1500 {
 			t.Errorf("run %+v, want 6 pages (1000 + 5 x 100) and 1500 new posts", res[0])
 		}
 		assertCounts(t, f.board, f.posts.expected())
@@ -111,7 +111,7 @@ func TestXAPIFaults(t *testing.T) {
 		f := newXFixture(t, 1500)
 		f.x.InjectFaults(xapitest.Fault{PageSize: store.MaxBatch + 200})
 		res, err := runIngest(f.h)
-		if err != nil || res.TweetsNew != store.MaxBatch+200+300 {
+		if err != nil || res.PostsNew != store.MaxBatch+200+300 {
 			t.Errorf("run with a %d-post page: %+v, %v", store.MaxBatch+200, res, err)
 		}
 		catchUp(t, f.h, 3)
@@ -125,7 +125,7 @@ func TestXAPIFaults(t *testing.T) {
 		asc := xapitest.Fault{Ascending: true}
 		f.x.InjectFaults(asc, asc, asc)
 		res := catchUp(t, f.h, 1)
-		if res[0].Pages != 3 || res[0].TweetsNew != 250 {
+		if res[0].Pages != 3 || res[0].PostsNew != 250 {
 			t.Errorf("run %+v", res[0])
 		}
 		assertCounts(t, f.board, f.posts.expected())
@@ -134,7 +134,7 @@ func TestXAPIFaults(t *testing.T) {
 		}
 		f.x.InjectFaults(asc, asc)
 		res = catchUp(t, f.h, 1)
-		if res[0].TweetsFetched != 120 || res[0].TweetsNew != 120 {
+		if res[0].PostsFetched != 120 || res[0].PostsNew != 120 {
 			t.Errorf("second sweep %+v, want exactly the 120 new posts fetched", res[0])
 		}
 		assertCounts(t, f.board, f.posts.expected())

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 // tweetFields are the tweet.fields X accepts (from X's OpenAPI spec); the
@@ -410,14 +412,14 @@ func (s *Server) parseSearch(r *http.Request, now time.Time) (searchParamsParsed
 	}
 
 	cutoff := now.Add(-Window)
-	minID := MakeID(cutoff, 0)
-	minIDv, _ := strconv.ParseUint(minID, 10, 64)
+	minID := postid.Make(cutoff, 0)
+	minIDv, _ := postid.Parse(minID)
 	for _, name := range []string{"since_id", "until_id"} {
 		v := q.Get(name)
 		if v == "" {
 			continue
 		}
-		id, err := parseID(v)
+		id, err := postid.Parse(v)
 		if err != nil {
 			add(name, v, fmt.Sprintf("The `%s` query parameter value [%s] does not match ^[0-9]{1,19}$", name, v))
 			continue
@@ -496,8 +498,8 @@ func decodeToken(tok, fp string) (uint64, bool) {
 	if len(parts) != 3 || string(parts[0]) != "xapitest1" || string(parts[2]) != fp {
 		return 0, false
 	}
-	last, err := strconv.ParseUint(string(parts[1]), 10, 64)
-	if err != nil || last == 0 {
+	last, err := postid.Parse(string(parts[1]))
+	if err != nil {
 		return 0, false
 	}
 	return last, true

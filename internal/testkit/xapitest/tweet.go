@@ -3,20 +3,18 @@ package xapitest
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
-)
 
-// epochMillis is X's snowflake epoch (2010-11-04T01:42:54.657Z).
-const epochMillis int64 = 1288834974657
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
+)
 
 // Tweet is a post in the stand-in's corpus. Only CreatedAt or ID is
 // required; the JSON tags let a corpus be loaded from a file (ParseCorpus).
 type Tweet struct {
 	// ID is the decimal snowflake id. When empty, AddPosts assigns one
-	// from CreatedAt (MakeID with a per-server sequence).
+	// from CreatedAt (postid.Make with a per-server sequence).
 	ID string `json:"id,omitempty"`
 	// CreatedAt decides visibility (searchable when now-7d < CreatedAt <=
 	// now) and is sent as created_at. When zero it is derived from ID.
@@ -87,37 +85,6 @@ type URL struct {
 	URL         string `json:"url"`
 	ExpandedURL string `json:"expanded_url"`
 	DisplayURL  string `json:"display_url"`
-}
-
-// MakeID returns the snowflake id for t with the given 22-bit low part
-// (worker + sequence; taken modulo 1<<22).
-func MakeID(t time.Time, seq int) string {
-	ms := t.UnixMilli() - epochMillis
-	if ms < 0 {
-		ms = 0
-	}
-	return strconv.FormatUint(uint64(ms)<<22|uint64(seq)&(1<<22-1), 10)
-}
-
-// IDTime returns the instant encoded in a snowflake id.
-func IDTime(id string) (time.Time, error) {
-	v, err := parseID(id)
-	if err != nil {
-		return time.Time{}, err
-	}
-	return time.UnixMilli(int64(v>>22) + epochMillis).UTC(), nil
-}
-
-func parseID(id string) (uint64, error) {
-	if id == "" || len(id) > 19 {
-		return 0, fmt.Errorf("id %q does not match ^[0-9]{1,19}$", id)
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return 0, fmt.Errorf("id %q does not match ^[0-9]{1,19}$", id)
-		}
-	}
-	return strconv.ParseUint(id, 10, 64)
 }
 
 // ParseCorpus reads a JSON array of Tweet (the file format of a local
@@ -213,14 +180,16 @@ func prepare(t Tweet, seq int) (*post, error) {
 		if t.CreatedAt.IsZero() {
 			return nil, fmt.Errorf("tweet has neither ID nor CreatedAt")
 		}
-		t.ID = MakeID(t.CreatedAt, seq)
+		t.ID = postid.Make(t.CreatedAt, seq)
 	}
-	v, err := parseID(t.ID)
+	v, err := postid.Parse(t.ID)
 	if err != nil {
 		return nil, fmt.Errorf("tweet ID: %w", err)
 	}
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt, _ = IDTime(t.ID)
+		if t.CreatedAt, err = postid.Time(t.ID); err != nil {
+			return nil, fmt.Errorf("tweet ID: no CreatedAt and %w", err)
+		}
 	}
 	t.CreatedAt = t.CreatedAt.UTC()
 	if t.NoteText != "" && t.Text == "" {

@@ -127,7 +127,7 @@ func New(tweets []Tweet, opts Options) (*Server, error) {
 }
 
 // AddPosts adds posts to the corpus (they become searchable once the clock
-// reaches their CreatedAt). A Tweet without ID gets MakeID(CreatedAt, n)
+// reaches their CreatedAt). A Tweet without ID gets postid.Make(CreatedAt, n)
 // with a per-server sequence n; duplicate ids are an error.
 func (s *Server) AddPosts(tweets ...Tweet) error {
 	s.mu.Lock()

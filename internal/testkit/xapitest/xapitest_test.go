@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
 const token = "stand-in-token"
@@ -326,9 +328,7 @@ func TestPaginationAndCursors(t *testing.T) {
 		t.Fatalf("ids = %d tokens = %d", len(ids), len(tokens))
 	}
 	for i := 1; i < len(ids); i++ {
-		a, _ := strconv.ParseUint(ids[i-1], 10, 64)
-		b, _ := strconv.ParseUint(ids[i], 10, 64)
-		if a <= b {
+		if c, err := postid.Compare(ids[i-1], ids[i]); err != nil || c <= 0 {
 			t.Fatalf("not newest first at %d", i)
 		}
 	}
@@ -356,8 +356,8 @@ func TestPaginationAndCursors(t *testing.T) {
 
 func TestInvalidRequests(t *testing.T) {
 	s, _ := start(t, []Tweet{{CreatedAt: t0.Add(-time.Minute), Text: "#go"}}, nil)
-	oldID := MakeID(t0.Add(-7*24*time.Hour-time.Minute), 0)
-	minID := MakeID(t0.Add(-7*24*time.Hour), 0)
+	oldID := postid.Make(t0.Add(-7*24*time.Hour-time.Minute), 0)
+	minID := postid.Make(t0.Add(-7*24*time.Hour), 0)
 	tests := []struct {
 		name   string
 		params url.Values
@@ -377,7 +377,7 @@ func TestInvalidRequests(t *testing.T) {
 			"Invalid 'start_time':'2026-11-10T00:00Z'. 'start_time' must be on or after 2026-11-17T18:30Z"},
 		{"end_time too recent", q("query", "#go", "end_time", "2026-11-24T18:29:55Z"), "end_time", "must be a minimum of 10 seconds prior to the request time"},
 		{"start after end", q("query", "#go", "start_time", "2026-11-24T18:00:00Z", "end_time", "2026-11-24T17:00:00Z"), "start_time", "must be before 'end_time'"},
-		{"since with start", q("query", "#go", "since_id", MakeID(t0.Add(-time.Hour), 0), "start_time", "2026-11-24T18:00:00Z"), "", "Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time'."},
+		{"since with start", q("query", "#go", "since_id", postid.Make(t0.Add(-time.Hour), 0), "start_time", "2026-11-24T18:00:00Z"), "", "Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time'."},
 		{"bad token", q("query", "#go", "next_token", "!!"), "next_token", "The `next_token` query parameter value [!!] is not valid"},
 		{"forged token", q("query", "#go", "next_token", base64.RawURLEncoding.EncodeToString([]byte("xapitest1|5|zz"))), "next_token", "is not valid"},
 		{"bad field", q("query", "#go", "tweet.fields", "created_at,bogus"), "tweet.fields", "The `tweet.fields` query parameter value [bogus] is not one of ["},
@@ -647,18 +647,14 @@ func TestParseEntities(t *testing.T) {
 }
 
 func TestIDs(t *testing.T) {
-	id := MakeID(time.Date(2026, 11, 24, 18, 5, 12, 0, time.UTC), 1234567)
-	if id != "2125289645013128839" {
-		t.Errorf("MakeID = %s", id)
-	}
-	if tm, err := IDTime(id); err != nil || !tm.Equal(time.Date(2026, 11, 24, 18, 5, 12, 0, time.UTC)) {
-		t.Errorf("IDTime = %v %v", tm, err)
-	}
 	if _, err := New([]Tweet{{ID: "12x"}}, Options{BearerToken: "t"}); err == nil {
 		t.Error("bad id accepted")
 	}
 	if _, err := New([]Tweet{{Text: "no time"}}, Options{BearerToken: "t"}); err == nil {
 		t.Error("tweet without ID or CreatedAt accepted")
+	}
+	if _, err := New([]Tweet{{ID: "20", Text: "no time in the id"}}, Options{BearerToken: "t"}); err == nil {
+		t.Error("tweet without CreatedAt whose id carries no time accepted")
 	}
 	if _, err := New([]Tweet{{ID: "2125289645013128839"}, {ID: "2125289645013128839"}}, Options{BearerToken: "t"}); err == nil {
 		t.Error("duplicate id accepted")
@@ -718,7 +714,7 @@ func TestNotFoundAndRecording(t *testing.T) {
 	if resp.StatusCode != 404 {
 		t.Errorf("status %d", resp.StatusCode)
 	}
-	search(t, s, q("query", "#go", "since_id", MakeID(t0.Add(-time.Hour), 0)), "Bearer "+token)
+	search(t, s, q("query", "#go", "since_id", postid.Make(t0.Add(-time.Hour), 0)), "Bearer "+token)
 	reqs := s.Requests()
 	if len(reqs) != 2 || reqs[0].Status != 404 || reqs[1].Query.Get("since_id") == "" || !reqs[1].At.Equal(t0) {
 		t.Errorf("requests = %+v", reqs)

@@ -29,6 +29,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -361,14 +362,14 @@ func (g *generator) parent(at time.Time, earlier []filePost) string {
 		return earlier[len(earlier)-1-g.rng.IntN(min(len(earlier), 200))].ID
 	}
 	back := time.Minute + time.Duration(g.rng.Int64N(int64(2*day)))
-	return xapitest.MakeID(at.Add(-back), g.rng.IntN(1<<22))
+	return postid.Make(at.Add(-back), g.rng.IntN(1<<22))
 }
 
 // id returns a fresh snowflake id for a post created at at (whole second): its time part
 // lies within that second, as on X.
 func (g *generator) id(at time.Time) string {
 	for {
-		id := xapitest.MakeID(at.Add(time.Duration(g.rng.IntN(1000))*time.Millisecond), g.rng.IntN(1<<22))
+		id := postid.Make(at.Add(time.Duration(g.rng.IntN(1000))*time.Millisecond), g.rng.IntN(1<<22))
 		if !g.ids[id] {
 			g.ids[id] = true
 			return id
@@ -380,7 +381,7 @@ func (g *generator) authorID() string {
 	if g.rng.IntN(3) == 0 {
 		return strconv.FormatInt(10_000_000+g.rng.Int64N(3_000_000_000), 10) // an older account
 	}
-	return xapitest.MakeID(time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.rng.Int64N(int64(13*365*day)))), g.rng.IntN(1<<22))
+	return postid.Make(time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(g.rng.Int64N(int64(13*365*day)))), g.rng.IntN(1<<22))
 }
 
 // zipf returns an index in [0, n) with probability proportional to 1/(i+1)^s.
@@ -436,7 +437,7 @@ func check(data []byte, n int) error {
 			return fmt.Errorf("duplicate id %s", t.ID)
 		}
 		seen[t.ID] = true
-		idAt, err := xapitest.IDTime(t.ID)
+		idAt, err := postid.Time(t.ID)
 		if err != nil {
 			return err
 		}

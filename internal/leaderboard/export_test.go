@@ -1,0 +1,9 @@
+package leaderboard
+
+import "time"
+
+// WithTimeout returns c with the longest a Redis call may take before the request gets 503.
+func (c Config) WithTimeout(d time.Duration) Config { c.timeout = d; return c }
+
+// WithClock returns c with the clock of generated_at and cache expiry.
+func (c Config) WithClock(now func() time.Time) Config { c.now = now; return c }
