@@ -42,8 +42,12 @@
 // # Recording
 //
 // Record sends one batch (at most MaxBatch posts) as one Lua script call, one round trip. The
-// script adds a post's id to the seen set with ZADD NX and counts its hashtags only when the id
-// was new, all in one atomic step: replaying a batch, or an overlapping one, changes no count.
+// script adds a post's id to the seen set and counts its hashtags only when the id was new, all
+// in one atomic step: replaying a batch, or an overlapping one, changes no count. Redis does not
+// roll a script back when a command in it fails, so the script first checks the type of every
+// key it will touch and reads all it needs (upkeep state, the buckets to subtract, which ids are
+// new), and writes only after that: a key of the wrong type fails the call with an error naming
+// the key, and nothing is written (no seen id without its counts, no window left short).
 // The seen set keeps ids for SeenRetention (the 7 days X recent search reaches back, plus an
 // hour of clock slack) and is trimmed on every call, so memory stays bounded by one week of
 // posts (about 100 bytes each, measured with MEMORY USAGE: size MemoryDB for it).
