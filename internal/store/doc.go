@@ -67,9 +67,22 @@
 //
 // Top reads one precomputed sorted set: ZREVRANGE of the top n+1, for a rolling window in one
 // pipelined round trip with the HGET of its upkeep state. The order is count descending, then
-// hashtag ascending in byte order, also for ties: when places n and n+1 have the same count, one
-// more command (ZRANGE BYSCORE LIMIT) fetches the lexicographically first members with that
-// count. If the window's upkeep is behind the clock (ingest stopped), a read-only script
-// (EVALSHA_RO) sums the window's live buckets with ZUNION instead, so a read never returns
-// counts older than the window plus one bucket.
+// hashtag ascending in byte order, also for ties: when places n and n+1 have the same count,
+// the lexicographically first members with that count (ZRANGE BYSCORE LIMIT) complete the
+// answer. Top remembers that count per window and n and asks for it in the same pipeline next
+// time, so on a busy board, whose long tail ties at place n on almost every read, a read is
+// still one round trip; a tie at another count costs one more.
+//
+// The writer advances the windows at the start of every ingest run (Upkeep), whether or not
+// the run finds posts, and at every Record. Between two upkeeps a window's oldest bucket can
+// leave it (every 5 minutes for 1h); a read that finds the upkeep behind the clock answers
+// from one ZUNION instead: the window set minus the buckets that left it since, or, when
+// ingest stopped for a window's length or more, the sum of its live buckets. So a read never
+// returns counts older than the window plus one bucket. That ZUNION costs Redis time and a
+// reply in proportion to the window's size (all its hashtags), not to n: callers bound how
+// often it runs (the leaderboard reads each window at most once per cache period and
+// instance), and make bench measures it against the all-time read.
+//
+// Reading needs only read commands: no script runs for a read, so the reader user has no
+// scripting permission at all (see ReaderAccess).
 package store

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,11 +35,8 @@ const (
 var (
 	//go:embed lua/record.lua
 	recordSrc string
-	//go:embed lua/top.lua
-	topSrc string
 
 	recordScript = redis.NewScript(recordSrc)
-	topScript    = redis.NewScript(topSrc)
 
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
@@ -72,6 +70,7 @@ type Store struct {
 	name   string
 	prefix string
 	now    func() time.Time
+	ties   sync.Map // tieKey -> float64: the tied count at place n of the last read that had one
 }
 
 // Option configures a Store.
@@ -111,11 +110,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	now := s.now().Unix()
 	oldest := now - int64(SeenRetention/time.Second)
 
-	args := make([]any, 0, 8+3*len(rolling)+4*len(posts))
-	args = append(args, s.prefix, now, int64(SeenRetention/time.Second), int64(upkeepGrace/time.Second), len(rolling))
-	for _, w := range rolling {
-		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second))
-	}
+	args := s.scriptArgs(now, 4*len(posts))
 	countAt := len(args)
 	args = append(args, 0)
 	kept := 0
@@ -141,8 +136,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	if kept == 0 {
 		return res, nil
 	}
-	keys := []string{s.key("all"), s.key("seen"), s.key("meta")}
-	vals, err := recordScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	vals, err := recordScript.Run(ctx, s.rdb, s.scriptKeys(), args...).Int64Slice()
 	if err != nil {
 		return res, fmt.Errorf("record batch of %d posts in %s: %w", kept, s.name, err)
 	}
@@ -153,79 +147,146 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	return res, nil
 }
 
+// Upkeep advances the rolling windows to now without recording anything: the buckets that left
+// a window are subtracted from it and deleted, as at the start of every Record call. The writer
+// runs it at the start of every ingest run, whether or not the run then finds posts, so reads
+// find their window current (see Top) and the summing path stays for when ingest stops.
+func (s *Store) Upkeep(ctx context.Context) error {
+	args := append(s.scriptArgs(s.now().Unix(), 0), 0)
+	if err := recordScript.Run(ctx, s.rdb, s.scriptKeys(), args...).Err(); err != nil {
+		return fmt.Errorf("window upkeep of %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// scriptKeys are the keys the record script declares.
+func (s *Store) scriptKeys() []string {
+	return []string{s.key("all"), s.key("seen"), s.key("meta")}
+}
+
+// scriptArgs are the record script's arguments up to the post count, with room for more.
+func (s *Store) scriptArgs(now int64, more int) []any {
+	args := make([]any, 0, 6+3*len(rolling)+more)
+	args = append(args, s.prefix, now, int64(SeenRetention/time.Second), int64(upkeepGrace/time.Second), len(rolling))
+	for _, w := range rolling {
+		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second))
+	}
+	return args
+}
+
 // Top returns the n most used hashtags of window w, by count descending, then hashtag
-// ascending in byte order. Normally it costs one round trip: ZREVRANGE of n+1 members of the
-// precomputed set (for a rolling window pipelined with the HGET that tells whether the
-// window's upkeep is current). A tie between places n and n+1 costs one more command, which
-// fetches the first members with that count in byte order; a window whose upkeep is behind
-// the clock (ingest stopped) is summed from its live buckets by a read-only script.
+// ascending in byte order. Normally it costs one round trip, a pipeline of: ZREVRANGE of n+1
+// members of the precomputed set; for a rolling window, the HGET that tells whether the
+// window's upkeep is current; and, once a read of (w, n) found places n and n+1 tied, the
+// first n members in byte order with that read's tied count (ZRANGE BYSCORE LIMIT), which
+// resolves the tie when the count at place n is still the same, as it mostly is on a busy
+// board. A tie at another count costs one more command for it; a window whose upkeep is
+// behind the clock costs one more command, which reads the whole window (see topBehind). No
+// script runs: Top needs only read commands.
 func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 	if n < 1 || n > MaxTop {
 		return nil, fmt.Errorf("top %s: n = %d, want 1-%d", w, n, MaxTop)
 	}
 	key := s.key("all")
-	var top *redis.ZSliceCmd
-	if w == All {
-		top = s.rdb.ZRevRangeWithScores(ctx, key, 0, int64(n))
-	} else {
-		sp, ok := spanOf(w)
-		if !ok {
-			return nil, fmt.Errorf("top: unknown window %q: allowed are all, 1h, 24h, 7d", w)
-		}
+	sp, rolling := spanOf(w)
+	if rolling {
 		key = s.key("w:" + string(w))
-		now := s.now().Unix()
-		pipe := s.rdb.Pipeline()
-		kept := pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
-		top = pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
-		}
-		lo, err := kept.Int64()
-		if err != nil || lo < sp.oldestBucket(now) {
-			return s.topFromBuckets(ctx, w, sp, now, n)
-		}
+	} else if w != All {
+		return nil, fmt.Errorf("top: unknown window %q: allowed are all, 1h, 24h, 7d", w)
 	}
-	zs, err := top.Result()
-	if err != nil {
+	now := s.now().Unix()
+	pipe := s.rdb.Pipeline()
+	var kept *redis.StringCmd
+	if rolling {
+		kept = pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
+	}
+	top := pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
+	guess, guessed := s.ties.Load(tieKey{w, n})
+	var ties *redis.ZSliceCmd
+	if guessed {
+		ties = pipe.ZRangeArgsWithScores(ctx, tiesAt(key, guess.(float64), n))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
 	}
+	if rolling {
+		lo, err := kept.Int64()
+		if err != nil || lo < sp.oldestBucket(now) {
+			return s.topBehind(ctx, sp, now, lo, err == nil, n)
+		}
+	}
+	zs := top.Val()
 	entries := make([]Entry, 0, len(zs)+n)
 	for _, z := range zs {
 		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
 	}
 	if len(zs) == n+1 && zs[n-1].Score == zs[n].Score {
-		score := strconv.FormatFloat(zs[n].Score, 'f', -1, 64)
-		ties, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
-			Key: key, ByScore: true, Start: score, Stop: score, Count: int64(n),
-		}).Result()
-		if err != nil {
-			return nil, fmt.Errorf("top %d of %s/%s: ties at %s: %w", n, s.name, w, score, err)
+		score := zs[n].Score
+		s.ties.Store(tieKey{w, n}, score)
+		if !guessed || guess.(float64) != score {
+			ties = s.rdb.ZRangeArgsWithScores(ctx, tiesAt(key, score, n))
+			if err := ties.Err(); err != nil {
+				return nil, fmt.Errorf("top %d of %s/%s: ties at %v: %w", n, s.name, w, score, err)
+			}
 		}
-		for _, z := range ties {
+		for _, z := range ties.Val() {
 			entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
 		}
 	}
 	return rank(entries, n), nil
 }
 
-// topFromBuckets reads a window whose upkeep is behind the clock from its live buckets.
-func (s *Store) topFromBuckets(ctx context.Context, w Window, sp span, now int64, n int) ([]Entry, error) {
-	keys := []string{s.key("w:" + string(w)), s.key("meta")}
-	raw, err := topScript.RunRO(ctx, s.rdb, keys, n, s.prefix, string(w), now,
-		int64(sp.length/time.Second), int64(sp.bucket/time.Second)).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("top %d of %s/%s from buckets: %w", n, s.name, w, err)
-	}
-	if len(raw)%2 != 0 {
-		return nil, errors.New("top: odd-length reply")
-	}
-	entries := make([]Entry, 0, len(raw)/2)
-	for i := 0; i < len(raw); i += 2 {
-		f, err := strconv.ParseFloat(raw[i+1], 64)
-		if err != nil {
-			return nil, fmt.Errorf("top: score of %q: %w", raw[i], err)
+// tieKey identifies the reads whose tied count Top remembers: at most len(Windows) x MaxTop.
+type tieKey struct {
+	w Window
+	n int
+}
+
+// tiesAt fetches the first n members of key with score, in byte order.
+func tiesAt(key string, score float64, n int) redis.ZRangeArgs {
+	s := strconv.FormatFloat(score, 'f', -1, 64)
+	return redis.ZRangeArgs{Key: key, ByScore: true, Start: s, Stop: s, Count: int64(n)}
+}
+
+// topBehind reads rolling window sp when its upkeep is behind the clock: the oldest bucket the
+// last upkeep kept, kept, lies before the window's oldest bucket at now (known is false when
+// no upkeep ever ran). The answer is exact, from one ZUNION that Redis computes and sends in
+// full (every member of the window, ascending), as a plain read command:
+//   - the window set minus the buckets that left it since the upkeep, when fewer buckets left
+//     than the window has: the set is the sum of the buckets from kept on, so this is the sum
+//     of the live ones (a concurrent upkeep that deleted some of them and subtracted them
+//     from the set leaves the difference the same);
+//   - otherwise (ingest stopped for a window's length or more) the sum of the live buckets.
+//
+// Its cost grows with the window's size, not with n: the caller bounds how often it runs (the
+// leaderboard reads each window once per cache period).
+func (s *Store) topBehind(ctx context.Context, sp span, now, kept int64, known bool, n int) ([]Entry, error) {
+	lo := sp.oldestBucket(now)
+	hi := floorDiv(now, int64(sp.bucket/time.Second))
+	bucketKey := func(idx int64) string { return s.key("b:" + string(sp.window) + ":" + strconv.FormatInt(idx, 10)) }
+	var z redis.ZStore
+	if known && lo-kept < hi-lo+1 {
+		z.Keys, z.Weights = []string{s.key("w:" + string(sp.window))}, []float64{1}
+		for idx := kept; idx < lo; idx++ {
+			z.Keys, z.Weights = append(z.Keys, bucketKey(idx)), append(z.Weights, -1)
 		}
-		entries = append(entries, Entry{Hashtag: raw[i], Count: int64(f)})
+	} else {
+		for idx := lo; idx <= hi; idx++ {
+			z.Keys = append(z.Keys, bucketKey(idx))
+		}
+	}
+	zs, err := s.rdb.ZUnionWithScores(ctx, z).Result()
+	if err != nil {
+		return nil, fmt.Errorf("top %d of %s/%s, upkeep behind: union of %d sets: %w", n, s.name, sp.window, len(z.Keys), err)
+	}
+	entries := make([]Entry, 0, min(len(zs), n+1))
+	// Ascending by count: the top is at the end. Count 0 or less is a hashtag whose posts all
+	// left the window.
+	for i := len(zs) - 1; i >= 0 && zs[i].Score > 0; i-- {
+		if len(entries) > n && zs[i].Score < float64(entries[n-1].Count) {
+			break // below place n, and past the ties with it
+		}
+		entries = append(entries, Entry{Hashtag: zs[i].Member.(string), Count: int64(zs[i].Score)})
 	}
 	return rank(entries, n), nil
 }
