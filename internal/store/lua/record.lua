@@ -47,16 +47,18 @@ local e = wrong(meta, 'hash') or wrong(all, 'zset') or wrong(seen, 'zset')
 if e then return e end
 
 -- Advance every window to now: subtract and delete the buckets that left it, or rebuild the
--- window from its live buckets when upkeep stopped for longer than the buckets' grace TTL.
+-- window from its live buckets when upkeep stopped for longer than the buckets' grace TTL or
+-- more buckets left than the window has (so the work per window is bounded by its size).
 local last = tonumber(redis.call('HGET', meta, 'at'))
 local rebuild = (last == nil) or (now - last > grace)
 for _, w in ipairs(wins) do
   e = wrong(w.key, 'zset')
   if e then return e end
   local lo = math.floor((now - w.length) / w.bucket)
+  local live = math.floor(w.length / w.bucket) + 1
   local old = tonumber(redis.call('HGET', meta, 'lo:' .. w.name))
   w.old = old
-  if rebuild or old == nil then
+  if rebuild or old == nil or lo - old > live then
     w.mode = 'rebuild'
     w.union = {}
     for idx = lo, math.floor(now / w.bucket) do
