@@ -428,3 +428,46 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("Excluded() = %v, want %v", got, want)
 	}
 }
+
+// TestEveryRunAdvancesTheWindows: the windows' upkeep was last done 20 minutes ago (the 1h
+// window's oldest bucket is 4 buckets behind the clock). A run that finds no post, one that is
+// rate limited and one whose fetch fails all leave the windows current, so reads stay on the
+// precomputed sets instead of summing buckets.
+func TestEveryRunAdvancesTheWindows(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		for _, tc := range []struct {
+			name    string
+			fault   *xapitest.Fault
+			wantErr bool
+		}{
+			{"no posts", nil, false},
+			{"rate limited", &xapitest.Fault{Status: 429}, false},
+			{"fetch fails", &xapitest.Fault{Status: 401}, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				f := newFixture(t, srv, nil)
+				if tc.fault != nil {
+					f.x.InjectFaults(*tc.fault, *tc.fault, *tc.fault, *tc.fault)
+				}
+				meta := store.KeyPrefix(f.board.Name()) + "meta"
+				oldest := func() int64 { return (time.Now().Unix() - 3600) / 300 }
+				behind := oldest() - 4
+				if err := srv.Admin().HSet(ctx, meta, "lo:1h", behind, "at", time.Now().Unix()-1200).Err(); err != nil {
+					t.Fatal(err)
+				}
+				_, err := run(t, f.handler(t, nil))
+				if (err != nil) != tc.wantErr {
+					t.Fatalf("run: %v, want error %v", err, tc.wantErr)
+				}
+				lo, err := srv.Admin().HGet(ctx, meta, "lo:1h").Int64()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lo < oldest()-1 || lo <= behind { // -1: the clock may cross a bucket edge
+					t.Errorf("after the run the 1h window starts at bucket %d, want %d (it was %d)", lo, oldest(), behind)
+				}
+			})
+		}
+	})
+}
