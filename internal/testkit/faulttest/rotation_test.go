@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"maps"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
@@ -149,6 +152,110 @@ func TestSecretRotation(t *testing.T) {
 			}
 			check("later", 2)
 			assertCounts(t, writer, posts.expected())
+		})
+	}
+}
+
+// TestSecretRotationUnderConcurrency: warm writer and reader functions serve many commands at
+// once when both passwords rotate and every connection drops. The commands that Redis refuses
+// wait for the one Secrets Manager call that re-reads the secret and retry with its answer:
+// none of them returns an authentication error, and each function reads its secret once more.
+func TestSecretRotationUnderConcurrency(t *testing.T) {
+	moto := awstest.MustMoto(t)
+	ctx := context.Background()
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			if c, ok := srv.(*redistest.Cluster); ok {
+				if err := c.WaitHealthy(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			name := uniqueName("rotatemany")
+			w, r := boardUsers(name)
+			addUsers(t, srv, w, r)
+			wARN, err := moto.CreateSecret(ctx, name+"/writer", userSecret(t, w.Name, w.Password))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rARN, err := moto.CreateSecret(ctx, name+"/reader", userSecret(t, r.Name, r.Password))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wSM, rSM := &countingSM{api: moto.Client()}, &countingSM{api: moto.Client()}
+			wVars, rVars := serverVars(srv, name), serverVars(srv, name)
+			wVars["MEMORYDB_SECRET_ARN"], rVars["MEMORYDB_SECRET_ARN"] = wARN, rARN
+			writer := coldStart(t, appEnv(wVars, secrets.NewLoader(secrets.WithClient(wSM))))
+			reader := coldStart(t, appEnv(rVars, secrets.NewLoader(secrets.WithClient(rSM))))
+
+			// burst runs workers x rounds commands of both functions, all workers starting at
+			// once, and returns their errors.
+			burst := func(workers, rounds int) []error {
+				start := make(chan struct{})
+				errs := make(chan error, 2*workers*rounds)
+				var wg sync.WaitGroup
+				for i := range 2 * workers {
+					wg.Go(func() {
+						<-start
+						for range rounds {
+							var err error
+							if i%2 == 0 {
+								_, err = writer.Checkpoint(ctx)
+							} else {
+								_, err = reader.Top(ctx, store.All, 10)
+							}
+							if err != nil {
+								errs <- err
+							}
+						}
+					})
+				}
+				close(start)
+				wg.Wait()
+				close(errs)
+				var out []error
+				for err := range errs {
+					out = append(out, err)
+				}
+				return out
+			}
+			if errs := burst(16, 5); len(errs) > 0 {
+				t.Fatalf("before the rotation: %d errors, first %v", len(errs), errs[0])
+			}
+
+			for _, u := range []struct {
+				user redistest.User
+				arn  string
+			}{{w, wARN}, {r, rARN}} {
+				pw := "rotated-" + u.user.Password
+				if err := srv.SetUserPassword(ctx, u.user.Name, pw); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := moto.PutSecretValue(ctx, u.arn, userSecret(t, u.user.Name, pw)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			killed := dropConnections(t, srv, w.Name, r.Name)
+			t.Logf("rotated both passwords and closed %d connections of the two users", killed)
+			if killed < 4 {
+				t.Fatalf("the warm functions had %d connections to close, want several", killed)
+			}
+			errs := burst(16, 5)
+			auth := 0
+			for _, err := range errs {
+				if redis.IsAuthError(err) {
+					auth++
+				}
+			}
+			if len(errs) > 0 {
+				t.Errorf("during the rotation: %d of %d commands failed, %d with an authentication error; first: %v",
+					len(errs), 2*16*5, auth, errs[0])
+			}
+			if n := wSM.calls.Load(); n != 2 {
+				t.Errorf("ingest read its secret %d times, want 2 (cold start, rotation)", n)
+			}
+			if n := rSM.calls.Load(); n != 2 {
+				t.Errorf("leaderboard read its secret %d times, want 2 (cold start, rotation)", n)
+			}
 		})
 	}
 }
