@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -213,6 +214,46 @@ func TestTopBehindAfterConcurrentUpkeep(t *testing.T) {
 		}
 		if want := model(counts, 100); !slices.Equal(got, want) {
 			t.Errorf("1h after the concurrent upkeep:\n got %v\nwant %v", got, want)
+		}
+	})
+}
+
+// TestTopMatchesModelAcrossReads records random posts over a small pool of hashtags (so ties
+// are everywhere, and the counts at place n move between reads) and after every batch checks
+// Top for several n, every window, against a model: the shape Top remembers from one read
+// never makes a later read wrong, whether it still fits or not.
+func TestTopMatchesModelAcrossReads(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		counts := map[string]int64{}
+		id := 0
+		for step := range 40 {
+			var batch []store.Post
+			for range 1 + rng.IntN(6) {
+				id++
+				tags := []string{fmt.Sprintf("t%02d", rng.IntN(30))}
+				if rng.IntN(2) == 0 {
+					tags = append(tags, fmt.Sprintf("t%02d", rng.IntN(30)))
+				}
+				batch = append(batch, post(strconv.Itoa(id), t0.Add(-time.Minute), tags...))
+				for _, tag := range slices.Compact(slices.Sorted(slices.Values(tags))) {
+					counts[tag]++
+				}
+			}
+			record(t, s, batch...)
+			for _, w := range store.Windows {
+				for _, n := range []int{1, 2, 5, 10, 25} {
+					got, err := s.Top(context.Background(), w, n)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := model(counts, n); !slices.Equal(got, want) {
+						t.Fatalf("step %d, %s top %d:\n got %v\nwant %v", step, w, n, got, want)
+					}
+				}
+			}
 		}
 	})
 }

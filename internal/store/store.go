@@ -70,7 +70,7 @@ type Store struct {
 	name   string
 	prefix string
 	now    func() time.Time
-	ties   sync.Map // tieKey -> float64: the tied count at place n of the last read that had one
+	shapes sync.Map // topKey -> topShape: what the last read of the top n looked like
 }
 
 // Option configures a Store.
@@ -175,14 +175,18 @@ func (s *Store) scriptArgs(now int64, more int) []any {
 }
 
 // Top returns the n most used hashtags of window w, by count descending, then hashtag
-// ascending in byte order. Normally it costs one round trip, a pipeline of: ZREVRANGE of n+1
-// members of the precomputed set; for a rolling window, the HGET that tells whether the
-// window's upkeep is current; and, once a read of (w, n) found places n and n+1 tied, the
-// first n members in byte order with that read's tied count (ZRANGE BYSCORE LIMIT), which
-// resolves the tie when the count at place n is still the same, as it mostly is on a busy
-// board. A tie at another count costs one more command for it; a window whose upkeep is
-// behind the clock costs one more command, which reads the whole window (see topBehind). No
-// script runs: Top needs only read commands.
+// ascending in byte order, from the precomputed sorted set; for a rolling window the same
+// pipeline holds the HGET that tells whether the window's upkeep is current (see topBehind
+// when it is not). No script runs: Top needs only read commands.
+//
+// Redis orders equal counts in reverse byte order in a ZREVRANGE, so the members tied at place
+// n need a query of their own (ZRANGE BYSCORE LIMIT). A first read of (w, n) sends ZREVRANGE of
+// the top n+1 and, when places n and n+1 tie, that query: two round trips. It remembers the
+// count at place n and how many members were above it; later reads send, in one pipeline, the
+// members above that count and the first members with that count in byte order, as many as the
+// places left. When the board moved so that this no longer covers the top n, Top falls back to
+// the first read's way. On a busy board (a long tail tied at place n, counts that move slowly)
+// a read is one round trip of about n members.
 func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 	if n < 1 || n > MaxTop {
 		return nil, fmt.Errorf("top %s: n = %d, want 1-%d", w, n, MaxTop)
@@ -200,11 +204,15 @@ func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 	if rolling {
 		kept = pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
 	}
-	top := pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
-	guess, guessed := s.ties.Load(tieKey{w, n})
-	var ties *redis.ZSliceCmd
-	if guessed {
-		ties = pipe.ZRangeArgsWithScores(ctx, tiesAt(key, guess.(float64), n))
+	var above, tied, top *redis.ZSliceCmd
+	last, known := s.lastTop(w, n)
+	if known {
+		above = pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
+			Key: key, ByScore: true, Rev: true, Start: "+inf", Stop: "(" + formatScore(last.score), Count: int64(n + 1),
+		})
+		tied = pipe.ZRangeArgsWithScores(ctx, tiesAt(key, last.score, n-last.above))
+	} else {
+		top = pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
@@ -215,36 +223,108 @@ func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 			return s.topBehind(ctx, sp, now, lo, err == nil, n)
 		}
 	}
+	if known {
+		if entries, ok := s.fromLast(w, n, last, above.Val(), tied.Val()); ok {
+			return entries, nil
+		}
+		top = s.rdb.ZRevRangeWithScores(ctx, key, 0, int64(n))
+		if err := top.Err(); err != nil {
+			return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
+		}
+	}
 	zs := top.Val()
 	entries := make([]Entry, 0, len(zs)+n)
 	for _, z := range zs {
 		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
 	}
-	if len(zs) == n+1 && zs[n-1].Score == zs[n].Score {
-		score := zs[n].Score
-		s.ties.Store(tieKey{w, n}, score)
-		if !guessed || guess.(float64) != score {
-			ties = s.rdb.ZRangeArgsWithScores(ctx, tiesAt(key, score, n))
-			if err := ties.Err(); err != nil {
-				return nil, fmt.Errorf("top %d of %s/%s: ties at %v: %w", n, s.name, w, score, err)
+	if len(zs) == n+1 {
+		s.remember(w, n, zs)
+		if zs[n-1].Score == zs[n].Score {
+			ties, err := s.rdb.ZRangeArgsWithScores(ctx, tiesAt(key, zs[n].Score, n)).Result()
+			if err != nil {
+				return nil, fmt.Errorf("top %d of %s/%s: ties at %v: %w", n, s.name, w, zs[n].Score, err)
 			}
-		}
-		for _, z := range ties.Val() {
-			entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+			for _, z := range ties {
+				entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+			}
 		}
 	}
 	return rank(entries, n), nil
 }
 
-// tieKey identifies the reads whose tied count Top remembers: at most len(Windows) x MaxTop.
-type tieKey struct {
+// topKey identifies the reads whose shape Top remembers: at most len(Windows) x MaxTop.
+type topKey struct {
 	w Window
 	n int
 }
 
+// topShape is what Top remembers of a read of the top n: the count at place n and how many
+// members had a higher count (above < n).
+type topShape struct {
+	score float64
+	above int
+}
+
+func (s *Store) lastTop(w Window, n int) (topShape, bool) {
+	v, ok := s.shapes.Load(topKey{w, n})
+	if !ok {
+		return topShape{}, false
+	}
+	return v.(topShape), true
+}
+
+// remember stores the shape of zs, the top n+1 in ZREVRANGE order, for the next read.
+func (s *Store) remember(w Window, n int, zs []redis.Z) {
+	score, above := zs[n-1].Score, 0
+	for _, z := range zs[:n] {
+		if z.Score > score {
+			above++
+		}
+	}
+	s.shapes.Store(topKey{w, n}, topShape{score, above})
+}
+
+// fromLast builds the top n from a read shaped by last: up to n+1 members with a count above
+// last.score (count descending) and the first members with that count in byte order, as many
+// as last left places for. ok is false when they do not hold the exact top n: fewer members
+// with the count came back than places are left (the top n reaches below the count, or more
+// places are left than were fetched for), or the top n is above the count and ties at place n.
+func (s *Store) fromLast(w Window, n int, last topShape, above, tied []redis.Z) ([]Entry, bool) {
+	a := len(above)
+	switch {
+	case a >= n:
+		if a == n+1 && above[n-1].Score == above[n].Score {
+			return nil, false
+		}
+		if a == n+1 {
+			s.remember(w, n, above)
+		}
+		entries := make([]Entry, 0, n)
+		for _, z := range above[:n] {
+			entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+		}
+		return rank(entries, n), true
+	case len(tied) < n-a:
+		return nil, false
+	}
+	entries := make([]Entry, 0, n)
+	for _, z := range above {
+		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+	}
+	for _, z := range tied[:n-a] {
+		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+	}
+	if a != last.above {
+		s.shapes.Store(topKey{w, n}, topShape{last.score, a})
+	}
+	return rank(entries, n), true
+}
+
+func formatScore(score float64) string { return strconv.FormatFloat(score, 'f', -1, 64) }
+
 // tiesAt fetches the first n members of key with score, in byte order.
 func tiesAt(key string, score float64, n int) redis.ZRangeArgs {
-	s := strconv.FormatFloat(score, 'f', -1, 64)
+	s := formatScore(score)
 	return redis.ZRangeArgs{Key: key, ByScore: true, Start: s, Stop: s, Count: int64(n)}
 }
 
