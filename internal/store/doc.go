@@ -25,10 +25,12 @@
 // A post created at t falls in bucket floor(t/bucket) of each window. The window set is the sum
 // of the buckets whose index is at least floor((now-window)/bucket): it holds every post created
 // within the window and may hold posts up to one bucket older than the window, never more.
-// Each record call first advances the windows: buckets that left a window are subtracted from
-// it and deleted. Every bucket also carries a TTL that ends a day after it leaves its window, and
+// Each record call first advances the windows, and so does Upkeep, which the writer runs at the
+// start of every ingest run: buckets that left a window are subtracted from it and deleted (a
+// window more than its own number of buckets behind is rebuilt instead, so one call's work is
+// bounded). Every bucket also carries a TTL that ends a day after it leaves its window, and
 // a window set expires a day after its oldest post could have left it (window + one bucket + a
-// day after the last record: 25 h 5 min for 1h, 8 d 6 h for 7d), so nothing grows when ingest
+// day after the last record or upkeep: 25 h 5 min for 1h, 8 d 6 h for 7d), so nothing grows when ingest
 // stops. When upkeep has not run for longer than that day, the next record rebuilds each window
 // from its live buckets instead of subtracting (ZUNIONSTORE over at most 29 sets).
 //
@@ -65,13 +67,15 @@
 //
 // # Reading
 //
-// Top reads one precomputed sorted set: ZREVRANGE of the top n+1, for a rolling window in one
-// pipelined round trip with the HGET of its upkeep state. The order is count descending, then
-// hashtag ascending in byte order, also for ties: when places n and n+1 have the same count,
-// the lexicographically first members with that count (ZRANGE BYSCORE LIMIT) complete the
-// answer. Top remembers that count per window and n and asks for it in the same pipeline next
-// time, so on a busy board, whose long tail ties at place n on almost every read, a read is
-// still one round trip; a tie at another count costs one more.
+// Top reads one precomputed sorted set, for a rolling window in one pipeline with the HGET of
+// its upkeep state. The order is count descending, then hashtag ascending in byte order, also
+// for ties, which Redis returns in reverse byte order: a first read of the top n (ZREVRANGE of
+// n+1) completes a tie at place n with the lexicographically first members with that count
+// (ZRANGE BYSCORE LIMIT), one more round trip. Top remembers the count at place n and how many
+// members were above it, per window and n, and from then on reads, in one round trip of about
+// n members, the members above that count and the first ones with it; when the board moved so
+// that these do not hold the top n, it reads the first way again. On a busy board, whose long
+// tail ties at place n and whose counts move slowly, a read is one round trip.
 //
 // The writer advances the windows at the start of every ingest run (Upkeep), whether or not
 // the run finds posts, and at every Record. Between two upkeeps a window's oldest bucket can
