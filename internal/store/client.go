@@ -68,22 +68,24 @@ func NewClient(cfg Config) (redis.UniversalClient, error) {
 		}
 		creds = rot.credentials
 	}
+	opts := &redis.UniversalOptions{
+		Addrs:           []string{cfg.Addr},
+		Username:        cfg.Username,
+		Password:        cfg.Password,
+		TLSConfig:       tlsConf,
+		DialTimeout:     dialTimeout,
+		ReadTimeout:     ioTimeout,
+		WriteTimeout:    ioTimeout,
+		DisableIdentity: true,
+
+		CredentialsProviderContext: creds,
+	}
 	var c redis.UniversalClient
 	if cfg.Cluster {
-		cc := redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:           []string{cfg.Addr},
-			Username:        cfg.Username,
-			Password:        cfg.Password,
-			TLSConfig:       tlsConf,
-			DialTimeout:     dialTimeout,
-			ReadTimeout:     ioTimeout,
-			WriteTimeout:    ioTimeout,
-			DisableIdentity: true,
-
-			CredentialsProviderContext: creds,
-			// A failover is noticed at the next MOVED reply or state reload; reload sooner.
-			ClusterStateReloadInterval: 10 * time.Second,
-		})
+		co := opts.Cluster()
+		// A failover is noticed at the next MOVED reply or state reload; reload sooner.
+		co.ClusterStateReloadInterval = 10 * time.Second
+		cc := redis.NewClusterClient(co)
 		cc.AddHook(reloadOnNetError{cc})
 		if rot != nil {
 			// A node client runs a new connection's handshake through its own hooks.
@@ -91,18 +93,7 @@ func NewClient(cfg Config) (redis.UniversalClient, error) {
 		}
 		c = cc
 	} else {
-		c = redis.NewClient(&redis.Options{
-			Addr:            cfg.Addr,
-			Username:        cfg.Username,
-			Password:        cfg.Password,
-			TLSConfig:       tlsConf,
-			DialTimeout:     dialTimeout,
-			ReadTimeout:     ioTimeout,
-			WriteTimeout:    ioTimeout,
-			DisableIdentity: true,
-
-			CredentialsProviderContext: creds,
-		})
+		c = redis.NewClient(opts.Simple())
 	}
 	if rot != nil {
 		c.AddHook(rot)
