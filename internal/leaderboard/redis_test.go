@@ -231,6 +231,46 @@ func TestHandlerOnRedis(t *testing.T) {
 	}
 }
 
+// TestEveryLimitOneRedisRead cycles limit=1..100 over every window against the real store, as
+// an anonymous caller can to defeat a cache keyed by limit: within one cache period the
+// handler sends each window's read to Redis once (at most two commands, in one round trip),
+// and every answer is the store's top for that limit.
+func TestEveryLimitOneRedisRead(t *testing.T) {
+	requireServers(t)
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			want := seedPosts(t, srv)
+			rdb := readerClient(t, srv)
+			counter := &commandCounter{}
+			rdb.AddHook(counter)
+			st, err := store.New(rdb, boardName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fixed := time.Now()
+			h := newHandler(t, st, nil, leaderboard.WithCacheTTL(5*time.Second), leaderboard.WithClock(func() time.Time { return fixed }))
+			// Connect first, so the count holds no handshake or cluster discovery.
+			if err := rdb.Ping(testCtx(t)).Err(); err != nil {
+				t.Fatal(err)
+			}
+			before := counter.n.Load()
+			for _, w := range store.Windows {
+				for limit := 1; limit <= leaderboard.MaxLimit; limit++ {
+					got := parse(t, call(t, h, get("GET", fmt.Sprintf("window=%s&limit=%d", w, limit), nil))).entries()
+					exp := want[w][:min(limit, len(want[w]))]
+					if fmt.Sprint(got) != fmt.Sprint(exp) {
+						t.Fatalf("%s limit %d: %v, want %v", w, limit, got, exp)
+					}
+				}
+			}
+			if n := counter.n.Load() - before; n > int64(2*len(store.Windows)) {
+				t.Errorf("%d requests sent %d Redis commands, want at most 2 per window (%d)",
+					len(store.Windows)*leaderboard.MaxLimit, n, 2*len(store.Windows))
+			}
+		})
+	}
+}
+
 // TestReaderCannotWrite proves the handler's Redis user is read-only: every kind of write,
 // and any access to another leaderboard's keys, is refused with NOPERM (or, for a write
 // inside a read-only script, refused by Redis), and nothing changed.
