@@ -272,8 +272,8 @@ func TestEveryLimitOneRedisRead(t *testing.T) {
 }
 
 // TestReaderCannotWrite proves the handler's Redis user is read-only: every kind of write,
-// and any access to another leaderboard's keys, is refused with NOPERM (or, for a write
-// inside a read-only script, refused by Redis), and nothing changed.
+// any script and any access to another leaderboard's keys is refused with NOPERM, and nothing
+// changed.
 func TestReaderCannotWrite(t *testing.T) {
 	requireServers(t)
 	for _, srv := range env.Servers() {
@@ -294,6 +294,9 @@ func TestReaderCannotWrite(t *testing.T) {
 				"EVAL": func() error {
 					return rdb.Eval(ctx, "return redis.call('ZINCRBY', KEYS[1], 1000, 'evil')", []string{all}).Err()
 				},
+				"EVAL_RO": func() error { // the reader runs no script at all
+					return rdb.EvalRO(ctx, "return redis.call('ZCARD', KEYS[1])", []string{all}).Err()
+				},
 				"FLUSHALL":    func() error { return rdb.FlushAll(ctx).Err() },
 				"other board": func() error { return rdb.ZRevRange(ctx, "{other}:all", 0, 1).Err() },
 			}
@@ -302,10 +305,6 @@ func TestReaderCannotWrite(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), "NOPERM") {
 					t.Errorf("%s as the reader: err %v, want NOPERM", name, err)
 				}
-			}
-			err := rdb.EvalRO(ctx, "return redis.call('ZINCRBY', KEYS[1], 1000, 'evil')", []string{all}).Err()
-			if err == nil {
-				t.Error("a write inside EVAL_RO succeeded")
 			}
 			// Nothing changed.
 			admin := srv.Admin()
