@@ -1,7 +1,7 @@
 // Package coldstart owns a function's cold start: from the environment contract (package config) it
 // builds the logger, the traced Redis client with credentials from Secrets Manager (read again
-// when Redis refuses them after a rotation: store.Config.Refresh), and the traced X API source. The mains call it once per
-// execution environment and hand the results to their handlers.
+// when Redis refuses them after a rotation: store.Config.Refresh), and the traced X API source.
+// The mains call it once per execution environment and hand the results to their handlers.
 package coldstart
 
 import (
