@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,16 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 		{"bucket of the new post", 0, func(now time.Time) string { return bucket("7d", 6*time.Hour, now) }},
 		// An hour and two minutes later, upkeep subtracts the first post's 1h bucket.
 		{"bucket that left the window", 62 * time.Minute, func(time.Time) string { return bucket("1h", 5*time.Minute, first) }},
+		{"trending pairs of a window", 0, func(time.Time) string { return "t:w:1h" }},
+		{"trending authors of a window", 0, func(time.Time) string { return "t:a:24h" }},
+		{"trending baseline", 0, func(time.Time) string { return "t:b:1h" }},
+		{"trending view", 0, func(time.Time) string { return "t:v:24h" }},
+		{"trending view figures", 0, func(time.Time) string { return "t:f:1h" }},
+		{"pair set of the new post hour", 0, func(now time.Time) string { return hourKey("p", now) }},
+		{"authors of the new post hour", 0, func(now time.Time) string { return hourKey("h", now) }},
+		// Two hours later, the first post's hour enters the 1h baseline: its authors are made.
+		{"authors of an hour entering the baseline", 2 * time.Hour, func(time.Time) string { return hourKey("h", first) }},
+		{"pair set of an hour entering the baseline", 2 * time.Hour, func(time.Time) string { return hourKey("p", first) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,7 +51,7 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 				ctx := context.Background()
 				c := &clock{t: t0}
 				s, prefix := newNamedBoard(t, rdb, c)
-				record(t, s, post("1", first, "a", "b"))
+				record(t, s, store.Post{ID: "1", CreatedAt: first, AuthorID: "42", Hashtags: []string{"a", "b"}})
 				c.Advance(tc.later)
 				now := c.Now()
 				bad := prefix + tc.key(now)
@@ -50,7 +61,11 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 				if err := rdb.Set(ctx, bad, "not a set", 0).Err(); err != nil {
 					t.Fatal(err)
 				}
-				keys := []string{prefix + "all", prefix + "seen", prefix + "meta"}
+				keys := []string{prefix + "all", prefix + "seen", prefix + "meta",
+					prefix + hourKey("p", first), prefix + hourKey("h", first), prefix + hourKey("p", now), prefix + hourKey("h", now)}
+				for _, k := range []string{"w", "a", "b", "v", "f"} {
+					keys = append(keys, prefix+"t:"+k+":1h", prefix+"t:"+k+":24h")
+				}
 				for _, w := range []struct {
 					name string
 					size time.Duration
@@ -85,6 +100,12 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 	}
 }
 
+// hourKey is the name (after the prefix) of the trending key of kind ("p": pair set, "h":
+// authors per tag) of the hour of at.
+func hourKey(kind string, at time.Time) string {
+	return fmt.Sprintf("t:%s:%d", kind, at.Unix()/3600)
+}
+
 // dumpKeys renders the type and content of keys, for comparing the data before and after.
 func dumpKeys(t *testing.T, rdb redis.UniversalClient, keys []string) string {
 	t.Helper()
@@ -101,6 +122,11 @@ func dumpKeys(t *testing.T, rdb redis.UniversalClient, keys []string) string {
 			v, err = rdb.ZRangeWithScores(ctx, k, 0, -1).Result()
 		case "hash":
 			v, err = rdb.HGetAll(ctx, k).Result()
+		case "set":
+			var m []string
+			m, err = rdb.SMembers(ctx, k).Result()
+			slices.Sort(m)
+			v = m
 		case "string":
 			v, err = rdb.Get(ctx, k).Result()
 		}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,14 +21,22 @@ import (
 )
 
 // BenchmarkRecord records batches of 100 new posts with about 2 hashtags each (drawn from a
-// long-tailed pool of 10,000) on the standalone redis-server, and reports posts/s, the Redis
-// commands/s that means (from INFO commandstats, commands run inside the script included), and
-// the ZINCRBY ceiling that redis-benchmark -P 100 measures on the same server in the same run.
+// long-tailed pool of 10,000) by authors drawn from 50,000, on the standalone redis-server,
+// twice in every iteration: on a board with author tracking (the trending view) and on one
+// without it (WithoutTrending), so the ratio of the two is measured under the same load. It
+// reports the posts/s of each (from the median batch times), their ratio (x-plain), the Redis
+// commands/s of the whole loop (from INFO commandstats, commands run inside the script
+// included), and the ZINCRBY ceiling that redis-benchmark -P 100 measures on the same server in
+// the same run.
 func BenchmarkRecord(b *testing.B) {
 	ctx := context.Background()
 	srv := env.Standalone
 	rdb := benchClient(b, srv)
-	s, err := store.New(rdb, "bench-record")
+	tracked, err := store.New(rdb, "bench-record")
+	if err != nil {
+		b.Fatal(err)
+	}
+	plain, err := store.New(rdb, "bench-record-plain", store.WithoutTrending())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,30 +51,46 @@ func BenchmarkRecord(b *testing.B) {
 			if j%5 == 0 {
 				tags = tags[:1]
 			}
-			batches[i] = append(batches[i], store.Post{CreatedAt: now.Add(-time.Duration(id) * time.Second), Hashtags: tags})
+			author := strconv.Itoa(1 + (id*40503)%50000)
+			batches[i] = append(batches[i], store.Post{CreatedAt: now.Add(-time.Duration(id) * time.Second), AuthorID: author, Hashtags: tags})
 		}
 	}
+	withTimes := make([]time.Duration, 0, b.N)
+	plainTimes := make([]time.Duration, 0, b.N)
 	before := commandCalls(b, srv.Client())
 	b.ResetTimer()
 	for i := range b.N {
 		posts := batches[i%len(batches)]
 		for j := range posts {
-			posts[j].ID = strconv.Itoa(1_000_000 + i*batch + j) // always new
+			// Always new, also in the benchmark's later runs on the same boards.
+			posts[j].ID = strconv.FormatInt(recordIDs.Add(1), 10)
 		}
-		if _, err := s.Record(ctx, posts); err != nil {
-			b.Fatal(err)
+		start := time.Now()
+		res, err := tracked.Record(ctx, posts)
+		if err != nil || res.New != batch {
+			b.Fatalf("record: %+v, %v; want %d new posts", res, err, batch)
 		}
+		mid := time.Now()
+		if res, err := plain.Record(ctx, posts); err != nil || res.New != batch {
+			b.Fatalf("record without author tracking: %+v, %v; want %d new posts", res, err, batch)
+		}
+		withTimes, plainTimes = append(withTimes, mid.Sub(start)), append(plainTimes, time.Since(mid))
 	}
 	b.StopTimer()
 	secs := b.Elapsed().Seconds()
 	cmds := commandCalls(b, srv.Client()) - before
-	postsPerSec := float64(b.N*batch) / secs
-	b.ReportMetric(postsPerSec, "posts/s")
+	mw, mp := median(withTimes), median(plainTimes)
+	b.ReportMetric(batch/mw.Seconds(), "posts/s")
+	b.ReportMetric(batch/mp.Seconds(), "plain-posts/s")
+	b.ReportMetric(float64(mw)/float64(mp), "x-plain")
 	b.ReportMetric(float64(cmds)/secs, "redis-cmds/s")
 	ceiling := zincrbyCeiling(b)
 	b.ReportMetric(ceiling, "zincrby-ceiling/s")
 	b.ReportMetric(float64(cmds)/secs/ceiling, "cmds/ceiling")
 }
+
+// recordIDs numbers BenchmarkRecord's posts.
+var recordIDs atomic.Int64
 
 // BenchmarkTop reads the top 10 of each window with 100,000 distinct hashtags in every set.
 // Machine load drifts during a run, so each rolling-window sub-benchmark interleaves its read
@@ -120,6 +145,128 @@ func BenchmarkTop(b *testing.B) {
 			b.ReportMetric(float64(ma.Nanoseconds())/1e3, "all-µs")
 			b.ReportMetric(float64(mw)/float64(ma), "x-all")
 		})
+	}
+}
+
+// BenchmarkTrending reads the trending view (the best 100, as the leaderboard reads it) of a
+// board with 100,000 hashtags in every window, 100,000 of them used in the last hour by one
+// author each and 150 by 5 to 24 authors, interleaved in every iteration with the all-time
+// top-100 read of the same board, and reports the medians of both (trend-µs, all-µs) and
+// their ratio (x-all): the target is at most 1.5.
+func BenchmarkTrending(b *testing.B) {
+	ctx := context.Background()
+	rdb := benchClient(b, env.Standalone)
+	const name = "bench-trending"
+	s, err := store.New(rdb, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n, _ := rdb.ZCard(ctx, store.KeyPrefix(name)+"all").Result(); n < 100_000 {
+		now := time.Now()
+		var posts []store.Post
+		flush := func() {
+			if _, err := s.Record(ctx, posts); err != nil {
+				b.Fatal(err)
+			}
+			posts = posts[:0]
+		}
+		id := 0
+		add := func(p store.Post) {
+			id++
+			p.ID = strconv.Itoa(id)
+			posts = append(posts, p)
+			if len(posts) == store.MaxBatch {
+				flush()
+			}
+		}
+		for i := range 50_000 {
+			add(store.Post{CreatedAt: now.Add(-time.Duration(i%3000) * time.Second), AuthorID: strconv.Itoa(i + 1),
+				Hashtags: []string{fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i)}})
+		}
+		for k := range 150 {
+			for a := range 5 + k%20 {
+				add(store.Post{CreatedAt: now.Add(-time.Duration(a) * time.Minute), AuthorID: strconv.Itoa(100_000 + a), Hashtags: []string{fmt.Sprintf("rising%d", k)}})
+			}
+		}
+		if len(posts) > 0 {
+			flush()
+		}
+	}
+	for _, w := range store.TrendingWindows {
+		b.Run(string(w), func(b *testing.B) {
+			trend := make([]time.Duration, 0, b.N)
+			all := make([]time.Duration, 0, b.N)
+			for range b.N {
+				start := time.Now()
+				got, err := s.Trending(ctx, w, store.TrendingSize)
+				if err != nil || len(got) != store.TrendingSize {
+					b.Fatalf("trending %s: %d hashtags, %v; want %d", w, len(got), err, store.TrendingSize)
+				}
+				mid := time.Now()
+				if _, err := s.Top(ctx, store.All, store.TrendingSize); err != nil {
+					b.Fatal(err)
+				}
+				trend, all = append(trend, mid.Sub(start)), append(all, time.Since(mid))
+			}
+			mt, ma := median(trend), median(all)
+			b.ReportMetric(float64(mt.Nanoseconds())/1e3, "trend-µs")
+			b.ReportMetric(float64(ma.Nanoseconds())/1e3, "all-µs")
+			b.ReportMetric(float64(mt)/float64(ma), "x-all")
+		})
+	}
+}
+
+// BenchmarkTrendingMemory records an hour of a busy board (20,000 posts with about 2 hashtags
+// each from a long-tailed pool of 10,000, by 8,000 authors, so authors repeat) and reports,
+// from MEMORY USAGE, what author tracking keeps per post: in the hour's pair set (kept while a
+// post of the hour can still be recorded: 7 days and an hour), and in the pairs of the 1h and
+// 24h windows (kept while the post is in the window); and, for comparison, the seen-id record
+// per post (kept 7 days and an hour). One run records once: b.N does not change the figures.
+func BenchmarkTrendingMemory(b *testing.B) {
+	ctx := context.Background()
+	rdb := benchClient(b, env.Standalone)
+	admin := env.Standalone.Client()
+	for i := range b.N {
+		name := fmt.Sprintf("bench-memory-%d-%d", i, time.Now().UnixNano())
+		s, err := store.New(rdb, name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		const posts = 20_000
+		hour := time.Now().Truncate(time.Hour)
+		if time.Since(hour) < 10*time.Minute {
+			hour = hour.Add(-time.Hour) // a whole hour, inside both windows
+		}
+		var batch []store.Post
+		for k := range posts {
+			tags := []string{fmt.Sprintf("tag%d", (k*7919)%10000/(1+k%7)), fmt.Sprintf("t%d", k%97)}
+			if k%5 == 0 {
+				tags = tags[:1]
+			}
+			batch = append(batch, store.Post{ID: strconv.Itoa(1_000_000_000 + k), CreatedAt: hour.Add(time.Duration(k) * time.Hour / posts),
+				AuthorID: strconv.Itoa(1 + (k*40503)%8000), Hashtags: tags})
+			if len(batch) == store.MaxBatch {
+				if _, err := s.Record(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+		prefix := store.KeyPrefix(name)
+		usage := func(key string) float64 {
+			n, err := admin.MemoryUsage(ctx, prefix+key, 0).Result()
+			if err != nil {
+				b.Fatalf("MEMORY USAGE %s: %v", key, err)
+			}
+			return float64(n) / posts
+		}
+		b.ReportMetric(usage(fmt.Sprintf("t:p:%d", hour.Unix()/3600)), "pairset-B/post")
+		b.ReportMetric(usage("t:w:1h"), "pairs1h-B/post")
+		b.ReportMetric(usage("t:w:24h"), "pairs24h-B/post")
+		b.ReportMetric(usage("seen"), "seen-B/post")
+		if err := admin.Del(ctx, prefix+"seen").Err(); err != nil { // the rest expires
+			b.Fatal(err)
+		}
 	}
 }
 

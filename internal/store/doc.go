@@ -1,6 +1,7 @@
 // Package store owns the hashtag data model in Redis (Amazon MemoryDB in production): recording
-// batches of posts exactly once, the all-time and rolling-window leaderboards, the ingest
-// checkpoint, the ACL access strings of the two Redis users, and the client constructor.
+// batches of posts exactly once, the all-time and rolling-window leaderboards, the trending
+// views, the ingest checkpoint, the ACL access strings of the two Redis users, and the client
+// constructor.
 //
 // # Keys
 //
@@ -15,6 +16,7 @@
 //	{name}:meta           HASH  lo:<window> = oldest bucket index still summed; at = last upkeep
 //	{name}:seen           ZSET  post id -> created_at (unix seconds); the exactly-once record
 //	{name}:ckpt           HASH  ingest checkpoint: since_id, newest_id, until_id, version
+//	{name}:t:...          the trending views (see Trending below)
 //
 // # Windows and buckets
 //
@@ -91,4 +93,67 @@
 //
 // Reading needs only read commands: no script runs for a read, so the reader user has no
 // scripting permission at all (see ReaderAccess).
+//
+// # Trending
+//
+// The 1h and 24h windows each have a trending view: the hashtags whose distinct authors in the
+// window rose most above what the 7 days before the window lead to expect. The writer keeps it
+// as it records, in the same script call and only for the posts that are new, so replays,
+// duplicate deliveries and concurrent runs change no figure; a read is one HGETALL.
+//
+//	{name}:t:p:<hour>     SET   author|tag pairs of the posts created in that hour
+//	{name}:t:w:<window>   ZSET  author|tag -> newest bucket of the window holding the pair
+//	{name}:t:a:<window>   ZSET  hashtag -> distinct authors in the window
+//	{name}:t:h:<hour>     ZSET  hashtag -> distinct authors in that hour
+//	{name}:t:b:<window>   ZSET  hashtag -> sum of t:h over the window's baseline hours
+//	{name}:t:v:<window>   ZSET  hashtag -> score in hundredths: the view, its best 100
+//	{name}:t:f:<window>   HASH  hashtag -> "score authors baseline count" for the view's members
+//	{name}:meta           t:first (oldest hour with a post), t:bh:<window> (newest baseline
+//	                      hour), t:made (newest hour whose t:h exists), t:min (min authors)
+//
+// An author is X's author_id; a post without one (or with one that is not an X id) counts as
+// an author of its own. A pair is the author as 8 bytes (the id, or the post id with the top
+// bit set) followed by the hashtag. Recording a new post adds its pairs to the set of its hour
+// (SADD says whether the author used the tag in that hour before) and to each window's pairs
+// with its bucket (ZADD GT: the newest bucket wins; a pair is new to the window only when it
+// was not there), and a pair new to a window adds one author to the hashtag. When a window's
+// oldest bucket moves on, the pairs whose newest bucket left it are removed and their authors
+// subtracted: the authors are exact over the same buckets as the counts, however late or out of
+// order posts arrive, and one author counts once per hashtag however often it posts.
+//
+// Baselines are hourly. An hour's distinct authors per hashtag (t:h) are counted once from its
+// pair set when the hour enters the first baseline, and kept current after that by the posts
+// that arrive late for it (a post of a newer hour only adds its pair, which keeps recording
+// fast). The baseline of a window is the 168 hours (7 days) that end with the last whole hour
+// before the window's oldest bucket; t:b holds each hashtag's sum over them, kept by upkeep:
+// an hour that enters is added and one that leaves is subtracted, tag by tag, so the work is
+// that of the two hours, not of the week (after a pause longer than the grace day it is summed
+// anew from the hours, ZUNIONSTORE of 168 sets).
+//
+// The expected authors of a hashtag in a window, its baseline b, is the mean of its hourly
+// distinct authors over the baseline hours that have data, times the window's length in hours.
+// The hours with data are those from the board's oldest recorded post on: with less than 7
+// days of data the mean is over the hours there are (hours without posts count as zero), and
+// with none (a board younger than its window) b is 0. For 24h, 24 times the hourly mean
+// counts an author again in every hour it posts, so it overestimates the distinct authors a
+// day usually has: the 24h view is conservative, a rise must beat that.
+//
+// A hashtag with a authors in the window is listed when a >= the min authors (default 5,
+// WithTrendingMinAuthors) and a > b, with the score (a - b)² / max(b, 1), a chi-square-like
+// statistic (a Poisson count's deviation from its mean, scaled by the mean, floored at 1 so
+// that a tag new this week is ranked by its authors squared). b and the score are rounded to
+// hundredths and stored as integers, so the order (score descending, then hashtag ascending in
+// byte order) is exact and the figures shown are the ones ranked. The view keeps the best
+// TrendingSize (100) in t:v, trimmed with Redis's own byte order for ties at the last place,
+// and their figures, with their post count in the window, in t:f. A batch rescores the
+// hashtags whose authors grew and updates the counts of the view's members; whenever a score
+// can fall (a window's bucket left it, a baseline hour moved, a late post raised a baseline,
+// the oldest hour with data moved, the min authors changed) the view is made anew from every
+// hashtag with at least the min authors (ZRANGEBYSCORE of t:a). The view is as of the last
+// record or upkeep (every ingest run) and expires when its newest data has left the window.
+//
+// Per-author data lasts only as long as the buckets that need it: a pair set while a post of
+// its hour can still be recorded (SeenRetention), a window's pairs a grace day after the
+// window; t:h while a baseline can hold its hour; t:b two grace days. make bench measures it
+// per post with MEMORY USAGE (BenchmarkTrendingMemory).
 package store

@@ -9,3 +9,7 @@ func (s *Store) TopBehind(ctx context.Context, w Window, kept int64, n int) ([]E
 	sp, _ := spanOf(w)
 	return s.topBehind(ctx, sp, s.now().Unix(), kept, true, n)
 }
+
+// WithoutTrending records without author tracking: no trending view (the benchmark's
+// reference for what author tracking costs).
+func WithoutTrending() Option { return func(s *Store) { s.noTrending = true } }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,9 +102,13 @@ func TestACL(t *testing.T) {
 			r, _ := store.New(readerRDB, aclBoard, store.WithClock(c.Now))
 
 			// Under exactly these strings the app works: the writer records, keeps the windows
-			// and saves the checkpoint; the reader reads every window, current or behind its
-			// upkeep (the ZUNION path), and the checkpoint.
+			// and the trending views and saves the checkpoint; the reader reads every window,
+			// current or behind its upkeep (the ZUNION path), both trending views, and the
+			// checkpoint.
 			record(t, w, post("1", t0.Add(-time.Minute), "a"))
+			for k := range 5 {
+				record(t, w, store.Post{ID: strconv.Itoa(10 + k), CreatedAt: t0.Add(-time.Minute), AuthorID: strconv.Itoa(1 + k), Hashtags: []string{"rising"}})
+			}
 			if err := w.Upkeep(ctx); err != nil {
 				t.Fatalf("writer cannot keep the windows: %v", err)
 			}
@@ -119,6 +124,11 @@ func TestACL(t *testing.T) {
 				}
 			}
 			c.Set(t0)
+			for _, win := range store.TrendingWindows {
+				if got, err := r.Trending(ctx, win, 10); err != nil || len(got) != 1 || got[0].Hashtag != "rising" {
+					t.Errorf("reader %s trending: %v, %v; want rising", win, got, err)
+				}
+			}
 			if _, err := r.Checkpoint(ctx); err != nil {
 				t.Errorf("reader cannot read the checkpoint: %v", err)
 			}
@@ -162,7 +172,7 @@ func TestACL(t *testing.T) {
 					t.Errorf("reader %s: %v, want NOPERM", what, err)
 				}
 			}
-			if got := top(t, r, store.All, 10); got["a"] != 1 || len(got) != 1 {
+			if got := top(t, r, store.All, 10); got["a"] != 1 || len(got) != 2 {
 				t.Errorf("after the reader's attempts: %v", got)
 			}
 			// The writer is limited to its leaderboard, to non-dangerous commands, and to

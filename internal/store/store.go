@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	_ "embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"regexp"
@@ -30,6 +31,14 @@ const (
 	// upkeepGrace is how long buckets outlive their window, and how long upkeep may pause
 	// before the next record rebuilds the windows from their buckets.
 	upkeepGrace = 24 * time.Hour
+	// DefaultTrendingMinAuthors is the fewest distinct authors a hashtag needs in a window to
+	// be listed as trending (TRENDING_MIN_AUTHORS).
+	DefaultTrendingMinAuthors = 5
+	// TrendingSize is how many hashtags the trending view of a window keeps: the most
+	// Trending answers.
+	TrendingSize = 100
+	// baselineHours is the length of a trending baseline: the 7 days before the window.
+	baselineHours = 7 * 24
 )
 
 var (
@@ -41,10 +50,13 @@ var (
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
 
-// Post is one post to count: its id, creation time and hashtags as the source gave them.
+// Post is one post to count: its id, creation time, author and hashtags as the source gave
+// them. A post whose AuthorID is empty or not an X id (decimal, as a post id) counts as an
+// author of its own in the trending view.
 type Post struct {
 	ID        string
 	CreatedAt time.Time
+	AuthorID  string
 	Hashtags  []string
 }
 
@@ -65,11 +77,13 @@ type RecordResult struct {
 
 // Store reads and writes one leaderboard.
 type Store struct {
-	rdb    redis.UniversalClient
-	name   string
-	prefix string
-	now    func() time.Time
-	shapes sync.Map // topKey -> topShape: what the last read of the top n looked like
+	rdb        redis.UniversalClient
+	name       string
+	prefix     string
+	now        func() time.Time
+	minAuthors int
+	noTrending bool     // tests: record without author tracking (export_test.go)
+	shapes     sync.Map // topKey -> topShape: what the last read of the top n looked like
 }
 
 // Option configures a Store.
@@ -78,15 +92,23 @@ type Option func(*Store)
 // WithClock sets the clock that decides "now" for windows and retention (tests, replays).
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithTrendingMinAuthors sets the fewest distinct authors a hashtag needs in a window to be
+// listed as trending (default DefaultTrendingMinAuthors). Only the writer uses it: the view is
+// made as posts are recorded.
+func WithTrendingMinAuthors(n int) Option { return func(s *Store) { s.minAuthors = n } }
+
 // New returns the Store of the leaderboard called name, which must be 1-64 characters of
 // letters, digits, '_', '.' or '-'.
 func New(rdb redis.UniversalClient, name string, opts ...Option) (*Store, error) {
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now}
+	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now, minAuthors: DefaultTrendingMinAuthors}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.minAuthors < 1 {
+		return nil, fmt.Errorf("trending min authors of %s is %d, want at least 1", name, s.minAuthors)
 	}
 	return s, nil
 }
@@ -123,12 +145,13 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	now := s.now().Unix()
 	oldest := now - int64(SeenRetention/time.Second)
 
-	args := s.scriptArgs(now, 4*len(posts))
+	args := s.scriptArgs(now, 5*len(posts))
 	countAt := len(args)
 	args = append(args, 0)
 	kept := 0
 	for _, p := range posts {
-		if !postid.Valid(p.ID) || p.CreatedAt.IsZero() {
+		id, err := postid.Parse(p.ID)
+		if err != nil || p.CreatedAt.IsZero() {
 			res.Skipped++
 			continue
 		}
@@ -139,7 +162,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 		}
 		tags, rejected := hashtag.Canonical(p.Hashtags)
 		res.RejectedHashtags += len(rejected)
-		args = append(args, p.ID, created, len(tags))
+		args = append(args, p.ID, created, authorKey(p.AuthorID, id), len(tags))
 		for _, t := range tags {
 			args = append(args, t)
 		}
@@ -179,12 +202,28 @@ func (s *Store) scriptKeys() []string {
 
 // scriptArgs are the record script's arguments up to the post count, with room for more.
 func (s *Store) scriptArgs(now int64, more int) []any {
-	args := make([]any, 0, 6+3*len(rolling)+more)
+	args := make([]any, 0, 9+4*len(rolling)+more)
 	args = append(args, s.prefix, now, int64(SeenRetention/time.Second), int64(upkeepGrace/time.Second), len(rolling))
 	for _, w := range rolling {
-		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second))
+		trending := 0
+		if w.trending && !s.noTrending {
+			trending = 1
+		}
+		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second), trending)
 	}
-	return args
+	return append(args, s.minAuthors, baselineHours, TrendingSize)
+}
+
+// authorKey is the 8 bytes that stand for a post's author in the trending pairs: the author
+// id, big-endian, or when the post has none (or one that is not an X id), its own post id with
+// the top bit set, so the post counts as an author of its own. X ids are below 2^63, so the
+// two kinds never meet.
+func authorKey(author string, post uint64) string {
+	v, err := postid.Parse(author)
+	if err != nil {
+		v = post | 1<<63
+	}
+	return string(binary.BigEndian.AppendUint64(make([]byte, 0, 8), v))
 }
 
 // Top returns the n most used hashtags of window w, by count descending, then hashtag

@@ -29,18 +29,20 @@ func ParseWindow(s string) (Window, error) {
 	return "", fmt.Errorf("unknown window %q: allowed are all, 1h, 24h, 7d", s)
 }
 
-// span describes a rolling window: its length and the size of its buckets.
+// span describes a rolling window: its length, the size of its buckets, and whether it has a
+// trending view (its bucket then divides an hour).
 type span struct {
-	window Window
-	length time.Duration
-	bucket time.Duration
+	window   Window
+	length   time.Duration
+	bucket   time.Duration
+	trending bool
 }
 
 // rolling lists the rolling windows with their bucket sizes (see the package comment).
 var rolling = []span{
-	{Hour, time.Hour, 5 * time.Minute},
-	{Day, 24 * time.Hour, time.Hour},
-	{Week, 7 * 24 * time.Hour, 6 * time.Hour},
+	{Hour, time.Hour, 5 * time.Minute, true},
+	{Day, 24 * time.Hour, time.Hour, true},
+	{Week, 7 * 24 * time.Hour, 6 * time.Hour, false},
 }
 
 // spanOf returns the rolling-window description of w; ok is false for All.

@@ -1,34 +1,61 @@
--- Records one batch of posts exactly once and keeps the rolling windows up to date; with no
--- posts it only advances the windows (upkeep).
+-- Records one batch of posts exactly once and keeps the rolling windows and the trending view
+-- up to date; with no posts it only advances them (upkeep).
 -- KEYS[1] all-time set, KEYS[2] seen set, KEYS[3] meta hash.
--- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length, bucket;
---       then post count, then per post: id, created_at, tag count, tags...
+-- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
+--       bucket, trending (1 or 0); then min authors, baseline hours, view size; then post
+--       count, then per post: id, created_at, author (8 bytes), tag count, tags...
 -- Returns {new posts, duplicate posts, hashtags counted}.
 --
 -- A script is not rolled back when a command in it fails, so this one runs in two phases: it
 -- first checks the type of every key it will touch and reads everything it needs (the upkeep
--- state, the buckets to subtract, whether each post was seen), and only then writes. A key of
--- the wrong type is reported by name before anything changed. Redis refuses an out-of-memory
--- script at its first write and lets a script that has written finish, so memory cannot cut
--- it in half either.
+-- state, the buckets to subtract, the pairs and hours that leave the trending windows and
+-- baselines, whether each post was seen), and only then writes. A key of the wrong type is
+-- reported by name before anything changed. Redis refuses an out-of-memory script at its first
+-- write and lets a script that has written finish, so memory cannot cut it in half either.
+-- The trending keys and their rules are described in the store's package comment.
 local all, seen, meta = KEYS[1], KEYS[2], KEYS[3]
 local prefix = ARGV[1]
 local now = tonumber(ARGV[2])
 local retention = tonumber(ARGV[3])
 local grace = tonumber(ARGV[4])
 local nwin = tonumber(ARGV[5])
+local HOUR = 3600
 
-local wins = {}
+local function fmt(x) return string.format('%d', x) end
+
+local wins, trend = {}, {} -- every rolling window; those with a trending view
 local i = 6
 for w = 1, nwin do
   wins[w] = {name = ARGV[i], length = tonumber(ARGV[i + 1]), bucket = tonumber(ARGV[i + 2])}
   wins[w].key = prefix .. 'w:' .. wins[w].name
-  i = i + 3
+  wins[w].bkind = 'b:' .. wins[w].name .. ':'
+  if ARGV[i + 3] == '1' then trend[#trend + 1] = wins[w] end
+  i = i + 4
 end
+local min_authors, span, cap = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+i = i + 3
 
-local function bucket_key(w, idx)
-  return prefix .. 'b:' .. w.name .. ':' .. string.format('%d', idx)
+-- Tables keyed by a bucket or hour number use its negation: the Lua of miniredis (gopher-lua)
+-- keeps a positive integer key in an array part that it fills with nils up to that key.
+
+-- Key names, made once per call: a batch's posts fall in few buckets.
+local keys = {}
+local function key(kind, idx)
+  local k = keys[kind]
+  if not k then
+    k = {}
+    keys[kind] = k
+  end
+  local name = k[-idx]
+  if not name then
+    name = prefix .. kind .. fmt(idx)
+    k[-idx] = name
+  end
+  return name
 end
+local function bucket_key(w, idx) return key(w.bkind, idx) end
+local function pairs_key(h) return key('t:p:', h) end -- SET author..tag of hour h
+local function hour_key(h) return key('t:h:', h) end  -- ZSET tag -> authors in hour h
 
 -- Phase 1: check and read. wrong(key, want) is an error reply when key holds another type.
 local checked = {}
@@ -83,22 +110,122 @@ for _, w in ipairs(wins) do
   w.lo = lo
 end
 
+-- Trending: which author-hashtag pairs left each window (their newest bucket is older than
+-- the window), and which hours enter and leave each baseline. The baseline of a window ends
+-- with the last hour before the window's oldest bucket and is span hours long.
+local first, old_min -- the oldest hour with a recorded post; the min authors the view was made with
+local made, new_made  -- the newest hour whose authors per tag (hour_key) exist, before and after
+local make = {}       -- -hour -> {tag -> authors}: the hours made in this call, from their pair sets
+if #trend > 0 then
+  first = tonumber(redis.call('HGET', meta, 't:first'))
+  old_min = tonumber(redis.call('HGET', meta, 't:min'))
+  made = tonumber(redis.call('HGET', meta, 't:made'))
+end
+for _, w in ipairs(trend) do
+  w.pairs, w.authors = prefix .. 't:w:' .. w.name, prefix .. 't:a:' .. w.name
+  w.base, w.view, w.figs = prefix .. 't:b:' .. w.name, prefix .. 't:v:' .. w.name, prefix .. 't:f:' .. w.name
+  e = wrong(w.pairs, 'zset') or wrong(w.authors, 'zset') or wrong(w.base, 'zset') or
+    wrong(w.view, 'zset') or wrong(w.figs, 'hash')
+  if e then return e end
+  w.full = (old_min ~= min_authors) -- recompute the whole view (else only the touched tags)
+  w.touched, w.counted = {}, {}      -- tags whose authors grew; tags whose count grew
+  if w.mode ~= 'keep' then
+    w.full = true
+    w.leaving = redis.call('ZRANGEBYSCORE', w.pairs, '-inf', '(' .. fmt(w.lo))
+  end
+  w.bh = math.floor(w.lo * w.bucket / HOUR) - 1
+  new_made = math.max(new_made or w.bh, w.bh)
+end
+-- An hour's authors per tag are counted from its pair set when the hour first enters a
+-- baseline (the newest baseline hour is the 1h window's), and kept current from then on by
+-- the posts that arrive late for it: a post in a newer hour only adds its pair.
+if new_made ~= nil and made ~= nil and new_made < made then new_made = made end
+if new_made ~= nil then
+  for h = math.max((made or -math.huge) + 1, math.floor((now - retention) / HOUR)), new_made do
+    e = wrong(pairs_key(h), 'set') or wrong(hour_key(h), 'zset')
+    if e then return e end
+    local authors = {}
+    for _, pair in ipairs(redis.call('SMEMBERS', pairs_key(h))) do
+      local tag = string.sub(pair, 9)
+      authors[tag] = (authors[tag] or 0) + 1
+    end
+    make[-h] = authors
+  end
+end
+-- hour_authors returns the members of hour_key(h) as a flat list, whether made now or before.
+local function hour_authors(h)
+  if not make[-h] then
+    return redis.call('ZRANGE', hour_key(h), 0, -1, 'WITHSCORES')
+  end
+  local out = {}
+  for tag, k in pairs(make[-h]) do
+    out[#out + 1] = tag
+    out[#out + 1] = k
+  end
+  return out
+end
+for _, w in ipairs(trend) do
+  local bh = w.bh
+  local old = tonumber(redis.call('HGET', meta, 't:bh:' .. w.name))
+  if rebuild or old == nil or bh - old > span then
+    w.bmode = 'rebuild'
+    w.hours = {}
+    for h = bh - span + 1, bh do
+      local k = hour_key(h)
+      e = wrong(k, 'zset')
+      if e then return e end
+      w.hours[#w.hours + 1] = k
+    end
+  elseif bh > old then
+    w.bmode = 'advance'
+    w.enter, w.leave = {}, {}
+    for h = old + 1, bh do
+      local k = hour_key(h)
+      e = wrong(k, 'zset')
+      if e then return e end
+      w.enter[#w.enter + 1] = hour_authors(h)
+    end
+    for h = old - span + 1, bh - span do
+      local k = hour_key(h)
+      e = wrong(k, 'zset')
+      if e then return e end
+      w.leave[#w.leave + 1] = hour_authors(h)
+    end
+  else
+    w.bmode = 'keep'
+    bh = old
+  end
+  if w.bmode ~= 'keep' then w.full = true end
+  w.bh = bh
+end
+
 -- Which posts are new: not in the seen set (or only with a score the trim below removes), and
 -- not earlier in this batch.
 local oldest = now - retention
 local new, dup, counted = 0, 0, 0
 local fresh = {} -- id -> true for the new posts of this batch
-local posts = {} -- the new posts: {id, created, first tag index, tag count}
+local posts = {} -- the new posts: {id, created, author, first tag index, tag count}
 local n = tonumber(ARGV[i])
 i = i + 1
+local ids, at = {}, i
 for _ = 1, n do
-  local id, created, ntags = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  i = i + 3
-  local score = redis.call('ZSCORE', seen, id)
+  ids[#ids + 1] = ARGV[at]
+  at = at + 4 + tonumber(ARGV[at + 3])
+end
+-- A missing member's score is false (nil on miniredis, which leaves a hole: index by position).
+local scores = {}
+for j = 1, n, 500 do
+  local r = redis.call('ZMSCORE', seen, unpack(ids, j, math.min(j + 499, n)))
+  for k = 0, math.min(j + 499, n) - j do scores[j + k] = r[k + 1] end
+end
+for post = 1, n do
+  local id, created, author, ntags = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
+  i = i + 4
+  local score = scores[post]
   if not fresh[id] and (not score or tonumber(score) < oldest) then
     fresh[id] = true
     new = new + 1
-    posts[#posts + 1] = {id = id, created = created, first = i, ntags = ntags}
+    posts[#posts + 1] = {id = id, created = created, author = author, first = i, ntags = ntags}
     if ntags > 0 then
       for _, w in ipairs(wins) do
         local idx = math.floor(created / w.bucket)
@@ -106,6 +233,11 @@ for _ = 1, n do
           e = wrong(bucket_key(w, idx), 'zset')
           if e then return e end
         end
+      end
+      if #trend > 0 then
+        local h = math.floor(created / HOUR)
+        e = wrong(pairs_key(h), 'set') or wrong(hour_key(h), 'zset')
+        if e then return e end
       end
     end
   else
@@ -126,7 +258,7 @@ for _, w in ipairs(wins) do
         redis.call('DEL', bucket_key(w, idx))
       end
     end
-    redis.call('HSET', meta, field, string.format('%d', w.lo))
+    redis.call('HSET', meta, field, fmt(w.lo))
   elseif w.mode == 'advance' then
     for _, b in ipairs(w.left) do
       for j = 1, #b.members, 2 do
@@ -135,19 +267,83 @@ for _, w in ipairs(wins) do
       redis.call('DEL', b.key)
     end
     redis.call('ZREMRANGEBYSCORE', w.key, '-inf', 0)
-    redis.call('HSET', meta, field, string.format('%d', w.lo))
+    redis.call('HSET', meta, field, fmt(w.lo))
   end
 end
 if last == nil or now > last then
-  redis.call('HSET', meta, 'at', string.format('%d', now))
+  redis.call('HSET', meta, 'at', fmt(now))
+end
+
+-- Trending upkeep: the hours that reach the baselines get their authors per tag; the pairs
+-- that left a window no longer count as its authors; the hours that entered or left a baseline
+-- are added to or subtracted from it (or it is summed anew from its hours when upkeep stopped,
+-- like the windows).
+local hours = {} -- -hour -> true: the hours whose trending keys were written
+for nh, authors in pairs(make) do
+  local h = -nh
+  local args = {}
+  for tag, k in pairs(authors) do
+    args[#args + 1] = k
+    args[#args + 1] = tag
+  end
+  for j = 1, #args, 1000 do
+    redis.call('ZADD', hour_key(h), unpack(args, j, math.min(j + 999, #args)))
+  end
+  hours[nh] = true
+end
+if new_made ~= made then
+  redis.call('HSET', meta, 't:made', fmt(new_made))
+end
+for _, w in ipairs(trend) do
+  if w.leaving and #w.leaving > 0 then
+    local gone = {}
+    for _, pair in ipairs(w.leaving) do
+      local tag = string.sub(pair, 9)
+      gone[tag] = (gone[tag] or 0) + 1
+    end
+    redis.call('ZREMRANGEBYSCORE', w.pairs, '-inf', '(' .. fmt(w.lo))
+    for tag, k in pairs(gone) do
+      redis.call('ZINCRBY', w.authors, -k, tag)
+    end
+    redis.call('ZREMRANGEBYSCORE', w.authors, '-inf', 0)
+  end
+  if w.bmode == 'rebuild' then
+    redis.call('ZUNIONSTORE', w.base, #w.hours, unpack(w.hours))
+  elseif w.bmode == 'advance' then
+    local delta = {}
+    for sign, list in pairs({[1] = w.enter, [-1] = w.leave}) do
+      for _, m in ipairs(list) do
+        for j = 1, #m, 2 do
+          delta[m[j]] = (delta[m[j]] or 0) + sign * tonumber(m[j + 1])
+        end
+      end
+    end
+    for tag, d in pairs(delta) do
+      if d ~= 0 then redis.call('ZINCRBY', w.base, d, tag) end
+    end
+    redis.call('ZREMRANGEBYSCORE', w.base, '-inf', 0)
+  end
+  if w.bmode ~= 'keep' then
+    redis.call('HSET', meta, 't:bh:' .. w.name, fmt(w.bh))
+  end
 end
 
 -- Forget ids that X recent search can no longer return.
-redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. string.format('%d', oldest))
+redis.call('ZREMRANGEBYSCORE', seen, '-inf', '(' .. fmt(oldest))
 
 local touched = {}
+local new_first = first
+local members = {}
 for _, p in ipairs(posts) do
-  redis.call('ZADD', seen, p.created, p.id)
+  members[#members + 1] = p.created
+  members[#members + 1] = p.id
+end
+for j = 1, #members, 1000 do
+  redis.call('ZADD', seen, unpack(members, j, math.min(j + 999, #members)))
+end
+for _, p in ipairs(posts) do
+  local h = math.floor(p.created / HOUR)
+  if new_first == nil or h < new_first then new_first = h end
   for t = p.first, p.first + p.ntags - 1 do
     local tag = ARGV[t]
     redis.call('ZINCRBY', all, 1, tag)
@@ -158,18 +354,213 @@ for _, p in ipairs(posts) do
         redis.call('ZINCRBY', bk, 1, tag)
         redis.call('ZINCRBY', w.key, 1, tag)
         touched[bk] = (idx + 1) * w.bucket + w.length + grace
+        if w.counted then w.counted[tag] = true end
       end
     end
     counted = counted + 1
+    if #trend > 0 then
+      -- The pair counts once per hour (its authors, and the baselines that hold that hour)
+      -- and once per window, however often the author uses the tag.
+      local pair = p.author .. tag
+      local hour_new = redis.call('SADD', pairs_key(h), pair) == 1
+      if hour_new and h <= new_made then
+        redis.call('ZINCRBY', hour_key(h), 1, tag) -- a late post for an hour already made
+        for _, w in ipairs(trend) do
+          if h <= w.bh and h > w.bh - span then
+            redis.call('ZINCRBY', w.base, 1, tag) -- a late post inside the baseline
+            w.full = true
+          end
+        end
+      end
+      hours[-h] = true
+      for _, w in ipairs(trend) do
+        local idx = math.floor(p.created / w.bucket)
+        -- A pair not new in its hour is already in an hourly window with this hour or later.
+        if idx >= w.lo and (hour_new or w.bucket ~= HOUR) then
+          if redis.call('ZADD', w.pairs, 'GT', idx, pair) == 1 then
+            if tonumber(redis.call('ZINCRBY', w.authors, 1, tag)) >= min_authors then
+              w.touched[tag] = true
+            end
+          end
+        end
+      end
+    end
   end
 end
 
 -- TTLs are relative to the script's now, so they hold whatever the server's clock says.
 for bk, at in pairs(touched) do
-  redis.call('EXPIRE', bk, string.format('%d', at - now))
+  redis.call('EXPIRE', bk, fmt(at - now))
 end
 for _, w in ipairs(wins) do
-  redis.call('EXPIRE', w.key, string.format('%d', w.length + w.bucket + grace))
+  redis.call('EXPIRE', w.key, fmt(w.length + w.bucket + grace))
 end
-redis.call('EXPIRE', seen, string.format('%d', retention + grace))
+redis.call('EXPIRE', seen, fmt(retention + grace))
+
+if #trend == 0 then
+  return {new, dup, counted}
+end
+
+-- The trending view of a window: a sorted set of tag -> score in hundredths, kept to the cap
+-- best, and a hash of tag -> "score authors baseline count" (score and baseline in
+-- hundredths) for exactly its members, the one key a read needs.
+
+-- mscore returns the scores of tags in key, 0 for a missing member (ZMSCORE in chunks).
+local function mscore(key, tags)
+  local out = {}
+  for j = 1, #tags, 500 do
+    local r = redis.call('ZMSCORE', key, unpack(tags, j, math.min(j + 499, #tags)))
+    for k = 0, math.min(j + 499, #tags) - j do
+      out[j + k] = tonumber(r[k + 1]) or 0
+    end
+  end
+  return out
+end
+
+-- figures computes the figures of tags: authors, baseline and score (both in hundredths), and
+-- whether the tag is listed. The baseline is the mean of the distinct authors per hour over
+-- the baseline hours with data, times the window's length in hours.
+local function figures(w, tags, nhours)
+  local a, sum = mscore(w.authors, tags), mscore(w.base, tags)
+  local out = {}
+  for j, tag in ipairs(tags) do
+    local b = 0
+    if nhours > 0 then b = math.floor(sum[j] * w.length * 100 / (HOUR * nhours) + 0.5) end
+    local d = a[j] * 100 - b
+    local s = 0
+    if d > 0 then s = math.floor(d * d / math.max(b, 100) + 0.5) end
+    out[j] = {tag = tag, a = a[j], b = b, s = s, listed = a[j] >= min_authors and d > 0}
+  end
+  return out
+end
+
+-- trim keeps the cap best of the view (score descending, then tag ascending in byte order:
+-- Redis orders tied members by bytes) and returns the tags it removed.
+local function trim(view)
+  if redis.call('ZCARD', view) <= cap then return {} end
+  local s = redis.call('ZREVRANGE', view, cap - 1, cap - 1, 'WITHSCORES')[2]
+  local above = redis.call('ZCOUNT', view, '(' .. s, '+inf')
+  local gone = redis.call('ZRANGEBYSCORE', view, '-inf', '(' .. s)
+  local ties = redis.call('ZRANGEBYSCORE', view, s, s)
+  for j = cap - above + 1, #ties do gone[#gone + 1] = ties[j] end
+  for j = 1, #gone, 500 do
+    redis.call('ZREM', view, unpack(gone, j, math.min(j + 499, #gone)))
+  end
+  return gone
+end
+
+-- save_figures writes the figures of the listed tags that trim kept, with their counts in the window.
+local function save_figures(w, figs, gone)
+  local out = {}
+  for _, tag in ipairs(gone) do out[tag] = true end
+  local kept, tags = {}, {}
+  for _, f in ipairs(figs) do
+    if not out[f.tag] then
+      kept[#kept + 1] = f
+      tags[#tags + 1] = f.tag
+    end
+  end
+  local count = mscore(w.key, tags)
+  local args = {}
+  for j, f in ipairs(kept) do
+    args[#args + 1] = f.tag
+    args[#args + 1] = fmt(f.s) .. ' ' .. fmt(f.a) .. ' ' .. fmt(f.b) .. ' ' .. fmt(count[j])
+  end
+  for j = 1, #args, 1000 do
+    redis.call('HSET', w.figs, unpack(args, j, math.min(j + 999, #args)))
+  end
+end
+
+local function zadd(view, args)
+  for j = 1, #args, 1000 do
+    redis.call('ZADD', view, unpack(args, j, math.min(j + 999, #args)))
+  end
+end
+
+-- rebuild_view scores every tag with at least min authors and keeps the best.
+local function rebuild_view(w, nhours)
+  local figs = figures(w, redis.call('ZRANGEBYSCORE', w.authors, min_authors, '+inf'), nhours)
+  local listed = {}
+  for _, f in ipairs(figs) do
+    if f.listed then listed[#listed + 1] = f end
+  end
+  table.sort(listed, function(x, y) return x.s > y.s end)
+  -- The cap best and every tag tied with the last of them: trim picks among those by bytes.
+  local keep = math.min(cap, #listed)
+  while keep > 0 and keep < #listed and listed[keep + 1].s == listed[keep].s do keep = keep + 1 end
+  local args, best = {}, {}
+  for j = 1, keep do
+    best[j] = listed[j]
+    args[#args + 1] = fmt(listed[j].s)
+    args[#args + 1] = listed[j].tag
+  end
+  redis.call('DEL', w.view, w.figs)
+  zadd(w.view, args)
+  save_figures(w, best, trim(w.view))
+end
+
+-- refresh_view rescores the tags whose authors grew and renews the count of the view's tags
+-- that were used. Between two upkeeps a score only grows, so the view's lowest score only
+-- grows and a tag left out of it stays out unless its own score grew.
+local function refresh_view(w, nhours)
+  local cur = redis.call('ZRANGE', w.view, 0, -1, 'WITHSCORES')
+  local score = {}
+  for j = 1, #cur, 2 do score[cur[j]] = tonumber(cur[j + 1]) end
+  local size, lowest = #cur / 2, tonumber(cur[2])
+  local tags = {}
+  for tag in pairs(w.touched) do tags[#tags + 1] = tag end
+  for tag in pairs(w.counted) do
+    if score[tag] and not w.touched[tag] then tags[#tags + 1] = tag end
+  end
+  if #tags == 0 then return end
+  local args, put = {}, {}
+  for _, f in ipairs(figures(w, tags, nhours)) do
+    if score[f.tag] and not f.listed then
+      return rebuild_view(w, nhours) -- cannot happen between upkeeps; never leave it wrong
+    end
+    if f.listed and (score[f.tag] or size < cap or f.s >= lowest) then
+      if score[f.tag] ~= f.s then
+        args[#args + 1] = fmt(f.s)
+        args[#args + 1] = f.tag
+      end
+      put[#put + 1] = f
+    end
+  end
+  zadd(w.view, args)
+  local gone = trim(w.view)
+  for j = 1, #gone, 500 do
+    redis.call('HDEL', w.figs, unpack(gone, j, math.min(j + 499, #gone)))
+  end
+  save_figures(w, put, gone)
+end
+
+if new_first ~= first then
+  redis.call('HSET', meta, 't:first', fmt(new_first))
+  for _, w in ipairs(trend) do w.full = true end
+end
+if old_min ~= min_authors then
+  redis.call('HSET', meta, 't:min', fmt(min_authors))
+end
+local longest = 0
+for _, w in ipairs(trend) do
+  local nhours = 0
+  if new_first ~= nil then
+    nhours = math.max(0, w.bh - math.max(new_first, w.bh - span + 1) + 1)
+  end
+  if w.full then rebuild_view(w, nhours) else refresh_view(w, nhours) end
+  redis.call('EXPIRE', w.pairs, fmt(w.length + w.bucket + grace))
+  redis.call('EXPIRE', w.authors, fmt(w.length + w.bucket + grace))
+  redis.call('EXPIRE', w.base, fmt(2 * grace))
+  -- The view lasts as long as its newest data stays in the window.
+  redis.call('EXPIRE', w.view, fmt(w.length + w.bucket))
+  redis.call('EXPIRE', w.figs, fmt(w.length + w.bucket))
+  longest = math.max(longest, w.length)
+end
+-- A pair set is kept while a post of its hour can still be recorded; an hour's authors while
+-- a baseline may still hold the hour.
+for nh in pairs(hours) do
+  local h = -nh
+  redis.call('EXPIRE', pairs_key(h), fmt((h + 1) * HOUR + retention - now))
+  redis.call('EXPIRE', hour_key(h), fmt((h + span + 1) * HOUR + longest + grace - now))
+end
 return {new, dup, counted}

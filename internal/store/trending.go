@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Trend is one row of the trending view of a window.
+type Trend struct {
+	Hashtag string
+	Count   int64 // posts in the window
+	Authors int64 // distinct authors in the window
+	// Baseline is the distinct authors expected in a window of this length, from the 7 days
+	// before it (see the package comment), to two decimals.
+	Baseline float64
+	// Score is (Authors - Baseline)² / max(Baseline, 1), to two decimals.
+	Score float64
+}
+
+// TrendingWindows are the windows that have a trending view.
+var TrendingWindows = []Window{Hour, Day}
+
+// Trending returns the n best hashtags of the trending view of window w (Hour or Day), by
+// score descending, then hashtag ascending in byte order. Only hashtags with at least the
+// writer's min authors and more authors than their baseline are in the view. The view is
+// precomputed by the writer: a read is one HGETALL of at most TrendingSize fields, a read
+// command, one round trip.
+func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) {
+	if n < 1 || n > TrendingSize {
+		return nil, fmt.Errorf("trending %s: n = %d, want 1-%d", w, n, TrendingSize)
+	}
+	if sp, ok := spanOf(w); !ok || !sp.trending {
+		return nil, fmt.Errorf("trending: window %q has no trending view: allowed are 1h, 24h", w)
+	}
+	key := s.key("t:f:" + string(w))
+	m, err := s.rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
+	}
+	type row struct {
+		Trend
+		score int64 // in hundredths, for an exact order
+	}
+	rows := make([]row, 0, len(m))
+	for tag, v := range m {
+		f := strings.Fields(v)
+		var x [4]int64
+		ok := len(f) == len(x)
+		for i := 0; ok && i < len(x); i++ {
+			x[i], err = strconv.ParseInt(f[i], 10, 64)
+			ok = err == nil && x[i] >= 0
+		}
+		if !ok {
+			return nil, fmt.Errorf("trending of %s/%s: key %s field %q holds %q, want \"score authors baseline count\"",
+				s.name, w, key, truncateName(tag), truncateName(v))
+		}
+		rows = append(rows, row{Trend{Hashtag: tag, Score: float64(x[0]) / 100, Authors: x[1], Baseline: float64(x[2]) / 100, Count: x[3]}, x[0]})
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		if a.score != b.score {
+			if a.score > b.score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Hashtag, b.Hashtag)
+	})
+	out := make([]Trend, 0, min(n, len(rows)))
+	for _, r := range rows[:min(n, len(rows))] {
+		out = append(out, r.Trend)
+	}
+	return out, nil
+}
