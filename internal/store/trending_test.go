@@ -406,15 +406,15 @@ func TestTrendingStateIsBounded(t *testing.T) {
 			"t:p:" + hourOf(-3*time.Hour): store.SeenRetention - 2*time.Hour, // until its posts are too old to record
 			"t:p:" + hourOf(-time.Minute): store.SeenRetention + time.Hour,
 			"t:h:" + hourOf(-3*time.Hour): (7*24+2)*time.Hour + 2*day, // made when the hour entered the 1h baseline
-			"t:w:1h":  time.Hour + 5*time.Minute + day,
-			"t:a:1h":  time.Hour + 5*time.Minute + day,
-			"t:w:24h": 25*time.Hour + day,
-			"t:a:24h": 25*time.Hour + day,
-			"t:b:1h":  2 * day,
-			"t:v:1h":  time.Hour + 5*time.Minute,
-			"t:f:1h":  time.Hour + 5*time.Minute,
-			"t:v:24h": 25 * time.Hour,
-			"t:f:24h": 25 * time.Hour,
+			"t:w:1h":                      time.Hour + 5*time.Minute + day,
+			"t:a:1h":                      time.Hour + 5*time.Minute + day,
+			"t:w:24h":                     25*time.Hour + day,
+			"t:a:24h":                     25*time.Hour + day,
+			"t:b:1h":                      2 * day,
+			"t:v:1h":                      time.Hour + 5*time.Minute,
+			"t:f:1h":                      time.Hour + 5*time.Minute,
+			"t:v:24h":                     25 * time.Hour,
+			"t:f:24h":                     25 * time.Hour,
 		} {
 			ttl, err := rdb.TTL(ctx, prefix+key).Result()
 			if err != nil {
