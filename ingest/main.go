@@ -12,6 +12,7 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/coldstart"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
 func main() {
@@ -21,7 +22,7 @@ func main() {
 		env.Fatal("configuration", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
-	board, err := env.Board(ctx, cfg.Redis)
+	board, err := env.Board(ctx, cfg.Redis, store.WithTrendingMinAuthors(cfg.TrendingMinAuthors))
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}

@@ -46,11 +46,11 @@ func New(getenv func(string) string) *Env {
 }
 
 // Board connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
-// local stand-ins) and returns its store. Nothing is dialled yet: go-redis connects at the
+// local stand-ins) and returns its store, made with opts. Nothing is dialled yet: go-redis connects at the
 // first command, so a Redis that is down at cold start fails the first invoke, not the init,
 // and the next invoke after it returns succeeds in the same process. The client lives as long
 // as the process (an execution environment), so nothing closes it.
-func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, error) {
+func (e *Env) Board(ctx context.Context, cfg config.Redis, opts ...store.Option) (*store.Store, error) {
 	creds, err := secrets.RedisFromEnv(ctx, e.Getenv, e.Secrets)
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, error)
 		return nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
 	}
 	rdb.AddHook(tracing.RedisHook())
-	board, err := store.New(rdb, cfg.Leaderboard)
+	board, err := store.New(rdb, cfg.Leaderboard, opts...)
 	if err != nil {
 		rdb.Close()
 		return nil, fmt.Errorf("LEADERBOARD: %w", err)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
 // The defaults of the variables, defined here once: the handlers, the X API client, the local
@@ -20,6 +22,9 @@ const (
 	MaxMaxPages        = 1000                // MAX_PAGES upper bound
 	DefaultCacheTTL    = 5 * time.Second     // CACHE_TTL
 	MaxCacheTTL        = time.Hour           // CACHE_TTL upper bound
+	// DefaultTrendingMinAuthors is TRENDING_MIN_AUTHORS's default: the store's.
+	DefaultTrendingMinAuthors = store.DefaultTrendingMinAuthors
+	MaxTrendingMinAuthors     = 1000 // TRENDING_MIN_AUTHORS upper bound
 )
 
 // Redis says where the leaderboard's Redis (MemoryDB) is.
@@ -40,6 +45,10 @@ type Ingest struct {
 	MaxPages      int      // MAX_PAGES, default DefaultMaxPages
 	SkipSensitive bool     // SKIP_SENSITIVE, default true
 	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
+	// TrendingMinAuthors is TRENDING_MIN_AUTHORS, default DefaultTrendingMinAuthors: the
+	// fewest distinct authors a hashtag needs in a window to be listed as trending (the view
+	// is made as ingest records).
+	TrendingMinAuthors int
 }
 
 // Leaderboard is the leaderboard function's configuration.
@@ -91,6 +100,9 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 		return c, err
 	}
 	if c.SkipSensitive, err = boolVar(getenv, "SKIP_SENSITIVE", true); err != nil {
+		return c, err
+	}
+	if c.TrendingMinAuthors, err = intVar(getenv, "TRENDING_MIN_AUTHORS", DefaultTrendingMinAuthors, 1, MaxTrendingMinAuthors); err != nil {
 		return c, err
 	}
 	for _, t := range strings.Split(getenv("EXCLUDE_HASHTAGS"), ",") {

@@ -23,7 +23,8 @@ func TestLoadIngestDefaults(t *testing.T) {
 		Redis:  Redis{Endpoint: "clustercfg.x.memorydb.us-east-1.amazonaws.com:6379", TLS: true, Cluster: true, Leaderboard: "hashtags"},
 		APIURL: "https://api.x.com", Query: "#aws -is:retweet", MaxPages: 10, SkipSensitive: true,
 	}
-	if c.Redis != want.Redis || c.APIURL != want.APIURL || c.Query != want.Query || c.MaxPages != 10 || !c.SkipSensitive || c.Exclude != nil {
+	if c.Redis != want.Redis || c.APIURL != want.APIURL || c.Query != want.Query || c.MaxPages != 10 || !c.SkipSensitive || c.Exclude != nil ||
+		c.TrendingMinAuthors != 5 {
 		t.Errorf("got %+v, want %+v", c, want)
 	}
 }
@@ -31,12 +32,12 @@ func TestLoadIngestDefaults(t *testing.T) {
 func TestLoadIngestValues(t *testing.T) {
 	c, err := LoadIngest(env("MEMORYDB_ENDPOINT", "127.0.0.1:7000", "MEMORYDB_TLS", "false", "MEMORYDB_CLUSTER", "0",
 		"SEARCH_QUERY", "golang", "MAX_PAGES", "3", "SKIP_SENSITIVE", "false", "EXCLUDE_HASHTAGS", " #Go, news ,,",
-		"LEADERBOARD", "golang", "TWITTER_API_URL", "http://127.0.0.1:9999"))
+		"LEADERBOARD", "golang", "TWITTER_API_URL", "http://127.0.0.1:9999", "TRENDING_MIN_AUTHORS", "12"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.TLS || c.Cluster || c.MaxPages != 3 || c.SkipSensitive || strings.Join(c.Exclude, "|") != "#Go|news" ||
-		c.Leaderboard != "golang" || c.APIURL != "http://127.0.0.1:9999" {
+		c.Leaderboard != "golang" || c.APIURL != "http://127.0.0.1:9999" || c.TrendingMinAuthors != 12 {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -56,6 +57,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad pages", append(ok, "MAX_PAGES", "ten"), "MAX_PAGES"},
 		{"zero pages", append(ok, "MAX_PAGES", "0"), "MAX_PAGES"},
 		{"bad sensitive", append(ok, "SKIP_SENSITIVE", "nope"), "SKIP_SENSITIVE"},
+		{"zero min authors", append(ok, "TRENDING_MIN_AUTHORS", "0"), "TRENDING_MIN_AUTHORS"},
+		{"bad min authors", append(ok, "TRENDING_MIN_AUTHORS", "five"), "TRENDING_MIN_AUTHORS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

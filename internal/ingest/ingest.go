@@ -371,7 +371,7 @@ func (h *Handler) toPosts(in []xapi.Post) []store.Post {
 			}
 			tags = kept
 		}
-		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, Hashtags: tags})
+		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, AuthorID: p.AuthorID, Hashtags: tags})
 	}
 	return out
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -473,6 +474,49 @@ func TestEveryRunAdvancesTheWindows(t *testing.T) {
 					t.Errorf("after the run the 1h window starts at bucket %d, want %d (it was %d)", lo, oldest(), behind)
 				}
 			})
+		}
+	})
+}
+
+// TestTrendingByAuthors runs ingest on the X API stand-in, which sends author_id only when it
+// is asked for: one account posting #spam 40 times in the last hour does not trend, six
+// accounts posting #real do, and #regular, used every hour of the week by the same six
+// accounts, does not. Runs repeated in sequence and at once change no figure.
+func TestTrendingByAuthors(t *testing.T) {
+	now := time.Now()
+	var posts []xapitest.Tweet
+	for k := range 40 {
+		posts = append(posts, xapitest.Tweet{CreatedAt: now.Add(-time.Duration(k+1) * time.Minute), AuthorID: "666", Text: fmt.Sprintf("buy now %d #spam", k)})
+	}
+	for k := range 6 {
+		posts = append(posts, xapitest.Tweet{CreatedAt: now.Add(-time.Duration(k+1) * 7 * time.Minute), AuthorID: strconv.Itoa(100 + k), Text: "look #real"})
+	}
+	for h := range 7 * 24 {
+		for k := range 6 {
+			posts = append(posts, xapitest.Tweet{CreatedAt: now.Add(-time.Duration(h)*time.Hour - time.Duration(10+k)*time.Minute), AuthorID: strconv.Itoa(200 + k), Text: "as every hour #regular"})
+		}
+	}
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		f := newFixture(t, srv, posts)
+		h := f.handler(t, func(c *ingest.Config) { c.MaxPages = 4 })
+		for range 10 {
+			if r := mustRun(t, h); r.Complete {
+				break
+			}
+		}
+		want := []store.Trend{{Hashtag: "real", Count: 6, Authors: 6, Baseline: 0, Score: 36}}
+		got, err := f.board.Trending(context.Background(), store.Hour, 10)
+		if err != nil || !slices.Equal(got, want) {
+			t.Fatalf("1h trending %v, %v; want %v", got, err, want)
+		}
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() { _, _ = run(t, h) })
+		}
+		wg.Wait()
+		mustRun(t, h)
+		if again, err := f.board.Trending(context.Background(), store.Hour, 10); err != nil || !slices.Equal(again, want) {
+			t.Errorf("after more runs: %v, %v; want %v", again, err, want)
 		}
 	})
 }

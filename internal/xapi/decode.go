@@ -98,7 +98,7 @@ func toPost(wt *wireTweet) (Post, string) {
 	if !postid.Valid(wt.ID) {
 		return Post{}, "id is not a post id"
 	}
-	p := Post{ID: wt.ID, Text: wt.Text, PossiblySensitive: wt.PossiblySensitive}
+	p := Post{ID: wt.ID, Text: wt.Text, PossiblySensitive: wt.PossiblySensitive, AuthorID: wt.AuthorID}
 	if t, err := time.Parse(time.RFC3339Nano, wt.CreatedAt); err == nil {
 		p.CreatedAt = t.UTC()
 	} else {

@@ -127,7 +127,7 @@ func TestFetchPagePagination(t *testing.T) {
 			t.Errorf("request %d sort_order = %q, want recency (newest first)", i+1, got)
 		}
 		fields := strings.Split(q.Get("tweet.fields"), ",")
-		for _, f := range []string{"created_at", "entities", "possibly_sensitive", "note_tweet"} {
+		for _, f := range []string{"author_id", "created_at", "entities", "possibly_sensitive", "note_tweet"} {
 			if !slices.Contains(fields, f) {
 				t.Errorf("request %d tweet.fields %v lacks %s", i+1, fields, f)
 			}

@@ -38,6 +38,9 @@ func TestFixturesThroughGoTwitter(t *testing.T) {
 				if !p.Posts[0].CreatedAt.Equal(want) {
 					t.Errorf("post 0 = %+v", p.Posts[0])
 				}
+				if p.Posts[0].AuthorID != "2244994945" || p.Posts[1].AuthorID != "17874544" {
+					t.Errorf("author ids %q, %q", p.Posts[0].AuthorID, p.Posts[1].AuthorID)
+				}
 			}}},
 		{"search_empty.json", want{check: func(t *testing.T, p Page) {
 			if p.Posts != nil {

@@ -38,7 +38,7 @@ const (
 // tweetFields are the tweet.fields FetchPage requests: those a Post is made
 // of. note_tweet is not in go-twitter's TweetField constants; X accepts it
 // and returns the full text and entities of long posts in it.
-var tweetFields = []string{"created_at", "entities", "note_tweet", "possibly_sensitive"}
+var tweetFields = []string{"author_id", "created_at", "entities", "note_tweet", "possibly_sensitive"}
 
 // RetryPolicy bounds the retries of transient failures inside FetchPage.
 type RetryPolicy struct {
@@ -238,6 +238,8 @@ type Post struct {
 	// note_tweet.entities). The caller then extracts hashtags from Text.
 	HasEntities       bool
 	PossiblySensitive bool
+	// AuthorID is author_id, the id of the post's author ("" when X sent none).
+	AuthorID string
 }
 
 // SkippedPost is a data[] entry FetchPage could not turn into a Post.

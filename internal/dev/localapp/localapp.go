@@ -307,7 +307,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	}
 	a.Leaderboard = icfg.Leaderboard
 
-	board, err := store.New(rdb, icfg.Leaderboard, store.WithClock(a.now))
+	board, err := store.New(rdb, icfg.Leaderboard, store.WithClock(a.now), store.WithTrendingMinAuthors(icfg.TrendingMinAuthors))
 	if err != nil {
 		return fmt.Errorf("LEADERBOARD: %w", err)
 	}
