@@ -8,12 +8,20 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// read is one window's data from the board: its top MaxLimit hashtags, when they were read,
-// and the answers encoded from them so far, one per limit (guarded by Handler.mu). Every limit
-// is a prefix of the top MaxLimit, so one read serves them all: the cache holds at most
-// len(store.Windows) reads and needs no eviction beyond expiry.
+// readKey names what one read of the board holds: a view of a window.
+type readKey struct {
+	view   string
+	window store.Window
+}
+
+// read is one view of one window from the board: its best MaxLimit hashtags (entries for the
+// top view, trends for the trending view), when they were read, and the answers encoded from
+// them so far, one per limit (guarded by Handler.mu). Every limit is a prefix of the best
+// MaxLimit, so one read serves them all: the cache holds at most len(store.Windows) +
+// len(store.TrendingWindows) reads and needs no eviction beyond expiry.
 type read struct {
 	entries []store.Entry
+	trends  []store.Trend
 	at      time.Time
 	expires time.Time
 	answers map[int]*snapshot
@@ -25,7 +33,7 @@ type snapshot struct {
 	etag string
 }
 
-// flight is one Redis read in progress; every request for its window waits for it.
+// flight is one Redis read in progress; every request for its view and window waits for it.
 type flight struct {
 	done chan struct{}
 	read *read
@@ -34,7 +42,7 @@ type flight struct {
 
 // answer returns the answer for limit from the cache, from a read already in flight, or from a
 // new read of the board. how says which: "hit", "shared" or "miss". Errors are not cached.
-func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snapshot, string, error) {
+func (h *Handler) answer(ctx context.Context, w readKey, limit int) (*snapshot, string, error) {
 	h.mu.Lock()
 	if r, ok := h.reads[w]; ok && h.now().Before(r.expires) {
 		h.mu.Unlock()
@@ -54,7 +62,7 @@ func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snaps
 			snap, err := h.slice(w, f.read, limit)
 			return snap, "shared", err
 		case <-ctx.Done():
-			return nil, "shared", fmt.Errorf("wait for the top of %s: %w", w, ctx.Err())
+			return nil, "shared", fmt.Errorf("wait for the %s view of %s: %w", w.view, w.window, ctx.Err())
 		}
 	}
 	f := &flight{done: make(chan struct{})}
@@ -76,12 +84,12 @@ func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snaps
 	return snap, "miss", err
 }
 
-// fetch reads the top MaxLimit of w from the board, stores a successful read in the cache and
-// wakes the waiters of f.
-func (h *Handler) fetch(ctx context.Context, w store.Window, f *flight) {
+// fetch reads the best MaxLimit of view w from the board, stores a successful read in the cache
+// and wakes the waiters of f.
+func (h *Handler) fetch(ctx context.Context, w readKey, f *flight) {
 	defer func() {
 		if p := recover(); p != nil {
-			f.read, f.err = nil, fmt.Errorf("top %d of %s: panic: %v", MaxLimit, w, p)
+			f.read, f.err = nil, fmt.Errorf("%s %d of %s: panic: %v", w.view, MaxLimit, w.window, p)
 		}
 		h.mu.Lock()
 		delete(h.flights, w)
@@ -91,28 +99,31 @@ func (h *Handler) fetch(ctx context.Context, w store.Window, f *flight) {
 		h.mu.Unlock()
 		close(f.done)
 	}()
-	entries, err := h.board.Top(ctx, w, MaxLimit)
+	r := &read{answers: map[int]*snapshot{}}
+	var err error
+	if w.view == viewTrending {
+		r.trends, err = h.board.Trending(ctx, w.window, MaxLimit)
+	} else {
+		r.entries, err = h.board.Top(ctx, w.window, MaxLimit)
+	}
 	if err != nil {
-		f.err = fmt.Errorf("top %d of %s: %w", MaxLimit, w, err)
+		f.err = fmt.Errorf("%s %d of %s: %w", w.view, MaxLimit, w.window, err)
 		return
 	}
-	at := h.now()
-	f.read = &read{entries: entries, at: at, expires: at.Add(h.ttl), answers: map[int]*snapshot{}}
+	r.at = h.now()
+	r.expires = r.at.Add(h.ttl)
+	f.read = r
 }
 
-// slice returns the answer for the top limit of r, encoding it on first use.
-func (h *Handler) slice(w store.Window, r *read, limit int) (*snapshot, error) {
+// slice returns the answer for the best limit of r, encoding it on first use.
+func (h *Handler) slice(w readKey, r *read, limit int) (*snapshot, error) {
 	h.mu.Lock()
 	snap := r.answers[limit]
 	h.mu.Unlock()
 	if snap != nil {
 		return snap, nil
 	}
-	entries := r.entries
-	if len(entries) > limit {
-		entries = entries[:limit]
-	}
-	snap, err := h.encode(w, entries, r.at)
+	snap, err := h.encode(w, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.at)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 type fakeBoard struct {
 	mu      sync.Mutex
 	data    map[store.Window][]store.Entry
+	trends  map[store.Window][]store.Trend
 	err     error
 	block   chan struct{} // when non-nil, Top waits for it to close (or for ctx)
 	entered chan struct{} // when non-nil, Top sends on it when it starts
@@ -28,17 +29,27 @@ type fakeBoard struct {
 }
 
 func newFakeBoard(data map[store.Window][]store.Entry) *fakeBoard {
-	return &fakeBoard{data: data}
+	return &fakeBoard{data: data, trends: map[store.Window][]store.Trend{}}
 }
 
 func (b *fakeBoard) Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error) {
+	return fakeRead(ctx, b, n, func() []store.Entry { return b.data[w] })
+}
+
+func (b *fakeBoard) Trending(ctx context.Context, w store.Window, n int) ([]store.Trend, error) {
+	return fakeRead(ctx, b, n, func() []store.Trend { return b.trends[w] })
+}
+
+// fakeRead is one call to b: counted, reported, blocked and failed as b says, answering the
+// first n of rows().
+func fakeRead[T any](ctx context.Context, b *fakeBoard, n int, rows func() []T) ([]T, error) {
 	b.calls.Add(1)
 	if b.asked != nil {
 		b.asked(n)
 	}
 	b.mu.Lock()
 	block, entered, err := b.block, b.entered, b.err
-	entries := append([]store.Entry(nil), b.data[w]...)
+	out := append([]T(nil), rows()...)
 	b.mu.Unlock()
 	if entered != nil {
 		entered <- struct{}{}
@@ -53,16 +64,19 @@ func (b *fakeBoard) Top(ctx context.Context, w store.Window, n int) ([]store.Ent
 	if err != nil {
 		return nil, err
 	}
-	if len(entries) > n {
-		entries = entries[:n]
-	}
-	return entries, nil
+	return out[:min(n, len(out))], nil
 }
 
 func (b *fakeBoard) set(w store.Window, entries []store.Entry) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.data[w] = entries
+}
+
+func (b *fakeBoard) setTrends(w store.Window, trends []store.Trend) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.trends[w] = trends
 }
 
 func (b *fakeBoard) fail(err error) {

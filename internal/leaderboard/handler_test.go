@@ -63,16 +63,24 @@ func handle(t *testing.T, h *Handler, req events.LambdaFunctionURLRequest) event
 }
 
 func TestJSONBody(t *testing.T) {
-	h, _, _ := newTestHandler(t, newFakeBoard(sampleData()))
+	b := newFakeBoard(sampleData())
+	b.setTrends(store.Hour, []store.Trend{
+		{Hashtag: "new", Count: 31, Authors: 30, Baseline: 0, Score: 900},
+		{Hashtag: "riser", Count: 15, Authors: 15, Baseline: 2.29, Score: 70.88},
+	})
+	h, _, _ := newTestHandler(t, b)
 	tests := []struct {
 		query string
 		want  string
 	}{
-		{"", `{"leaderboard":"hashtags","window":"all","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"aws","count":42},{"rank":2,"hashtag":"go","count":7},{"rank":3,"hashtag":"redis","count":7},{"rank":4,"hashtag":"lambda","count":1}]}` + "\n"},
-		{"limit=2", `{"leaderboard":"hashtags","window":"all","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"aws","count":42},{"rank":2,"hashtag":"go","count":7}]}` + "\n"},
-		{"window=24h", `{"leaderboard":"hashtags","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"serverless","count":3}]}` + "\n"},
-		{"window=1h&limit=100", `{"leaderboard":"hashtags","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
-		{"window=7d&format=json", `{"leaderboard":"hashtags","window":"7d","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
+		{"", `{"leaderboard":"hashtags","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"aws","count":42},{"rank":2,"hashtag":"go","count":7},{"rank":3,"hashtag":"redis","count":7},{"rank":4,"hashtag":"lambda","count":1}]}` + "\n"},
+		{"limit=2", `{"leaderboard":"hashtags","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"aws","count":42},{"rank":2,"hashtag":"go","count":7}]}` + "\n"},
+		{"window=24h", `{"leaderboard":"hashtags","view":"top","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"serverless","count":3}]}` + "\n"},
+		{"window=1h&limit=100", `{"leaderboard":"hashtags","view":"top","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
+		{"window=7d&format=json&view=top", `{"leaderboard":"hashtags","view":"top","window":"7d","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
+		{"view=trending", `{"leaderboard":"hashtags","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"new","count":31,"authors":30,"baseline":0,"score":900},{"rank":2,"hashtag":"riser","count":15,"authors":15,"baseline":2.29,"score":70.88}]}` + "\n"},
+		{"view=trending&limit=1&window=1h", `{"leaderboard":"hashtags","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"new","count":31,"authors":30,"baseline":0,"score":900}]}` + "\n"},
+		{"view=trending&window=24h", `{"leaderboard":"hashtags","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -140,7 +148,10 @@ func TestStatusAndHeaders(t *testing.T) {
 		{name: "delete", req: event("DELETE", "", nil), wantStatus: 405},
 		{name: "bad limit", req: event("GET", "limit=0", nil), wantStatus: 400, wantHeader: map[string]string{"Cache-Control": "no-store"}, wantError: `query parameter "limit" is "0": want an integer from 1 to 100`},
 		{name: "bad window", req: event("GET", "window=2h", nil), wantStatus: 400, wantError: `query parameter "window" is "2h": want one of all, 1h, 24h, 7d`},
-		{name: "unknown parameter", req: event("GET", "windw=1h", nil), wantStatus: 400, wantError: `unknown query parameter "windw": allowed are limit, window, format`},
+		{name: "unknown parameter", req: event("GET", "windw=1h", nil), wantStatus: 400, wantError: `unknown query parameter "windw": allowed are limit, window, view, format`},
+		{name: "unknown view", req: event("GET", "view=hot", nil), wantStatus: 400, wantError: `query parameter "view" is "hot": want top or trending`},
+		{name: "trending all time", req: event("GET", "view=trending&window=all", nil), wantStatus: 400, wantError: `query parameter "window" is "all": want 1h or 24h with view=trending`},
+		{name: "trending 7d", req: event("GET", "window=7d&view=trending", nil), wantStatus: 400, wantError: `query parameter "window" is "7d": want 1h or 24h with view=trending`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -638,6 +649,10 @@ func TestPanickingBoard(t *testing.T) {
 type panicBoard struct{}
 
 func (panicBoard) Top(context.Context, store.Window, int) ([]store.Entry, error) { panic("boom") }
+
+func (panicBoard) Trending(context.Context, store.Window, int) ([]store.Trend, error) {
+	panic("boom")
+}
 
 func TestAccessLog(t *testing.T) {
 	h, _, logs := newTestHandler(t, newFakeBoard(sampleData()))

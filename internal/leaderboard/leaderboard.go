@@ -10,7 +10,8 @@
 // Query parameters (names are case-sensitive; a parameter may appear once):
 //
 //	limit   integer 1-100 in plain decimal (no sign, no leading zeros), default 10
-//	window  all | 1h | 24h | 7d, default all
+//	view    top | trending, default top
+//	window  all | 1h | 24h | 7d, default all; with view=trending 1h | 24h, default 1h
 //	format  json | html, default: by the Accept header
 //
 // An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
@@ -20,29 +21,32 @@
 //
 // The JSON body is
 //
-//	{"leaderboard": "<name>", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
+//	{"leaderboard": "<name>", "view": "top", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
 //	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42}, ...]}
 //
 // ordered by count descending, then hashtag ascending (byte order); ranks are 1..n in that
 // order, so tied hashtags get consecutive ranks (no "1, 2, 2, 4"). An empty board gives
 // "hashtags": []. generated_at is when the data was read from Redis, so a cached answer keeps
-// its original time.
+// its original time. With view=trending, each row also has "authors" (distinct authors in the
+// window), "baseline" (the authors a window of that length usually has) and "score", and the
+// order is score descending, then hashtag ascending: the store's trending view (package store
+// says how it is made), which lists only the hashtags that rose above their baseline.
 //
 // # Caching and revalidation
 //
-// Each window is read from Redis as its top 100 (MaxLimit) and cached in memory for
-// Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from that read, as its first limit rows
-// (encoded once per limit and read). So an instance reads each window from Redis at most once
-// per cache period whatever limits its callers ask for, at most 4 reads per period in all, and
-// cycling limit=1..100 costs no more than asking one limit. A hit makes no Redis call.
-// Concurrent misses for the same window share one Redis call. Failures are never cached: the
-// next request tries Redis again.
+// Each view of each window is read from Redis as its best 100 (MaxLimit) and cached in memory
+// for Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from that read, as its
+// first limit rows (encoded once per limit and read). So an instance reads each view of each
+// window from Redis at most once per cache period whatever limits its callers ask for, at most
+// 6 reads per period in all (4 top, 2 trending), and cycling limit=1..100 costs no more than
+// asking one limit. A hit makes no Redis call. Concurrent misses for the same view and window
+// share one Redis call. Failures are never cached: the next request tries Redis again.
 //
-// The ETag is weak, W/"<hash>", computed over the leaderboard name, window and hashtags but
-// not generated_at: two reads of unchanged data give the same tag, so a polling dashboard
-// gets 304 Not Modified, while the bodies (which differ in generated_at) are only
-// semantically equal, which is what a weak tag promises. If-None-Match accepts "*", lists
-// and W/ prefixes (weak comparison, RFC 9110).
+// The ETag is weak, W/"<hash>", computed over the leaderboard name, view, window and hashtags
+// with their figures but not generated_at: two reads of unchanged data give the same tag, so
+// a polling dashboard gets 304 Not Modified, while the bodies (which differ in generated_at)
+// are only semantically equal, which is what a weak tag promises. If-None-Match accepts "*",
+// lists and W/ prefixes (weak comparison, RFC 9110).
 //
 // # Dashboard
 //
@@ -91,9 +95,11 @@ const (
 )
 
 // Board is what the handler needs from the store: the top n hashtags of a window, count
+// descending then hashtag ascending, and the n best of a window's trending view, score
 // descending then hashtag ascending. *store.Store implements it.
 type Board interface {
 	Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
+	Trending(ctx context.Context, w store.Window, n int) ([]store.Trend, error)
 }
 
 // Config tunes a Handler.
@@ -118,8 +124,8 @@ type Handler struct {
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	reads   map[store.Window]*read
-	flights map[store.Window]*flight
+	reads   map[readKey]*read
+	flights map[readKey]*flight
 
 	// joined, when set (tests), is called when a request joins a fetch already in flight.
 	joined func()
@@ -155,8 +161,8 @@ func New(board Board, cfg Config) (*Handler, error) {
 		timeout: cfg.timeout,
 		now:     cfg.now,
 		log:     cfg.Logger,
-		reads:   map[store.Window]*read{},
-		flights: map[store.Window]*flight{},
+		reads:   map[readKey]*read{},
+		flights: map[readKey]*flight{},
 	}, nil
 }
 
@@ -180,6 +186,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 		slog.String("method", truncate(req.RequestContext.HTTP.Method, 16)),
 		slog.String("path", truncate(req.RawPath, 64)),
 		slog.Int("status", resp.StatusCode),
+		slog.String("view", info.view),
 		slog.String("window", string(info.window)),
 		slog.Int("limit", info.limit),
 		slog.String("cache", info.cache),
@@ -190,6 +197,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 
 // reqInfo is what a request did, for the access log.
 type reqInfo struct {
+	view   string
 	window store.Window
 	limit  int
 	cache  string // "hit", "miss", "shared" or "" (no data read)
@@ -214,19 +222,20 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 	if err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error()), info
 	}
-	info.window, info.limit = q.window, q.limit
+	info.view, info.window, info.limit = q.view, q.window, q.limit
 
 	html := q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept")))
 	if html {
 		return dashboardResponse(header(req, "if-none-match")), info
 	}
 
-	snap, how, err := h.answer(ctx, q.window, q.limit)
+	snap, how, err := h.answer(ctx, readKey{q.view, q.window}, q.limit)
 	info.cache = how
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
 			slog.String("request_id", requestID(ctx, req)),
 			slog.String("leaderboard", h.name),
+			slog.String("view", q.view),
 			slog.String("window", string(q.window)),
 			slog.Int("limit", q.limit),
 			slog.String("error", err.Error()),
@@ -289,38 +298,68 @@ func errorResponse(status int, msg string) events.LambdaFunctionURLResponse {
 // answer is the JSON body of a read.
 type answer struct {
 	Leaderboard string       `json:"leaderboard"`
+	View        string       `json:"view"`
 	Window      store.Window `json:"window"`
 	GeneratedAt string       `json:"generated_at"`
-	Hashtags    []row        `json:"hashtags"` // never nil: an empty board is []
+	Hashtags    any          `json:"hashtags"` // []row or []trendRow, never nil: an empty board is []
 }
 
-// row is one ranked hashtag of an answer.
+// row is one ranked hashtag of a top answer.
 type row struct {
 	Rank    int    `json:"rank"`
 	Hashtag string `json:"hashtag"`
 	Count   int64  `json:"count"`
 }
 
-// encode builds the cached answer for entries read at t, and its ETag over the leaderboard
-// name, the window and the ranked hashtags but not generated_at. encoding/json escapes '<',
-// '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert even if a
-// browser sniffed it as HTML.
-func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) (*snapshot, error) {
-	// The ETag covers the name, the window and each hashtag with its count, NUL-separated.
-	rows := make([]row, len(entries))
-	tagged := make([]byte, 0, len(h.name)+len(w)+2+len(entries)*32)
-	tagged = append(append(append(append(tagged, h.name...), 0), w...), 0)
-	for i, e := range entries {
-		rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count}
-		tagged = append(append(tagged, e.Hashtag...), 0)
-		tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
+// trendRow is one ranked hashtag of a trending answer.
+type trendRow struct {
+	Rank     int     `json:"rank"`
+	Hashtag  string  `json:"hashtag"`
+	Count    int64   `json:"count"`
+	Authors  int64   `json:"authors"`
+	Baseline float64 `json:"baseline"`
+	Score    float64 `json:"score"`
+}
+
+// encode builds the cached answer of view w for entries (the top view) or trends (the
+// trending view) read at t, and its ETag over the leaderboard name, the view, the window and
+// the ranked hashtags with their figures, but not generated_at. encoding/json escapes '<', '>'
+// and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert even if a browser
+// sniffed it as HTML.
+func (h *Handler) encode(w readKey, entries []store.Entry, trends []store.Trend, t time.Time) (*snapshot, error) {
+	// The ETag covers the name, the view, the window and each hashtag with its figures,
+	// NUL-separated.
+	tagged := make([]byte, 0, len(h.name)+len(w.view)+len(w.window)+3+(len(entries)+len(trends))*48)
+	for _, s := range []string{h.name, w.view, string(w.window)} {
+		tagged = append(append(tagged, s...), 0)
+	}
+	var hashtags any
+	if w.view == viewTrending {
+		rows := make([]trendRow, len(trends))
+		for i, e := range trends {
+			rows[i] = trendRow{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Authors: e.Authors, Baseline: e.Baseline, Score: e.Score}
+			tagged = append(append(tagged, e.Hashtag...), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Authors, 10), 0)
+			tagged = append(strconv.AppendFloat(tagged, e.Baseline, 'g', -1, 64), 0)
+			tagged = append(strconv.AppendFloat(tagged, e.Score, 'g', -1, 64), 0)
+		}
+		hashtags = rows
+	} else {
+		rows := make([]row, len(entries))
+		for i, e := range entries {
+			rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count}
+			tagged = append(append(tagged, e.Hashtag...), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
+		}
+		hashtags = rows
 	}
 	digest := sha256.Sum256(tagged)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
 
-	body, err := json.Marshal(answer{Leaderboard: h.name, Window: w, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: rows})
+	body, err := json.Marshal(answer{Leaderboard: h.name, View: w.view, Window: w.window, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: hashtags})
 	if err != nil {
-		return nil, fmt.Errorf("encode top %d of %s: %w", len(rows), w, err)
+		return nil, fmt.Errorf("encode %s of %s: %w", w.view, w.window, err)
 	}
 	return &snapshot{body: string(body) + "\n", etag: etag}, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
@@ -171,9 +172,7 @@ func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 
 // failingBoard wraps a Board and fails every call while broken is set.
 type failingBoard struct {
-	next interface {
-		Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
-	}
+	next   leaderboard.Board
 	broken atomic.Bool
 }
 
@@ -184,6 +183,13 @@ func (b *failingBoard) Top(ctx context.Context, w store.Window, n int) ([]store.
 		return nil, errInjected
 	}
 	return b.next.Top(ctx, w, n)
+}
+
+func (b *failingBoard) Trending(ctx context.Context, w store.Window, n int) ([]store.Trend, error) {
+	if b.broken.Load() {
+		return nil, errInjected
+	}
+	return b.next.Trending(ctx, w, n)
 }
 
 // storeConfig turns the harness's connection settings into the store's.

@@ -19,33 +19,42 @@ const (
 	formatHTML = "html"
 )
 
+// The views: the leaderboard by post count, and the trending hashtags.
+const (
+	viewTop      = "top"
+	viewTrending = "trending"
+)
+
 // query is a validated query string.
 type query struct {
+	view   string // viewTop or viewTrending
 	window store.Window
 	limit  int
 	format string // "", formatJSON or formatHTML
 }
 
 const (
-	allowedParams  = "allowed are limit, window, format"
-	allowedLimit   = "want an integer from 1 to 100 (no sign, no leading zeros)"
-	allowedWindow  = "want one of all, 1h, 24h, 7d"
-	allowedFormat  = "want json or html"
-	maxQuotedBytes = 60
-	maxNamedParams = 3
+	allowedParams         = "allowed are limit, window, view, format"
+	allowedLimit          = "want an integer from 1 to 100 (no sign, no leading zeros)"
+	allowedWindow         = "want one of all, 1h, 24h, 7d"
+	allowedTrendingWindow = "want 1h or 24h with view=trending"
+	allowedView           = "want top or trending"
+	allowedFormat         = "want json or html"
+	maxQuotedBytes        = 60
+	maxNamedParams        = 3
 )
 
 // parseQuery validates a raw query string (as sent, percent-encoded). Parameters are
 // separated by "&"; empty segments ("a=1&&b=2", a trailing "&") are ignored; "+" is a space.
 func parseQuery(raw string) (query, error) {
-	q := query{window: store.All, limit: DefaultLimit}
+	q := query{view: viewTop, window: store.All, limit: DefaultLimit}
 	if len(raw) > MaxQueryBytes {
 		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
 	}
-	// The three known parameters, in this order; seen says which were given.
-	names := [3]string{"limit", "window", "format"}
-	var values [3]string
-	var seen [3]bool
+	// The known parameters, in this order; seen says which were given.
+	names := [4]string{"limit", "window", "format", "view"}
+	var values [4]string
+	var seen [4]bool
 	var unknown, repeated []string
 	for part := range strings.SplitSeq(raw, "&") {
 		if part == "" {
@@ -92,10 +101,22 @@ func parseQuery(raw string) (query, error) {
 		}
 		q.limit = n
 	}
+	if v := values[3]; seen[3] {
+		if v != viewTop && v != viewTrending {
+			return q, invalid("view", v, allowedView)
+		}
+		q.view = v
+	}
+	if q.view == viewTrending {
+		q.window = store.Hour
+	}
 	if v := values[1]; seen[1] {
 		w, err := store.ParseWindow(v)
 		if err != nil {
 			return q, invalid("window", v, allowedWindow)
+		}
+		if q.view == viewTrending && !slices.Contains(store.TrendingWindows, w) {
+			return q, invalid("window", v, allowedTrendingWindow)
 		}
 		q.window = w
 	}

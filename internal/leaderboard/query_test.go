@@ -51,7 +51,7 @@ func TestParseQuery(t *testing.T) {
 		{raw: "format=HTML", wantErr: `"HTML"`},
 		{raw: "limit=5&limit=5", wantErr: `query parameter "limit" given more than once`},
 		{raw: "window=1h&window=24h", wantErr: `"window" given more than once`},
-		{raw: "windw=1h", wantErr: `unknown query parameter "windw": allowed are limit, window, format`},
+		{raw: "windw=1h", wantErr: `unknown query parameter "windw": allowed are limit, window, view, format`},
 		{raw: "Limit=5", wantErr: `unknown query parameter "Limit"`},
 		{raw: "a=1&b=2&a=3", wantErr: `unknown query parameters "a", "b": allowed are`},
 		{raw: "a&b&c&d&e", wantErr: `unknown query parameters "a", "b", "c" and 2 more`},
@@ -61,10 +61,25 @@ func TestParseQuery(t *testing.T) {
 		{raw: "%zz=1", wantErr: `query parameter name "%zz" has a bad percent-encoding`},
 		{raw: "limit=%", wantErr: `bad percent-encoding`},
 		{raw: "x=" + strings.Repeat("a", 2000), wantErr: "query string too long: at most 1024 bytes"},
+		{raw: "view=top", want: query{window: store.All, limit: 10}},
+		{raw: "view=top&window=7d", want: query{window: store.Week, limit: 10}},
+		{raw: "view=trending", want: query{view: viewTrending, window: store.Hour, limit: 10}},
+		{raw: "window=24h&view=trending&limit=3", want: query{view: viewTrending, window: store.Day, limit: 3}},
+		{raw: "view=trending&window=1h&format=html", want: query{view: viewTrending, window: store.Hour, limit: 10, format: "html"}},
+		{raw: "view=trending&window=all", wantErr: `query parameter "window" is "all": want 1h or 24h with view=trending`},
+		{raw: "window=7d&view=trending", wantErr: `query parameter "window" is "7d": want 1h or 24h with view=trending`},
+		{raw: "view=trending&window=2h", wantErr: `query parameter "window" is "2h": want one of all, 1h, 24h, 7d`},
+		{raw: "view=rising", wantErr: `query parameter "view" is "rising": want top or trending`},
+		{raw: "view=Trending", wantErr: `"Trending"`},
+		{raw: "view=", wantErr: `query parameter "view" is empty: want top or trending`},
+		{raw: "view=top&view=top", wantErr: `query parameter "view" given more than once`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw[:min(len(tt.raw), 40)], func(t *testing.T) {
 			got, err := parseQuery(tt.raw)
+			if tt.want.view == "" {
+				tt.want.view = viewTop
+			}
 			if tt.wantErr == "" {
 				if err != nil {
 					t.Fatalf("error %v", err)

@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -36,13 +38,31 @@ func testCtx(t testing.TB) context.Context {
 // apiBody is the JSON answer, parsed.
 type apiBody struct {
 	Leaderboard string `json:"leaderboard"`
+	View        string `json:"view"`
 	Window      string `json:"window"`
 	GeneratedAt string `json:"generated_at"`
 	Hashtags    []struct {
 		Rank    int    `json:"rank"`
 		Hashtag string `json:"hashtag"`
 		Count   int64  `json:"count"`
+		// The trending view's figures: absent from top answers.
+		Authors  *int64   `json:"authors"`
+		Baseline *float64 `json:"baseline"`
+		Score    *float64 `json:"score"`
 	} `json:"hashtags"`
+}
+
+// trends is a trending answer's rows; a row without the trending figures fails the test.
+func (b apiBody) trends(t testing.TB) []store.Trend {
+	t.Helper()
+	out := []store.Trend{}
+	for _, h := range b.Hashtags {
+		if h.Authors == nil || h.Baseline == nil || h.Score == nil {
+			t.Fatalf("trending row %+v lacks authors, baseline or score", h)
+		}
+		out = append(out, store.Trend{Hashtag: h.Hashtag, Count: h.Count, Authors: *h.Authors, Baseline: *h.Baseline, Score: *h.Score})
+	}
+	return out
 }
 
 func (b apiBody) entries() []store.Entry {
@@ -174,8 +194,13 @@ func TestHandlerOnRedis(t *testing.T) {
 
 			for _, w := range store.Windows {
 				b := parse(t, call(t, h, get("GET", "window="+string(w), nil)))
-				if b.Leaderboard != boardName || b.Window != string(w) {
-					t.Errorf("%s: leaderboard %q window %q", w, b.Leaderboard, b.Window)
+				if b.Leaderboard != boardName || b.Window != string(w) || b.View != "top" {
+					t.Errorf("%s: leaderboard %q view %q window %q", w, b.Leaderboard, b.View, b.Window)
+				}
+				for _, e := range b.Hashtags {
+					if e.Authors != nil || e.Baseline != nil || e.Score != nil {
+						t.Errorf("%s: top row %+v has trending figures", w, e)
+					}
 				}
 				if got := b.entries(); fmt.Sprint(got) != fmt.Sprint(want[w]) {
 					t.Errorf("%s: hashtags %v, want %v", w, got, want[w])
@@ -269,6 +294,85 @@ func TestEveryLimitOneRedisRead(t *testing.T) {
 			if n := counter.n.Load() - before; n > int64(2*len(store.Windows)) {
 				t.Errorf("%d requests sent %d Redis commands, want at most 2 per window (%d)",
 					len(store.Windows)*leaderboard.MaxLimit, n, 2*len(store.Windows))
+			}
+		})
+	}
+}
+
+// seedTrending records, as the ingest writer, posts of the last half hour on an empty board:
+// #big by 8 accounts (20 posts), #rising by 6, #pair by 4 and #spam 40 times by one account,
+// and returns the trending view both windows must show (no history: every baseline is 0).
+func seedTrending(t testing.TB, srv redistest.Server) []store.Trend {
+	t.Helper()
+	ctx := testCtx(t)
+	if err := srv.FlushAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var posts []store.Post
+	add := func(tag string, n, authors int) {
+		for k := range n {
+			posts = append(posts, store.Post{ID: strconv.Itoa(5000 + len(posts)), CreatedAt: now.Add(-time.Duration(k) * time.Minute),
+				AuthorID: strconv.Itoa(100*len(tag) + k%authors), Hashtags: []string{tag}})
+		}
+	}
+	add("big", 20, 8)
+	add("rising", 6, 6)
+	add("pair", 4, 4)
+	add("spam", 40, 1)
+	if res, err := writerStore(t, srv).Record(ctx, posts); err != nil || res.New != len(posts) {
+		t.Fatalf("seed: %+v, %v", res, err)
+	}
+	return []store.Trend{{Hashtag: "big", Count: 20, Authors: 8, Baseline: 0, Score: 64}, {Hashtag: "rising", Count: 6, Authors: 6, Baseline: 0, Score: 36}}
+}
+
+// TestTrendingOnRedis runs view=trending on the real store as the read-only user: the answer
+// is the view the writer made, with its figures, in both windows and for every limit, from
+// one Redis command per window and cache period, revalidated with its ETag.
+func TestTrendingOnRedis(t *testing.T) {
+	requireServers(t)
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			want := seedTrending(t, srv)
+			rdb := readerClient(t, srv)
+			counter := &commandCounter{}
+			rdb.AddHook(counter)
+			st, err := store.New(rdb, boardName)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fixed := time.Now()
+			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: 5 * time.Second}.WithClock(func() time.Time { return fixed }))
+			if err := rdb.Ping(testCtx(t)).Err(); err != nil {
+				t.Fatal(err)
+			}
+			before := counter.n.Load()
+			for _, w := range store.TrendingWindows {
+				for limit := 1; limit <= leaderboard.MaxLimit; limit++ {
+					b := parse(t, call(t, h, get("GET", fmt.Sprintf("view=trending&window=%s&limit=%d", w, limit), nil)))
+					if b.Leaderboard != boardName || b.View != "trending" || b.Window != string(w) {
+						t.Fatalf("leaderboard %q view %q window %q", b.Leaderboard, b.View, b.Window)
+					}
+					if got, exp := b.trends(t), want[:min(limit, len(want))]; !slices.Equal(got, exp) {
+						t.Fatalf("%s limit %d: %v, want %v", w, limit, got, exp)
+					}
+				}
+			}
+			if n := counter.n.Load() - before; n != int64(len(store.TrendingWindows)) {
+				t.Errorf("%d requests sent %d Redis commands, want one per window (%d)",
+					len(store.TrendingWindows)*leaderboard.MaxLimit, n, len(store.TrendingWindows))
+			}
+			first := call(t, h, get("GET", "view=trending", nil))
+			if b := parse(t, first); b.Window != "1h" {
+				t.Errorf("view=trending alone: window %q, want 1h", b.Window)
+			}
+			again := call(t, h, get("GET", "view=trending&window=1h", map[string]string{"if-none-match": first.Headers["ETag"]}))
+			if again.StatusCode != 304 {
+				t.Errorf("revalidation: status %d, want 304", again.StatusCode)
+			}
+			top := call(t, h, get("GET", "window=1h", nil))
+			if top.Headers["ETag"] == first.Headers["ETag"] {
+				t.Error("the top and trending answers of 1h share an ETag")
 			}
 		})
 	}
