@@ -258,7 +258,7 @@ func TestDashboardInChromium(t *testing.T) {
 	checkBars := func(window string) []bar {
 		t.Helper()
 		want := apiBars("window=" + window + "&limit=10")
-		waitFor(window+" bars", fmt.Sprintf(`new URLSearchParams(location.search).get('window') === %q && document.querySelectorAll('#bars > li').length === %d && document.querySelector('#bars > li .tag').textContent === %q`,
+		waitFor(window+" bars", fmt.Sprintf(`new URLSearchParams(location.search).get('window') === %q && document.querySelectorAll('#bars > li').length === %d && document.querySelector('#bars > li .tag').textContent === %q && !('authors' in document.querySelector('#bars > li').dataset)`,
 			window, len(want.Hashtags), first(want)))
 		var got []bar
 		eval("read bars", readBars, &got)
@@ -374,7 +374,63 @@ func TestDashboardInChromium(t *testing.T) {
 	waitFor("recovery", `document.getElementById('error').hidden`)
 	checkBars("24h")
 
-	// 6. Hostile hashtags: shown as text, no element created from them, no script run.
+	// 6. The Trending view: kept in the address, only 1h and 24h offered, each row saying "N
+	// authors, usually M" in the API's order. (The seed's posts have no author: each counts as
+	// an author of its own, so the 24h view lists the tags of 3 hours ago above their baseline
+	// from 3 days ago.)
+	selectView := func(v string) {
+		run("view "+v, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { const s = document.getElementById('view'); s.value = %q; s.dispatchEvent(new Event('change')); return true; })()`, v))(ctx, tg)
+			return err
+		}))
+	}
+	checkTrending := func(window string) {
+		t.Helper()
+		want := apiBars("view=trending&window=" + window + "&limit=10")
+		if len(want.Hashtags) == 0 {
+			t.Fatalf("the %s trending view is empty: the test would prove nothing", window)
+		}
+		waitFor("trending "+window, fmt.Sprintf(`new URLSearchParams(location.search).get('view') === 'trending' && new URLSearchParams(location.search).get('window') === %q && document.querySelectorAll('#bars > li').length === %d && document.querySelector('#bars > li .tag').textContent === %q && 'authors' in document.querySelector('#bars > li').dataset`,
+			window, len(want.Hashtags), first(want)))
+		var got []struct{ Hashtag, Text string }
+		eval("read trending rows", `[...document.querySelectorAll('#bars > li')].map(li => ({hashtag: li.querySelector('.tag').textContent, text: li.querySelector('.count').firstChild.textContent}))`, &got)
+		for i, w := range want.trends(t) {
+			text := fmt.Sprintf("%d authors, usually %s", w.Authors, strconv.FormatFloat(math.Round(w.Baseline*10)/10, 'f', -1, 64))
+			if got[i].Hashtag != w.Hashtag || got[i].Text != text {
+				t.Errorf("trending %s row %d: %+v, want %s with %q", window, i+1, got[i], w.Hashtag, text)
+			}
+		}
+	}
+	selectView("trending")
+	checkTrending("24h")
+	var view struct {
+		Disabled []string
+		Heading  string
+	}
+	eval("trending controls", `({disabled: [...document.getElementById('window').options].filter(o => o.disabled).map(o => o.value), heading: document.getElementById('heading').textContent})`, &view)
+	if strings.Join(view.Disabled, ",") != "7d,all" || view.Heading != "Trending hashtags" {
+		t.Errorf("trending controls %+v, want 7d and all disabled and the heading Trending hashtags", view)
+	}
+	shot(t, ctx, artifacts, "dashboard-trending.png", false)
+	run("reload trending", chromedp.Reload())
+	checkTrending("24h")
+	selectWindow("1h")
+	waitFor("nothing trending", `!document.getElementById('empty').hidden && new URLSearchParams(location.search).get('window') === '1h'`)
+	eval("trending empty state", `document.getElementById('empty').textContent`, &empty.Text)
+	if empty.Text != "Nothing is trending in this window." {
+		t.Errorf("trending empty state %q", empty.Text)
+	}
+	// Switching to Trending from a window it has not (7d) moves to 1h.
+	selectView("top")
+	selectWindow("7d")
+	checkBars("7d")
+	selectView("trending")
+	waitFor("trending 1h instead of 7d", `new URLSearchParams(location.search).get('view') === 'trending' && new URLSearchParams(location.search).get('window') === '1h' && document.getElementById('window').value === '1h'`)
+	selectView("top")
+	selectWindow("24h")
+	checkBars("24h")
+
+	// 7. Hostile hashtags: shown as text, no element created from them, no script run.
 	plantHostileTags(t, srv)
 	run("open all-time", chromedp.Navigate(web.URL+"/?window=all&format=html"))
 	bars = checkBars("all")
@@ -387,7 +443,7 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("%d <img> elements on the page: a hashtag was parsed as HTML", imgs)
 	}
 
-	// 7. Phone width: no horizontal overflow, even with the long hashtag.
+	// 8. Phone width: no horizontal overflow, even with the long hashtag.
 	run("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload())
 	checkBars("all")
 	var layout struct{ ScrollWidth, ClientWidth int }

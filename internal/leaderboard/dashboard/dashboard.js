@@ -6,9 +6,12 @@
   const REFRESH_MS = 5000;
   const FETCH_TIMEOUT_MS = 10000;
   const WINDOWS = ["1h", "24h", "7d", "all"];
+  const TRENDING_WINDOWS = ["1h", "24h"]; // the windows with a trending view
 
   const $ = (id) => document.getElementById(id);
+  const viewSelect = $("view");
   const windowSelect = $("window");
+  const heading = $("heading");
   const limitSelect = $("limit");
   const bars = $("bars");
   const empty = $("empty");
@@ -19,15 +22,18 @@
   const boardName = $("board-name");
 
   const numberFormat = new Intl.NumberFormat();
+  const baselineFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
   let timer = 0;
   let seq = 0;          // number of the latest request; older answers are dropped
-  let shown = null;     // the window and limit of the data on screen
+  let shown = null;     // the view, window and limit of the data on screen
   let lastKey = "";     // what was last announced to screen readers
 
   // Read the selection from the address, so a reload keeps it.
   const params = new URLSearchParams(location.search);
+  viewSelect.value = params.get("view") === "trending" ? "trending" : "top";
   const win = params.get("window");
   windowSelect.value = WINDOWS.includes(win) ? win : "all";
+  fitWindow();
   const lim = params.get("limit");
   if (lim && /^[1-9][0-9]{0,2}$/.test(lim) && Number(lim) <= 100) {
     if (![...limitSelect.options].some((o) => o.value === lim)) {
@@ -41,25 +47,71 @@
     limitSelect.value = "10";
   }
 
+  // The trending view has only some windows: offer those, and move to 1h from the others.
+  function fitWindow() {
+    const trending = viewSelect.value === "trending";
+    for (const o of windowSelect.options) {
+      o.disabled = trending && !TRENDING_WINDOWS.includes(o.value);
+    }
+    if (trending && !TRENDING_WINDOWS.includes(windowSelect.value)) {
+      windowSelect.value = "1h";
+    }
+    heading.textContent = trending ? "Trending hashtags" : "Top hashtags";
+    bars.setAttribute("aria-label", trending ? "Trending hashtags by rise in distinct authors" : "Top hashtags by number of posts");
+    empty.textContent = trending ? "Nothing is trending in this window." : "No hashtags yet in this window.";
+  }
+
   function selection() {
-    return { window: windowSelect.value, limit: limitSelect.value };
+    return { view: viewSelect.value, window: windowSelect.value, limit: limitSelect.value };
+  }
+
+  // The query of a selection; view only when trending, so the top view's addresses stay.
+  function query(sel) {
+    const q = new URLSearchParams();
+    if (sel.view === "trending") {
+      q.set("view", "trending");
+    }
+    q.set("window", sel.window);
+    q.set("limit", sel.limit);
+    return q;
   }
 
   function remember(sel) {
-    const q = new URLSearchParams({ window: sel.window, limit: sel.limit, format: "html" });
+    const q = query(sel);
+    q.set("format", "html");
     history.replaceState(null, "", location.pathname + "?" + q.toString());
+  }
+
+  // What a row says: its post count, or for the trending view its authors against its
+  // baseline ("N authors, usually M").
+  function figure(t, trending) {
+    if (!trending) {
+      const count = Number(t.count) || 0;
+      return [numberFormat.format(count), count === 1 ? " post" : " posts"];
+    }
+    const authors = Number(t.authors) || 0;
+    return [numberFormat.format(authors) + (authors === 1 ? " author" : " authors") + ", usually " + baselineFormat.format(Number(t.baseline) || 0),
+      " in this window"];
   }
 
   function render(data) {
     boardName.textContent = data.leaderboard;
+    const trending = data.view === "trending";
     const tags = Array.isArray(data.hashtags) ? data.hashtags : [];
-    const max = tags.reduce((m, t) => Math.max(m, Number(t.count) || 0), 0);
+    // Bars are as long as the count, or the score of the trending view.
+    const value = (t) => Number(trending ? t.score : t.count) || 0;
+    const max = tags.reduce((m, t) => Math.max(m, value(t)), 0);
     const rows = tags.map((t) => {
       const count = Number(t.count) || 0;
       const li = document.createElement("li");
       li.className = "bar";
       li.dataset.hashtag = t.hashtag;
       li.dataset.count = String(count);
+      if (trending) {
+        li.dataset.authors = String(Number(t.authors) || 0);
+        li.dataset.baseline = String(Number(t.baseline) || 0);
+        li.dataset.score = String(value(t));
+      }
 
       const rank = document.createElement("span");
       rank.className = "rank";
@@ -72,10 +124,11 @@
 
       const num = document.createElement("span");
       num.className = "count";
-      num.textContent = numberFormat.format(count);
+      const [text, rest] = figure(t, trending);
+      num.textContent = text;
       const unit = document.createElement("span");
       unit.className = "visually-hidden";
-      unit.textContent = count === 1 ? " post" : " posts";
+      unit.textContent = rest;
       num.append(unit);
 
       const track = document.createElement("span");
@@ -83,7 +136,7 @@
       track.setAttribute("aria-hidden", "true");
       const fill = document.createElement("span");
       fill.className = "fill";
-      fill.style.width = (max > 0 ? (count / max) * 100 : 0).toFixed(2) + "%";
+      fill.style.width = (max > 0 ? (value(t) / max) * 100 : 0).toFixed(2) + "%";
       track.append(fill);
 
       li.append(rank, tag, num, track);
@@ -96,12 +149,12 @@
     updated.dateTime = data.generated_at;
     updated.textContent = isNaN(at) ? data.generated_at : at.toLocaleTimeString();
 
-    const key = data.window + "|" + tags.map((t) => t.hashtag + ":" + t.count).join(",");
+    const key = data.view + "|" + data.window + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending)[0]).join(",");
     if (key !== lastKey) {
       lastKey = key;
       announce.textContent = tags.length === 0
-        ? "No hashtags yet in this window."
-        : "Leaderboard updated. First: " + tags[0].hashtag + " with " + numberFormat.format(Number(tags[0].count) || 0) + " posts.";
+        ? empty.textContent
+        : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + tags[0].hashtag + " with " + figure(tags[0], trending).join("") + ".";
     }
   }
 
@@ -116,7 +169,7 @@
     clearTimeout(timer);
     const sel = selection();
     const mine = ++seq;
-    const url = location.pathname + "?window=" + encodeURIComponent(sel.window) + "&limit=" + encodeURIComponent(sel.limit);
+    const url = location.pathname + "?" + query(sel).toString();
     try {
       const res = await fetch(url, {
         headers: { Accept: "application/json" },
@@ -141,7 +194,7 @@
         return;
       }
       // Keep the last data if it is for the current selection; otherwise it would mislead.
-      if (!shown || shown.window !== sel.window || shown.limit !== sel.limit) {
+      if (!shown || shown.view !== sel.view || shown.window !== sel.window || shown.limit !== sel.limit) {
         bars.replaceChildren();
         empty.hidden = true;
         shown = null;
@@ -163,6 +216,10 @@
     remember(selection());
     refresh();
   }
+  viewSelect.addEventListener("change", () => {
+    fitWindow();
+    onChange();
+  });
   windowSelect.addEventListener("change", onChange);
   limitSelect.addEventListener("change", onChange);
   document.addEventListener("visibilitychange", () => {
