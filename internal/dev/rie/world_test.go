@@ -130,12 +130,19 @@ type world struct {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
+	return newWorldOf(t, newCorpus(time.Now()))
+}
+
+// newWorldOf is newWorld with the stand-in serving c; ingestEnv overrides the ingest
+// function's environment.
+func newWorldOf(t *testing.T, c corpus, ingestEnv ...string) *world {
+	t.Helper()
 	rie.RequireRIE(t)
 	ctx := context.Background()
 	if err := cluster.FlushAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, corpus: newCorpus(time.Now()), env: map[string][]string{}}
+	w := &world{t: t, corpus: c, env: map[string][]string{}}
 	token := "xapi-token-" + randomHex(t, 12)
 	var err error
 	w.x, err = xapitest.New(w.corpus.tweets, xapitest.Options{BearerToken: token})
@@ -167,6 +174,7 @@ func newWorld(t *testing.T) *world {
 		"LEADERBOARD="+board, "LOG_LEVEL=INFO")
 	w.env["ingest"] = rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "TWITTER_SECRET_ARN="+xARN,
 		"TWITTER_API_URL="+url, "SEARCH_QUERY="+searchQuery, "MAX_PAGES=10")
+	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], ingestEnv...)
 	w.env["leaderboard"] = rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+readerARN)
 	return w
 }
