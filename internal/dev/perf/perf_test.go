@@ -30,18 +30,19 @@ func TestParseBenchOutput(t *testing.T) {
 		names = append(names, b.Name)
 	}
 	if want := []string{"BenchmarkRecord", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
+		"BenchmarkTrending/1h", "BenchmarkTrending/24h", "BenchmarkTrendingMemory",
 		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped"}; !slices.Equal(names, want) {
 		t.Fatalf("names %q, want %q", names, want)
 	}
 	rec := res[0]
-	for unit, want := range map[string]float64{"ns/op": 7602952, "cmds/ceiling": 0.5854, "posts/s": 13153, "redis-cmds/s": 139236,
-		"zincrby-ceiling/s": 237869, "B/op": 36896, "allocs/op": 610} {
+	for unit, want := range map[string]float64{"ns/op": 9159618, "cmds/ceiling": 0.4295, "posts/s": 20996, "plain-posts/s": 27201,
+		"redis-cmds/s": 287119, "x-plain": 1.295, "zincrby-ceiling/s": 668449, "B/op": 88887, "allocs/op": 1521} {
 		if got, ok := rec.Metric(unit); !ok || got != want {
 			t.Errorf("%s = %v (%v), want %v", unit, got, ok, want)
 		}
 	}
-	if rec.Iterations != 819 {
-		t.Errorf("iterations %d, want 819", rec.Iterations)
+	if rec.Iterations != 142 {
+		t.Errorf("iterations %d, want 142", rec.Iterations)
 	}
 
 	tests := []struct {
@@ -78,24 +79,36 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 9 {
-		t.Fatalf("%d store figures, want 9", len(store))
+	if len(store) != 15 {
+		t.Fatalf("%d store figures, want 15", len(store))
 	}
-	if f := store[0]; f.Value != 13153 || f.RefValue != RecordTarget || f.MinRatio != 1 {
+	if f := store[0]; f.Value != 20996 || f.RefValue != RecordTarget || f.MinRatio != 1 {
 		t.Errorf("posts/s figure %+v", f)
-	} else if met, ok := f.Met(); !ok || met {
-		t.Errorf("13,153 posts/s against %d: met %v (target %v), want a target not met", RecordTarget, met, ok)
+	} else if met, ok := f.Met(); !ok || !met {
+		t.Errorf("20,996 posts/s against %d: met %v (target %v), want a target met", RecordTarget, met, ok)
 	}
-	if f := store[1]; f.Value != 139236 || f.RefValue != 237869 || math.Abs(f.Ratio()-139236.0/237869) > 1e-12 {
+	if f := store[1]; f.Value != 20996 || f.RefValue != 27201 || f.MinRatio != 0 || f.MaxRatio != 0 {
+		t.Errorf("with against without author tracking figure %+v", f)
+	}
+	if f := store[2]; f.Value != 287119 || f.RefValue != 668449 || math.Abs(f.Ratio()-287119.0/668449) > 1e-12 {
 		t.Errorf("commands/s figure %+v", f)
 	}
-	if f := store[3]; !strings.Contains(f.Name, "24h") || f.Value != 155.0 || f.RefValue != 146.5 || f.MaxRatio != 1.5 {
+	if f := store[4]; !strings.Contains(f.Name, "24h") || f.Value != 28.45 || f.RefValue != 27.59 || f.MaxRatio != 1.5 {
 		t.Errorf("Top 24h figure %+v", f)
 	}
-	if f := store[7]; !strings.Contains(f.Name, "ingest stopped") || f.Value != 100338 || f.RefValue != 477.4 || f.MaxRatio != 0 {
+	if f := store[6]; !strings.Contains(f.Name, "Trending 1h") || f.Value != 112.1 || f.RefValue != 114.9 || f.MaxRatio != TrendingVsTopMax {
+		t.Errorf("Trending 1h figure %+v", f)
+	}
+	if f := store[8]; f.Value != 120.9 || f.RefValue != 112.9 || f.Unit != "B/post" {
+		t.Errorf("pair set memory figure %+v", f)
+	}
+	if f := store[9]; f.Value != 217.0 || !strings.Contains(f.Name, "24h") {
+		t.Errorf("24h pairs memory figure %+v", f)
+	}
+	if f := store[13]; !strings.Contains(f.Name, "ingest stopped") || f.Value != 147644 || f.RefValue != 529.6 || f.MaxRatio != 0 {
 		t.Errorf("Top 7d behind, stopped, figure %+v", f)
 	}
-	if f := store[8]; f.Value != 79291 || f.RefValue != 100338 {
+	if f := store[14]; f.Value != 168135 || f.RefValue != 147644 {
 		t.Errorf("Top 7d behind, inside Redis, figure %+v", f)
 	}
 

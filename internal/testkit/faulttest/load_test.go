@@ -67,7 +67,7 @@ func TestLeaderboardLoad(t *testing.T) {
 			queries = append(queries, fmt.Sprintf("/?window=%s&limit=%d", win, limit))
 		}
 	}
-	prefix := []byte(`{"leaderboard":"` + name + `","window":"`)
+	prefix := []byte(`{"leaderboard":"` + name + `","view":"top","window":"`)
 
 	for _, phase := range []struct {
 		name string

@@ -37,6 +37,7 @@ func TestFunctionURLEvents(t *testing.T) {
 		{"function-url-get.json", nil, "*/*"},
 		{"function-url-window.json", map[string]string{"window": "24h", "limit": "25"}, "*/*"},
 		{"function-url-bad.json", map[string]string{"limit": "abc"}, "*/*"},
+		{"function-url-trending.json", map[string]string{"view": "trending", "window": "1h", "limit": "10"}, "*/*"},
 		{"function-url-browser.json", nil, "text/html"},
 	}
 	for _, tc := range tests {
