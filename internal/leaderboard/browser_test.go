@@ -70,10 +70,6 @@ const longTag = "thisisaverylonghashtagthatkeepsgoingandgoingwithoutanyspaces"
 // 1h is empty.
 func seedDashboard(t *testing.T, srv redistest.Server) {
 	t.Helper()
-	ctx := testCtx(t)
-	if err := srv.FlushAll(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
 	var posts []store.Post
 	add := func(age time.Duration, counts map[string]int) {
@@ -86,10 +82,7 @@ func seedDashboard(t *testing.T, srv redistest.Server) {
 	add(3*time.Hour, map[string]int{"aws": 30, "serverless": 24, "golang": 20, "redis": 15, "lambda": 9, "memorydb": 6})
 	add(72*time.Hour, map[string]int{"aws": 12, "serverless": 11, "golang": 8, "redis": 6, "lambda": 8, "memorydb": 6,
 		"devops": 9, "cloud": 7, "opensource": 4, "xray": 2})
-	res, err := writerStore(t, srv).Record(ctx, posts)
-	if err != nil || res.New != len(posts) {
-		t.Fatalf("seed: %+v, %v", res, err)
-	}
+	seedBoard(t, srv, posts)
 }
 
 // plantHostileTags writes hashtags the store's rules would reject straight into the all-time

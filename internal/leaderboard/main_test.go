@@ -151,6 +151,47 @@ func writerStore(tb testing.TB, srv redistest.Server) *store.Store {
 	return s
 }
 
+// seedBoard empties srv and records posts on the board as the ingest writer: every one new.
+func seedBoard(t testing.TB, srv redistest.Server, posts []store.Post) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := srv.FlushAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := writerStore(t, srv).Record(ctx, posts); err != nil || res.New != len(posts) {
+		t.Fatalf("seed: %+v, %v; want %d new posts", res, err, len(posts))
+	}
+}
+
+// countedStore is srv's real store as the reader, with the counter of the Redis commands its
+// client sends.
+func countedStore(tb testing.TB, srv redistest.Server) (redis.UniversalClient, *store.Store, *commandCounter) {
+	tb.Helper()
+	rdb := readerClient(tb, srv)
+	counter := &commandCounter{}
+	rdb.AddHook(counter)
+	st, err := store.New(rdb, boardName)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rdb, st, counter
+}
+
+// countedHandler is the handler on srv's real store as the reader, with a 5 s cache on a fixed
+// clock, and the counter of the Redis commands it sends, which counts no handshake or cluster
+// discovery (the client is connected first).
+func countedHandler(t *testing.T, srv redistest.Server) (*leaderboard.Handler, *commandCounter) {
+	t.Helper()
+	rdb, st, counter := countedStore(t, srv)
+	fixed := time.Now()
+	h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: 5 * time.Second}.WithClock(func() time.Time { return fixed }))
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return h, counter
+}
+
 // commandCounter is a go-redis hook counting the commands a client sends.
 type commandCounter struct{ n atomic.Int64 }
 

@@ -94,10 +94,6 @@ func get(method, rawQuery string, headers map[string]string) events.LambdaFuncti
 // ingest writer, and returns what each window must show (count desc, hashtag asc).
 func seedPosts(t testing.TB, srv redistest.Server) map[store.Window][]store.Entry {
 	t.Helper()
-	ctx := testCtx(t)
-	if err := srv.FlushAll(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
 	post := func(id string, age time.Duration, tags ...string) store.Post {
 		return store.Post{ID: id, CreatedAt: now.Add(-age), Hashtags: tags}
@@ -112,13 +108,7 @@ func seedPosts(t testing.TB, srv redistest.Server) map[store.Window][]store.Entr
 		post("1007", 72*time.Hour, "lambda"),
 		post("1008", 72*time.Hour, "lambda", "go"),
 	}
-	res, err := writerStore(t, srv).Record(ctx, posts)
-	if err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	if res.New != len(posts) {
-		t.Fatalf("seed: %+v", res)
-	}
+	seedBoard(t, srv, posts)
 	week := entries("aws", 3, "go", 3, "serverless", 3, "lambda", 2, "redis", 1)
 	return map[store.Window][]store.Entry{
 		store.All:  week,
@@ -183,13 +173,7 @@ func TestHandlerOnRedis(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			want := seedPosts(t, srv)
-			rdb := readerClient(t, srv)
-			counter := &commandCounter{}
-			rdb.AddHook(counter)
-			st, err := store.New(rdb, boardName)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, st, counter := countedStore(t, srv)
 			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: time.Hour})
 
 			for _, w := range store.Windows {
@@ -268,19 +252,7 @@ func TestEveryLimitOneRedisRead(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			want := seedPosts(t, srv)
-			rdb := readerClient(t, srv)
-			counter := &commandCounter{}
-			rdb.AddHook(counter)
-			st, err := store.New(rdb, boardName)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fixed := time.Now()
-			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: 5 * time.Second}.WithClock(func() time.Time { return fixed }))
-			// Connect first, so the count holds no handshake or cluster discovery.
-			if err := rdb.Ping(testCtx(t)).Err(); err != nil {
-				t.Fatal(err)
-			}
+			h, counter := countedHandler(t, srv)
 			before := counter.n.Load()
 			for _, w := range store.Windows {
 				for limit := 1; limit <= leaderboard.MaxLimit; limit++ {
@@ -304,10 +276,6 @@ func TestEveryLimitOneRedisRead(t *testing.T) {
 // and returns the trending view both windows must show (no history: every baseline is 0).
 func seedTrending(t testing.TB, srv redistest.Server) []store.Trend {
 	t.Helper()
-	ctx := testCtx(t)
-	if err := srv.FlushAll(ctx); err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
 	var posts []store.Post
 	add := func(tag string, n, authors int) {
@@ -320,9 +288,7 @@ func seedTrending(t testing.TB, srv redistest.Server) []store.Trend {
 	add("rising", 6, 6)
 	add("pair", 4, 4)
 	add("spam", 40, 1)
-	if res, err := writerStore(t, srv).Record(ctx, posts); err != nil || res.New != len(posts) {
-		t.Fatalf("seed: %+v, %v", res, err)
-	}
+	seedBoard(t, srv, posts)
 	return []store.Trend{{Hashtag: "big", Count: 20, Authors: 8, Baseline: 0, Score: 64}, {Hashtag: "rising", Count: 6, Authors: 6, Baseline: 0, Score: 36}}
 }
 
@@ -334,18 +300,7 @@ func TestTrendingOnRedis(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			want := seedTrending(t, srv)
-			rdb := readerClient(t, srv)
-			counter := &commandCounter{}
-			rdb.AddHook(counter)
-			st, err := store.New(rdb, boardName)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fixed := time.Now()
-			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: 5 * time.Second}.WithClock(func() time.Time { return fixed }))
-			if err := rdb.Ping(testCtx(t)).Err(); err != nil {
-				t.Fatal(err)
-			}
+			h, counter := countedHandler(t, srv)
 			before := counter.n.Load()
 			for _, w := range store.TrendingWindows {
 				for limit := 1; limit <= leaderboard.MaxLimit; limit++ {

@@ -55,31 +55,30 @@ func BenchmarkRecord(b *testing.B) {
 			batches[i] = append(batches[i], store.Post{CreatedAt: now.Add(-time.Duration(id) * time.Second), AuthorID: author, Hashtags: tags})
 		}
 	}
-	withTimes := make([]time.Duration, 0, b.N)
-	plainTimes := make([]time.Duration, 0, b.N)
+	var posts []store.Post
+	next := 0
+	recordOn := func(s *store.Store) func() {
+		return func() {
+			if res, err := s.Record(ctx, posts); err != nil || res.New != batch {
+				b.Fatalf("record: %+v, %v; want %d new posts", res, err, batch)
+			}
+		}
+	}
+	withTracking := recordOn(tracked)
 	before := commandCalls(b, srv.Client())
 	b.ResetTimer()
-	for i := range b.N {
-		posts := batches[i%len(batches)]
+	mw, mp := interleaved(b, func() {
+		posts = batches[next%len(batches)]
+		next++
 		for j := range posts {
 			// Always new, also in the benchmark's later runs on the same boards.
 			posts[j].ID = strconv.FormatInt(recordIDs.Add(1), 10)
 		}
-		start := time.Now()
-		res, err := tracked.Record(ctx, posts)
-		if err != nil || res.New != batch {
-			b.Fatalf("record: %+v, %v; want %d new posts", res, err, batch)
-		}
-		mid := time.Now()
-		if res, err := plain.Record(ctx, posts); err != nil || res.New != batch {
-			b.Fatalf("record without author tracking: %+v, %v; want %d new posts", res, err, batch)
-		}
-		withTimes, plainTimes = append(withTimes, mid.Sub(start)), append(plainTimes, time.Since(mid))
-	}
+		withTracking()
+	}, recordOn(plain))
 	b.StopTimer()
 	secs := b.Elapsed().Seconds()
 	cmds := commandCalls(b, srv.Client()) - before
-	mw, mp := median(withTimes), median(plainTimes)
 	b.ReportMetric(batch/mw.Seconds(), "posts/s")
 	b.ReportMetric(batch/mp.Seconds(), "plain-posts/s")
 	b.ReportMetric(float64(mw)/float64(mp), "x-plain")
@@ -120,32 +119,47 @@ func BenchmarkTop(b *testing.B) {
 			}
 		}
 	}
-	read := func(w store.Window) time.Duration {
-		start := time.Now()
-		if _, err := s.Top(ctx, w, 10); err != nil {
-			b.Fatal(err)
+	read := func(w store.Window) func() {
+		return func() {
+			if _, err := s.Top(ctx, w, 10); err != nil {
+				b.Fatal(err)
+			}
 		}
-		return time.Since(start)
 	}
 	b.Run("all", func(b *testing.B) {
 		for range b.N {
-			read(store.All)
+			read(store.All)()
 		}
 	})
 	for _, w := range store.Windows[1:] {
 		b.Run(string(w), func(b *testing.B) {
-			win := make([]time.Duration, 0, b.N)
-			all := make([]time.Duration, 0, b.N)
-			for range b.N {
-				win = append(win, read(w))
-				all = append(all, read(store.All))
-			}
-			mw, ma := median(win), median(all)
-			b.ReportMetric(float64(mw.Nanoseconds())/1e3, "win-µs")
-			b.ReportMetric(float64(ma.Nanoseconds())/1e3, "all-µs")
-			b.ReportMetric(float64(mw)/float64(ma), "x-all")
+			mw, ma := interleaved(b, read(w), read(store.All))
+			reportAgainstAll(b, mw, ma, "win-µs")
 		})
 	}
+}
+
+// interleaved runs first, then second, in each of b.N iterations and returns the median time
+// of each: both run under the same machine load, so their ratio holds while the load drifts.
+func interleaved(b *testing.B, first, second func()) (time.Duration, time.Duration) {
+	t1 := make([]time.Duration, 0, b.N)
+	t2 := make([]time.Duration, 0, b.N)
+	for range b.N {
+		start := time.Now()
+		first()
+		mid := time.Now()
+		second()
+		t1, t2 = append(t1, mid.Sub(start)), append(t2, time.Since(mid))
+	}
+	return median(t1), median(t2)
+}
+
+// reportAgainstAll reports the median m in µs as unit, the all-time read's median all in µs,
+// and their ratio (x-all).
+func reportAgainstAll(b *testing.B, m, all time.Duration, unit string) {
+	b.ReportMetric(float64(m.Nanoseconds())/1e3, unit)
+	b.ReportMetric(float64(all.Nanoseconds())/1e3, "all-µs")
+	b.ReportMetric(float64(m)/float64(all), "x-all")
 }
 
 // BenchmarkTrending reads the trending view (the best 100, as the leaderboard reads it) of a
@@ -194,24 +208,17 @@ func BenchmarkTrending(b *testing.B) {
 	}
 	for _, w := range store.TrendingWindows {
 		b.Run(string(w), func(b *testing.B) {
-			trend := make([]time.Duration, 0, b.N)
-			all := make([]time.Duration, 0, b.N)
-			for range b.N {
-				start := time.Now()
+			mt, ma := interleaved(b, func() {
 				got, err := s.Trending(ctx, w, store.TrendingSize)
 				if err != nil || len(got) != store.TrendingSize {
 					b.Fatalf("trending %s: %d hashtags, %v; want %d", w, len(got), err, store.TrendingSize)
 				}
-				mid := time.Now()
+			}, func() {
 				if _, err := s.Top(ctx, store.All, store.TrendingSize); err != nil {
 					b.Fatal(err)
 				}
-				trend, all = append(trend, mid.Sub(start)), append(all, time.Since(mid))
-			}
-			mt, ma := median(trend), median(all)
-			b.ReportMetric(float64(mt.Nanoseconds())/1e3, "trend-µs")
-			b.ReportMetric(float64(ma.Nanoseconds())/1e3, "all-µs")
-			b.ReportMetric(float64(mt)/float64(ma), "x-all")
+			})
+			reportAgainstAll(b, mt, ma, "trend-µs")
 		})
 	}
 }
@@ -321,29 +328,19 @@ func BenchmarkTopBehind(b *testing.B) {
 		kept int64 // the oldest bucket of the last upkeep, as Top would have read it
 	}{{"1-bucket", lo - 1}, {"stopped", lo - 29}} {
 		b.Run(tc.name, func(b *testing.B) {
-			behind := make([]time.Duration, 0, b.N)
-			all := make([]time.Duration, 0, b.N)
 			calls0, usec0 := commandStat(b, env.Standalone.Client(), "zunion")
-			for range b.N {
-				start := time.Now()
+			mb, ma := interleaved(b, func() {
 				got, err := s.TopBehind(ctx, store.Week, tc.kept, 100)
-				if err != nil {
-					b.Fatal(err)
+				if err != nil || len(got) != 100 {
+					b.Fatalf("%d hashtags, %v; want 100", len(got), err)
 				}
-				mid := time.Now()
+			}, func() {
 				if _, err := s.Top(ctx, store.All, 100); err != nil {
 					b.Fatal(err)
 				}
-				behind, all = append(behind, mid.Sub(start)), append(all, time.Since(mid))
-				if len(got) != 100 {
-					b.Fatalf("%d hashtags, want 100", len(got))
-				}
-			}
+			})
 			calls, usec := commandStat(b, env.Standalone.Client(), "zunion")
-			mb, ma := median(behind), median(all)
-			b.ReportMetric(float64(mb.Nanoseconds())/1e3, "behind-µs")
-			b.ReportMetric(float64(ma.Nanoseconds())/1e3, "all-µs")
-			b.ReportMetric(float64(mb)/float64(ma), "x-all")
+			reportAgainstAll(b, mb, ma, "behind-µs")
 			// The part of it that blocks the shard: ZUNION's own time inside Redis.
 			b.ReportMetric(float64(usec-usec0)/float64(calls-calls0), "redis-µs")
 		})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/binary"
@@ -428,13 +429,7 @@ func (s *Store) topBehind(ctx context.Context, sp span, now, kept int64, known b
 // counts) and returns the first n.
 func rank(entries []Entry, n int) []Entry {
 	slices.SortFunc(entries, func(a, b Entry) int {
-		if a.Count != b.Count {
-			if a.Count > b.Count {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Hashtag, b.Hashtag)
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Hashtag, b.Hashtag))
 	})
 	seen := make(map[string]bool, len(entries))
 	out := entries[:0]

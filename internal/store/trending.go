@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -60,13 +61,7 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 		rows = append(rows, row{Trend{Hashtag: tag, Score: float64(x[0]) / 100, Authors: x[1], Baseline: float64(x[2]) / 100, Count: x[3]}, x[0]})
 	}
 	slices.SortFunc(rows, func(a, b row) int {
-		if a.score != b.score {
-			if a.score > b.score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.Hashtag, b.Hashtag)
+		return cmp.Or(cmp.Compare(b.score, a.score), strings.Compare(a.Hashtag, b.Hashtag))
 	})
 	out := make([]Trend, 0, min(n, len(rows)))
 	for _, r := range rows[:min(n, len(rows))] {

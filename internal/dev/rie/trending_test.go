@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
@@ -56,14 +57,11 @@ func trendingCorpus(now time.Time) corpus {
 	return c
 }
 
-// trendRow is a row of a trending answer.
+// trendRow is a row of a trending answer: its rank and figures (JSON names match the fields
+// of store.Trend, as encoding/json matches names, whatever their case).
 type trendRow struct {
-	Rank     int     `json:"rank"`
-	Hashtag  string  `json:"hashtag"`
-	Count    int64   `json:"count"`
-	Authors  int64   `json:"authors"`
-	Baseline float64 `json:"baseline"`
-	Score    float64 `json:"score"`
+	Rank int
+	store.Trend
 }
 
 // TestTrending runs the real bootstraps under the emulator against the TLS + ACL cluster: the
@@ -81,8 +79,8 @@ func TestTrending(t *testing.T) {
 	}
 	got := readTrending(t, w.start("leaderboard"))
 	want := []trendRow{
-		{Rank: 1, Hashtag: "newtag", Count: 30, Authors: 30, Baseline: 0, Score: 900},
-		{Rank: 2, Hashtag: "riser", Count: 15, Authors: 15, Baseline: 2, Score: 84.5},
+		{1, store.Trend{Hashtag: "newtag", Count: 30, Authors: 30, Baseline: 0, Score: 900}},
+		{2, store.Trend{Hashtag: "riser", Count: 15, Authors: 15, Baseline: 2, Score: 84.5}},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("trending 1h:\n got %+v\nwant %+v", got, want)

@@ -164,6 +164,16 @@ local function hour_authors(h)
   end
   return out
 end
+-- hours_authors returns hour_authors of the hours from to to, or an error reply.
+local function hours_authors(from, to)
+  local out = {}
+  for h = from, to do
+    local err = wrong(hour_key(h), 'zset')
+    if err then return nil, err end
+    out[#out + 1] = hour_authors(h)
+  end
+  return out, nil
+end
 for _, w in ipairs(trend) do
   local bh = w.bh
   local old = tonumber(redis.call('HGET', meta, 't:bh:' .. w.name))
@@ -178,19 +188,10 @@ for _, w in ipairs(trend) do
     end
   elseif bh > old then
     w.bmode = 'advance'
-    w.enter, w.leave = {}, {}
-    for h = old + 1, bh do
-      local k = hour_key(h)
-      e = wrong(k, 'zset')
-      if e then return e end
-      w.enter[#w.enter + 1] = hour_authors(h)
-    end
-    for h = old - span + 1, bh - span do
-      local k = hour_key(h)
-      e = wrong(k, 'zset')
-      if e then return e end
-      w.leave[#w.leave + 1] = hour_authors(h)
-    end
+    w.enter, e = hours_authors(old + 1, bh)
+    if e then return e end
+    w.leave, e = hours_authors(old - span + 1, bh - span)
+    if e then return e end
   else
     w.bmode = 'keep'
     bh = old
