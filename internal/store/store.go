@@ -136,8 +136,9 @@ func KeyPrefix(name string) string { return "{" + name + "}:" }
 
 func (s *Store) key(suffix string) string { return s.prefix + suffix }
 
-// Record counts the hashtags of the posts not recorded before, in one atomic script call.
-// Calling it again with the same or overlapping posts changes no count.
+// Record counts the hashtags of the posts not recorded before, and their authors for the
+// trending views, in one atomic script call. Calling it again with the same or overlapping
+// posts changes no count and no trending figure.
 func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) {
 	var res RecordResult
 	if len(posts) > MaxBatch {
@@ -184,10 +185,12 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	return res, nil
 }
 
-// Upkeep advances the rolling windows to now without recording anything: the buckets that left
-// a window are subtracted from it and deleted, as at the start of every Record call. The writer
-// runs it at the start of every ingest run, whether or not the run then finds posts, so reads
-// find their window current (see Top) and the summing path stays for when ingest stops.
+// Upkeep advances the rolling windows and the trending views to now without recording
+// anything: the buckets that left a window are subtracted from it and deleted, authors that
+// left a window and hours that left a baseline are subtracted, as at the start of every Record
+// call. The writer runs it at the start of every ingest run, whether or not the run then finds
+// posts, so reads find their window current (see Top) and the summing path stays for when
+// ingest stops.
 func (s *Store) Upkeep(ctx context.Context) error {
 	args := append(s.scriptArgs(s.now().Unix(), 0), 0)
 	if err := recordScript.Run(ctx, s.rdb, s.scriptKeys(), args...).Err(); err != nil {
