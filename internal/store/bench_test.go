@@ -203,6 +203,78 @@ func BenchmarkTopBehind(b *testing.B) {
 	}
 }
 
+// BenchmarkHistory reads the 24h history of 25 hashtags (25 hourly buckets each, as the
+// dashboard asks for the rows it shows) from a board whose 24h window holds 50,000 hashtags
+// spread over its 25 buckets (1,000 posts per bucket, each with a long-tail hashtag and one of
+// the 25 shown, whose counts differ), interleaved in every iteration with the top-10 read of
+// the same window, and reports the medians (hist-µs, top-µs) and their ratio (x-top): the
+// target is at most 3.
+func BenchmarkHistory(b *testing.B) {
+	ctx := context.Background()
+	rdb := benchClient(b, env.Standalone)
+	const name, perBucket, buckets = "bench-history", 1000, 25
+	s, err := store.New(rdb, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tags := make([]string, store.MaxHistory)
+	for j := range tags {
+		tags[j] = fmt.Sprintf("hot%02d", j)
+	}
+	if n, _ := rdb.ZCard(ctx, store.KeyPrefix(name)+"w:24h").Result(); n < buckets*perBucket {
+		now := time.Now()
+		edge := now.Truncate(time.Hour)
+		var posts []store.Post
+		for k := range buckets { // bucket k hours back; 0 is the one in progress
+			for i := range perBucket {
+				at := edge.Add(-time.Duration(k) * time.Hour).Add(time.Duration(i) * time.Second)
+				if at.After(now) {
+					at = now
+				}
+				p := store.Post{ID: strconv.Itoa(k*perBucket + i + 1), CreatedAt: at, Hashtags: []string{fmt.Sprintf("b%dt%d", k, i)}}
+				if j := i % len(tags); (i/len(tags))%len(tags) >= j {
+					p.Hashtags = append(p.Hashtags, tags[j])
+				}
+				posts = append(posts, p)
+				if len(posts) == store.MaxBatch {
+					if _, err := s.Record(ctx, posts); err != nil {
+						b.Fatal(err)
+					}
+					posts = posts[:0]
+				}
+			}
+		}
+	}
+	if top, err := s.Top(ctx, store.Day, 10); err != nil || len(top) != 10 || top[0].Hashtag != tags[0] {
+		b.Fatalf("top 10 of 24h: %v, %v; want %s first", top, err, tags[0])
+	}
+	hist := make([]time.Duration, 0, b.N)
+	top := make([]time.Duration, 0, b.N)
+	calls0, usec0 := commandStat(b, env.Standalone.Client(), "zmscore")
+	for b.Loop() {
+		start := time.Now()
+		series, err := s.History(ctx, store.Day, tags)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := s.Top(ctx, store.Day, 10); err != nil {
+			b.Fatal(err)
+		}
+		hist, top = append(hist, mid.Sub(start)), append(top, time.Since(mid))
+		if len(series) != len(tags) || len(series[0].Points) != buckets {
+			b.Fatalf("%d series of %d points, want %d of %d", len(series), len(series[0].Points), len(tags), buckets)
+		}
+	}
+	calls, usec := commandStat(b, env.Standalone.Client(), "zmscore")
+	mh, mt := median(hist), median(top)
+	// The time Redis itself spends on one history read: its ZMSCORE commands.
+	b.ReportMetric(float64(usec-usec0)/float64(calls-calls0)*buckets, "redis-µs")
+	b.ReportMetric(float64(mh.Nanoseconds())/1e3, "hist-µs")
+	b.ReportMetric(float64(mt.Nanoseconds())/1e3, "top-µs")
+	b.ReportMetric(float64(mh)/float64(mt), "x-top")
+}
+
 // commandStat is the calls and total microseconds of one command in INFO commandstats.
 func commandStat(b *testing.B, rdb *redis.Client, cmd string) (calls, usec int64) {
 	b.Helper()

@@ -89,6 +89,12 @@
 // often it runs (the leaderboard reads each window at most once per cache period and
 // instance), and make bench measures it against the all-time read.
 //
+// History reads a few hashtags' counts bucket by bucket (at most MaxHistory hashtags, for a
+// rolling window): one pipeline of one ZMSCORE per live bucket with every hashtag, 13, 25 or 29
+// commands, one round trip. The live buckets are the ones Top sums, so a hashtag's points add
+// up to its count in the window as Top reads it. Its cost grows with hashtags x buckets (up to
+// 725 scores), not with the window's size; make bench measures it against the top-10 read.
+//
 // Reading needs only read commands: no script runs for a read, so the reader user has no
 // scripting permission at all (see ReaderAccess).
 package store

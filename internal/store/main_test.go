@@ -102,7 +102,7 @@ func TestACL(t *testing.T) {
 
 			// Under exactly these strings the app works: the writer records, keeps the windows
 			// and saves the checkpoint; the reader reads every window, current or behind its
-			// upkeep (the ZUNION path), and the checkpoint.
+			// upkeep (the ZUNION path), the history of a hashtag, and the checkpoint.
 			record(t, w, post("1", t0.Add(-time.Minute), "a"))
 			if err := w.Upkeep(ctx); err != nil {
 				t.Fatalf("writer cannot keep the windows: %v", err)
@@ -119,6 +119,9 @@ func TestACL(t *testing.T) {
 				}
 			}
 			c.Set(t0)
+			if h, err := r.History(ctx, store.Hour, []string{"a"}); err != nil || len(h) != 1 || h[0].Points[11].Count != 1 {
+				t.Errorf("reader history: %v, %v", h, err)
+			}
 			if _, err := r.Checkpoint(ctx); err != nil {
 				t.Errorf("reader cannot read the checkpoint: %v", err)
 			}
