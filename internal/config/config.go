@@ -47,6 +47,8 @@ type Leaderboard struct {
 	Redis
 	Boards   []Board       // BOARDS, or LEADERBOARD (+ SEARCH_QUERY, shown by GET /boards)
 	CacheTTL time.Duration // CACHE_TTL in seconds, default DefaultCacheTTL; 0 turns the cache off
+	// EmbedOrigins (EMBED_ORIGINS) may frame the dashboard's widget (?embed=1); default none.
+	EmbedOrigins []string
 }
 
 // LoadRedis reads the Redis variables through getenv (os.Getenv in the mains).
@@ -116,7 +118,11 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 		return Leaderboard{}, err
 	}
 	r.Leaderboard = boards[0].Name
-	return Leaderboard{Redis: r, Boards: boards, CacheTTL: time.Duration(secs) * time.Second}, nil
+	origins, err := ParseEmbedOrigins(getenv("EMBED_ORIGINS"))
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	return Leaderboard{Redis: r, Boards: boards, CacheTTL: time.Duration(secs) * time.Second, EmbedOrigins: origins}, nil
 }
 
 func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
