@@ -26,7 +26,7 @@ func main() {
 		env.Fatal("memorydb", err)
 	}
 	h, err := leaderboard.New(board, leaderboard.Config{
-		Name: cfg.Leaderboard, CacheTTL: cfg.CacheTTL, Logger: env.Log,
+		Name: cfg.Leaderboard, CacheTTL: cfg.CacheTTL, EmbedOrigins: cfg.EmbedOrigins, Logger: env.Log,
 	})
 	if err != nil {
 		env.Fatal("configuration", err)

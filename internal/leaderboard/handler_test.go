@@ -639,6 +639,10 @@ type panicBoard struct{}
 
 func (panicBoard) Top(context.Context, store.Window, int) ([]store.Entry, error) { panic("boom") }
 
+func (panicBoard) History(context.Context, store.Window, []string) ([]store.Series, error) {
+	panic("boom")
+}
+
 func TestAccessLog(t *testing.T) {
 	h, _, logs := newTestHandler(t, newFakeBoard(sampleData()))
 	handle(t, h, event("GET", "limit=2", nil))

@@ -9,9 +9,12 @@
 //
 // Query parameters (names are case-sensitive; a parameter may appear once):
 //
-//	limit   integer 1-100 in plain decimal (no sign, no leading zeros), default 10
-//	window  all | 1h | 24h | 7d, default all
-//	format  json | html, default: by the Accept header
+//	limit     integer 1-100 in plain decimal (no sign, no leading zeros), default 10
+//	window    all | 1h | 24h | 7d, default all (view=history: 1h | 24h | 7d, default 24h)
+//	format    json | html, default: by the Accept header
+//	view      top | history, default top
+//	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
+//	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
 //
 // An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
 // longer than MaxQueryBytes gives 400 naming the parameter and the allowed values, so a typo
@@ -36,7 +39,8 @@
 // per cache period whatever limits its callers ask for, at most 4 reads per period in all, and
 // cycling limit=1..100 costs no more than asking one limit. A hit makes no Redis call.
 // Concurrent misses for the same window share one Redis call. Failures are never cached: the
-// next request tries Redis again.
+// next request tries Redis again. History answers are kept the same way, per window and
+// hashtag list, at most 64 of them (history.go).
 //
 // The ETag is weak, W/"<hash>", computed over the leaderboard name, window and hashtags but
 // not generated_at: two reads of unchanged data give the same tag, so a polling dashboard
@@ -50,7 +54,9 @@
 // application/json (q-values honoured; "*/*" alone means JSON), the handler returns the
 // embedded dashboard page without touching Redis; the page then polls "/" for JSON. Its CSS
 // and JavaScript are inlined and allowed by their SHA-256 hashes in the Content-Security-Policy,
-// which allows nothing else but fetches to the same origin.
+// which allows nothing else but fetches to the same origin. Nobody may frame the page
+// (frame-ancestors 'none', X-Frame-Options DENY); the widget (embed=1, the same page marked
+// "embed": no header or controls, transparent) may be framed by Config.EmbedOrigins only.
 //
 // # Failures
 //
@@ -91,9 +97,11 @@ const (
 )
 
 // Board is what the handler needs from the store: the top n hashtags of a window, count
-// descending then hashtag ascending. *store.Store implements it.
+// descending then hashtag ascending, and the per-bucket history of a few hashtags in a
+// rolling window. *store.Store implements it.
 type Board interface {
 	Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
+	History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error)
 }
 
 // Config tunes a Handler.
@@ -101,6 +109,9 @@ type Config struct {
 	Name     string        // the leaderboard's name (LEADERBOARD), shown in every answer; required
 	CacheTTL time.Duration // how long a read is served from memory (CACHE_TTL), 0 to config.MaxCacheTTL; 0: no cache
 	Logger   *slog.Logger  // default slog.Default()
+	// EmbedOrigins (EMBED_ORIGINS, checked by config.ParseEmbedOrigins) may show the widget
+	// (?embed=1) in a frame; none by default: frame-ancestors 'none' everywhere.
+	EmbedOrigins []string
 
 	// The tests' hooks (export_test.go): the longest a Redis call may take before the request
 	// gets 503 (default defaultTimeout), and the clock of generated_at and cache expiry.
@@ -120,6 +131,9 @@ type Handler struct {
 	mu      sync.Mutex
 	reads   map[store.Window]*read
 	flights map[store.Window]*flight
+
+	histories memo[historyKey, *snapshot] // history answers (history.go)
+	embed     page                        // the widget page, framable by Config.EmbedOrigins
 
 	// joined, when set (tests), is called when a request joins a fetch already in flight.
 	joined func()
@@ -148,6 +162,10 @@ func New(board Board, cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	embed, err := embedPage(cfg.EmbedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard handler: %w", err)
+	}
 	return &Handler{
 		board:   board,
 		name:    cfg.Name,
@@ -157,6 +175,9 @@ func New(board Board, cfg Config) (*Handler, error) {
 		log:     cfg.Logger,
 		reads:   map[store.Window]*read{},
 		flights: map[store.Window]*flight{},
+
+		histories: memo[historyKey, *snapshot]{max: maxHistoryAnswers},
+		embed:     embed,
 	}, nil
 }
 
@@ -180,6 +201,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 		slog.String("method", truncate(req.RequestContext.HTTP.Method, 16)),
 		slog.String("path", truncate(req.RawPath, 64)),
 		slog.Int("status", resp.StatusCode),
+		slog.String("view", info.view),
 		slog.String("window", string(info.window)),
 		slog.Int("limit", info.limit),
 		slog.String("cache", info.cache),
@@ -190,6 +212,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 
 // reqInfo is what a request did, for the access log.
 type reqInfo struct {
+	view   string
 	window store.Window
 	limit  int
 	cache  string // "hit", "miss", "shared" or "" (no data read)
@@ -214,19 +237,30 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 	if err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error()), info
 	}
-	info.window, info.limit = q.window, q.limit
+	info.view, info.window, info.limit = q.view, q.window, q.limit
 
 	html := q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept")))
 	if html {
-		return dashboardResponse(header(req, "if-none-match")), info
+		p := &dashboard
+		if q.embed {
+			p = &h.embed
+		}
+		return p.response(header(req, "if-none-match")), info
 	}
 
-	snap, how, err := h.answer(ctx, q.window, q.limit)
+	var snap *snapshot
+	var how string
+	if q.view == viewHistory {
+		snap, how, err = h.history(ctx, q.window, q.hashtags)
+	} else {
+		snap, how, err = h.answer(ctx, q.window, q.limit)
+	}
 	info.cache = how
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
 			slog.String("request_id", requestID(ctx, req)),
 			slog.String("leaderboard", h.name),
+			slog.String("view", q.view),
 			slog.String("window", string(q.window)),
 			slog.Int("limit", q.limit),
 			slog.String("error", err.Error()),

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
@@ -150,14 +151,20 @@ func writerStore(tb testing.TB, srv redistest.Server) *store.Store {
 	return s
 }
 
-// commandCounter is a go-redis hook counting the commands a client sends.
-type commandCounter struct{ n atomic.Int64 }
+// commandCounter is a go-redis hook counting the commands a client sends, and the round trips
+// (a command alone or a pipeline), but not a new connection's handshake.
+type commandCounter struct{ n, trips atomic.Int64 }
 
 func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
+		switch cmd.Name() {
+		case "hello", "auth", "client": // a new connection's handshake
+		default:
+			c.n.Add(1)
+			c.trips.Add(1)
+		}
 		return next(ctx, cmd)
 	}
 }
@@ -165,15 +172,14 @@ func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		c.n.Add(int64(len(cmds)))
+		c.trips.Add(1)
 		return next(ctx, cmds)
 	}
 }
 
 // failingBoard wraps a Board and fails every call while broken is set.
 type failingBoard struct {
-	next interface {
-		Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
-	}
+	next   leaderboard.Board
 	broken atomic.Bool
 }
 
@@ -184,6 +190,13 @@ func (b *failingBoard) Top(ctx context.Context, w store.Window, n int) ([]store.
 		return nil, errInjected
 	}
 	return b.next.Top(ctx, w, n)
+}
+
+func (b *failingBoard) History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error) {
+	if b.broken.Load() {
+		return nil, errInjected
+	}
+	return b.next.History(ctx, w, tags)
 }
 
 // storeConfig turns the harness's connection settings into the store's.

@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,7 +61,13 @@ func TestParseQuery(t *testing.T) {
 		{raw: "limit=%zz", wantErr: `query parameter "limit" has a bad percent-encoding: "%zz"`},
 		{raw: "%zz=1", wantErr: `query parameter name "%zz" has a bad percent-encoding`},
 		{raw: "limit=%", wantErr: `bad percent-encoding`},
-		{raw: "x=" + strings.Repeat("a", 2000), wantErr: "query string too long: at most 1024 bytes"},
+		{raw: "x=" + strings.Repeat("a", 5000), wantErr: "query string too long: at most 4096 bytes"},
+		{raw: "view=top&limit=3", want: query{window: store.All, limit: 3}},
+		{raw: "embed=1&format=html", want: query{window: store.All, limit: 10, format: "html", embed: true}},
+		{raw: "view=Top", wantErr: `query parameter "view" is "Top": want top or history`},
+		{raw: "embed=true", wantErr: `query parameter "embed" is "true": want 1`},
+		{raw: "embed=", wantErr: `query parameter "embed" is empty: want 1`},
+		{raw: "hashtags=aws", wantErr: `query parameter "hashtags" applies only to view=history`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw[:min(len(tt.raw), 40)], func(t *testing.T) {
@@ -69,7 +76,10 @@ func TestParseQuery(t *testing.T) {
 				if err != nil {
 					t.Fatalf("error %v", err)
 				}
-				if got != tt.want {
+				if tt.want.view == "" {
+					tt.want.view = viewTop
+				}
+				if !reflect.DeepEqual(got, tt.want) {
 					t.Errorf("got %+v, want %+v", got, tt.want)
 				}
 				return

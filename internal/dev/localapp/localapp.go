@@ -21,7 +21,8 @@
 //     checkpoint. SEARCH_QUERY, MAX_PAGES, SKIP_SENSITIVE, EXCLUDE_HASHTAGS and LEADERBOARD
 //     are read and checked as the ingest function reads them (package config).
 //   - Leaderboard: the leaderboard handler (API and dashboard) behind funcurl, which builds each
-//     LambdaFunctionURLRequest as a Function URL does; CACHE_TTL as for the function.
+//     LambdaFunctionURLRequest as a Function URL does; CACHE_TTL and EMBED_ORIGINS as for the
+//     function.
 //
 // The handlers log JSON to Config.Log; the lines meant for a person (the start-up line and one
 // line per ingest run) go to Config.Out as plain text. The ingest handler's metric records
@@ -352,7 +353,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	}
 	a.ingest = h
 
-	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, Logger: a.log})
+	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, EmbedOrigins: lcfg.EmbedOrigins, Logger: a.log})
 	if err != nil {
 		return err
 	}
