@@ -125,6 +125,7 @@ type pageWatch struct {
 	mu       sync.Mutex
 	dialogs  []string
 	problems []string
+	framing  []string // frame-ancestors refusals: a test that expects one takes it
 }
 
 func (w *pageWatch) add(list *[]string, s string) {
@@ -143,6 +144,109 @@ func (w *pageWatch) check(t *testing.T) {
 	if len(w.problems) > 0 {
 		t.Errorf("the page reported problems: %q", w.problems)
 	}
+	if len(w.framing) > 0 {
+		t.Errorf("a frame was refused that no test expected: %q", w.framing)
+	}
+}
+
+// takeFraming returns the frame-ancestors refusals seen so far and forgets them.
+func (w *pageWatch) takeFraming() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.framing
+	w.framing = nil
+	return f
+}
+
+// chromium is one headless Chromium tab, watched for dialogs, exceptions, console errors and
+// CSP reports (pageWatch), with helpers that fail the test on error.
+type chromium struct {
+	t     *testing.T
+	ctx   context.Context
+	watch *pageWatch
+}
+
+// startChromium starts exe headless with a fresh profile; it is closed, and the watch
+// checked, when the test ends.
+func startChromium(t *testing.T, exe string) *chromium {
+	t.Helper()
+	userData := t.TempDir()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(userData),
+		chromedp.WindowSize(1100, 900),
+	)...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+
+	watch := &pageWatch{}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			watch.add(&watch.dialogs, e.Message)
+			// Close it from another goroutine (Listen must not run commands), so the page
+			// does not hang and the test reports the dialog.
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
+		case *runtime.EventExceptionThrown:
+			watch.add(&watch.problems, "exception: "+e.ExceptionDetails.Text)
+		case *log.EventEntryAdded:
+			switch {
+			case strings.Contains(e.Entry.Text, "frame-ancestors"):
+				watch.add(&watch.framing, e.Entry.Text)
+			case strings.Contains(e.Entry.Text, "Content Security Policy") || strings.Contains(e.Entry.Text, "TrustedHTML"):
+				watch.add(&watch.problems, "log: "+e.Entry.Text)
+			}
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				watch.add(&watch.problems, "console.error")
+			}
+		}
+	}); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() { watch.check(t) })
+	return &chromium{t: t, ctx: ctx, watch: watch}
+}
+
+func (c *chromium) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	sctx, cancel := context.WithTimeout(c.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		c.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (c *chromium) eval(what, expr string, out any) {
+	c.t.Helper()
+	sctx, cancel := context.WithTimeout(c.ctx, 45*time.Second)
+	defer cancel()
+	raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr))
+	if err != nil {
+		c.t.Fatalf("%s: %v", what, err)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		c.t.Fatalf("%s: decode %s: %v", what, raw, err)
+	}
+}
+
+func (c *chromium) waitFor(what, predicate string) {
+	c.t.Helper()
+	c.run("wait for "+what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(40*time.Second))(ctx, tg)
+		return err
+	}))
 }
 
 func TestDashboardInChromium(t *testing.T) {
@@ -163,78 +267,9 @@ func TestDashboardInChromium(t *testing.T) {
 	web := httptest.NewServer(funcurl.Handler(h.Handle, slog.New(slog.NewJSONHandler(io.Discard, nil))))
 	t.Cleanup(web.Close)
 
-	userData := t.TempDir()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(userData),
-		chromedp.WindowSize(1100, 900),
-	)...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-
+	b := startChromium(t, exe)
+	ctx, watch, run, eval, waitFor := b.ctx, b.watch, b.run, b.eval, b.waitFor
 	artifacts := artifactDir(t)
-	watch := &pageWatch{}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *page.EventJavascriptDialogOpening:
-			watch.add(&watch.dialogs, e.Message)
-			// Close it from another goroutine (Listen must not run commands), so the page
-			// does not hang and the test reports the dialog.
-			go func() {
-				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-			}()
-		case *runtime.EventExceptionThrown:
-			watch.add(&watch.problems, "exception: "+e.ExceptionDetails.Text)
-		case *log.EventEntryAdded:
-			if strings.Contains(e.Entry.Text, "Content Security Policy") || strings.Contains(e.Entry.Text, "TrustedHTML") {
-				watch.add(&watch.problems, "log: "+e.Entry.Text)
-			}
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError {
-				watch.add(&watch.problems, "console.error")
-			}
-		}
-	}); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	t.Cleanup(func() { watch.check(t) })
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(what, expr string, out any) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-		defer cancel()
-		raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s: decode %s: %v", what, raw, err)
-		}
-	}
-	waitFor := func(what, predicate string) {
-		t.Helper()
-		run("wait for "+what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(40*time.Second))(ctx, tg)
-			return err
-		}))
-	}
 	// apiBars is what the JSON API says for a query, in the page's terms.
 	apiBars := func(query string) apiBody {
 		t.Helper()
@@ -319,7 +354,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if state.Search != "?window=all&limit=10&format=html" {
 		t.Errorf("address %q does not remember the selection", state.Search)
 	}
-	shot(t, ctx, artifacts, "dashboard.png", updateScreenshot)
+	shot(t, ctx, artifacts, "dashboard-seeded.png", false) // docs/ gets the sample's (TestDashboardHistoryInChromium)
 
 	// 2. Switch the window: the page shows the other data and remembers it in the address.
 	selectWindow := func(w string) {

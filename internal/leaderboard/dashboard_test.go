@@ -1,8 +1,12 @@
 package leaderboard
 
 import (
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
 // The widget (?embed=1) may be framed by EMBED_ORIGINS only; the full page never; without
@@ -61,6 +65,34 @@ func TestEmbedOriginsAreChecked(t *testing.T) {
 	for _, bad := range [][]string{{"https://example.com; script-src *"}, {"*"}, {"'self'"}, {"https://example.com/path"}, {""}} {
 		if _, err := New(newFakeBoard(nil), Config{Name: "x", EmbedOrigins: bad}); err == nil || !strings.Contains(err.Error(), "EMBED_ORIGINS") {
 			t.Errorf("EmbedOrigins %q: %v, want an error naming EMBED_ORIGINS", bad, err)
+		}
+	}
+}
+
+// maxPageBytes is issue 16's bound on the dashboard's transfer size: one self-contained
+// response, uncompressed (make bench reports it too).
+const maxPageBytes = 40_000
+
+func TestDashboardPageSize(t *testing.T) {
+	for name, html := range map[string]string{"page": dashboard.html, "widget": dashboardSource.embedHTML} {
+		if len(html) > maxPageBytes {
+			t.Errorf("the %s is %d bytes, want at most %d", name, len(html), maxPageBytes)
+		}
+	}
+}
+
+// The page asks for what the API accepts: its copies of the API's limits are the API's.
+func TestDashboardKnowsTheAPILimits(t *testing.T) {
+	for name, want := range map[string]int{"MAX_HISTORY": MaxHistoryHashtags, "MAX_QUERY_BYTES": MaxQueryBytes} {
+		re := regexp.MustCompile(`const ` + name + ` = (\d+);`)
+		m := re.FindStringSubmatch(dashboardSource.js)
+		if m == nil || m[1] != strconv.Itoa(want) {
+			t.Errorf("dashboard.js: %s = %v, want %d", name, m, want)
+		}
+	}
+	for _, w := range store.Windows {
+		if !strings.Contains(dashboardSource.js, `"`+string(w)+`": { window: "`) {
+			t.Errorf("dashboard.js: no sparkline window for %s", w)
 		}
 	}
 }
