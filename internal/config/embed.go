@@ -15,8 +15,15 @@ import (
 const EmbedOriginPattern = `https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*` +
 	`(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?`
 
-// MaxEmbedOrigins bounds EMBED_ORIGINS: each is a source in every embed answer's CSP header.
-const MaxEmbedOrigins = 20
+// MaxEmbedOriginsBytes bounds EMBED_ORIGINS (the templates' MaxLength): its origins are
+// sources in every widget answer's CSP header.
+const MaxEmbedOriginsBytes = 1024
+
+// EmbedOriginsPattern is the whole EMBED_ORIGINS value as the templates' EmbedOrigins
+// parameter checks it (its AllowedPattern, verbatim): empty, or origins separated by commas,
+// spaces around them allowed. ParseEmbedOrigins accepts the same values (up to
+// MaxEmbedOriginsBytes).
+const EmbedOriginsPattern = `^\s*(` + EmbedOriginPattern + `(\s*,\s*` + EmbedOriginPattern + `)*)?\s*$`
 
 var embedOriginRE = regexp.MustCompile(`^` + EmbedOriginPattern + `$`)
 
@@ -26,6 +33,9 @@ var embedOriginRE = regexp.MustCompile(`^` + EmbedOriginPattern + `$`)
 func ParseEmbedOrigins(v string) ([]string, error) {
 	if strings.TrimSpace(v) == "" {
 		return nil, nil
+	}
+	if len(v) > MaxEmbedOriginsBytes {
+		return nil, fmt.Errorf("EMBED_ORIGINS: %d bytes, at most %d", len(v), MaxEmbedOriginsBytes)
 	}
 	var out []string
 	for o := range strings.SplitSeq(v, ",") {
@@ -38,9 +48,6 @@ func ParseEmbedOrigins(v string) ([]string, error) {
 			return nil, fmt.Errorf("EMBED_ORIGINS: %q is not an origin: want scheme://host[:port] with http or https, no path (e.g. https://example.com or https://*.example.com), comma-separated", shown)
 		}
 		out = append(out, o)
-	}
-	if len(out) > MaxEmbedOrigins {
-		return nil, fmt.Errorf("EMBED_ORIGINS: %d origins, at most %d", len(out), MaxEmbedOrigins)
 	}
 	return out, nil
 }

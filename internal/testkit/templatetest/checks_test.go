@@ -40,7 +40,7 @@ var functions = []fnSpec{
 	{
 		app: "LeaderboardStack", id: "LeaderboardFunction", codeURI: "../leaderboard", timeout: 10,
 		access:    store.ReaderAccess,
-		env:       []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "LEADERBOARD", "CACHE_TTL", "LOG_LEVEL"},
+		env:       []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "LEADERBOARD", "CACHE_TTL", "EMBED_ORIGINS", "LOG_LEVEL"},
 		localOnly: []string{"MEMORYDB_USERNAME", "MEMORYDB_PASSWORD"},
 	},
 }
@@ -976,6 +976,7 @@ func checkParentParameters(a *App) []string {
 		"SkipSensitive":                  {def: "true", allowed: []any{"true", "false"}},
 		"ExcludeHashtags":                {def: ""},
 		"CacheTtlSeconds":                {def: 5},
+		"EmbedOrigins":                   {def: ""},
 		"AlarmTopicArn":                  {def: ""},
 		"FunctionMemorySize":             {def: nil},
 		"LogLevel":                       {def: nil},
