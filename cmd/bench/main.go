@@ -28,8 +28,10 @@ var groups = []string{"store", "leaderboard", "lambda", "size", "load"}
 const usage = `Usage: go run ./cmd/bench [flags]      (or: make bench)
 
 Measures, in one run on this machine:
-  store        go test -bench ./internal/store/: ingest recording vs the ZINCRBY ceiling, Top per window
-  leaderboard  go test -bench ./internal/leaderboard/: handler cache miss and hit vs a bare ZREVRANGE
+  store        go test -bench ./internal/store/: ingest recording vs the ZINCRBY ceiling, Top per window,
+               History of 25 hashtags vs the top-10 read
+  leaderboard  go test -bench ./internal/leaderboard/: handler cache miss and hit vs a bare ZREVRANGE,
+               a history request vs a top-10 request, the dashboard page's size
   lambda       cold start (init duration) and peak RSS of both bootstraps under aws-lambda-rie,
                with moto-held secrets and a local redis-server
   size         linux/arm64 bootstrap sizes as sam build and make build build them, and what each dependency adds

@@ -117,7 +117,7 @@ func (h *Handler) history(ctx context.Context, w store.Window, tags []string) (*
 		if err != nil {
 			return nil, err
 		}
-		return h.encodeHistory(w, series, h.now())
+		return h.encodeHistory(w, series, h.now()), nil
 	})
 	if err != nil {
 		return nil, how, fmt.Errorf("history of %d hashtags in %s: %w", len(tags), w, err)
@@ -125,56 +125,69 @@ func (h *Handler) history(ctx context.Context, w store.Window, tags []string) (*
 	return snap, how, nil
 }
 
-// historyAnswer is the JSON body of a history read.
-type historyAnswer struct {
-	Leaderboard string       `json:"leaderboard"`
-	View        string       `json:"view"`
-	Window      store.Window `json:"window"`
-	GeneratedAt string       `json:"generated_at"`
-	Series      []seriesJSON `json:"series"`
-}
-
-type seriesJSON struct {
-	Hashtag string      `json:"hashtag"`
-	Points  []pointJSON `json:"points"`
-}
-
-type pointJSON struct {
-	Start string `json:"start"`
-	Count int64  `json:"count"`
-}
-
 // encodeHistory builds the answer for series read at t, and its weak ETag over the leaderboard
-// name, the window and every point (start and count) but not generated_at.
-func (h *Handler) encodeHistory(w store.Window, series []store.Series, t time.Time) (*snapshot, error) {
-	tagged := make([]byte, 0, 64+len(series)*(32+30*24))
+// name, the window and every point (start and count) but not generated_at. The body is
+//
+//	{"leaderboard":…,"view":"history","window":…,"generated_at":…,"series":[{"hashtag":…,"points":[{"start":…,"count":…},…]},…]}
+//
+// written here rather than by encoding/json's reflection (up to 725 points per answer); the
+// strings that come from outside (the name, the hashtags) are still encoded by encoding/json,
+// so '<', '>' and '&' are escaped and invalid UTF-8 replaced, as in the top's answers
+// (TestHistoryJSONIsEncodingJSON holds the two to the same bytes).
+func (h *Handler) encodeHistory(w store.Window, series []store.Series, t time.Time) *snapshot {
+	points := 0
+	for _, s := range series {
+		points += len(s.Points)
+	}
+	tagged := make([]byte, 0, 64+len(series)*32+points*20)
 	tagged = append(append(append(append(tagged, h.name...), 0), viewHistory...), 0)
 	tagged = append(append(tagged, w...), 0)
+	body := make([]byte, 0, 160+len(series)*48+points*48)
+	body = append(body, `{"leaderboard":`...)
+	body = appendJSONString(body, h.name)
+	body = append(body, `,"view":"`+viewHistory+`","window":`...)
+	body = appendJSONString(body, string(w))
+	body = append(body, `,"generated_at":"`...)
+	body = t.UTC().AppendFormat(body, time.RFC3339)
+	body = append(body, `","series":[`...)
 	// Every series has the same bucket starts: format each once.
-	var starts []string
+	var starts [][]byte
 	var at []time.Time
-	out := make([]seriesJSON, len(series))
 	for i, s := range series {
+		if i > 0 {
+			body = append(body, ',')
+		}
 		tagged = append(append(tagged, s.Hashtag...), 0)
-		points := make([]pointJSON, len(s.Points))
+		body = append(body, `{"hashtag":`...)
+		body = appendJSONString(body, s.Hashtag)
+		body = append(body, `,"points":[`...)
 		for j, p := range s.Points {
 			if j == len(at) {
-				at, starts = append(at, p.Start), append(starts, p.Start.UTC().Format(time.RFC3339))
+				at, starts = append(at, p.Start), append(starts, p.Start.UTC().AppendFormat(nil, time.RFC3339))
 			} else if !at[j].Equal(p.Start) {
-				at[j], starts[j] = p.Start, p.Start.UTC().Format(time.RFC3339)
+				at[j], starts[j] = p.Start, p.Start.UTC().AppendFormat(nil, time.RFC3339)
 			}
-			points[j] = pointJSON{Start: starts[j], Count: p.Count}
+			if j > 0 {
+				body = append(body, ',')
+			}
+			body = append(append(append(body, `{"start":"`...), starts[j]...), `","count":`...)
+			body = append(strconv.AppendInt(body, p.Count, 10), '}')
 			tagged = strconv.AppendInt(tagged, p.Start.Unix(), 10)
 			tagged = append(strconv.AppendInt(append(tagged, ':'), p.Count, 10), 0)
 		}
-		out[i] = seriesJSON{Hashtag: s.Hashtag, Points: points}
+		body = append(body, "]}"...)
 	}
+	body = append(body, "]}\n"...)
 	digest := sha256.Sum256(tagged)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
-	body, err := json.Marshal(historyAnswer{Leaderboard: h.name, View: viewHistory, Window: w,
-		GeneratedAt: t.UTC().Format(time.RFC3339), Series: out})
-	if err != nil {
-		return nil, fmt.Errorf("encode the history of %d hashtags in %s: %w", len(series), w, err)
+	return &snapshot{body: string(body), etag: etag}
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	q, err := json.Marshal(s)
+	if err != nil { // a string always marshals
+		return append(b, `""`...)
 	}
-	return &snapshot{body: string(body) + "\n", etag: etag}, nil
+	return append(b, q...)
 }

@@ -301,3 +301,50 @@ func TestHistoryUnavailable(t *testing.T) {
 		t.Errorf("panicking board: %d, want 503", resp.StatusCode)
 	}
 }
+
+// The hand-written history JSON is what encoding/json writes for the same answer, hostile and
+// invalid hashtags included.
+func TestHistoryJSONIsEncodingJSON(t *testing.T) {
+	type point struct {
+		Start string `json:"start"`
+		Count int64  `json:"count"`
+	}
+	type series struct {
+		Hashtag string  `json:"hashtag"`
+		Points  []point `json:"points"`
+	}
+	type answer struct {
+		Leaderboard string       `json:"leaderboard"`
+		View        string       `json:"view"`
+		Window      store.Window `json:"window"`
+		GeneratedAt string       `json:"generated_at"`
+		Series      []series     `json:"series"`
+	}
+	h, _, _ := newTestHandler(t, newFakeBoard(nil))
+	start := time.Date(2026, 11, 25, 11, 0, 0, 0, time.FixedZone("CET", 3600))
+	in := []store.Series{
+		{Hashtag: "aws", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40}}},
+		{Hashtag: "<img src=x onerror=alert(1)>&\u2028\xff\"\\", Points: []store.Point{{Start: start, Count: 7}, {Start: start.Add(time.Hour), Count: 0}}},
+		{Hashtag: "none"},
+	}
+	for _, tc := range []struct {
+		name   string
+		series []store.Series
+	}{{"series", in}, {"none", nil}} {
+		want := answer{Leaderboard: h.name, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z", Series: []series{}}
+		for _, s := range tc.series {
+			ws := series{Hashtag: s.Hashtag, Points: []point{}}
+			for _, p := range s.Points {
+				ws.Points = append(ws.Points, point{Start: p.Start.UTC().Format(time.RFC3339), Count: p.Count})
+			}
+			want.Series = append(want.Series, ws)
+		}
+		b, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.encodeHistory(store.Day, tc.series, t0).body; got != string(b)+"\n" {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, b)
+		}
+	}
+}

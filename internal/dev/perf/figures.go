@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Targets of issues 2 and 7.
+// Targets of issues 2, 7 and 16.
 const (
 	ColdStartTarget = 150 * time.Millisecond
 	SizeTargetMiB   = 24
@@ -19,6 +19,12 @@ const (
 	MissVsBareMax   = 1.5
 	// RecordTarget is issue 2's recording target, in posts/s.
 	RecordTarget = 20_000
+	// HistoryVsTopMax is issue 16's target: a 25-hashtag 24h history read at most this many
+	// times the top-10 read.
+	HistoryVsTopMax = 3
+	// PageTargetKB is issue 16's bound on the dashboard page's transfer size, uncompressed, in
+	// KB of 1,000 bytes.
+	PageTargetKB = 40
 )
 
 // The commands that reproduce each group of figures.
@@ -26,6 +32,8 @@ const (
 	cmdRecord      = `go test -run '^$' -bench BenchmarkRecord ./internal/store/`
 	cmdTop         = `go test -run '^$' -bench 'BenchmarkTop$' ./internal/store/`
 	cmdTopBehind   = `go test -run '^$' -bench BenchmarkTopBehind ./internal/store/`
+	cmdHistory     = `go test -run '^$' -bench BenchmarkHistory ./internal/store/`
+	cmdHistoryAPI  = `go test -run '^$' -bench 'BenchmarkHistoryOverTop|BenchmarkDashboardPage' ./internal/leaderboard/`
 	cmdLeaderboard = `go test -run '^$' -bench . -benchmem ./internal/leaderboard/`
 	cmdLambda      = `go run ./cmd/bench -only lambda`
 	cmdSize        = `go run ./cmd/bench -only size`
@@ -94,6 +102,22 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 			Figure{Name: "the same: ZUNION's own time inside Redis (what blocks the shard)",
 				Value: inRedis, Unit: "µs", Reference: "the whole read", RefValue: behind, Command: cmdTopBehind})
 	}
+	// Issue 16: the dashboard's history read against the top-10 read of the same window.
+	b, err := Find(results, "BenchmarkHistory")
+	if err != nil {
+		return nil, err
+	}
+	hist, err1 := need(b, "hist-µs")
+	top, err2 := need(b, "top-µs")
+	inRedis, err3 := need(b, "redis-µs")
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, err
+	}
+	figs = append(figs,
+		Figure{Name: "store.History 24h, 25 hashtags x 25 buckets of a busy day, interleaved with the top-10 read (medians)",
+			Value: hist, Unit: "µs", Reference: "store.Top 24h, top 10", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistory},
+		Figure{Name: "the same: its 25 ZMSCOREs' own time inside Redis",
+			Value: inRedis, Unit: "µs", Reference: "the whole read", RefValue: hist, Command: cmdHistory})
 	return figs, nil
 }
 
@@ -128,6 +152,29 @@ func LeaderboardFigures(results []Bench) ([]Figure, error) {
 		figs = append(figs, Figure{Name: "leaderboard handler, cache miss, interleaved with the bare round trip (medians)", Value: miss, Unit: "µs",
 			Reference: ref, RefValue: bareI, MaxRatio: MissVsBareMax, Command: `go test -run '^$' -bench BenchmarkMissOverBare ./internal/leaderboard/`})
 	}
+	// Issue 16: a dashboard refresh's two requests, and the page itself.
+	b, err := Find(results, "BenchmarkHistoryOverTop")
+	if err != nil {
+		return nil, err
+	}
+	hist, err1 := need(b, "hist-µs")
+	top, err2 := need(b, "top-µs")
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, err
+	}
+	p, err := Find(results, "BenchmarkDashboardPage")
+	if err != nil {
+		return nil, err
+	}
+	size, err := need(p, "page-bytes")
+	if err != nil {
+		return nil, err
+	}
+	figs = append(figs,
+		Figure{Name: "leaderboard handler, history of 25 hashtags over 24h (busy day), cache miss, interleaved with the top-10 request (medians)",
+			Value: hist, Unit: "µs", Reference: "GET ?window=24h&limit=10, cache miss", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistoryAPI},
+		Figure{Name: "dashboard page, as sent (one self-contained response, uncompressed)",
+			Value: size / 1000, Unit: "KB", Reference: "issue 16 target", RefValue: PageTargetKB, MaxRatio: 1, Command: cmdHistoryAPI})
 	return figs, nil
 }
 

@@ -30,7 +30,7 @@ func TestParseBenchOutput(t *testing.T) {
 		names = append(names, b.Name)
 	}
 	if want := []string{"BenchmarkRecord", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
-		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped"}; !slices.Equal(names, want) {
+		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped", "BenchmarkHistory"}; !slices.Equal(names, want) {
 		t.Fatalf("names %q, want %q", names, want)
 	}
 	rec := res[0]
@@ -78,8 +78,8 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 9 {
-		t.Fatalf("%d store figures, want 9", len(store))
+	if len(store) != 11 {
+		t.Fatalf("%d store figures, want 11", len(store))
 	}
 	if f := store[0]; f.Value != 13153 || f.RefValue != RecordTarget || f.MinRatio != 1 {
 		t.Errorf("posts/s figure %+v", f)
@@ -98,13 +98,21 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if f := store[8]; f.Value != 79291 || f.RefValue != 100338 {
 		t.Errorf("Top 7d behind, inside Redis, figure %+v", f)
 	}
+	if f := store[9]; !strings.Contains(f.Name, "store.History 24h, 25 hashtags") || f.Value != 180.4 || f.RefValue != 29.45 || f.MaxRatio != HistoryVsTopMax {
+		t.Errorf("History figure %+v", f)
+	} else if met, ok := f.Met(); !ok || met {
+		t.Errorf("history/top %.2f against %d: met %v (target %v), want a target not met", f.Ratio(), HistoryVsTopMax, met, ok)
+	}
+	if f := store[10]; f.Value != 104.0 || f.RefValue != 180.4 || f.MaxRatio != 0 {
+		t.Errorf("History inside Redis figure %+v", f)
+	}
 
 	lb, err := LeaderboardFigures(parseFixture(t, "bench_leaderboard.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lb) != 3 {
-		t.Fatalf("%d leaderboard figures, want 3", len(lb))
+	if len(lb) != 5 {
+		t.Fatalf("%d leaderboard figures, want 5", len(lb))
 	}
 	miss := lb[0]
 	if miss.Value != 147.327 || miss.RefValue != 71.675 {
@@ -115,6 +123,14 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	}
 	if inter := lb[2]; inter.Value != 132.5 || inter.RefValue != 84.54 {
 		t.Errorf("interleaved figure %+v", inter)
+	}
+	if f := lb[3]; f.Value != 323.1 || f.RefValue != 94.67 || f.MaxRatio != HistoryVsTopMax {
+		t.Errorf("history request figure %+v", f)
+	}
+	if f := lb[4]; f.Value != 19.363 || f.Unit != "KB" || f.RefValue != PageTargetKB || f.MaxRatio != 1 {
+		t.Errorf("page size figure %+v", f)
+	} else if met, ok := f.Met(); !ok || !met {
+		t.Errorf("19.4 KB against %d KB: met %v (target %v)", PageTargetKB, met, ok)
 	}
 
 	// A missing benchmark or metric is an error naming it.
