@@ -84,7 +84,7 @@ Environment, as for the Lambda functions:
   SEARCH_QUERY    X recent-search query; with the X API default %[4]q,
                   with the sample default: every post (set it to filter the sample)
   LEADERBOARD (%[5]s), MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS,
-  CACHE_TTL (%[7]d), TWITTER_API_URL (%[8]s)
+  CACHE_TTL (%[7]d), TWITTER_API_URL (%[8]s), EMBED_ORIGINS (origins that may frame ?embed=1)
 `, localapp.DefaultPort, int(localapp.DefaultInterval/time.Second), int(localapp.DefaultXInterval/time.Minute), localapp.DefaultQuery,
 	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL)
 

@@ -142,7 +142,7 @@ func arriving(t *testing.T, start, from, to time.Time) int {
 func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	t0 := pastBoundary()
 	c := &clock{t: t0}
-	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"CACHE_TTL": "0"})})
+	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"CACHE_TTL": "0", "EMBED_ORIGINS": "http://localhost:8080"})})
 	if !strings.Contains(a.Redis, "embedded") || !strings.Contains(a.Posts, "bundled sample") || a.Interval != localapp.DefaultInterval {
 		t.Errorf("description: posts %q, redis %q, interval %s", a.Posts, a.Redis, a.Interval)
 	}
@@ -155,6 +155,21 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	all := fetch(t, a, "window=all&limit=100")
 	if len(hour.Hashtags) == 0 || all.Hashtags[0].Hashtag != "aws" {
 		t.Fatalf("after the first sweep: 1h %v, all %v", hour.Hashtags, all.Hashtags)
+	}
+	// The history view and the widget work as in the function, EMBED_ORIGINS included.
+	for query, want := range map[string]string{
+		"view=history&window=7d&hashtags=AWS": `"series":[{"hashtag":"aws","points":[{"start":`,
+		"embed=1&format=html":                 "frame-ancestors http://localhost:8080;",
+	} {
+		resp, err := http.Get(a.URL + "/?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body)+resp.Header.Get("Content-Security-Policy"), want) {
+			t.Errorf("GET /?%s: %d, want %q in the body or CSP", query, resp.StatusCode, want)
+		}
 	}
 
 	// Ten minutes later the posts created since arrive.
