@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
@@ -239,9 +240,33 @@ h2{margin:0 0 8px}iframe{border:0;width:400px;height:640px}</style></head><body>
 		t.Errorf("legend %q", legend)
 	}
 
+	// The controls: each labelled and reachable with Tab; the keyboard changes the window, the
+	// address keeps it and the sparklines follow it.
+	var controls []struct {
+		ID, Label string
+		Tab       int
+	}
+	b.eval("controls", `[...document.querySelectorAll('#controls select, #controls input, #controls button')].map(c => ({
+		id: c.id, label: c.labels && c.labels.length ? c.labels[0].textContent.trim() : (c.getAttribute('aria-label') || ''), tab: c.tabIndex}))`, &controls)
+	if len(controls) < 2 {
+		t.Errorf("controls %+v, want the window and limit selectors at least", controls)
+	}
+	for _, c := range controls {
+		if c.Label == "" || c.Tab < 0 {
+			t.Errorf("control %q: label %q, tabIndex %d: want a label and a place in the tab order", c.ID, c.Label, c.Tab)
+		}
+	}
+	_, start := reqs.since(0)
+	b.run("tab to the window and pick the next one", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.ArrowDown))
+	b.waitFor("7d by keyboard", `document.activeElement.id === 'window' && new URLSearchParams(location.search).get('window') === '7d' && document.getElementById('legend').textContent === 'Columns: posts per 6 hours, last 7 days'`)
+	checkSparks(start, "7d", 10)
+	b.run("and back", chromedp.KeyEvent(kb.ArrowUp))
+	b.waitFor("24h by keyboard", `new URLSearchParams(location.search).get('window') === '24h'`)
+	checkSparks(start, "24h", 10)
+
 	// 2. Refreshes: at most two requests each (the top, then one history request), and while
 	// nothing changes both are revalidated to 304.
-	_, start := reqs.since(0)
+	_, start = reqs.since(0)
 	time.Sleep(11 * time.Second) // two refreshes (every 5 s)
 	list, _ := reqs.since(start)
 	var tops, histories, notModified int
