@@ -58,14 +58,7 @@ func benchBoard(b *testing.B) (redis.UniversalClient, *store.Store, *commandCoun
 	if _, err := writerStore(b, srv).Record(ctx, posts); err != nil {
 		b.Fatal(err)
 	}
-	rdb := readerClient(b, srv)
-	counter := &commandCounter{}
-	rdb.AddHook(counter)
-	st, err := store.New(rdb, boardName)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return rdb, st, counter
+	return countedStore(b, srv)
 }
 
 // benchHandler is configured as in production: JSON logs at the default (Info) level, so the

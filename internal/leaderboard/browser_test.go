@@ -273,20 +273,8 @@ func TestDashboardInChromium(t *testing.T) {
 	// apiBars is what the JSON API says for a query, in the page's terms.
 	apiBars := func(query string) apiBody {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, web.URL+"/?"+query, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
 		var b apiBody
-		if err := json.NewDecoder(resp.Body).Decode(&b); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("API %s: %d %v", query, resp.StatusCode, err)
-		}
+		getAPI(t, web.URL, query, &b)
 		return b
 	}
 	// checkBars compares the chart with the API's answer for the same window and limit.
@@ -431,6 +419,24 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("at phone width the page is %dpx wide in a %dpx viewport", layout.ScrollWidth, layout.ClientWidth)
 	}
 	shot(t, ctx, artifacts, "dashboard-phone.png", false)
+}
+
+// getAPI asks the JSON API at base for query and decodes its 200 answer into out.
+func getAPI(t *testing.T, base, query string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/?"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("API %s: %d %v", query, resp.StatusCode, err)
+	}
 }
 
 func first(b apiBody) string {

@@ -40,8 +40,22 @@ func (b *fakeBoard) Top(ctx context.Context, w store.Window, n int) ([]store.Ent
 		b.asked(n)
 	}
 	b.mu.Lock()
-	block, entered, err := b.block, b.entered, b.err
 	entries := append([]store.Entry(nil), b.data[w]...)
+	b.mu.Unlock()
+	if err := b.enter(ctx); err != nil {
+		return nil, err
+	}
+	if len(entries) > n {
+		entries = entries[:n]
+	}
+	return entries, nil
+}
+
+// enter is how a call starts: it says so on entered, waits for block (or for ctx), and
+// returns the error the board was told to fail with.
+func (b *fakeBoard) enter(ctx context.Context) error {
+	b.mu.Lock()
+	block, entered, err := b.block, b.entered, b.err
 	b.mu.Unlock()
 	if entered != nil {
 		entered <- struct{}{}
@@ -50,16 +64,10 @@ func (b *fakeBoard) Top(ctx context.Context, w store.Window, n int) ([]store.Ent
 		select {
 		case <-block:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	if err != nil {
-		return nil, err
-	}
-	if len(entries) > n {
-		entries = entries[:n]
-	}
-	return entries, nil
+	return err
 }
 
 // fakeBuckets is the number and size of a rolling window's buckets (store's package comment).
@@ -73,20 +81,9 @@ var fakeBuckets = map[store.Window]struct {
 func (b *fakeBoard) History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error) {
 	b.histCalls.Add(1)
 	b.mu.Lock()
-	block, entered, err := b.block, b.entered, b.err
 	counts := b.hist[w]
 	b.mu.Unlock()
-	if entered != nil {
-		entered <- struct{}{}
-	}
-	if block != nil {
-		select {
-		case <-block:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	if err != nil {
+	if err := b.enter(ctx); err != nil {
 		return nil, err
 	}
 	spec, ok := fakeBuckets[w]

@@ -2,7 +2,6 @@ package leaderboard_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -175,19 +174,7 @@ h2{margin:0 0 8px}iframe{border:0;width:400px;height:640px}</style></head><body>
 	artifacts := artifactDir(t)
 	apiGet := func(query string, out any) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, web.URL+"/?"+query, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("API %s: %d %v", query, resp.StatusCode, err)
-		}
+		getAPI(t, web.URL, query, out)
 	}
 	// lastHistory is the last history request the page sent after request from, and its
 	// answer asked again ("" when there is none yet).

@@ -11,19 +11,7 @@ import (
 )
 
 // historyBody is a history answer, parsed.
-type historyBody struct {
-	Leaderboard string `json:"leaderboard"`
-	View        string `json:"view"`
-	Window      string `json:"window"`
-	GeneratedAt string `json:"generated_at"`
-	Series      []struct {
-		Hashtag string `json:"hashtag"`
-		Points  []struct {
-			Start string `json:"start"`
-			Count int64  `json:"count"`
-		} `json:"points"`
-	} `json:"series"`
-}
+type historyBody = leaderboard.HistoryBody
 
 func parseHistory(t testing.TB, body string) historyBody {
 	t.Helper()
@@ -49,13 +37,7 @@ func TestHistoryOnRedis(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			want := seedPosts(t, srv)
-			rdb := readerClient(t, srv)
-			counter := &commandCounter{}
-			rdb.AddHook(counter)
-			st, err := store.New(rdb, boardName)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rdb, st, counter := countedStore(t, srv)
 			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: time.Hour})
 			if err := rdb.Ping(testCtx(t)).Err(); err != nil { // connect before counting
 				t.Fatal(err)

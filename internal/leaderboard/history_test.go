@@ -61,21 +61,6 @@ func TestParseHistoryQuery(t *testing.T) {
 	}
 }
 
-// historyBody is a history answer as a client reads it.
-type historyBody struct {
-	Leaderboard string `json:"leaderboard"`
-	View        string `json:"view"`
-	Window      string `json:"window"`
-	GeneratedAt string `json:"generated_at"`
-	Series      []struct {
-		Hashtag string `json:"hashtag"`
-		Points  []struct {
-			Start string `json:"start"`
-			Count int64  `json:"count"`
-		} `json:"points"`
-	} `json:"series"`
-}
-
 func TestHistoryJSON(t *testing.T) {
 	b := newFakeBoard(sampleData())
 	b.setHistory(store.Hour, "aws", []int64{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3})
@@ -93,7 +78,7 @@ func TestHistoryJSON(t *testing.T) {
 	if !strings.HasPrefix(resp.Body, head) || !strings.HasSuffix(resp.Body, `{"start":"2026-11-25T12:00:00Z","count":0}]}]}`+"\n") {
 		t.Errorf("body\n%s\nwant it to start with\n%s", resp.Body, head)
 	}
-	var got historyBody
+	var got HistoryBody
 	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -177,6 +177,20 @@ func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) red
 	}
 }
 
+// countedStore is the store of boardName on srv as the reader, whose client counts its
+// commands.
+func countedStore(tb testing.TB, srv redistest.Server) (redis.UniversalClient, *store.Store, *commandCounter) {
+	tb.Helper()
+	rdb := readerClient(tb, srv)
+	counter := &commandCounter{}
+	rdb.AddHook(counter)
+	st, err := store.New(rdb, boardName)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rdb, st, counter
+}
+
 // failingBoard wraps a Board and fails every call while broken is set.
 type failingBoard struct {
 	next   leaderboard.Board

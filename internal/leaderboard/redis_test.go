@@ -163,13 +163,7 @@ func TestHandlerOnRedis(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			want := seedPosts(t, srv)
-			rdb := readerClient(t, srv)
-			counter := &commandCounter{}
-			rdb.AddHook(counter)
-			st, err := store.New(rdb, boardName)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, st, counter := countedStore(t, srv)
 			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: time.Hour})
 
 			for _, w := range store.Windows {
@@ -243,13 +237,7 @@ func TestEveryLimitOneRedisRead(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			want := seedPosts(t, srv)
-			rdb := readerClient(t, srv)
-			counter := &commandCounter{}
-			rdb.AddHook(counter)
-			st, err := store.New(rdb, boardName)
-			if err != nil {
-				t.Fatal(err)
-			}
+			rdb, st, counter := countedStore(t, srv)
 			fixed := time.Now()
 			h := newHandler(t, st, nil, leaderboard.Config{CacheTTL: 5 * time.Second}.WithClock(func() time.Time { return fixed }))
 			// Connect first, so the count holds no handshake or cluster discovery.

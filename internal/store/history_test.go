@@ -19,6 +19,33 @@ import (
 // documents them.
 var windowSpec = map[store.Window][2]int64{store.Hour: {3600, 300}, store.Day: {86400, 3600}, store.Week: {604800, 21600}}
 
+// modelPost is a recorded post as the model tests count it: created at (unix seconds), with
+// one hashtag.
+type modelPost struct {
+	at  int64
+	tag string
+}
+
+// randomPosts returns n posts with one of tags each, created up to 8 days before now, about
+// one in recentOneIn within recentAge of now instead, with ids after *id; kept lists those the
+// store keeps (created within SeenRetention).
+func randomPosts(rng *rand.Rand, now time.Time, id *int, n int, tags []string, recentOneIn int, recentAge time.Duration) (batch []store.Post, kept []modelPost) {
+	for range n {
+		*id++
+		age := time.Duration(rng.Int64N(int64(8 * 24 * time.Hour)))
+		if rng.IntN(recentOneIn) == 0 {
+			age = time.Duration(rng.Int64N(int64(recentAge)))
+		}
+		tag := tags[rng.IntN(len(tags))]
+		p := post(strconv.Itoa(*id), now.Add(-age), tag)
+		batch = append(batch, p)
+		if age <= store.SeenRetention {
+			kept = append(kept, modelPost{p.CreatedAt.Unix(), tag})
+		}
+	}
+	return batch, kept
+}
+
 // TestHistoryMatchesModel records random posts while the clock moves, sometimes with ingest
 // (every Record keeps the windows) and sometimes without (reads find the upkeep behind), and
 // checks each point of every hashtag's history against the posts' buckets computed here, and
@@ -34,28 +61,12 @@ func TestHistoryMatchesModel(t *testing.T) {
 		for i := range store.MaxHistory {
 			tags = append(tags, fmt.Sprintf("tag%02d", i))
 		}
-		type rec struct {
-			at  int64
-			tag string
-		}
-		var recs []rec
+		var recs []modelPost
 		id := 0
 		for step := range 40 {
 			if step%4 != 3 { // every fourth step ingest is stopped: no record, no upkeep
-				var batch []store.Post
-				for range 25 {
-					id++
-					age := time.Duration(rng.Int64N(int64(8 * 24 * time.Hour)))
-					if rng.IntN(2) == 0 {
-						age = time.Duration(rng.Int64N(int64(3 * time.Hour)))
-					}
-					tag := tags[rng.IntN(len(tags))]
-					p := post(strconv.Itoa(id), c.Now().Add(-age), tag)
-					batch = append(batch, p)
-					if age <= store.SeenRetention {
-						recs = append(recs, rec{p.CreatedAt.Unix(), tag})
-					}
-				}
+				batch, kept := randomPosts(rng, c.Now(), &id, 25, tags, 2, 3*time.Hour)
+				recs = append(recs, kept...)
 				record(t, s, batch...)
 			}
 			now := c.Now().Unix()

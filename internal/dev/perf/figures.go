@@ -86,16 +86,11 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 		{"1-bucket", "one bucket behind (the window minus the bucket that left)"},
 		{"stopped", "ingest stopped (the sum of the 29 live buckets)"},
 	} {
-		b, err := Find(results, "BenchmarkTopBehind/"+c.bench)
+		m, err := metrics(results, "BenchmarkTopBehind/"+c.bench, "behind-µs", "all-µs", "redis-µs")
 		if err != nil {
 			return nil, err
 		}
-		behind, err1 := need(b, "behind-µs")
-		all, err2 := need(b, "all-µs")
-		inRedis, err3 := need(b, "redis-µs")
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, err
-		}
+		behind, all, inRedis := m[0], m[1], m[2]
 		figs = append(figs,
 			Figure{Name: "store.Top 7d of 58,000 hashtags, upkeep " + c.what + ", top 100, interleaved (medians)",
 				Value: behind, Unit: "µs", Reference: "store.Top all-time, top 100", RefValue: all, Command: cmdTopBehind},
@@ -103,16 +98,11 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 				Value: inRedis, Unit: "µs", Reference: "the whole read", RefValue: behind, Command: cmdTopBehind})
 	}
 	// Issue 16: the dashboard's history read against the top-10 read of the same window.
-	b, err := Find(results, "BenchmarkHistory")
+	m, err := metrics(results, "BenchmarkHistory", "hist-µs", "top-µs", "redis-µs")
 	if err != nil {
 		return nil, err
 	}
-	hist, err1 := need(b, "hist-µs")
-	top, err2 := need(b, "top-µs")
-	inRedis, err3 := need(b, "redis-µs")
-	if err := errors.Join(err1, err2, err3); err != nil {
-		return nil, err
-	}
+	hist, top, inRedis := m[0], m[1], m[2]
 	figs = append(figs,
 		Figure{Name: "store.History 24h, 25 hashtags x 25 buckets of a busy day, interleaved with the top-10 read (medians)",
 			Value: hist, Unit: "µs", Reference: "store.Top 24h, top 10", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistory},
@@ -153,23 +143,15 @@ func LeaderboardFigures(results []Bench) ([]Figure, error) {
 			Reference: ref, RefValue: bareI, MaxRatio: MissVsBareMax, Command: `go test -run '^$' -bench BenchmarkMissOverBare ./internal/leaderboard/`})
 	}
 	// Issue 16: a dashboard refresh's two requests, and the page itself.
-	b, err := Find(results, "BenchmarkHistoryOverTop")
+	m, err := metrics(results, "BenchmarkHistoryOverTop", "hist-µs", "top-µs")
 	if err != nil {
 		return nil, err
 	}
-	hist, err1 := need(b, "hist-µs")
-	top, err2 := need(b, "top-µs")
-	if err := errors.Join(err1, err2); err != nil {
-		return nil, err
-	}
-	p, err := Find(results, "BenchmarkDashboardPage")
+	page, err := metrics(results, "BenchmarkDashboardPage", "page-bytes")
 	if err != nil {
 		return nil, err
 	}
-	size, err := need(p, "page-bytes")
-	if err != nil {
-		return nil, err
-	}
+	hist, top, size := m[0], m[1], page[0]
 	figs = append(figs,
 		Figure{Name: "leaderboard handler, history of 25 hashtags over 24h (busy day), cache miss, interleaved with the top-10 request (medians)",
 			Value: hist, Unit: "µs", Reference: "GET ?window=24h&limit=10, cache miss", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistoryAPI},
