@@ -114,7 +114,7 @@ func isHistory(q string) bool { v, _ := url.ParseQuery(q); return v.Get("view") 
 type sparkRow struct {
 	Hashtag string  `json:"hashtag"`
 	Move    string  `json:"move"`
-	MoveSR  string  `json:"moveSR"` // what a screen reader hears of the marker
+	MoveSR  string  `json:"moveSR"` // the marker's text: arrow and places, then what a screen reader hears
 	Height  float64 `json:"height"`
 	Cols    []struct {
 		Count  int64   `json:"count"`

@@ -140,7 +140,7 @@
     return el("span", "visually-hidden", text);
   }
 
-  // move is the marker of a row against the list before the last change: "new", up or down
+  // marker is the marker of a row against the list before the last change: "new", up or down
   // by some places, or nothing.
   function marker(tag, rank) {
     if (!previous) {
