@@ -214,6 +214,9 @@ type PageRequest struct {
 	// NextToken continues a result set; send the same SinceID/UntilID/
 	// StartTime as for the first page.
 	NextToken string
+	// MaxResults is max_results, MinPageSize-MaxPageSize; 0 asks for the Source's page size
+	// (MaxPageSize). X bills every post it returns: the caller asks for what its budget allows.
+	MaxResults int
 }
 
 // Post is one search result.
@@ -271,6 +274,9 @@ type Page struct {
 	// PartialErrors are the "errors" X sent alongside a 200 (documented as
 	// partial errors: the rest of the response is valid).
 	PartialErrors []Problem
+	// RateLimit holds the response's x-rate-limit-* headers (nil when X sent
+	// not all three); see RateLimit.Exhausted.
+	RateLimit *RateLimit
 }
 
 // FetchPage performs one recent search (GET /2/tweets/search/recent with
@@ -307,7 +313,7 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 				continue
 			}
 		}
-		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts {
+		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts || xe.RateLimit.Exhausted() {
 			return Page{}, lastErr
 		}
 		wait := s.backoff(attempt)
@@ -385,6 +391,9 @@ func (s *Source) validate(req PageRequest) error {
 			return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
 		}
 	}
+	if err := checkMaxResults(req); err != nil {
+		return bad(err.Error())
+	}
 	if (req.SinceID != "" || req.UntilID != "") && !req.StartTime.IsZero() {
 		return bad("PageRequest.StartTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
 	}
@@ -396,7 +405,7 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) 
 	opts := twitter.TweetRecentSearchOpts{
 		TweetFields: s.fields,
 		SortOrder:   twitter.TweetSearchSortOrderRecency, // newest first, which the sweeps rely on
-		MaxResults:  s.maxResults,
+		MaxResults:  s.maxResultsFor(req),
 		SinceID:     req.SinceID,
 		UntilID:     req.UntilID,
 		NextToken:   req.NextToken,
@@ -421,5 +430,6 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) 
 		xe.RateLimit, xe.ResetAt = rateLimitFromHeader(c.header)
 		return Page{}, xe
 	}
+	page.RateLimit, _ = rateLimitFromHeader(c.header)
 	return page, nil
 }
