@@ -5,17 +5,18 @@ package store
 // password (MemoryDB sets passwords through the user's AuthenticationMode), naming no command
 // MemoryDB restricts, so MemoryDB and a plain redis-server accept it alike.
 //
-// Both users reach only the keys of their leaderboard ("~{name}:*"), may run go-redis's
-// connection handshake (HELLO, PING) and discover the cluster: CLUSTER SLOTS / SHARDS for the
-// topology, COMMAND for the key positions of each command, which the cluster client looks up
-// once, and ASKING, which it sends before retrying a command that a slot migration (MemoryDB
-// online resharding) redirected with ASK.
+// Both users reach the keys of their leaderboard ("~{name}:*"), the writer also those of the
+// deployment's X API quota (quotaKeys: QuotaPrefix, shared by all boards, out of every board's
+// pattern). Both may run go-redis's connection handshake (HELLO, PING) and discover the
+// cluster: CLUSTER SLOTS / SHARDS for the topology, COMMAND for the key positions of each
+// command, which the cluster client looks up once, and ASKING, which it sends before retrying a
+// command that a slot migration (MemoryDB online resharding) redirected with ASK.
 //
 // Neither may learn key names outside its pattern: SCAN, RANDOMKEY, DBSIZE and KEYS take no key
 // (a key pattern cannot limit them), so they are denied; @dangerous (FLUSHALL, CONFIG, ...)
 // is denied too.
 //
-// The writer runs the record and checkpoint scripts (EVALSHA, falling back to EVAL once per
+// The writer runs the record, checkpoint and quota scripts (EVALSHA, falling back to EVAL once per
 // script and connection; a script reaches only what the user may, so only its own keys) and
 // plain reads and writes. @write includes FUNCTION LOAD / DELETE / FLUSH / RESTORE, which could
 // remove every Redis Function on the server: every FUNCTION subcommand is denied, and FCALL is
@@ -27,11 +28,13 @@ package store
 const (
 	clusterDiscovery = "+ping +hello +command +cluster|slots +cluster|shards +asking"
 	noKeyListing     = "-scan -randomkey -dbsize -keys"
+	// quotaKeys is the writer's pattern of the deployment-wide quota keys (see QuotaPrefix).
+	quotaKeys = "~" + QuotaPrefix + "*"
 )
 
 // WriterAccess is the access string of the ingest (writer) user of leaderboard name.
 func WriterAccess(name string) string {
-	return "~" + KeyPrefix(name) + "* -@all +@read +@write -@dangerous -function " + noKeyListing + " +evalsha +eval " + clusterDiscovery
+	return "~" + KeyPrefix(name) + "* " + quotaKeys + " -@all +@read +@write -@dangerous -function " + noKeyListing + " +evalsha +eval " + clusterDiscovery
 }
 
 // ReaderAccess is the access string of the leaderboard (read-only) user of leaderboard name.

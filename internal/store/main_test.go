@@ -122,6 +122,20 @@ func TestACL(t *testing.T) {
 			if _, err := r.Checkpoint(ctx); err != nil {
 				t.Errorf("reader cannot read the checkpoint: %v", err)
 			}
+			// The writer keeps the deployment's X API quota, shared by every board; the reader
+			// cannot even read it.
+			wq, rq := store.NewQuota(writerRDB, c.Now), store.NewQuota(readerRDB, c.Now)
+			if g, err := wq.Reserve(ctx, 0, 100, 10); err != nil {
+				t.Errorf("writer cannot reserve x api posts: %v", err)
+			} else if _, err := wq.Settle(ctx, g, 100, t0.Add(time.Second)); err != nil {
+				t.Errorf("writer cannot settle x api posts: %v", err)
+			}
+			if err := wq.SetNextBoard(ctx, aclBoard); err != nil {
+				t.Errorf("writer cannot save the next board: %v", err)
+			}
+			if _, err := wq.State(ctx); err != nil {
+				t.Errorf("writer cannot read the quota: %v", err)
+			}
 
 			key := store.KeyPrefix(aclBoard) + "all"
 			script := "return redis.call('ZINCRBY', KEYS[1], 5, 'a')"
@@ -154,6 +168,8 @@ func TestACL(t *testing.T) {
 				"FLUSHALL":    readerRDB.FlushAll(ctx).Err(),
 				"CONFIG":      readerRDB.ConfigSet(ctx, "maxmemory", "1").Err(),
 				"other board": readerRDB.ZRevRange(ctx, "{other}:all", 0, 1).Err(),
+				"quota state": errOf(rq.State(ctx)),
+				"quota reset": readerRDB.Get(ctx, store.QuotaPrefix+"reset").Err(),
 			} {
 				denied[what] = err
 			}
