@@ -51,9 +51,14 @@
 //     code-point indices; mentions carry no user id, urls are not shortened)
 //     and omitted when there are none, like X; a long post (NoteText) gets
 //     note_tweet {text, entities} and a text truncated to 275 runes + "…".
-//   - x-rate-limit-limit/-remaining/-reset on authenticated responses:
-//     Options.RateLimit requests per Options.RateWindow (450 per 15 min),
-//     then 429 with X's body until the window ends on the server clock.
+//   - x-rate-limit-limit/-remaining/-reset on authenticated responses, as X
+//     sends them (the requests left after this one; the reset in Unix
+//     seconds): Options.RateLimit requests per Options.RateWindow (450 per
+//     15 min); a request made at remaining 0 gets 429 with X's body, until
+//     the window ends on the server clock.
+//   - Billing: every request records the posts its answer held
+//     (Request.Posts), and PostsServed sums them per UTC day: what X bills
+//     at most.
 //
 // Not modelled: expansions and includes (400 "xapitest: ..."), the other
 // *.fields parameters, relevancy ordering, public metrics, edits, user

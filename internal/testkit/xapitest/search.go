@@ -96,7 +96,7 @@ type searchParamsParsed struct {
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	writeJSON(w, http.StatusNotFound, problemFor(http.StatusNotFound))
-	s.record(r, http.StatusNotFound, false, now)
+	s.record(r, http.StatusNotFound, false, now, 0)
 }
 
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
@@ -113,15 +113,16 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	// Deferred so a request whose connection is cut (CutConnection panics
 	// with http.ErrAbortHandler) is recorded too.
-	defer func() { s.record(r, sw.statusOr(499), fault != nil, now) }()
+	defer func() { s.record(r, sw.statusOr(499), fault != nil, now, sw.posts) }()
 	s.serveSearch(sw, r, now, fault)
 }
 
 // statusWriter remembers the status written (499: nothing written, the
-// client went away first).
+// client went away first) and the posts of a page served.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	posts  int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -250,6 +251,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, now time.Ti
 	}
 	if fault != nil && fault.PadBytes > 0 {
 		resp.Padding = strings.Repeat("x", fault.PadBytes)
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.posts = len(resp.Data)
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {

@@ -81,6 +81,8 @@ type Request struct {
 	Fault bool
 	// At is the server clock at arrival.
 	At time.Time
+	// Posts is how many posts the answer's data held (what X bills).
+	Posts int
 }
 
 // Server is the stand-in. Its methods are safe for concurrent use.
@@ -253,12 +255,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func (s *Server) record(r *http.Request, status int, fault bool, at time.Time) {
+func (s *Server) record(r *http.Request, status int, fault bool, at time.Time, posts int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{
 		Method: r.Method, Path: r.URL.Path, Query: cloneValues(r.URL.Query()),
-		Status: status, Fault: fault, At: at,
+		Status: status, Fault: fault, At: at, Posts: posts,
 	})
 }
 
