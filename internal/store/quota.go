@@ -49,6 +49,9 @@ func NewQuota(rdb redis.UniversalClient, now func() time.Time) *Quota {
 	return &Quota{rdb: rdb, now: now}
 }
 
+// Quota is the deployment's X API quota on s's client and clock.
+func (s *Store) Quota() *Quota { return NewQuota(s.rdb, s.now) }
+
 // QuotaState is the quota as a run finds it.
 type QuotaState struct {
 	ReadToday int64     // posts X returned today (UTC), as reserved and settled

@@ -29,10 +29,10 @@
 // reach Config.Log only with Config.Metrics (cmd/local's -v).
 //
 // Config.Now is the application clock of the store, the stand-in and the ingest handler: the
-// instant the sample is moved to, which posts are visible, where the windows start. Tests set
-// it to a fixed instant (cmd/local's LOCAL_NOW), which must not be in the future: the ingest
-// handler's deadline is on the wall clock. The leaderboard's response cache and generated_at
-// use the wall clock.
+// instant the sample is moved to, which posts are visible, where the windows start, which UTC
+// day the X API reads count on. Tests set it to a fixed instant (cmd/local's LOCAL_NOW). The
+// ingest handler's deadline, the leaderboard's response cache and generated_at use the wall
+// clock.
 package localapp
 
 import (
@@ -124,6 +124,12 @@ type App struct {
 	web      *http.Server
 	ingest   *ingest.Handler
 	serveErr chan error
+
+	// The X API read budget and price (X_DAILY_POST_BUDGET, X_PRICE_PER_POST), and whether the
+	// posts are the bundled sample's, which cost nothing: for the budget line of every run.
+	budget       int
+	price        float64
+	sampleIsFree bool
 
 	mu   sync.Mutex
 	runs int
@@ -251,6 +257,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 	}
 	queryFromEnv := strings.TrimSpace(getenv("SEARCH_QUERY"))
+	boardsFromEnv := strings.TrimSpace(getenv("BOARDS")) != ""
 
 	var (
 		standIn *xapitest.Server
@@ -274,7 +281,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			return err
 		}
 		token = randomHex(24)
-		standIn, err = xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAll: queryFromEnv == ""})
+		standIn, err = xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAll: queryFromEnv == "" && !boardsFromEnv})
 		if err != nil {
 			return fmt.Errorf("start the X API stand-in: %w", err)
 		}
@@ -291,8 +298,15 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if !useX {
 		defaultQuery = SampleQuery
 	}
-	if queryFromEnv == "" {
+	if queryFromEnv == "" && !boardsFromEnv {
 		getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": defaultQuery})
+	}
+	// The bundled sample is free: without X_DAILY_POST_BUDGET it is read without a budget (the
+	// default budget would stop the sample after two runs); the budget line still says what
+	// the reads would cost on X.
+	a.sampleIsFree = !useX && strings.TrimSpace(getenv("X_DAILY_POST_BUDGET")) == ""
+	if a.sampleIsFree {
+		getenv = overlay(getenv, map[string]string{"X_DAILY_POST_BUDGET": "0"})
 	}
 	// The functions' settings, read and checked by the functions' own code. The Redis part is
 	// already decided by REDIS_URL: the endpoint given here only satisfies the check.
@@ -307,25 +321,31 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	}
 	a.Leaderboard = icfg.Leaderboard
 
-	board, err := store.New(rdb, icfg.Leaderboard, store.WithClock(a.now))
-	if err != nil {
-		return fmt.Errorf("LEADERBOARD: %w", err)
+	stores := make([]*store.Store, len(icfg.Boards))
+	for i, b := range icfg.Boards {
+		if stores[i], err = store.New(rdb, b.Name, store.WithClock(a.now)); err != nil {
+			return fmt.Errorf("BOARDS: %w", err)
+		}
 	}
-	var src ingest.Source
+	board := stores[0]
+	sources := make([]*xapi.Source, len(icfg.Boards))
+	queries := make([]string, len(icfg.Boards))
+	for i, b := range icfg.Boards {
+		queries[i] = strconv.Quote(b.Query)
+	}
 	if useX {
 		env := &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
-		xs, err := env.Source(ctx, icfg)
-		if err != nil {
+		if sources, err = env.Sources(ctx, icfg); err != nil {
 			return err
 		}
-		src = xs
-		a.Posts = fmt.Sprintf("the X API at %s, query %q", icfg.APIURL, icfg.Query)
+		a.Posts = fmt.Sprintf("the X API at %s, %s %s", icfg.APIURL, pluralWord(len(queries), "query", "queries"), strings.Join(queries, ", "))
 	} else {
-		xs, err := xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: icfg.Query, Logger: a.log})
-		if err != nil {
-			return fmt.Errorf("SEARCH_QUERY: %w", err)
+		for i, b := range icfg.Boards {
+			sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log})
+			if err != nil {
+				return fmt.Errorf("the query of board %q: %w", b.Name, err)
+			}
 		}
-		src = xs
 		visible := 0
 		now := a.now()
 		for _, p := range posts {
@@ -337,15 +357,22 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			visible, len(posts)-visible)
 		if queryFromEnv != "" {
 			a.Posts += fmt.Sprintf(", filtered by SEARCH_QUERY %q", icfg.Query)
+		} else if boardsFromEnv {
+			a.Posts += ", filtered by the queries of BOARDS " + strings.Join(queries, ", ")
 		}
 	}
 	ingestLog := a.log
 	if !a.cfg.Metrics {
 		ingestLog = slog.New(withoutMetrics{a.log.Handler()})
 	}
-	h, err := ingest.New(src, board, ingest.Config{
-		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Query: icfg.Query, Exclude: icfg.Exclude,
-		Now: a.now, Logger: ingestLog,
+	feeds, err := ingest.Feeds(icfg.Boards, sources, stores)
+	if err != nil {
+		return err
+	}
+	a.budget, a.price = icfg.DailyPostBudget, icfg.PricePerPost
+	h, err := ingest.New(feeds, board.Quota(), ingest.Config{
+		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Exclude: icfg.Exclude,
+		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Now: a.now, Logger: ingestLog,
 	})
 	if err != nil {
 		return err
@@ -441,6 +468,7 @@ func (a *App) Loop(ctx context.Context) error {
 			return nil // interrupted: the run's outcome says nothing
 		}
 		fmt.Fprintln(a.out(), Progress(time.Now(), n, res, err))
+		fmt.Fprintln(a.out(), Budget(res, a.budget, a.price, a.sampleIsFree))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -459,12 +487,29 @@ func Progress(at time.Time, n int, res ingest.Result, err error) string {
 	case err != nil:
 		return head + "; failed: " + err.Error()
 	case res.RateLimited:
-		return head + "; rate limited by the X API, resuming next run"
+		return head + "; rate limited by the X API, resuming after its reset"
+	case res.BudgetExhausted:
+		return head + "; the daily X API read budget is spent, resuming the next UTC day"
 	case res.Complete:
 		return head + "; caught up"
 	default:
 		return head + "; more to fetch next run"
 	}
+}
+
+// Budget is the line printed after a run's progress line: the posts X returned today and what
+// they cost at price (USD a post) against budget (0: none); free says the posts are the bundled
+// sample's, which cost nothing.
+func Budget(res ingest.Result, budget int, price float64, free bool) string {
+	line := fmt.Sprintf("         x api: %s read today", plural(int(res.PostsReadToday), "post"))
+	if budget > 0 {
+		line += fmt.Sprintf(" of a daily budget of %d", budget)
+	}
+	cost := fmt.Sprintf("$%.2f at $%g a post", float64(res.PostsReadToday)*price, price)
+	if free {
+		return line + "; the bundled sample is free (on X: " + cost + ")"
+	}
+	return line + ", about " + cost
 }
 
 // shortDuration formats d without trailing zero units: 10s, 15m, 1h30m.
@@ -480,10 +525,15 @@ func shortDuration(d time.Duration) string {
 }
 
 func plural(n int, noun string) string {
+	return strconv.Itoa(n) + " " + pluralWord(n, noun, noun+"s")
+}
+
+// pluralWord is one when n is 1, else many.
+func pluralWord(n int, one, many string) string {
 	if n == 1 {
-		return "1 " + noun
+		return one
 	}
-	return strconv.Itoa(n) + " " + noun + "s"
+	return many
 }
 
 // ScheduledEvent is the EventBridge scheduled event of a run at now, shaped like the events a

@@ -177,6 +177,25 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	}
 }
 
+// TestSampleWithBudget: the bundled sample is read without a budget unless X_DAILY_POST_BUDGET
+// is set; with one, a run reads up to it and the next one reads nothing until the next UTC day.
+func TestSampleWithBudget(t *testing.T) {
+	t0 := pastBoundary()
+	c := &clock{t: t0}
+	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"X_DAILY_POST_BUDGET": "1500", "MAX_PAGES": "20"})})
+	res, err := a.Ingest(t.Context())
+	if err != nil || res.PostsFetched != 1500 || !res.BudgetExhausted || res.PostsReadToday != 1500 {
+		t.Fatalf("first run: %+v, %v; want 1500 posts and the budget spent", res, err)
+	}
+	if res, err := a.Ingest(t.Context()); err != nil || res.Pages != 0 || !res.BudgetExhausted {
+		t.Errorf("second run: %+v, %v; want no page", res, err)
+	}
+	c.Advance(24 * time.Hour)
+	if res, err := a.Ingest(t.Context()); err != nil || res.PostsFetched == 0 || res.PostsReadToday != int64(res.PostsFetched) {
+		t.Errorf("the next day: %+v, %v; want a fresh budget", res, err)
+	}
+}
+
 // TestSampleFilteredBySearchQuery: with SEARCH_QUERY the stand-in answers like X, so only
 // matching posts are ingested and the query's own hashtag is not counted.
 func TestSampleFilteredBySearchQuery(t *testing.T) {
@@ -384,7 +403,9 @@ func TestRunStopsCleanly(t *testing.T) {
 		"  redis: embedded (miniredis 127.0.0.1:",
 		"  ingest: now and every 1s. Press Ctrl-C to stop.",
 		" ingest #1: 10 pages, 1000 posts, 1000 new, ",
+		"\n         x api: 1000 posts read today; the bundled sample is free (on X: $5.00 at $0.005 a post)\n",
 		" ingest #2: 10 pages, 1000 posts, 1000 new, ",
+		"\n         x api: 2000 posts read today; the bundled sample is free (on X: $10.00 at $0.005 a post)\n",
 		"Stopping...\nStopped.\n",
 	} {
 		if !strings.Contains(text, want) {
@@ -434,17 +455,37 @@ func TestProgress(t *testing.T) {
 		err  error
 		want string
 	}{
-		{ingest.Result{Pages: 10, PostsFetched: 1000, PostsNew: 998, HashtagsCounted: 1645}, nil,
+		{ingest.Result{Totals: ingest.Totals{Pages: 10, PostsFetched: 1000, PostsNew: 998, HashtagsCounted: 1645}}, nil,
 			"09:05:07 ingest #3: 10 pages, 1000 posts, 998 new, 1645 hashtags counted; more to fetch next run"},
-		{ingest.Result{Pages: 1, PostsFetched: 1, PostsNew: 1, HashtagsCounted: 1, Complete: true}, nil,
+		{ingest.Result{Totals: ingest.Totals{Pages: 1, PostsFetched: 1, PostsNew: 1, HashtagsCounted: 1, Complete: true}}, nil,
 			"09:05:07 ingest #3: 1 page, 1 post, 1 new, 1 hashtag counted; caught up"},
-		{ingest.Result{Pages: 2, PostsFetched: 200, RateLimited: true}, nil,
-			"09:05:07 ingest #3: 2 pages, 200 posts, 0 new, 0 hashtags counted; rate limited by the X API, resuming next run"},
+		{ingest.Result{Totals: ingest.Totals{Pages: 2, PostsFetched: 200, RateLimited: true}}, nil,
+			"09:05:07 ingest #3: 2 pages, 200 posts, 0 new, 0 hashtags counted; rate limited by the X API, resuming after its reset"},
+		{ingest.Result{Totals: ingest.Totals{Pages: 1, PostsFetched: 50}, BudgetExhausted: true}, nil,
+			"09:05:07 ingest #3: 1 page, 50 posts, 0 new, 0 hashtags counted; the daily X API read budget is spent, resuming the next UTC day"},
 		{ingest.Result{}, errors.New("fetch page 1: boom"), "09:05:07 ingest #3: 0 pages, 0 posts, 0 new, 0 hashtags counted; failed: fetch page 1: boom"},
 	}
 	for _, tc := range tests {
 		if got := localapp.Progress(at, 3, tc.res, tc.err); got != tc.want {
 			t.Errorf("Progress =\n %q\nwant\n %q", got, tc.want)
+		}
+	}
+}
+
+func TestBudget(t *testing.T) {
+	for _, tc := range []struct {
+		today  int64
+		budget int
+		free   bool
+		want   string
+	}{
+		{1000, 0, true, "         x api: 1000 posts read today; the bundled sample is free (on X: $5.00 at $0.005 a post)"},
+		{1, 2000, true, "         x api: 1 post read today of a daily budget of 2000; the bundled sample is free (on X: $0.01 at $0.005 a post)"},
+		{1990, 2000, false, "         x api: 1990 posts read today of a daily budget of 2000, about $9.95 at $0.005 a post"},
+	} {
+		res := ingest.Result{PostsReadToday: tc.today}
+		if got := localapp.Budget(res, tc.budget, 0.005, tc.free); got != tc.want {
+			t.Errorf("Budget =\n %q\nwant\n %q", got, tc.want)
 		}
 	}
 }

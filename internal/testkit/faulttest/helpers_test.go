@@ -184,7 +184,7 @@ func newIngest(t *testing.T, src ingest.Source, board ingest.Board, mod func(*in
 	if mod != nil {
 		mod(&cfg)
 	}
-	h, err := ingest.New(src, board, cfg)
+	h, err := ingest.New([]ingest.Feed{{Name: "faulttest", Query: "#faulttest -is:retweet", Source: src, Board: board}}, nil, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
