@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // The checks below each return the problems they find (empty: none), so that the tests can run
@@ -33,8 +34,8 @@ var functions = []fnSpec{
 		app: "IngestStack", id: "IngestFunction", codeURI: "../ingest", timeout: 60,
 		access: store.WriterAccess,
 		env: []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "TWITTER_SECRET_ARN",
-			"TWITTER_API_URL", "SEARCH_QUERY", "LEADERBOARD", "MAX_PAGES", "SKIP_SENSITIVE", "EXCLUDE_HASHTAGS",
-			"LOG_LEVEL"},
+			"TWITTER_API_URL", "SEARCH_QUERY", "LEADERBOARD", "MAX_PAGES", "X_DAILY_POST_BUDGET", "X_PRICE_PER_POST",
+			"SKIP_SENSITIVE", "EXCLUDE_HASHTAGS", "LOG_LEVEL"},
 		localOnly: []string{"MEMORYDB_USERNAME", "MEMORYDB_PASSWORD", "TWITTER_BEARER_TOKEN"},
 	},
 	{
@@ -973,6 +974,8 @@ func checkParentParameters(a *App) []string {
 		"NatGateways":                    {def: "single", allowed: []any{"single", "per-az"}},
 		"LeaderboardName":                {def: "hashtags"},
 		"MaxPages":                       {def: 10},
+		"DailyPostBudget":                {def: 2000},
+		"XPricePerPost":                  {def: 0.005},
 		"SkipSensitive":                  {def: "true", allowed: []any{"true", "false"}},
 		"ExcludeHashtags":                {def: ""},
 		"CacheTtlSeconds":                {def: 5},
@@ -1072,7 +1075,8 @@ func checkLeaderboardURL(a *App) []string {
 }
 
 // checkIngestSchedule: one schedule with a retry policy and a dead-letter queue, an on-failure
-// destination, reserved concurrency 1 and an alarm on the function's errors.
+// destination, reserved concurrency 1, an alarm on the function's errors and one on the read
+// budget.
 func checkIngestSchedule(a *App) []string {
 	var probs []string
 	f := functions[0]
@@ -1121,8 +1125,41 @@ func checkIngestSchedule(a *App) []string {
 	if !alarmed {
 		probs = append(probs, where+": no CloudWatch alarm on its AWS/Lambda Errors")
 	}
+	probs = append(probs, checkBudgetAlarm(a, t)...)
 	sort.Strings(probs)
 	return probs
+}
+
+// checkBudgetAlarm: the ingest template t has an alarm when the day's X API read budget is
+// spent: the BudgetRemaining metric the handler writes (namespace HashtagLeaderboard, dimension
+// Function=ingest) below X's smallest page, notifying the same topic as the errors alarm.
+func checkBudgetAlarm(a *App, t *Template) []string {
+	var errorsActions any
+	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
+		if ap := t.Resources()[id].Properties; ap["MetricName"] == "Errors" {
+			errorsActions = ap["AlarmActions"]
+		}
+	}
+	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
+		ap := t.Resources()[id].Properties
+		if ap["Namespace"] != "HashtagLeaderboard" || ap["MetricName"] != "BudgetRemaining" {
+			continue
+		}
+		var probs []string
+		where := fmt.Sprintf("%s: %s", a.rel(t), id)
+		if canon(ap["Dimensions"]) != canon([]any{map[string]any{"Name": "Function", "Value": "ingest"}}) {
+			probs = append(probs, fmt.Sprintf("%s: Dimensions %s, want Function=ingest, as the ingest metrics", where, canon(ap["Dimensions"])))
+		}
+		if n, _ := asInt(ap["Threshold"]); n != xapi.MinPageSize || ap["ComparisonOperator"] != "LessThanThreshold" || ap["Statistic"] != "Minimum" {
+			probs = append(probs, fmt.Sprintf("%s: want Minimum < %d (X's smallest page), got %v %v %v", where, xapi.MinPageSize,
+				ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"]))
+		}
+		if errorsActions == nil || canon(ap["AlarmActions"]) != canon(errorsActions) {
+			probs = append(probs, fmt.Sprintf("%s: AlarmActions %s, want the errors alarm's %s", where, canon(ap["AlarmActions"]), canon(errorsActions)))
+		}
+		return probs
+	}
+	return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard BudgetRemaining (the X API read budget)"}
 }
 
 // statefulTypes are the resource types whose deletion loses something: each must say what

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -287,16 +288,16 @@ func checkParameterValue(def map[string]any, value string) error {
 	if n, ok := asInt(def["MinLength"]); ok && len(value) < n {
 		return fmt.Errorf("%q shorter than %d", value, n)
 	}
-	if def["Type"] == "Number" {
-		n, err := strconv.Atoi(value)
-		if err != nil {
+	if def["Type"] == "Number" { // an integer or a float, as CloudFormation takes it
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return fmt.Errorf("%q is not a number", value)
 		}
-		if lo, ok := asInt(def["MinValue"]); ok && n < lo {
-			return fmt.Errorf("%d below %d", n, lo)
+		if lo, ok := asNumber(def["MinValue"]); ok && n < lo {
+			return fmt.Errorf("%v below %v", n, lo)
 		}
-		if hi, ok := asInt(def["MaxValue"]); ok && n > hi {
-			return fmt.Errorf("%d above %d", n, hi)
+		if hi, ok := asNumber(def["MaxValue"]); ok && n > hi {
+			return fmt.Errorf("%v above %v", n, hi)
 		}
 	}
 	return nil
@@ -387,4 +388,24 @@ func TestCheckParameterValue(t *testing.T) {
 			t.Errorf("%s: accepted=%v, want %v", v, got, ok)
 		}
 	}
+	price := map[string]any{"Type": "Number", "MinValue": 0, "MaxValue": 1}
+	for v, ok := range map[string]bool{"0.005": true, "0": true, "1": true, "1.5": false, "-0.001": false, "NaN": false, "$1": false} {
+		if got := checkParameterValue(price, v) == nil; got != ok {
+			t.Errorf("price %s: accepted=%v, want %v", v, got, ok)
+		}
+	}
+}
+
+// asNumber is a template's number (an integer or a float, or a string of one).
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
 }

@@ -253,6 +253,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"no errors alarm", checkIngestSchedule, func(a *App) {
 			delete(a.Nested["IngestStack"].Section("Resources"), "IngestErrorsAlarm")
 		}, "no CloudWatch alarm"},
+		{"no budget alarm", checkIngestSchedule, func(a *App) {
+			delete(a.Nested["IngestStack"].Section("Resources"), "IngestBudgetAlarm")
+		}, "no CloudWatch alarm on HashtagLeaderboard BudgetRemaining"},
+		{"budget alarm to no topic", checkIngestSchedule, func(a *App) {
+			props(a, "IngestStack", "IngestBudgetAlarm")["AlarmActions"] = []any{}
+		}, "want the errors alarm's"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
