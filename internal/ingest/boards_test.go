@@ -94,7 +94,7 @@ func (d *deployment) handler(t *testing.T, boards []testBoard, mod func(*ingest.
 // add serves n posts of topic, created before the clock's now, each with a tag of its own
 // cycle; every fifth also names next (so it belongs to that board too), and every seventh is
 // a retweet (X's search leaves it out). Noise posts name no board's topic.
-func (d *deployment) add(t *testing.T, topic, next string, n int) {
+func (d *deployment) add(t testing.TB, topic, next string, n int) {
 	t.Helper()
 	now := d.clock.Now()
 	if !now.Equal(d.addedAt) {
