@@ -32,7 +32,7 @@ import (
 // need them on a machine whose load drifts.
 func BenchmarkBoards(b *testing.B) {
 	const boards, perBoard = 5, 350 // 300 served: a seventh are retweets
-	const minRounds = 12
+	const minRounds = 16
 	srv := env.Standalone
 	d := newBenchDeployment(b, srv)
 	var topics []string
