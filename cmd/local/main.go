@@ -83,10 +83,14 @@ Environment, as for the Lambda functions:
                   read posts from the real X API instead of the bundled sample
   SEARCH_QUERY    X recent-search query; with the X API default %[4]q,
                   with the sample default: every post (set it to filter the sample)
+  X_DAILY_POST_BUDGET
+                  posts X may return per UTC day; default %[9]d on the real X API, none
+                  on the sample (it is free: the budget line says what it would cost)
   LEADERBOARD (%[5]s), MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS,
-  CACHE_TTL (%[7]d), TWITTER_API_URL (%[8]s)
+  CACHE_TTL (%[7]d), TWITTER_API_URL (%[8]s), X_PRICE_PER_POST (%[10]g)
 `, localapp.DefaultPort, int(localapp.DefaultInterval/time.Second), int(localapp.DefaultXInterval/time.Minute), localapp.DefaultQuery,
-	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL)
+	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL,
+	config.DefaultDailyPostBudget, config.DefaultPricePerPost)
 
 // parseFlags reads the flags and their environment variables into a run configuration.
 // wall is the current time, against which LOCAL_NOW is checked.
