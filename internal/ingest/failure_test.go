@@ -1,12 +1,15 @@
 package ingest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -98,5 +101,43 @@ func TestPostsRead(t *testing.T) {
 		if got := ingest.PostsRead(p, tc.err, 100); got != tc.want {
 			t.Errorf("%s: counted %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// downQuota is a quota whose Redis does not answer.
+type downQuota struct{}
+
+var errQuotaDown = errors.New("quota: connection refused")
+
+func (downQuota) State(context.Context) (store.QuotaState, error) {
+	return store.QuotaState{}, errQuotaDown
+}
+func (downQuota) Reserve(context.Context, int, int, int) (store.Grant, error) {
+	return store.Grant{}, errQuotaDown
+}
+func (downQuota) Settle(context.Context, store.Grant, int, time.Time) (int64, error) {
+	return 0, errQuotaDown
+}
+func (downQuota) SetNextBoard(context.Context, string) error { return errQuotaDown }
+
+// TestQuotaDown: without the quota no request is sent (the budget could not be kept), the run
+// fails naming it, and its metrics leave BudgetRemaining out rather than report a full budget.
+func TestQuotaDown(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
+	h, err := ingest.New([]ingest.Feed{{Name: "unit", Source: src, Board: &memBoard{}}}, downQuota{},
+		ingest.Config{DailyPostBudget: 2000, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, h); !errors.Is(err, errQuotaDown) {
+		t.Fatalf("error %v, want the quota's", err)
+	}
+	if src.calls != 0 {
+		t.Errorf("%d requests sent without the quota", src.calls)
+	}
+	if out := buf.String(); !strings.Contains(out, `"PostsRead":0`) || strings.Contains(out, "BudgetRemaining") || strings.Contains(out, "budget_remaining") {
+		t.Errorf("log without the quota:\n%s", out)
 	}
 }

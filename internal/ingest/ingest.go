@@ -162,6 +162,10 @@ type Result struct {
 	PostsRead       int               `json:"posts_read"`       // posts X returned in this run (what X bills)
 	PostsReadToday  int64             `json:"posts_read_today"` // posts X returned today (UTC), every run and board
 	Boards          map[string]Totals `json:"boards"`           // per board, by name
+
+	// readKnown says PostsReadToday came from the quota (not so without one, or when Redis
+	// could not be asked): the budget left is written only then.
+	readKnown bool
 }
 
 // MarshalJSON writes the totals' keys (see Totals.MarshalJSON), then the run's own.
@@ -300,7 +304,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 		log.InfoContext(ctx, "ingest done", attrs...)
 	}
 	h.logSpend(ctx, log, res)
-	emitMetrics(ctx, log, res, h.cfg.DailyPostBudget)
+	budget := h.cfg.DailyPostBudget
+	if !res.readKnown {
+		budget = 0 // unknown: no BudgetRemaining
+	}
+	emitMetrics(ctx, log, res, budget)
 	return res, err
 }
 
@@ -309,7 +317,7 @@ func (h *Handler) logSpend(ctx context.Context, log *slog.Logger, res Result) {
 	attrs := []any{"posts_read", res.PostsRead, "posts_read_today", res.PostsReadToday,
 		"daily_post_budget", h.cfg.DailyPostBudget, "price_per_post_usd", h.cfg.PricePerPost,
 		"estimated_spend_today_usd", spend(res.PostsReadToday, h.cfg.PricePerPost)}
-	if h.cfg.DailyPostBudget > 0 {
+	if h.cfg.DailyPostBudget > 0 && res.readKnown {
 		attrs = append(attrs, "budget_remaining", budgetRemaining(h.cfg.DailyPostBudget, res.PostsReadToday))
 	}
 	log.InfoContext(ctx, "x api reads", attrs...)
@@ -369,7 +377,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 			return h.summarize(res, runs, fmt.Errorf("ingest: %w", err))
 		}
 	}
-	res.PostsReadToday = st.ReadToday
+	res.PostsReadToday, res.readKnown = st.ReadToday, h.quota != nil
 	switch {
 	case !st.Blocked.IsZero():
 		res.RateLimited = true
