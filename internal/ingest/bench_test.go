@@ -136,16 +136,7 @@ func newBenchDeployment(b *testing.B, srv redistest.Server) *deployment {
 // each command and pipeline to timer.
 func timedWriter(b *testing.B, srv redistest.Server, timer *redisTimer) redis.UniversalClient {
 	b.Helper()
-	user := redistest.User{Name: "bench-writer", Password: "bench-writer-0123456789", Access: store.WriterAccess("*")}
-	if err := srv.SetUser(context.Background(), user); err != nil {
-		b.Fatal(err)
-	}
-	c := srv.Config(user.Name, user.Password)
-	rdb, err := store.NewClient(c.Store())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { rdb.Close() })
+	rdb := userClient(b, srv, redistest.User{Name: "bench-writer", Password: "bench-writer-0123456789", Access: store.WriterAccess("*")})
 	rdb.AddHook(timer)
 	return rdb
 }

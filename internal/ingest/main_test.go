@@ -42,9 +42,14 @@ func writerBoard(t *testing.T, srv redistest.Server, opts ...store.Option) (*sto
 }
 
 // writerClient returns a client connected as a new writer user of board name (store.WriterAccess).
-func writerClient(t *testing.T, srv redistest.Server, name string) redis.UniversalClient {
+func writerClient(t testing.TB, srv redistest.Server, name string) redis.UniversalClient {
 	t.Helper()
-	user := redistest.User{Name: name + "-writer", Password: "pw-" + name + "-0123456789", Access: store.WriterAccess(name)}
+	return userClient(t, srv, redistest.User{Name: name + "-writer", Password: "pw-" + name + "-0123456789", Access: store.WriterAccess(name)})
+}
+
+// userClient creates (or replaces) user on srv and returns a client connected as it.
+func userClient(t testing.TB, srv redistest.Server, user redistest.User) redis.UniversalClient {
+	t.Helper()
 	if err := srv.SetUser(context.Background(), user); err != nil {
 		t.Fatal(err)
 	}
