@@ -35,7 +35,23 @@ type Options struct {
 	RateWindow time.Duration
 	// MaxQueryLength is the query length limit in bytes (default 512).
 	MaxQueryLength int
+	// Names picks the generation of X's field names in responses.
+	Names Names
 }
+
+// Names is a generation of X's field names for a long post's note and a post's edit history.
+// A request may use either generation's names (tweet.fields or post.fields, note_tweet or
+// note_post, edit_history_tweet_ids or edit_history_post_ids), whatever the server answers in.
+type Names int
+
+const (
+	// TweetNames (the default) answers with note_tweet and edit_history_tweet_ids, the names
+	// X's documentation shows and go-twitter knows.
+	TweetNames Names = iota
+	// PostNames answers with note_post and edit_history_post_ids, the names of X's OpenAPI
+	// description v2.167.
+	PostNames
+)
 
 // Fault changes the answer to one search request. Faults are consumed in
 // order, one per GET /2/tweets/search/recent request.
@@ -274,7 +290,8 @@ func cloneValues(v url.Values) url.Values {
 var fixtures embed.FS
 
 // Fixture returns a response body from testdata/ (search_page.json,
-// search_empty.json, search_note_tweet.json, search_possibly_sensitive.json,
+// search_empty.json, search_note_tweet.json, search_note_post.json,
+// search_possibly_sensitive.json,
 // search_partial_errors.json, search_errors_no_data.json,
 // search_defective_posts.json, error_401.json, error_403.json,
 // error_429.json, error_429_usage_cap.json, error_503.json,
