@@ -2,12 +2,16 @@ package faulttest
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // xFixture is one leaderboard on the shared standalone server fed by its own X API stand-in.
@@ -139,4 +143,75 @@ func TestXAPIFaults(t *testing.T) {
 		}
 		assertCounts(t, f.board, f.posts.expected())
 	})
+}
+
+// hostileBody builds a 200 recent-search body of at most limit bytes from entries made by
+// entry(i), as many as fit.
+func hostileBody(limit int, entry func(i int) string) []byte {
+	const tail = `],"meta":{"result_count":1}}`
+	var b strings.Builder
+	b.WriteString(`{"data":[`)
+	for i := 0; ; i++ {
+		e := entry(i)
+		if b.Len()+len(e)+1+len(tail) > limit {
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(e)
+	}
+	b.WriteString(tail)
+	return []byte(b.String())
+}
+
+// TestResponseLimitFitsTheFunction: an answer of xapi.MaxResponseBytes, of the shapes that cost
+// the most memory per byte (tens of thousands of tiny posts; long posts packed with hashtag
+// entities), is decoded with a heap growth a 128 MB function holds beside the 23 MiB the
+// ingest function needs at rest (README, Performance): under 64 MiB.
+func TestResponseLimitFitsTheFunction(t *testing.T) {
+	const budget = 64 << 20
+	first := postid.Make(time.Now().Add(-time.Hour), 0)
+	id := func(i int) string { s, _ := postid.Shift(first, time.Duration(i)*time.Millisecond); return s }
+	stuffed := func(i int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"id":"%s","text":"x","note_tweet":{"text":"%s","entities":{"hashtags":[`, id(i), strings.Repeat("#ab ", 6250))
+		for j := range 6250 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"start":%d,"end":%d,"tag":"t%dx%d"}`, 4*j, 4*j+3, i, j)
+		}
+		b.WriteString(`]}}}`)
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name  string
+		entry func(i int) string
+	}{
+		{"tiny posts", func(i int) string { return `{"id":"` + id(i) + `","text":""}` }},
+		{"posts packed with hashtags", stuffed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := hostileBody(xapi.MaxResponseBytes, tc.entry)
+			x := newXAPI(t, nil)
+			src := newSource(t, x)
+			x.InjectFaults(xapitest.Fault{Body: body})
+			peak := startHeapPeak()
+			page, err := src.FetchPage(context.Background(), xapi.PageRequest{})
+			base, top := peak.Stop()
+			if err != nil {
+				t.Fatalf("FetchPage of a %d-byte answer: %v", len(body), err)
+			}
+			growth := top - base
+			report(t, map[string]any{"body_mib": mib(uint64(len(body))), "posts": len(page.Posts),
+				"heap_growth_mib": mib(growth), "growth_per_body_byte": float64(growth) / float64(len(body))})
+			if len(page.Posts) == 0 || len(page.Skipped) != 0 {
+				t.Errorf("%d posts, %d skipped", len(page.Posts), len(page.Skipped))
+			}
+			if growth > budget {
+				t.Errorf("heap grew by %.1f MiB decoding a %.1f MiB answer, want under %d MiB", mib(growth), mib(uint64(len(body))), budget>>20)
+			}
+		})
+	}
 }
