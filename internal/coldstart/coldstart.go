@@ -1,7 +1,7 @@
 // Package coldstart owns a function's cold start: from the environment contract (package config) it
-// builds the logger, the traced Redis client with credentials from Secrets Manager (and the
-// re-fetch after a rotation), and the traced X API source. The mains call it once per
-// execution environment and hand the results to their handlers.
+// builds the logger, the traced Redis client with credentials from Secrets Manager (read again
+// when Redis refuses them after a rotation: store.Config.Refresh), and the traced X API source.
+// The mains call it once per execution environment and hand the results to their handlers.
 package coldstart
 
 import (
@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -56,18 +55,19 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, error)
 	if err != nil {
 		return nil, err
 	}
-	rot := &rotation{creds: creds, log: e.Log, refresh: func(ctx context.Context) (secrets.RedisCredentials, error) {
-		return secrets.RefreshRedisFromEnv(ctx, e.Getenv, e.Secrets)
-	}}
 	rdb, err := store.NewClient(store.Config{
 		Addr: cfg.Endpoint, Cluster: cfg.Cluster, TLS: cfg.TLS, CAFile: cfg.CAFile,
-		Credentials: rot.credentials,
+		Username: creds.Username, Password: creds.Password, Logger: e.Log,
+		// After a rotation Redis refuses the old password: read the secret again.
+		Refresh: func(ctx context.Context) (string, string, error) {
+			c, err := secrets.RefreshRedisFromEnv(ctx, e.Getenv, e.Secrets)
+			return c.Username, c.Password, err
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
 	}
 	rdb.AddHook(tracing.RedisHook())
-	rdb.AddHook(rot)
 	board, err := store.New(rdb, cfg.Leaderboard)
 	if err != nil {
 		rdb.Close()
@@ -114,77 +114,6 @@ func (e *Env) Source(ctx context.Context, cfg config.Ingest) (*xapi.Source, erro
 		return nil, fmt.Errorf("TWITTER_API_URL / SEARCH_QUERY: %w", err)
 	}
 	return src, nil
-}
-
-// rotation hands go-redis the current credentials for every new connection and, when Redis
-// refuses them (the secret was rotated), fetches the secret again and retries the command
-// once. Refetches are at most one per refetchEvery, so a password that is simply wrong does
-// not hammer Secrets Manager.
-type rotation struct {
-	mu      sync.Mutex
-	creds   secrets.RedisCredentials
-	last    time.Time
-	refresh func(context.Context) (secrets.RedisCredentials, error)
-	log     *slog.Logger
-}
-
-const refetchEvery = 10 * time.Second
-
-func (r *rotation) credentials(context.Context) (string, string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.creds.Username, r.creds.Password, nil
-}
-
-// refetch re-reads the secret; it reports whether the credentials changed.
-func (r *rotation) refetch(ctx context.Context) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if time.Since(r.last) < refetchEvery {
-		return false
-	}
-	r.last = time.Now()
-	c, err := r.refresh(ctx)
-	if err != nil {
-		r.log.ErrorContext(ctx, "redis refused the credentials and re-reading the secret failed", "error", err.Error())
-		return false
-	}
-	changed := c != r.creds
-	r.creds = c
-	r.log.WarnContext(ctx, "redis refused the credentials; re-read the secret", "changed", changed)
-	return changed
-}
-
-func (r *rotation) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *rotation) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if n := cmd.Name(); n == "hello" || n == "auth" {
-			// A standalone client runs a new connection's handshake through the hooks too; its
-			// arguments hold the password it was built with, so retrying it is pointless: the
-			// command that needed the connection retries with the refetched credentials.
-			return err
-		}
-		if redis.IsAuthError(err) && r.refetch(ctx) {
-			cmd.SetErr(nil)
-			err = next(ctx, cmd)
-		}
-		return err
-	}
-}
-
-func (r *rotation) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		if redis.IsAuthError(err) && r.refetch(ctx) {
-			for _, c := range cmds {
-				c.SetErr(nil)
-			}
-			err = next(ctx, cmds)
-		}
-		return err
-	}
 }
 
 // Fatal logs a cold-start failure and exits; Lambda reports it as an init error and starts a

@@ -65,6 +65,11 @@ func LoadRedis(getenv func(string) string) (Redis, error) {
 	if r.Cluster, err = boolVar(getenv, "MEMORYDB_CLUSTER", true); err != nil {
 		return r, err
 	}
+	boards, err := loadBoards(getenv, false)
+	if err != nil {
+		return r, err
+	}
+	r.Leaderboard = boards[0].Name
 	return r, nil
 }
 

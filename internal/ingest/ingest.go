@@ -52,8 +52,9 @@ type Source interface {
 	FetchPage(ctx context.Context, req xapi.PageRequest) (xapi.Page, error)
 }
 
-// Board records posts and keeps the checkpoint (store.Store).
+// Board records posts, keeps the rolling windows current and keeps the checkpoint (store.Store).
 type Board interface {
+	Upkeep(ctx context.Context) error
 	Record(ctx context.Context, posts []store.Post) (store.RecordResult, error)
 	Checkpoint(ctx context.Context) (store.Checkpoint, error)
 	SaveCheckpoint(ctx context.Context, prev, next store.Checkpoint) (store.Checkpoint, error)
@@ -168,6 +169,11 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 
 func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (Result, error) {
 	var res Result
+	// Every run advances the rolling windows first, whatever the X API then answers, so reads
+	// find them current even when no post is recorded (see store.Store.Upkeep).
+	if err := h.board.Upkeep(ctx); err != nil {
+		return res, fmt.Errorf("ingest: %w", err)
+	}
 	cp, err := h.board.Checkpoint(ctx)
 	if err != nil {
 		return res, fmt.Errorf("ingest: %w", err)

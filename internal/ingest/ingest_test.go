@@ -64,6 +64,7 @@ func expected(posts []xapitest.Tweet) map[string]int64 {
 type fixture struct {
 	x     *xapitest.Server
 	board *store.Store
+	name  string // the board's
 	src   *xapi.Source
 }
 
@@ -83,7 +84,8 @@ func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fix
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{x: x, board: writerBoard(t, srv), src: src}
+	board, name := writerBoard(t, srv)
+	return &fixture{x: x, board: board, name: name, src: src}
 }
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
@@ -430,4 +432,47 @@ func TestExcludedHashtags(t *testing.T) {
 	if len(board.hashtags) != 1 || !slices.Equal(board.hashtags[0], []string{"go"}) {
 		t.Errorf("recorded hashtags %q, want one post with [go]", board.hashtags)
 	}
+}
+
+// TestEveryRunAdvancesTheWindows: the windows' upkeep was last done 20 minutes ago (the 1h
+// window's oldest bucket is 4 buckets behind the clock). A run that finds no post, one that is
+// rate limited and one whose fetch fails all leave the windows current, so reads stay on the
+// precomputed sets instead of summing buckets.
+func TestEveryRunAdvancesTheWindows(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		for _, tc := range []struct {
+			name    string
+			fault   *xapitest.Fault
+			wantErr bool
+		}{
+			{"no posts", nil, false},
+			{"rate limited", &xapitest.Fault{Status: 429}, false},
+			{"fetch fails", &xapitest.Fault{Status: 401}, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				f := newFixture(t, srv, nil)
+				if tc.fault != nil {
+					f.x.InjectFaults(*tc.fault, *tc.fault, *tc.fault, *tc.fault)
+				}
+				meta := store.KeyPrefix(f.name) + "meta"
+				oldest := func() int64 { return (time.Now().Unix() - 3600) / 300 }
+				behind := oldest() - 4
+				if err := srv.Admin().HSet(ctx, meta, "lo:1h", behind, "at", time.Now().Unix()-1200).Err(); err != nil {
+					t.Fatal(err)
+				}
+				_, err := run(t, f.handler(t, nil))
+				if (err != nil) != tc.wantErr {
+					t.Fatalf("run: %v, want error %v", err, tc.wantErr)
+				}
+				lo, err := srv.Admin().HGet(ctx, meta, "lo:1h").Int64()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if lo < oldest()-1 || lo <= behind { // -1: the clock may cross a bucket edge
+					t.Errorf("after the run the 1h window starts at bucket %d, want %d (it was %d)", lo, oldest(), behind)
+				}
+			})
+		}
+	})
 }

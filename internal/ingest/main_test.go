@@ -24,8 +24,8 @@ var boardSeq struct {
 }
 
 // writerBoard creates a fresh leaderboard on srv, with its own writer ACL user, and returns the
-// store connected as that user.
-func writerBoard(t *testing.T, srv redistest.Server) *store.Store {
+// store connected as that user, and the board's name.
+func writerBoard(t *testing.T, srv redistest.Server) (*store.Store, string) {
 	t.Helper()
 	boardSeq.Lock()
 	boardSeq.n++
@@ -45,7 +45,7 @@ func writerBoard(t *testing.T, srv redistest.Server) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, name
 }
 
 func forEachServer(t *testing.T, f func(t *testing.T, srv redistest.Server)) {

@@ -29,6 +29,8 @@ type memBoard struct {
 	hashtags [][]string // of each post recorded
 }
 
+func (b *memBoard) Upkeep(context.Context) error { return nil }
+
 func (b *memBoard) Record(_ context.Context, posts []store.Post) (store.RecordResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

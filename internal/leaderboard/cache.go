@@ -8,94 +8,118 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// cacheKey identifies one cached answer. There are at most len(store.Windows) x MaxLimit keys,
-// so the cache needs no eviction beyond expiry.
-type cacheKey struct {
-	window store.Window
-	limit  int
-}
-
-// snapshot is one encoded answer: the JSON body, its ETag and when the data was read.
-type snapshot struct {
-	body    string
-	etag    string
-	read    time.Time
+// read is one window's data from the board: its top MaxLimit hashtags, when they were read,
+// and the answers encoded from them so far, one per limit (guarded by Handler.mu). Every limit
+// is a prefix of the top MaxLimit, so one read serves them all: the cache holds at most
+// len(store.Windows) reads and needs no eviction beyond expiry.
+type read struct {
+	entries []store.Entry
+	at      time.Time
 	expires time.Time
+	answers map[int]*snapshot
 }
 
-// flight is one Redis read in progress; every request for its key waits for it.
+// snapshot is one encoded answer: the JSON body and its ETag.
+type snapshot struct {
+	body string
+	etag string
+}
+
+// flight is one Redis read in progress; every request for its window waits for it.
 type flight struct {
 	done chan struct{}
-	snap *snapshot
+	read *read
 	err  error
 }
 
-// read returns the answer for key from the cache, from a read already in flight, or from a
+// answer returns the answer for limit from the cache, from a read already in flight, or from a
 // new read of the board. how says which: "hit", "shared" or "miss". Errors are not cached.
-func (h *Handler) read(ctx context.Context, key cacheKey) (*snapshot, string, error) {
+func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snapshot, string, error) {
 	h.mu.Lock()
-	if s, ok := h.entries[key]; ok && h.now().Before(s.expires) {
+	if r, ok := h.reads[w]; ok && h.now().Before(r.expires) {
 		h.mu.Unlock()
-		return s, "hit", nil
+		snap, err := h.slice(w, r, limit)
+		return snap, "hit", err
 	}
-	if f, ok := h.flights[key]; ok {
+	if f, ok := h.flights[w]; ok {
 		if h.joined != nil {
 			h.joined()
 		}
 		h.mu.Unlock()
 		select {
 		case <-f.done:
-			return f.snap, "shared", f.err
+			if f.err != nil {
+				return nil, "shared", f.err
+			}
+			snap, err := h.slice(w, f.read, limit)
+			return snap, "shared", err
 		case <-ctx.Done():
-			return nil, "shared", fmt.Errorf("wait for top %d of %s: %w", key.limit, key.window, ctx.Err())
+			return nil, "shared", fmt.Errorf("wait for the top of %s: %w", w, ctx.Err())
 		}
 	}
 	f := &flight{done: make(chan struct{})}
-	h.flights[key] = f
+	h.flights[w] = f
 	h.mu.Unlock()
 
-	// This request reads for everyone waiting on key, in its own goroutine (no hand-off to
+	// This request reads for everyone waiting on w, in its own goroutine (no hand-off to
 	// another goroutine on the hot path). The read is detached from the request's
 	// cancellation, so a client that goes away does not fail the requests waiting on the
 	// same flight; it keeps the request's values (trace segment) and is bounded by the call
 	// timeout.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
 	defer cancel()
-	h.fetch(fctx, key, f)
-	return f.snap, "miss", f.err
+	h.fetch(fctx, w, f)
+	if f.err != nil {
+		return nil, "miss", f.err
+	}
+	snap, err := h.slice(w, f.read, limit)
+	return snap, "miss", err
 }
 
-// fetch reads key from the board, stores a successful answer in the cache and wakes the
-// waiters of f.
-func (h *Handler) fetch(ctx context.Context, key cacheKey, f *flight) {
+// fetch reads the top MaxLimit of w from the board, stores a successful read in the cache and
+// wakes the waiters of f.
+func (h *Handler) fetch(ctx context.Context, w store.Window, f *flight) {
 	defer func() {
 		if p := recover(); p != nil {
-			f.snap, f.err = nil, fmt.Errorf("top %d of %s: panic: %v", key.limit, key.window, p)
+			f.read, f.err = nil, fmt.Errorf("top %d of %s: panic: %v", MaxLimit, w, p)
 		}
 		h.mu.Lock()
-		delete(h.flights, key)
+		delete(h.flights, w)
 		if f.err == nil && h.ttl > 0 {
-			h.entries[key] = f.snap
+			h.reads[w] = f.read
 		}
 		h.mu.Unlock()
 		close(f.done)
 	}()
-	entries, err := h.board.Top(ctx, key.window, key.limit)
+	entries, err := h.board.Top(ctx, w, MaxLimit)
 	if err != nil {
-		f.err = fmt.Errorf("top %d of %s: %w", key.limit, key.window, err)
+		f.err = fmt.Errorf("top %d of %s: %w", MaxLimit, w, err)
 		return
 	}
-	if len(entries) > key.limit {
-		entries = entries[:key.limit]
+	at := h.now()
+	f.read = &read{entries: entries, at: at, expires: at.Add(h.ttl), answers: map[int]*snapshot{}}
+}
+
+// slice returns the answer for the top limit of r, encoding it on first use.
+func (h *Handler) slice(w store.Window, r *read, limit int) (*snapshot, error) {
+	h.mu.Lock()
+	snap := r.answers[limit]
+	h.mu.Unlock()
+	if snap != nil {
+		return snap, nil
 	}
-	read := h.now()
-	snap, err := h.encode(key.window, entries, read)
+	entries := r.entries
+	if len(entries) > limit {
+		entries = entries[:limit]
+	}
+	snap, err := h.encode(w, entries, r.at)
 	if err != nil {
-		f.err = err
-		return
+		return nil, err
 	}
-	snap.expires = read.Add(h.ttl)
-	f.snap = snap
+	h.mu.Lock()
+	r.answers[limit] = snap
+	h.mu.Unlock()
+	return snap, nil
 }
 
 // callTimeout is the time one Redis read may take: the configured timeout, or half of what is

@@ -23,6 +23,7 @@ type fakeBoard struct {
 	err     error
 	block   chan struct{} // when non-nil, Top waits for it to close (or for ctx)
 	entered chan struct{} // when non-nil, Top sends on it when it starts
+	asked   func(n int)   // when non-nil, called with every n asked for
 	calls   atomic.Int64
 }
 
@@ -32,6 +33,9 @@ func newFakeBoard(data map[store.Window][]store.Entry) *fakeBoard {
 
 func (b *fakeBoard) Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error) {
 	b.calls.Add(1)
+	if b.asked != nil {
+		b.asked(n)
+	}
 	b.mu.Lock()
 	block, entered, err := b.block, b.entered, b.err
 	entries := append([]store.Entry(nil), b.data[w]...)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -378,24 +379,66 @@ func TestCacheHitMakesNoBoardCall(t *testing.T) {
 	if n := b.calls.Load(); n != 1 {
 		t.Fatalf("board calls %d after 11 requests within the TTL, want 1", n)
 	}
-	// Another key is another entry; HTML needs no data at all.
+	// Another limit of the same window is served from the same read; another window is
+	// another read; HTML needs no data at all.
 	handle(t, h, event("GET", "limit=3", nil))
 	handle(t, h, event("GET", "window=24h&limit=2", nil))
 	handle(t, h, event("GET", "format=html", nil))
-	if n := b.calls.Load(); n != 3 {
-		t.Fatalf("board calls %d, want 3", n)
+	if n := b.calls.Load(); n != 2 {
+		t.Fatalf("board calls %d, want 2", n)
 	}
 	clock.advance(4999 * time.Millisecond)
 	handle(t, h, event("GET", "limit=2", nil))
-	if n := b.calls.Load(); n != 3 {
-		t.Fatalf("board calls %d just before expiry, want 3", n)
+	if n := b.calls.Load(); n != 2 {
+		t.Fatalf("board calls %d just before expiry, want 2", n)
 	}
 	clock.advance(time.Millisecond)
 	if resp := handle(t, h, event("GET", "limit=2", nil)); !strings.Contains(resp.Body, `"generated_at":"2026-11-25T12:00:05Z"`) {
 		t.Errorf("after expiry generated_at should be the new read time: %s", resp.Body)
 	}
-	if n := b.calls.Load(); n != 4 {
-		t.Fatalf("board calls %d after expiry, want 4", n)
+	if n := b.calls.Load(); n != 3 {
+		t.Fatalf("board calls %d after expiry, want 3", n)
+	}
+}
+
+// TestEveryLimitFromOneReadPerWindow cycles limit=1..100 over every window, as an anonymous
+// caller can to defeat a cache keyed by limit: within one cache period that is one board read
+// per window, of the top MaxLimit, and each answer is the first limit rows of that read.
+func TestEveryLimitFromOneReadPerWindow(t *testing.T) {
+	data := map[store.Window][]store.Entry{}
+	for i, w := range store.Windows {
+		for j := range 150 {
+			data[w] = append(data[w], store.Entry{Hashtag: fmt.Sprintf("%s-%03d", w, j), Count: int64(1000*(i+1) - j)})
+		}
+	}
+	b := newFakeBoard(data)
+	var mu sync.Mutex
+	asked := map[int]int{}
+	b.asked = func(n int) { mu.Lock(); asked[n]++; mu.Unlock() }
+	h, _, _ := newTestHandler(t, b, cacheTTL(5*time.Second))
+	for _, w := range store.Windows {
+		for limit := 1; limit <= MaxLimit; limit++ {
+			resp := handle(t, h, event("GET", fmt.Sprintf("window=%s&limit=%d", w, limit), nil))
+			var got struct {
+				Hashtags []struct {
+					Rank    int
+					Hashtag string
+					Count   int64
+				}
+			}
+			if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Hashtags) != limit || got.Hashtags[limit-1].Hashtag != data[w][limit-1].Hashtag || got.Hashtags[limit-1].Rank != limit {
+				t.Fatalf("%s limit %d: %d rows, last %+v; want %d rows ending with %v", w, limit, len(got.Hashtags), got.Hashtags[len(got.Hashtags)-1], limit, data[w][limit-1])
+			}
+		}
+	}
+	if n := b.calls.Load(); n != int64(len(store.Windows)) {
+		t.Errorf("board calls %d for %d requests, want one per window (%d)", n, len(store.Windows)*MaxLimit, len(store.Windows))
+	}
+	if len(asked) != 1 || asked[MaxLimit] != len(store.Windows) {
+		t.Errorf("the board was asked for %v (n: calls), want only n = %d", asked, MaxLimit)
 	}
 }
 
@@ -425,24 +468,29 @@ func TestConcurrentMissesShareOneCall(t *testing.T) {
 			joined.Add(n - 1)
 			h.joined = joined.Done
 
-			results := make(chan events.LambdaFunctionURLResponse, n)
-			go func() { results <- handle(t, h, event("GET", "limit=4", nil)) }()
+			// The requests ask for the same window with different limits: one read serves all.
+			type result struct {
+				limit int
+				resp  events.LambdaFunctionURLResponse
+			}
+			results := make(chan result, n)
+			ask := func(limit int) {
+				results <- result{limit, handle(t, h, event("GET", fmt.Sprintf("limit=%d", limit), nil))}
+			}
+			go ask(4)
 			<-b.entered // the first request is inside Top
-			for range n - 1 {
-				go func() { results <- handle(t, h, event("GET", "limit=4", nil)) }()
+			for i := range n - 1 {
+				go ask(i%4 + 1)
 			}
 			joined.Wait() // every other request waits on the same flight
 			close(b.block)
-			var first string
 			for range n {
-				resp := <-results
-				if resp.StatusCode != 200 {
-					t.Fatalf("status %d", resp.StatusCode)
+				r := <-results
+				if r.resp.StatusCode != 200 {
+					t.Fatalf("status %d", r.resp.StatusCode)
 				}
-				if first == "" {
-					first = resp.Body
-				} else if resp.Body != first {
-					t.Errorf("shared answers differ")
+				if rows := strings.Count(r.resp.Body, `"rank"`); rows != r.limit {
+					t.Errorf("limit=%d: %d rows in %s", r.limit, rows, r.resp.Body)
 				}
 			}
 			if c := b.calls.Load(); c != 1 {

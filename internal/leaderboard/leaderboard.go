@@ -30,9 +30,13 @@
 //
 // # Caching and revalidation
 //
-// Each (window, limit) pair is cached in memory for Config.CacheTTL (CACHE_TTL; 0 disables),
-// at most 4 x 100 entries. A hit makes no Redis call. Concurrent misses for the same pair
-// share one Redis call. Failures are never cached: the next request tries Redis again.
+// Each window is read from Redis as its top 100 (MaxLimit) and cached in memory for
+// Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from that read, as its first limit rows
+// (encoded once per limit and read). So an instance reads each window from Redis at most once
+// per cache period whatever limits its callers ask for, at most 4 reads per period in all, and
+// cycling limit=1..100 costs no more than asking one limit. A hit makes no Redis call.
+// Concurrent misses for the same window share one Redis call. Failures are never cached: the
+// next request tries Redis again.
 //
 // The ETag is weak, W/"<hash>", computed over the leaderboard name, window and hashtags but
 // not generated_at: two reads of unchanged data give the same tag, so a polling dashboard
@@ -114,8 +118,8 @@ type Handler struct {
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	entries map[cacheKey]*snapshot
-	flights map[cacheKey]*flight
+	reads   map[store.Window]*read
+	flights map[store.Window]*flight
 
 	// joined, when set (tests), is called when a request joins a fetch already in flight.
 	joined func()
@@ -151,8 +155,8 @@ func New(board Board, cfg Config) (*Handler, error) {
 		timeout: cfg.timeout,
 		now:     cfg.now,
 		log:     cfg.Logger,
-		entries: map[cacheKey]*snapshot{},
-		flights: map[cacheKey]*flight{},
+		reads:   map[store.Window]*read{},
+		flights: map[store.Window]*flight{},
 	}, nil
 }
 
@@ -217,7 +221,7 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 		return dashboardResponse(header(req, "if-none-match")), info
 	}
 
-	snap, how, err := h.read(ctx, cacheKey{q.window, q.limit})
+	snap, how, err := h.answer(ctx, q.window, q.limit)
 	info.cache = how
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
@@ -318,7 +322,7 @@ func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) (*s
 	if err != nil {
 		return nil, fmt.Errorf("encode top %d of %s: %w", len(rows), w, err)
 	}
-	return &snapshot{body: string(body) + "\n", etag: etag, read: t}, nil
+	return &snapshot{body: string(body) + "\n", etag: etag}, nil
 }
 
 // header returns the value of the request header name (lower case), whatever its case in

@@ -123,6 +123,102 @@ func BenchmarkTop(b *testing.B) {
 	}
 }
 
+// BenchmarkTopBehind measures the read of a 7d window whose upkeep is behind the clock (the
+// ZUNION path, see store.Top): the window holds 58,000 hashtags spread over its 29 buckets
+// (2,000 per bucket, like a week of a busy query), read as the leaderboard reads it (top 100).
+// "1-bucket" is the window set minus the bucket that left it since the last upkeep (ingest
+// runs, but a bucket edge passed since the last run); "stopped" is the sum of the 29 live
+// buckets (ingest stopped for a week). Each iteration interleaves the read with the all-time
+// top-100 read of the same board (58,000 hashtags) and reports the medians and their ratio.
+// The leaderboard bounds how often this runs: once per window, cache period and instance.
+func BenchmarkTopBehind(b *testing.B) {
+	ctx := context.Background()
+	rdb := benchClient(b, env.Standalone)
+	const name, perBucket = "bench-behind", 2000
+	s, err := store.New(rdb, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	const bucket = 6 * time.Hour
+	if n, _ := rdb.ZCard(ctx, store.KeyPrefix(name)+"all").Result(); n < 29*perBucket {
+		// Posts from the newest bucket back to the oldest one still in the window.
+		edge := now.Truncate(bucket)
+		var posts []store.Post
+		for i := range 29 * perBucket / 2 {
+			k := i / (perBucket / 2) // bucket: 0 is the newest
+			at := edge.Add(-time.Duration(k) * bucket).Add(time.Duration(i%(perBucket/2)) * time.Second)
+			if at.After(now) {
+				at = now
+			}
+			posts = append(posts, store.Post{
+				ID: strconv.Itoa(i + 1), CreatedAt: at,
+				Hashtags: []string{fmt.Sprintf("b%dt%d", k, 2*i), fmt.Sprintf("b%dt%d", k, 2*i+1)},
+			})
+			if len(posts) == store.MaxBatch {
+				if _, err := s.Record(ctx, posts); err != nil {
+					b.Fatal(err)
+				}
+				posts = posts[:0]
+			}
+		}
+		if len(posts) > 0 {
+			if _, err := s.Record(ctx, posts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	lo := (now.Unix() - int64(7*24*time.Hour/time.Second)) / int64(bucket/time.Second)
+	for _, tc := range []struct {
+		name string
+		kept int64 // the oldest bucket of the last upkeep, as Top would have read it
+	}{{"1-bucket", lo - 1}, {"stopped", lo - 29}} {
+		b.Run(tc.name, func(b *testing.B) {
+			behind := make([]time.Duration, 0, b.N)
+			all := make([]time.Duration, 0, b.N)
+			calls0, usec0 := commandStat(b, env.Standalone.Client(), "zunion")
+			for range b.N {
+				start := time.Now()
+				got, err := s.TopBehind(ctx, store.Week, tc.kept, 100)
+				if err != nil {
+					b.Fatal(err)
+				}
+				mid := time.Now()
+				if _, err := s.Top(ctx, store.All, 100); err != nil {
+					b.Fatal(err)
+				}
+				behind, all = append(behind, mid.Sub(start)), append(all, time.Since(mid))
+				if len(got) != 100 {
+					b.Fatalf("%d hashtags, want 100", len(got))
+				}
+			}
+			calls, usec := commandStat(b, env.Standalone.Client(), "zunion")
+			mb, ma := median(behind), median(all)
+			b.ReportMetric(float64(mb.Nanoseconds())/1e3, "behind-µs")
+			b.ReportMetric(float64(ma.Nanoseconds())/1e3, "all-µs")
+			b.ReportMetric(float64(mb)/float64(ma), "x-all")
+			// The part of it that blocks the shard: ZUNION's own time inside Redis.
+			b.ReportMetric(float64(usec-usec0)/float64(calls-calls0), "redis-µs")
+		})
+	}
+}
+
+// commandStat is the calls and total microseconds of one command in INFO commandstats.
+func commandStat(b *testing.B, rdb *redis.Client, cmd string) (calls, usec int64) {
+	b.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^cmdstat_` + cmd + `:calls=(\d+),usec=(\d+),`).FindStringSubmatch(info)
+	if m == nil {
+		return 0, 0
+	}
+	calls, _ = strconv.ParseInt(m[1], 10, 64)
+	usec, _ = strconv.ParseInt(m[2], 10, 64)
+	return calls, usec
+}
+
 func median(d []time.Duration) time.Duration {
 	slices.Sort(d)
 	return d[len(d)/2]

@@ -26,10 +26,12 @@
 // A post created at t falls in bucket floor(t/bucket) of each window. The window set is the sum
 // of the buckets whose index is at least floor((now-window)/bucket): it holds every post created
 // within the window and may hold posts up to one bucket older than the window, never more.
-// Each record call first advances the windows: buckets that left a window are subtracted from
-// it and deleted. Every bucket also carries a TTL that ends a day after it leaves its window, and
+// Each record call first advances the windows, and so does Upkeep, which the writer runs at the
+// start of every ingest run: buckets that left a window are subtracted from it and deleted (a
+// window more than its own number of buckets behind is rebuilt instead, so one call's work is
+// bounded). Every bucket also carries a TTL that ends a day after it leaves its window, and
 // a window set expires a day after its oldest post could have left it (window + one bucket + a
-// day after the last record: 25 h 5 min for 1h, 8 d 6 h for 7d), so nothing grows when ingest
+// day after the last record or upkeep: 25 h 5 min for 1h, 8 d 6 h for 7d), so nothing grows when ingest
 // stops. When upkeep has not run for longer than that day, the next record rebuilds each window
 // from its live buckets instead of subtracting (ZUNIONSTORE over at most 29 sets).
 //
@@ -43,8 +45,12 @@
 // # Recording
 //
 // Record sends one batch (at most MaxBatch posts) as one Lua script call, one round trip. The
-// script adds a post's id to the seen set with ZADD NX and counts its hashtags only when the id
-// was new, all in one atomic step: replaying a batch, or an overlapping one, changes no count.
+// script adds a post's id to the seen set and counts its hashtags only when the id was new, all
+// in one atomic step: replaying a batch, or an overlapping one, changes no count. Redis does not
+// roll a script back when a command in it fails, so the script first checks the type of every
+// key it will touch and reads all it needs (upkeep state, the buckets to subtract, which ids are
+// new), and writes only after that: a key of the wrong type fails the call with an error naming
+// the key, and nothing is written (no seen id without its counts, no window left short).
 // The seen set keeps ids for SeenRetention (the 7 days X recent search reaches back, plus an
 // hour of clock slack) and is trimmed on every call, so memory stays bounded by one week of
 // posts (about 100 bytes each, measured with MEMORY USAGE: size MemoryDB for it).
@@ -63,11 +69,26 @@
 //
 // # Reading
 //
-// Top reads one precomputed sorted set: ZREVRANGE of the top n+1, for a rolling window in one
-// pipelined round trip with the HGET of its upkeep state. The order is count descending, then
-// hashtag ascending in byte order, also for ties: when places n and n+1 have the same count, one
-// more command (ZRANGE BYSCORE LIMIT) fetches the lexicographically first members with that
-// count. If the window's upkeep is behind the clock (ingest stopped), a read-only script
-// (EVALSHA_RO) sums the window's live buckets with ZUNION instead, so a read never returns
-// counts older than the window plus one bucket.
+// Top reads one precomputed sorted set, for a rolling window in one pipeline with the HGET of
+// its upkeep state. The order is count descending, then hashtag ascending in byte order, also
+// for ties, which Redis returns in reverse byte order: a first read of the top n (ZREVRANGE of
+// n+1) completes a tie at place n with the lexicographically first members with that count
+// (ZRANGE BYSCORE LIMIT), one more round trip. Top remembers the count at place n and how many
+// members were above it, per window and n, and from then on reads, in one round trip of about
+// n members, the members above that count and the first ones with it; when the board moved so
+// that these do not hold the top n, it reads the first way again. On a busy board, whose long
+// tail ties at place n and whose counts move slowly, a read is one round trip.
+//
+// The writer advances the windows at the start of every ingest run (Upkeep), whether or not
+// the run finds posts, and at every Record. Between two upkeeps a window's oldest bucket can
+// leave it (every 5 minutes for 1h); a read that finds the upkeep behind the clock answers
+// from one ZUNION instead: the window set minus the buckets that left it since, or, when
+// ingest stopped for a window's length or more, the sum of its live buckets. So a read never
+// returns counts older than the window plus one bucket. That ZUNION costs Redis time and a
+// reply in proportion to the window's size (all its hashtags), not to n: callers bound how
+// often it runs (the leaderboard reads each window at most once per cache period and
+// instance), and make bench measures it against the all-time read.
+//
+// Reading needs only read commands: no script runs for a read, so the reader user has no
+// scripting permission at all (see ReaderAccess).
 package store

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,10 +53,19 @@ func connect(t *testing.T, srv redistest.Server, user string) redis.UniversalCli
 // store uses is proved to behave the same there. miniredis has users and passwords but no ACL
 // rules, so TestACL runs on the real servers only.
 func forEachBackend(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
+	forEachBackendAdmin(t, func(t *testing.T, rdb, _ redis.UniversalClient) { f(t, rdb) })
+}
+
+// forEachBackendAdmin is forEachBackend that also hands f the harness's admin client of the
+// server, for what the writer may not do (list keys); on miniredis it is the same client.
+func forEachBackendAdmin(t *testing.T, f func(t *testing.T, rdb, admin redis.UniversalClient)) {
 	for _, srv := range env.Servers() {
-		t.Run(srv.Name(), func(t *testing.T) { f(t, connect(t, srv, "writer")) })
+		t.Run(srv.Name(), func(t *testing.T) { f(t, connect(t, srv, "writer"), srv.Admin()) })
 	}
-	t.Run("miniredis", func(t *testing.T) { f(t, connectMiniredis(t)) })
+	t.Run("miniredis", func(t *testing.T) {
+		rdb := connectMiniredis(t)
+		f(t, rdb, rdb)
+	})
 }
 
 // connectMiniredis starts a miniredis for one test, with expiry on the wall clock as cmd/local
@@ -82,49 +92,102 @@ func TestACL(t *testing.T) {
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
 			c := &clock{t: t0}
-			w, err := store.New(connect(t, srv, "acl-writer"), aclBoard, store.WithClock(c.Now))
+			writerRDB := connect(t, srv, "acl-writer")
+			w, err := store.New(writerRDB, aclBoard, store.WithClock(c.Now))
 			if err != nil {
 				t.Fatal(err)
 			}
 			readerRDB := connect(t, srv, "acl-reader")
 			r, _ := store.New(readerRDB, aclBoard, store.WithClock(c.Now))
 
+			// Under exactly these strings the app works: the writer records, keeps the windows
+			// and saves the checkpoint; the reader reads every window, current or behind its
+			// upkeep (the ZUNION path), and the checkpoint.
 			record(t, w, post("1", t0.Add(-time.Minute), "a"))
+			if err := w.Upkeep(ctx); err != nil {
+				t.Fatalf("writer cannot keep the windows: %v", err)
+			}
 			if _, err := w.SaveCheckpoint(ctx, store.Checkpoint{}, store.Checkpoint{SinceID: "1"}); err != nil {
 				t.Fatalf("writer cannot save the checkpoint: %v", err)
 			}
-			for _, win := range store.Windows {
-				if got := top(t, r, win, 10); got["a"] != 1 {
-					t.Errorf("reader %s: %v", win, got)
+			for _, behind := range []time.Duration{0, 10 * time.Minute} {
+				c.Set(t0.Add(behind))
+				for _, win := range store.Windows {
+					if got := top(t, r, win, 10); got["a"] != 1 {
+						t.Errorf("reader %s, %s after the upkeep: %v", win, behind, got)
+					}
 				}
 			}
+			c.Set(t0)
 			if _, err := r.Checkpoint(ctx); err != nil {
 				t.Errorf("reader cannot read the checkpoint: %v", err)
 			}
-			// The reader cannot write: not directly, not through the record script, not
-			// through a script of its own, and not through the read-only script runner.
+
 			key := store.KeyPrefix(aclBoard) + "all"
-			denied := map[string]error{
+			script := "return redis.call('ZINCRBY', KEYS[1], 5, 'a')"
+			sha := "0123456789012345678901234567890123456789"
+			lib := "#!lua name=evil\nredis.register_function('evil', function() return 1 end)"
+			// Commands that take no key: a key pattern cannot limit them, the rules must.
+			keyListing := func(rdb redis.UniversalClient) map[string]error {
+				return map[string]error{
+					"SCAN":      rdb.Scan(ctx, 0, "*", 100).Err(),
+					"RANDOMKEY": rdb.RandomKey(ctx).Err(),
+					"DBSIZE":    rdb.DBSize(ctx).Err(),
+					"KEYS":      rdb.Keys(ctx, "*").Err(),
+				}
+			}
+			// The reader cannot write: not directly, not through the record script, not
+			// through any script (it runs none), nor list key names.
+			denied := keyListing(readerRDB)
+			for what, err := range map[string]error{
 				"ZINCRBY":     readerRDB.ZIncrBy(ctx, key, 5, "a").Err(),
 				"DEL":         readerRDB.Del(ctx, key).Err(),
 				"record":      errOf(r.Record(ctx, []store.Post{post("2", t0, "b")})),
+				"upkeep":      r.Upkeep(ctx),
 				"checkpoint":  errOf(r.SaveCheckpoint(ctx, store.Checkpoint{Version: 1}, store.Checkpoint{SinceID: "5"})),
-				"EVAL":        readerRDB.Eval(ctx, "return redis.call('ZINCRBY', KEYS[1], 5, 'a')", []string{key}).Err(),
-				"EVAL_RO":     readerRDB.EvalRO(ctx, "return redis.call('ZINCRBY', KEYS[1], 5, 'a')", []string{key}).Err(),
+				"EVAL":        readerRDB.Eval(ctx, script, []string{key}).Err(),
+				"EVALSHA":     readerRDB.EvalSha(ctx, sha, []string{key}).Err(),
+				"EVAL_RO":     readerRDB.EvalRO(ctx, "return redis.call('ZCARD', KEYS[1])", []string{key}).Err(),
+				"EVALSHA_RO":  readerRDB.EvalShaRO(ctx, sha, []string{key}).Err(),
+				"FCALL_RO":    readerRDB.FCallRO(ctx, "evil", []string{key}).Err(),
+				"FUNCTION":    readerRDB.FunctionList(ctx, redis.FunctionListQuery{}).Err(),
 				"FLUSHALL":    readerRDB.FlushAll(ctx).Err(),
 				"CONFIG":      readerRDB.ConfigSet(ctx, "maxmemory", "1").Err(),
 				"other board": readerRDB.ZRevRange(ctx, "{other}:all", 0, 1).Err(),
+			} {
+				denied[what] = err
 			}
 			for what, err := range denied {
-				if err == nil {
-					t.Errorf("reader could %s", what)
+				if err == nil || !strings.Contains(err.Error(), "NOPERM") {
+					t.Errorf("reader %s: %v, want NOPERM", what, err)
 				}
 			}
 			if got := top(t, r, store.All, 10); got["a"] != 1 || len(got) != 1 {
 				t.Errorf("after the reader's attempts: %v", got)
 			}
-			// The writer is limited to its leaderboard and to non-dangerous commands.
-			writerRDB := connect(t, srv, "acl-writer")
+			// The writer is limited to its leaderboard, to non-dangerous commands, and to
+			// scripts: no FUNCTION subcommand (FUNCTION FLUSH would remove every function on
+			// the server), no FCALL, and no key listing.
+			denied = keyListing(writerRDB)
+			for what, err := range map[string]error{
+				"write another board": writerRDB.Set(ctx, "{other}:x", "1", 0).Err(),
+				"FLUSHALL":            writerRDB.FlushAll(ctx).Err(),
+				"FUNCTION FLUSH":      writerRDB.FunctionFlush(ctx).Err(),
+				"FUNCTION LOAD":       writerRDB.FunctionLoad(ctx, lib).Err(),
+				"FUNCTION DELETE":     writerRDB.FunctionDelete(ctx, "evil").Err(),
+				"FUNCTION RESTORE":    writerRDB.FunctionRestore(ctx, "payload").Err(),
+				"FUNCTION DUMP":       writerRDB.FunctionDump(ctx).Err(),
+				"FUNCTION LIST":       writerRDB.FunctionList(ctx, redis.FunctionListQuery{}).Err(),
+				"FCALL":               writerRDB.FCall(ctx, "evil", []string{key}).Err(),
+				"FCALL_RO":            writerRDB.FCallRO(ctx, "evil", []string{key}).Err(),
+			} {
+				denied[what] = err
+			}
+			for what, err := range denied {
+				if err == nil || !strings.Contains(err.Error(), "NOPERM") {
+					t.Errorf("writer %s: %v, want NOPERM", what, err)
+				}
+			}
 			// Both may send ASKING, which the cluster client needs during a slot migration (a
 			// standalone server refuses it for lack of cluster support, not for permissions).
 			for user, rdb := range map[string]redis.UniversalClient{"reader": readerRDB, "writer": writerRDB} {
@@ -132,13 +195,76 @@ func TestACL(t *testing.T) {
 					t.Errorf("%s cannot send ASKING: %v", user, err)
 				}
 			}
-			for what, err := range map[string]error{
-				"write another board": writerRDB.Set(ctx, "{other}:x", "1", 0).Err(),
-				"FLUSHALL":            writerRDB.FlushAll(ctx).Err(),
-				"KEYS":                writerRDB.Keys(ctx, "*").Err(),
-			} {
-				if err == nil || !strings.Contains(err.Error(), "NOPERM") {
-					t.Errorf("writer %s: %v, want NOPERM", what, err)
+		})
+	}
+}
+
+// TestACLCommandsWithoutKeys asks the server (ACL DRYRUN, as the harness admin) which of its
+// commands that take no key each user may run: a key pattern cannot limit those, so the list
+// must be exactly what the app needs (handshake, cluster discovery) and a few harmless ones.
+// A new Redis version, or a change of the strings, that lets a user run another one (SCAN,
+// FUNCTION FLUSH, ...) fails here.
+func TestACLCommandsWithoutKeys(t *testing.T) {
+	ctx := context.Background()
+	both := []string{
+		"asking", "auth", "cluster|shards", "cluster|slots", "command|count", "command|docs",
+		"command|getkeys", "command|getkeysandflags", "command|help", "command|info", "command|list",
+		"hello", "ping", "quit", "reset",
+		"lolwut", // in @read: prints the version and some art, of a bounded size
+	}
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			admin := srv.Admin()
+			reply, err := admin.Do(ctx, "command").Slice()
+			if err != nil {
+				t.Fatal(err)
+			}
+			type command struct {
+				name  string
+				arity int64
+			}
+			var keyless []command
+			var walk func(infos []any)
+			walk = func(infos []any) {
+				for _, x := range infos {
+					info := x.([]any)
+					name, arity, firstKey := info[0].(string), info[1].(int64), info[3].(int64)
+					if subs, _ := info[9].([]any); len(subs) > 0 {
+						walk(subs)
+						continue
+					}
+					if specs, _ := info[8].([]any); firstKey == 0 && len(specs) == 0 {
+						keyless = append(keyless, command{name, arity})
+					}
+				}
+			}
+			walk(reply)
+			if len(keyless) < 50 {
+				t.Fatalf("found %d commands without keys, want the server's full list", len(keyless))
+			}
+			for user, want := range map[string][]string{"acl-writer": both, "acl-reader": both} {
+				var allowed []string
+				for _, c := range keyless {
+					args := []any{"acl", "dryrun", user}
+					words := strings.Split(c.name, "|")
+					for _, w := range words {
+						args = append(args, w)
+					}
+					for range max(c.arity, -c.arity) - int64(len(words)) {
+						args = append(args, "0")
+					}
+					res, err := admin.Do(ctx, args...).Text()
+					switch {
+					case err == nil && res == "OK":
+						allowed = append(allowed, c.name)
+					case err == nil && strings.Contains(res, "no permissions"):
+					default:
+						t.Errorf("ACL DRYRUN %s %s: %q, %v", user, c.name, res, err)
+					}
+				}
+				slices.Sort(allowed)
+				if !slices.Equal(allowed, slices.Sorted(slices.Values(want))) {
+					t.Errorf("%s may run these commands without keys:\n got %v\nwant %v", user, allowed, want)
 				}
 			}
 		})

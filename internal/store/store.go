@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -34,11 +35,8 @@ const (
 var (
 	//go:embed lua/record.lua
 	recordSrc string
-	//go:embed lua/top.lua
-	topSrc string
 
 	recordScript = redis.NewScript(recordSrc)
-	topScript    = redis.NewScript(topSrc)
 
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
@@ -71,6 +69,7 @@ type Store struct {
 	name   string
 	prefix string
 	now    func() time.Time
+	shapes sync.Map // topKey -> topShape: what the last read of the top n looked like
 }
 
 // Option configures a Store.
@@ -124,11 +123,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	now := s.now().Unix()
 	oldest := now - int64(SeenRetention/time.Second)
 
-	args := make([]any, 0, 8+3*len(rolling)+4*len(posts))
-	args = append(args, s.prefix, now, int64(SeenRetention/time.Second), int64(upkeepGrace/time.Second), len(rolling))
-	for _, w := range rolling {
-		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second))
-	}
+	args := s.scriptArgs(now, 4*len(posts))
 	countAt := len(args)
 	args = append(args, 0)
 	kept := 0
@@ -154,8 +149,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	if kept == 0 {
 		return res, nil
 	}
-	keys := []string{s.key("all"), s.key("seen"), s.key("meta")}
-	vals, err := recordScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	vals, err := recordScript.Run(ctx, s.rdb, s.scriptKeys(), args...).Int64Slice()
 	if err != nil {
 		return res, fmt.Errorf("record batch of %d posts in %s: %w", kept, s.name, err)
 	}
@@ -166,79 +160,226 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	return res, nil
 }
 
+// Upkeep advances the rolling windows to now without recording anything: the buckets that left
+// a window are subtracted from it and deleted, as at the start of every Record call. The writer
+// runs it at the start of every ingest run, whether or not the run then finds posts, so reads
+// find their window current (see Top) and the summing path stays for when ingest stops.
+func (s *Store) Upkeep(ctx context.Context) error {
+	args := append(s.scriptArgs(s.now().Unix(), 0), 0)
+	if err := recordScript.Run(ctx, s.rdb, s.scriptKeys(), args...).Err(); err != nil {
+		return fmt.Errorf("window upkeep of %s: %w", s.name, err)
+	}
+	return nil
+}
+
+// scriptKeys are the keys the record script declares.
+func (s *Store) scriptKeys() []string {
+	return []string{s.key("all"), s.key("seen"), s.key("meta")}
+}
+
+// scriptArgs are the record script's arguments up to the post count, with room for more.
+func (s *Store) scriptArgs(now int64, more int) []any {
+	args := make([]any, 0, 6+3*len(rolling)+more)
+	args = append(args, s.prefix, now, int64(SeenRetention/time.Second), int64(upkeepGrace/time.Second), len(rolling))
+	for _, w := range rolling {
+		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second))
+	}
+	return args
+}
+
 // Top returns the n most used hashtags of window w, by count descending, then hashtag
-// ascending in byte order. Normally it costs one round trip: ZREVRANGE of n+1 members of the
-// precomputed set (for a rolling window pipelined with the HGET that tells whether the
-// window's upkeep is current). A tie between places n and n+1 costs one more command, which
-// fetches the first members with that count in byte order; a window whose upkeep is behind
-// the clock (ingest stopped) is summed from its live buckets by a read-only script.
+// ascending in byte order, from the precomputed sorted set; for a rolling window the same
+// pipeline holds the HGET that tells whether the window's upkeep is current (see topBehind
+// when it is not). No script runs: Top needs only read commands.
+//
+// Redis orders equal counts in reverse byte order in a ZREVRANGE, so the members tied at place
+// n need a query of their own (ZRANGE BYSCORE LIMIT). A first read of (w, n) sends ZREVRANGE of
+// the top n+1 and, when places n and n+1 tie, that query: two round trips. It remembers the
+// count at place n and how many members were above it; later reads send, in one pipeline, the
+// members above that count and the first members with that count in byte order, as many as the
+// places left. When the board moved so that this no longer covers the top n, Top falls back to
+// the first read's way. On a busy board (a long tail tied at place n, counts that move slowly)
+// a read is one round trip of about n members.
 func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 	if n < 1 || n > MaxTop {
 		return nil, fmt.Errorf("top %s: n = %d, want 1-%d", w, n, MaxTop)
 	}
 	key := s.key("all")
-	var top *redis.ZSliceCmd
-	if w == All {
-		top = s.rdb.ZRevRangeWithScores(ctx, key, 0, int64(n))
-	} else {
-		sp, ok := spanOf(w)
-		if !ok {
-			return nil, fmt.Errorf("top: unknown window %q: allowed are all, 1h, 24h, 7d", w)
-		}
+	sp, rolling := spanOf(w)
+	if rolling {
 		key = s.key("w:" + string(w))
-		now := s.now().Unix()
-		pipe := s.rdb.Pipeline()
-		kept := pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
-		top = pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
-		}
-		lo, err := kept.Int64()
-		if err != nil || lo < sp.oldestBucket(now) {
-			return s.topFromBuckets(ctx, w, sp, now, n)
-		}
+	} else if w != All {
+		return nil, fmt.Errorf("top: unknown window %q: allowed are all, 1h, 24h, 7d", w)
 	}
-	zs, err := top.Result()
-	if err != nil {
+	now := s.now().Unix()
+	pipe := s.rdb.Pipeline()
+	var kept *redis.StringCmd
+	if rolling {
+		kept = pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
+	}
+	var above, tied, top *redis.ZSliceCmd
+	last, known := s.lastTop(w, n)
+	if known {
+		above = pipe.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
+			Key: key, ByScore: true, Rev: true, Start: "+inf", Stop: "(" + formatScore(last.score), Count: int64(n + 1),
+		})
+		tied = pipe.ZRangeArgsWithScores(ctx, tiesAt(key, last.score, n-last.above))
+	} else {
+		top = pipe.ZRevRangeWithScores(ctx, key, 0, int64(n))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
 	}
+	if rolling {
+		lo, err := kept.Int64()
+		if err != nil || lo < sp.oldestBucket(now) {
+			return s.topBehind(ctx, sp, now, lo, err == nil, n)
+		}
+	}
+	if known {
+		if entries, ok := s.fromLast(w, n, last, above.Val(), tied.Val()); ok {
+			return entries, nil
+		}
+		top = s.rdb.ZRevRangeWithScores(ctx, key, 0, int64(n))
+		if err := top.Err(); err != nil {
+			return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
+		}
+	}
+	zs := top.Val()
 	entries := make([]Entry, 0, len(zs)+n)
 	for _, z := range zs {
 		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
 	}
-	if len(zs) == n+1 && zs[n-1].Score == zs[n].Score {
-		score := strconv.FormatFloat(zs[n].Score, 'f', -1, 64)
-		ties, err := s.rdb.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
-			Key: key, ByScore: true, Start: score, Stop: score, Count: int64(n),
-		}).Result()
-		if err != nil {
-			return nil, fmt.Errorf("top %d of %s/%s: ties at %s: %w", n, s.name, w, score, err)
-		}
-		for _, z := range ties {
-			entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+	if len(zs) == n+1 {
+		s.remember(w, n, zs)
+		if zs[n-1].Score == zs[n].Score {
+			ties, err := s.rdb.ZRangeArgsWithScores(ctx, tiesAt(key, zs[n].Score, n)).Result()
+			if err != nil {
+				return nil, fmt.Errorf("top %d of %s/%s: ties at %v: %w", n, s.name, w, zs[n].Score, err)
+			}
+			for _, z := range ties {
+				entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+			}
 		}
 	}
 	return rank(entries, n), nil
 }
 
-// topFromBuckets reads a window whose upkeep is behind the clock from its live buckets.
-func (s *Store) topFromBuckets(ctx context.Context, w Window, sp span, now int64, n int) ([]Entry, error) {
-	keys := []string{s.key("w:" + string(w)), s.key("meta")}
-	raw, err := topScript.RunRO(ctx, s.rdb, keys, n, s.prefix, string(w), now,
-		int64(sp.length/time.Second), int64(sp.bucket/time.Second)).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("top %d of %s/%s from buckets: %w", n, s.name, w, err)
+// topKey identifies the reads whose shape Top remembers: at most len(Windows) x MaxTop.
+type topKey struct {
+	w Window
+	n int
+}
+
+// topShape is what Top remembers of a read of the top n: the count at place n and how many
+// members had a higher count (above < n).
+type topShape struct {
+	score float64
+	above int
+}
+
+func (s *Store) lastTop(w Window, n int) (topShape, bool) {
+	v, ok := s.shapes.Load(topKey{w, n})
+	if !ok {
+		return topShape{}, false
 	}
-	if len(raw)%2 != 0 {
-		return nil, errors.New("top: odd-length reply")
-	}
-	entries := make([]Entry, 0, len(raw)/2)
-	for i := 0; i < len(raw); i += 2 {
-		f, err := strconv.ParseFloat(raw[i+1], 64)
-		if err != nil {
-			return nil, fmt.Errorf("top: score of %q: %w", raw[i], err)
+	return v.(topShape), true
+}
+
+// remember stores the shape of zs, the top n+1 in ZREVRANGE order, for the next read.
+func (s *Store) remember(w Window, n int, zs []redis.Z) {
+	score, above := zs[n-1].Score, 0
+	for _, z := range zs[:n] {
+		if z.Score > score {
+			above++
 		}
-		entries = append(entries, Entry{Hashtag: raw[i], Count: int64(f)})
+	}
+	s.shapes.Store(topKey{w, n}, topShape{score, above})
+}
+
+// fromLast builds the top n from a read shaped by last: up to n+1 members with a count above
+// last.score (count descending) and the first members with that count in byte order, as many
+// as last left places for. ok is false when they do not hold the exact top n: fewer members
+// with the count came back than places are left (the top n reaches below the count, or more
+// places are left than were fetched for), or the top n is above the count and ties at place n.
+func (s *Store) fromLast(w Window, n int, last topShape, above, tied []redis.Z) ([]Entry, bool) {
+	a := len(above)
+	switch {
+	case a >= n:
+		if a == n+1 && above[n-1].Score == above[n].Score {
+			return nil, false
+		}
+		if a == n+1 {
+			s.remember(w, n, above)
+		}
+		entries := make([]Entry, 0, n)
+		for _, z := range above[:n] {
+			entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+		}
+		return rank(entries, n), true
+	case len(tied) < n-a:
+		return nil, false
+	}
+	entries := make([]Entry, 0, n)
+	for _, z := range above {
+		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+	}
+	for _, z := range tied[:n-a] {
+		entries = append(entries, Entry{Hashtag: z.Member.(string), Count: int64(z.Score)})
+	}
+	if a != last.above {
+		s.shapes.Store(topKey{w, n}, topShape{last.score, a})
+	}
+	return rank(entries, n), true
+}
+
+func formatScore(score float64) string { return strconv.FormatFloat(score, 'f', -1, 64) }
+
+// tiesAt fetches the first n members of key with score, in byte order.
+func tiesAt(key string, score float64, n int) redis.ZRangeArgs {
+	s := formatScore(score)
+	return redis.ZRangeArgs{Key: key, ByScore: true, Start: s, Stop: s, Count: int64(n)}
+}
+
+// topBehind reads rolling window sp when its upkeep is behind the clock: the oldest bucket the
+// last upkeep kept, kept, lies before the window's oldest bucket at now (known is false when
+// no upkeep ever ran). The answer is exact, from one ZUNION that Redis computes and sends in
+// full (every member of the window, ascending), as a plain read command:
+//   - the window set minus the buckets that left it since the upkeep, when fewer buckets left
+//     than the window has: the set is the sum of the buckets from kept on, so this is the sum
+//     of the live ones (a concurrent upkeep that deleted some of them and subtracted them
+//     from the set leaves the difference the same);
+//   - otherwise (ingest stopped for a window's length or more) the sum of the live buckets.
+//
+// Its cost grows with the window's size, not with n: the caller bounds how often it runs (the
+// leaderboard reads each window once per cache period).
+func (s *Store) topBehind(ctx context.Context, sp span, now, kept int64, known bool, n int) ([]Entry, error) {
+	lo := sp.oldestBucket(now)
+	hi := floorDiv(now, int64(sp.bucket/time.Second))
+	bucketKey := func(idx int64) string { return s.key("b:" + string(sp.window) + ":" + strconv.FormatInt(idx, 10)) }
+	var z redis.ZStore
+	if known && lo-kept < hi-lo+1 {
+		z.Keys, z.Weights = []string{s.key("w:" + string(sp.window))}, []float64{1}
+		for idx := kept; idx < lo; idx++ {
+			z.Keys, z.Weights = append(z.Keys, bucketKey(idx)), append(z.Weights, -1)
+		}
+	} else {
+		for idx := lo; idx <= hi; idx++ {
+			z.Keys = append(z.Keys, bucketKey(idx))
+		}
+	}
+	zs, err := s.rdb.ZUnionWithScores(ctx, z).Result()
+	if err != nil {
+		return nil, fmt.Errorf("top %d of %s/%s, upkeep behind: union of %d sets: %w", n, s.name, sp.window, len(z.Keys), err)
+	}
+	entries := make([]Entry, 0, min(len(zs), n+1))
+	// Ascending by count: the top is at the end. Count 0 or less is a hashtag whose posts all
+	// left the window.
+	for i := len(zs) - 1; i >= 0 && zs[i].Score > 0; i-- {
+		if len(entries) > n && zs[i].Score < float64(entries[n-1].Count) {
+			break // below place n, and past the ties with it
+		}
+		entries = append(entries, Entry{Hashtag: zs[i].Member.(string), Count: int64(zs[i].Score)})
 	}
 	return rank(entries, n), nil
 }

@@ -379,7 +379,7 @@ func TestWindowsMatchModel(t *testing.T) {
 }
 
 func TestExpiredDataIsDeleted(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+	forEachBackendAdmin(t, func(t *testing.T, rdb, admin redis.UniversalClient) {
 		ctx := context.Background()
 		c := &clock{t: t0}
 		s, prefix := newNamedBoard(t, rdb, c)
@@ -390,7 +390,7 @@ func TestExpiredDataIsDeleted(t *testing.T) {
 		if n, err := rdb.ZCard(ctx, prefix+"seen").Result(); err != nil || n != 1 {
 			t.Errorf("seen set holds %d ids (err %v), want 1", n, err)
 		}
-		keys := scanKeys(t, rdb, prefix+"*")
+		keys := scanKeys(t, admin, prefix+"*")
 		for _, k := range keys {
 			ttl, err := rdb.TTL(ctx, k).Result()
 			if err != nil {

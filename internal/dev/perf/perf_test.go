@@ -29,7 +29,8 @@ func TestParseBenchOutput(t *testing.T) {
 	for _, b := range res {
 		names = append(names, b.Name)
 	}
-	if want := []string{"BenchmarkRecord", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d"}; !slices.Equal(names, want) {
+	if want := []string{"BenchmarkRecord", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
+		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped"}; !slices.Equal(names, want) {
 		t.Fatalf("names %q, want %q", names, want)
 	}
 	rec := res[0]
@@ -77,8 +78,8 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 5 {
-		t.Fatalf("%d store figures, want 5", len(store))
+	if len(store) != 9 {
+		t.Fatalf("%d store figures, want 9", len(store))
 	}
 	if f := store[0]; f.Value != 13153 || f.RefValue != RecordTarget || f.MinRatio != 1 {
 		t.Errorf("posts/s figure %+v", f)
@@ -90,6 +91,12 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	}
 	if f := store[3]; !strings.Contains(f.Name, "24h") || f.Value != 155.0 || f.RefValue != 146.5 || f.MaxRatio != 1.5 {
 		t.Errorf("Top 24h figure %+v", f)
+	}
+	if f := store[7]; !strings.Contains(f.Name, "ingest stopped") || f.Value != 100338 || f.RefValue != 477.4 || f.MaxRatio != 0 {
+		t.Errorf("Top 7d behind, stopped, figure %+v", f)
+	}
+	if f := store[8]; f.Value != 79291 || f.RefValue != 100338 {
+		t.Errorf("Top 7d behind, inside Redis, figure %+v", f)
 	}
 
 	lb, err := LeaderboardFigures(parseFixture(t, "bench_leaderboard.txt"))

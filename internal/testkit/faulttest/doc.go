@@ -7,15 +7,18 @@
 //
 // What the tests prove:
 //
-//   - TestFailover: a primary of the cluster is killed while ingest runs in a loop and the
-//     leaderboard is queried in a loop; the leaderboard answers only 200 or 503, 503 only
-//     between the kill and its recovery, and recovers without a restart; ingest resumes from
-//     its checkpoint; every count is exact.
+//   - TestFailover: with the users holding exactly the store's access strings, a primary of
+//     the cluster is killed while ingest runs in a loop and the leaderboard is queried in a
+//     loop; the leaderboard answers only 200 or 503, 503 only between the kill and its
+//     recovery, and recovers without a restart; ingest resumes from its checkpoint; every
+//     count is exact.
 //   - TestRedisDownAtColdStart, TestRedisDownMidRun: a clear error while Redis is down, and
 //     the next invoke in the same process succeeds once it is back, nothing counted twice.
 //   - TestSecretRotation: after the password changes in the ACL and in Secrets Manager and the
 //     old connections drop, the next request re-reads the secret once and succeeds, for the
-//     ingest writer and the leaderboard reader.
+//     ingest writer and the leaderboard reader. TestSecretRotationUnderConcurrency: with many
+//     commands in flight when the connections drop, none returns an authentication error and
+//     each function reads its secret once more.
 //   - TestXAPIFaults: an answer that would arrive after the invocation's time budget (the
 //     handler returns before the deadline with its progress saved), a truncated body, a
 //     connection cut mid-body, a very large page (1,000 posts and 8 MiB), a page larger than a

@@ -100,8 +100,8 @@ func TestRedisDownAtColdStart(t *testing.T) {
 		t.Fatalf("ingest with Redis down succeeded: %+v", res)
 	}
 	t.Logf("ingest with Redis down failed after %s: %v", time.Since(begin).Round(time.Millisecond), err)
-	if msg := err.Error(); !strings.Contains(msg, "checkpoint") || !strings.Contains(msg, s.Addr) {
-		t.Errorf("error %q: want the operation (checkpoint) and the Redis address %s", msg, s.Addr)
+	if msg := err.Error(); !strings.Contains(msg, "window upkeep") || !strings.Contains(msg, s.Addr) {
+		t.Errorf("error %q: want the operation (window upkeep, a run's first Redis call) and the Redis address %s", msg, s.Addr)
 	}
 	if res.PostsNew != 0 || res.Pages != 0 {
 		t.Errorf("run with Redis down: %+v, want nothing done", res)

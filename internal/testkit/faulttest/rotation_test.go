@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"maps"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
@@ -73,70 +76,99 @@ func dropConnections(t *testing.T, srv redistest.Server, users ...string) int64 
 	return killed
 }
 
+// rotating is a writer and a reader function, cold started against srv with their passwords in
+// Secrets Manager (moto), each counting its GetSecretValue calls.
+type rotating struct {
+	srv            redistest.Server
+	moto           *awstest.Moto
+	name           string
+	w, r           redistest.User
+	wARN, rARN     string
+	wSM, rSM       *countingSM
+	writer, reader *store.Store
+}
+
+func newRotating(t *testing.T, srv redistest.Server, moto *awstest.Moto, prefix string) *rotating {
+	t.Helper()
+	ctx := context.Background()
+	if c, ok := srv.(*redistest.Cluster); ok {
+		if err := c.WaitHealthy(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := &rotating{srv: srv, moto: moto, name: uniqueName(prefix)}
+	f.w, f.r = boardUsers(f.name)
+	addUsers(t, srv, f.w, f.r)
+	var err error
+	if f.wARN, err = moto.CreateSecret(ctx, f.name+"/writer", userSecret(t, f.w.Name, f.w.Password)); err != nil {
+		t.Fatal(err)
+	}
+	if f.rARN, err = moto.CreateSecret(ctx, f.name+"/reader", userSecret(t, f.r.Name, f.r.Password)); err != nil {
+		t.Fatal(err)
+	}
+	f.wSM, f.rSM = &countingSM{api: moto.Client()}, &countingSM{api: moto.Client()}
+	wVars, rVars := serverVars(srv, f.name), serverVars(srv, f.name)
+	wVars["MEMORYDB_SECRET_ARN"], rVars["MEMORYDB_SECRET_ARN"] = f.wARN, f.rARN
+	f.writer = coldStart(t, appEnv(wVars, secrets.NewLoader(secrets.WithClient(f.wSM))))
+	f.reader = coldStart(t, appEnv(rVars, secrets.NewLoader(secrets.WithClient(f.rSM))))
+	return f
+}
+
+// rotate changes both passwords in the ACL and in Secrets Manager and drops the users'
+// connections, as MemoryDB does; it returns how many connections were closed.
+func (f *rotating) rotate(t *testing.T) int64 {
+	t.Helper()
+	ctx := context.Background()
+	for _, u := range []struct {
+		user redistest.User
+		arn  string
+	}{{f.w, f.wARN}, {f.r, f.rARN}} {
+		pw := "rotated-" + u.user.Password
+		if err := f.srv.SetUserPassword(ctx, u.user.Name, pw); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.moto.PutSecretValue(ctx, u.arn, userSecret(t, u.user.Name, pw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	killed := dropConnections(t, f.srv, f.w.Name, f.r.Name)
+	t.Logf("rotated both passwords and closed %d connections of the two users", killed)
+	return killed
+}
+
+// checkFetches checks how often each function read its secret.
+func (f *rotating) checkFetches(t *testing.T, when string, want int32) {
+	t.Helper()
+	if n := f.wSM.calls.Load(); n != want {
+		t.Errorf("%s: ingest fetched its secret %d times, want %d", when, n, want)
+	}
+	if n := f.rSM.calls.Load(); n != want {
+		t.Errorf("%s: leaderboard fetched its secret %d times, want %d", when, n, want)
+	}
+}
+
 // TestSecretRotation: the ingest (writer) and leaderboard (reader) functions are warm with
 // the old passwords when both change in the ACL and in Secrets Manager; once their
 // connections drop, the next request of each re-reads its secret exactly once and succeeds.
 func TestSecretRotation(t *testing.T) {
 	moto := awstest.MustMoto(t)
-	ctx := context.Background()
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
-			if c, ok := srv.(*redistest.Cluster); ok {
-				if err := c.WaitHealthy(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
-			name := uniqueName("rotate")
-			w, r := boardUsers(name)
-			addUsers(t, srv, w, r)
-			wARN, err := moto.CreateSecret(ctx, name+"/writer", userSecret(t, w.Name, w.Password))
-			if err != nil {
-				t.Fatal(err)
-			}
-			rARN, err := moto.CreateSecret(ctx, name+"/reader", userSecret(t, r.Name, r.Password))
-			if err != nil {
-				t.Fatal(err)
-			}
-			wSM, rSM := &countingSM{api: moto.Client()}, &countingSM{api: moto.Client()}
-			wVars, rVars := serverVars(srv, name), serverVars(srv, name)
-			wVars["MEMORYDB_SECRET_ARN"], rVars["MEMORYDB_SECRET_ARN"] = wARN, rARN
-			writer := coldStart(t, appEnv(wVars, secrets.NewLoader(secrets.WithClient(wSM))))
-			reader := coldStart(t, appEnv(rVars, secrets.NewLoader(secrets.WithClient(rSM))))
-
+			f := newRotating(t, srv, moto, "rotate")
 			posts := newPostMaker()
 			x := newXAPI(t, posts.batch(120, cycleTags))
-			h := newIngest(t, newSource(t, x), writer, nil)
-			lb := newLeaderboard(t, reader, name, 0)
+			h := newIngest(t, newSource(t, x), f.writer, nil)
+			lb := newLeaderboard(t, f.reader, f.name, 0)
 			check := func(when string, wantFetches int32) {
 				t.Helper()
 				catchUp(t, h, 2)
 				if got := getBoard(t, lb, "limit=100").tally(); !maps.Equal(got, posts.expected()) {
 					t.Errorf("%s: leaderboard %v, want %v", when, got, posts.expected())
 				}
-				if n := wSM.calls.Load(); n != wantFetches {
-					t.Errorf("%s: ingest fetched its secret %d times, want %d", when, n, wantFetches)
-				}
-				if n := rSM.calls.Load(); n != wantFetches {
-					t.Errorf("%s: leaderboard fetched its secret %d times, want %d", when, n, wantFetches)
-				}
+				f.checkFetches(t, when, wantFetches)
 			}
 			check("warm", 1)
-
-			for _, u := range []struct {
-				user redistest.User
-				arn  string
-			}{{w, wARN}, {r, rARN}} {
-				pw := "rotated-" + u.user.Password
-				if err := srv.SetUserPassword(ctx, u.user.Name, pw); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := moto.PutSecretValue(ctx, u.arn, userSecret(t, u.user.Name, pw)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			killed := dropConnections(t, srv, w.Name, r.Name)
-			t.Logf("rotated both passwords and closed %d connections of the two users", killed)
-			if killed == 0 {
+			if f.rotate(t) == 0 {
 				t.Fatal("the warm functions had no connection to close")
 			}
 			if err := x.AddPosts(posts.batch(80, cycleTags)...); err != nil {
@@ -147,7 +179,71 @@ func TestSecretRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			check("later", 2)
-			assertCounts(t, writer, posts.expected())
+			assertCounts(t, f.writer, posts.expected())
+		})
+	}
+}
+
+// TestSecretRotationUnderConcurrency: warm writer and reader functions serve many commands at
+// once when both passwords rotate and every connection drops. The commands that Redis refuses
+// wait for the one Secrets Manager call that re-reads the secret and retry with its answer:
+// none of them returns an authentication error, and each function reads its secret once more.
+func TestSecretRotationUnderConcurrency(t *testing.T) {
+	moto := awstest.MustMoto(t)
+	ctx := context.Background()
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			f := newRotating(t, srv, moto, "rotatemany")
+			// burst runs workers x rounds commands of each function, all workers starting at
+			// once, and returns their errors.
+			const workers, rounds = 16, 5
+			burst := func() []error {
+				start := make(chan struct{})
+				errs := make(chan error, 2*workers*rounds)
+				var wg sync.WaitGroup
+				for i := range 2 * workers {
+					wg.Go(func() {
+						<-start
+						for range rounds {
+							var err error
+							if i%2 == 0 {
+								_, err = f.writer.Checkpoint(ctx)
+							} else {
+								_, err = f.reader.Top(ctx, store.All, 10)
+							}
+							if err != nil {
+								errs <- err
+							}
+						}
+					})
+				}
+				close(start)
+				wg.Wait()
+				close(errs)
+				var out []error
+				for err := range errs {
+					out = append(out, err)
+				}
+				return out
+			}
+			if errs := burst(); len(errs) > 0 {
+				t.Fatalf("before the rotation: %d errors, first %v", len(errs), errs[0])
+			}
+			if killed := f.rotate(t); killed < 4 {
+				t.Fatalf("the warm functions had %d connections to close, want several", killed)
+			}
+			errs := burst()
+			auth := 0
+			for _, err := range errs {
+				if redis.IsAuthError(err) {
+					auth++
+				}
+			}
+			if len(errs) > 0 {
+				t.Errorf("during the rotation: %d of %d commands failed, %d with an authentication error; first: %v",
+					len(errs), 2*workers*rounds, auth, errs[0])
+			}
+			f.checkFetches(t, "after the rotation", 2)
 		})
 	}
 }
