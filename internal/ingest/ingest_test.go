@@ -70,7 +70,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fixture {
 	t.Helper()
-	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true})
+	return newFixtureNames(t, srv, posts, xapitest.TweetNames)
+}
+
+// newFixtureNames is newFixture on a stand-in that answers with the given generation of X's
+// field names.
+func newFixtureNames(t *testing.T, srv redistest.Server, posts []xapitest.Tweet, names xapitest.Names) *fixture {
+	t.Helper()
+	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true, Names: names})
 	if err != nil {
 		t.Fatal(err)
 	}

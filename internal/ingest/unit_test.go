@@ -251,7 +251,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 					t.Errorf("metrics logged at %s, want %s", rec.Level, tc.want)
 				}
 				if len(rec.AWS.CloudWatchMetrics) != 1 || rec.AWS.CloudWatchMetrics[0].Namespace != "HashtagLeaderboard" ||
-					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 5 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
+					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 6 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
 					rec.PostsFetched == nil || *rec.PostsFetched != 1 || rec.Pages == nil || *rec.Pages != 1 {
 					t.Errorf("EMF record %s", line)
 				}
@@ -320,7 +320,7 @@ func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
 // TestSummaryKeys: the run's JSON summary has the documented keys, and keeps the deprecated
 // tweets_fetched and tweets_new, equal to posts_fetched and posts_new.
 func TestSummaryKeys(t *testing.T) {
-	b, err := json.Marshal(ingest.Result{Pages: 2, PostsFetched: 150, PostsNew: 120, HashtagsCounted: 300, Complete: true})
+	b, err := json.Marshal(ingest.Result{Pages: 2, PostsFetched: 150, PostsNew: 120, PostsSkipped: 3, HashtagsCounted: 300, Complete: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestSummaryKeys(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "hashtags_counted": 300.0,
+	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "posts_skipped": 3.0, "hashtags_counted": 300.0,
 		"complete": true, "rate_limited": false, "tweets_fetched": 150.0, "tweets_new": 120.0}
 	if !maps.Equal(got, want) {
 		t.Errorf("summary %s, want the keys and values of %v", b, want)
