@@ -3,6 +3,7 @@ package faulttest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,13 +99,35 @@ func TestXAPIFaults(t *testing.T) {
 	})
 
 	t.Run("very large page", func(t *testing.T) {
-		// 1,000 posts (the most one store batch takes) and 8 MiB of padding in one answer,
-		// then normal pages of 100.
+		// 1,000 posts (the most one store batch takes) and 3 MiB of padding in one answer,
+		// under the 4 MiB limit, then normal pages of 100.
 		f := newXFixture(t, 1500)
-		f.x.InjectFaults(xapitest.Fault{PageSize: store.MaxBatch, PadBytes: 8 << 20})
+		f.x.InjectFaults(xapitest.Fault{PageSize: store.MaxBatch, PadBytes: 3 << 20})
 		res := catchUp(t, f.h, 2)
 		if res[0].Pages != 6 || res[0].PostsNew != 1500 {
 			t.Errorf("run %+v, want 6 pages (1000 + 5 x 100) and 1500 new posts", res[0])
+		}
+		assertCounts(t, f.board, f.posts.expected())
+	})
+
+	t.Run("answer over the size limit", func(t *testing.T) {
+		// The first answer is over xapi.MaxResponseBytes: it is asked for again at once as a
+		// page of 10, and the run goes on with pages of 100.
+		f := newXFixture(t, 250)
+		f.x.InjectFaults(xapitest.Fault{PadBytes: xapi.MaxResponseBytes})
+		res := catchUp(t, f.h, 1)
+		if res[0].Pages != 4 || res[0].PostsNew != 250 {
+			t.Errorf("run %+v, want 4 pages (10 + 100 + 100 + 40) and 250 new posts", res[0])
+		}
+		// The stand-in records a request when its answer is written, so the oversize one (the
+		// client stops reading it) may come last.
+		var sizes []string
+		for _, r := range f.x.SearchRequests() {
+			sizes = append(sizes, r.Query.Get("max_results"))
+		}
+		slices.Sort(sizes)
+		if want := []string{"10", "100", "100", "100", "100"}; !slices.Equal(sizes, want) {
+			t.Errorf("max_results of the requests %v, want %v", sizes, want)
 		}
 		assertCounts(t, f.board, f.posts.expected())
 	})
