@@ -10,9 +10,10 @@ import (
 
 // MaxResponseBytes bounds the recent-search body the capturing transport
 // buffers; a longer one is a malformed response, and FetchPage asks for the
-// smallest page instead. A page of 100 posts takes 100-300 KB, 100 long posts
-// of 25,000 characters about 3 MB; 10 long posts each packed with the most
-// hashtag entities one can hold take about 3.6 MB. Decoding an answer at the
+// smallest page instead. A page of 100 ordinary posts is well under 1 MB; 100
+// long posts of 25,000 ASCII characters take about 3 MB (more in other
+// scripts); 10 long posts each packed with the most hashtag entities one can
+// hold take about 3.5 MB. Decoding an answer at the
 // limit grows the heap by about 31 MiB when it holds 100,000 tiny entries
 // (8 bytes per byte of body, the worst shape) and about 20 MiB for long posts
 // packed with entities (faulttest's TestResponseLimitFitsTheFunction), which
