@@ -13,11 +13,11 @@ import (
 // smallest page instead. A page of 100 ordinary posts is well under 1 MB; 100
 // long posts of 25,000 ASCII characters take about 3 MB (more in other
 // scripts); 10 long posts each packed with the most hashtag entities one can
-// hold take about 3.5 MB. Decoding an answer at the
-// limit grows the heap by about 31 MiB when it holds 100,000 tiny entries
-// (8 bytes per byte of body, the worst shape) and about 20 MiB for long posts
-// packed with entities (faulttest's TestResponseLimitFitsTheFunction), which
-// a 128 MB function holds beside the 23 MiB it needs at rest.
+// hold take about 3.5 MB. Decoding an answer at the limit grows the heap by
+// about 31 MiB when it holds 100,000 tiny entries (8 bytes per byte of body,
+// the worst shape) and about 20 MiB for long posts packed with entities
+// (faulttest's TestResponseLimitFitsTheFunction), which a 128 MB function holds
+// beside the 23 MiB it needs at rest.
 const MaxResponseBytes = 4 << 20
 
 // emptyPage is the body go-twitter decodes for a 200: see captureTransport.
