@@ -352,7 +352,15 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	}
 	a.ingest = h
 
-	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, Logger: a.log})
+	boards := make([]leaderboard.Named, len(lcfg.Boards))
+	for i, b := range lcfg.Boards {
+		st, err := store.New(rdb, b.Name, store.WithClock(a.now))
+		if err != nil {
+			return fmt.Errorf("BOARDS: %w", err)
+		}
+		boards[i] = leaderboard.Named{Name: b.Name, Query: b.Query, Board: st}
+	}
+	lb, err := leaderboard.New(boards, leaderboard.Config{CacheTTL: lcfg.CacheTTL, Logger: a.log})
 	if err != nil {
 		return err
 	}

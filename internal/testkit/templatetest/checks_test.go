@@ -20,12 +20,12 @@ const samTransform = "AWS::Serverless-2016-10-31"
 
 // fnSpec is what the templates must say about one function.
 type fnSpec struct {
-	app, id   string                 // nested application and function logical ids
-	codeURI   string                 // relative to the nested template
-	timeout   int                    // seconds
-	access    func(lb string) string // the core's access string of its MemoryDB user
-	env       []string               // the environment contract
-	localOnly []string               // declared empty, for sam local invoke --env-vars only
+	app, id   string                       // nested application and function logical ids
+	codeURI   string                       // relative to the nested template
+	timeout   int                          // seconds
+	access    func(names ...string) string // the core's access string of its MemoryDB user
+	env       []string                     // the environment contract
+	localOnly []string                     // declared empty, for sam local invoke --env-vars only
 }
 
 var functions = []fnSpec{
