@@ -62,8 +62,8 @@
 // # Failures
 //
 // When Redis fails or does not answer within the per-call timeout (2 s, or half of the
-// remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard temporarily
-// unavailable"} with Retry-After; the cause is logged, never returned.
+// remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard
+// temporarily unavailable"} with Retry-After; the cause is logged, never returned.
 package leaderboard
 
 import (

@@ -769,7 +769,8 @@ func checkCredentials(a *App) []string {
 }
 
 // renderString renders a literal string, a plain Fn::Sub string with values for its
-// variables, or a Fn::Join of those whose list may be a Ref to a list parameter in lists.
+// variables, or a Fn::Join of those whose list may be a Ref to a list parameter of lists
+// (given at most once).
 func renderString(v any, values map[string]string, lists ...map[string][]string) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
@@ -778,42 +779,32 @@ func renderString(v any, values map[string]string, lists ...map[string][]string)
 		return RenderSub(tmpl, values)
 	}
 	join, _ := mapAt(v)["Fn::Join"].([]any)
-	if sep, ok := join2(join); ok {
-		var parts []string
-		if name, isRef := Ref(join[1]); isRef {
-			list, found := []string(nil), false
-			for _, l := range lists {
-				if list, found = l[name]; found {
-					break
-				}
-			}
-			if !found {
-				return "", fmt.Errorf("no list for !Ref %s", name)
-			}
-			parts = list
-		} else if elems, isList := join[1].([]any); isList {
-			for _, e := range elems {
-				s, err := renderString(e, values, lists...)
-				if err != nil {
-					return "", err
-				}
-				parts = append(parts, s)
-			}
-		} else {
-			return "", fmt.Errorf("Fn::Join of %s: want a list or a Ref to a list parameter", canon(join[1]))
+	sep, ok := "", len(join) == 2
+	if ok {
+		sep, ok = join[0].(string)
+	}
+	if !ok {
+		return "", fmt.Errorf("%s is not a string, a plain !Sub or a !Join of those", canon(v))
+	}
+	if name, isRef := Ref(join[1]); isRef {
+		if len(lists) == 0 || lists[0][name] == nil {
+			return "", fmt.Errorf("no list for !Ref %s", name)
 		}
-		return strings.Join(parts, sep), nil
+		return strings.Join(lists[0][name], sep), nil
 	}
-	return "", fmt.Errorf("%s is not a string, a plain !Sub or a !Join of those", canon(v))
-}
-
-// join2 returns the separator of a Fn::Join's two arguments.
-func join2(args []any) (string, bool) {
-	if len(args) != 2 {
-		return "", false
+	elems, isList := join[1].([]any)
+	if !isList {
+		return "", fmt.Errorf("Fn::Join of %s: want a list or a Ref to a list parameter", canon(join[1]))
 	}
-	sep, ok := args[0].(string)
-	return sep, ok
+	parts := make([]string, len(elems))
+	for i, e := range elems {
+		s, err := renderString(e, values, lists...)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, sep), nil
 }
 
 // parentBoards is what the parent must pass for a nested stack's Boards or BoardNames: its own
