@@ -1,6 +1,7 @@
 package leaderboard_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -55,6 +56,16 @@ func seedBoard(t testing.TB, rdb redis.UniversalClient, board string, n int) {
 	}
 }
 
+// flushed empties srv for a test and returns the test's context.
+func flushed(t *testing.T, srv redistest.Server) context.Context {
+	t.Helper()
+	ctx := testCtx(t)
+	if err := srv.FlushAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
+}
+
 // top is the board's answer for window w, as "hashtag=count" pairs.
 func top(t testing.TB, h *leaderboard.Handler, board string, w store.Window) string {
 	t.Helper()
@@ -76,10 +87,7 @@ func TestBoardsOnRedis(t *testing.T) {
 	requireServers(t)
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
-			ctx := testCtx(t)
-			if err := srv.FlushAll(ctx); err != nil {
-				t.Fatal(err)
-			}
+			ctx := flushed(t, srv)
 			writer := srv.Connect(writerUser, writerPass)
 			t.Cleanup(func() { _ = writer.Close() })
 			seedBoard(t, writer, boardName, 5)
@@ -128,10 +136,7 @@ func TestChangingBoardsKeepsCounts(t *testing.T) {
 	requireServers(t)
 	for _, srv := range env.Servers() {
 		t.Run(srv.Name(), func(t *testing.T) {
-			ctx := testCtx(t)
-			if err := srv.FlushAll(ctx); err != nil {
-				t.Fatal(err)
-			}
+			ctx := flushed(t, srv)
 			// deploy sets the two users' access strings for boards and returns a new writer
 			// client and leaderboard handler, as a cold start after the update would.
 			deploy := func(boards ...string) (redis.UniversalClient, redis.UniversalClient, *leaderboard.Handler) {

@@ -123,24 +123,26 @@ func fetch(t *testing.T, a *localapp.App, query string) board {
 
 // arriving counts the sample's posts that a run started at start releases in (from, to].
 func arriving(t *testing.T, start, from, to time.Time) int {
-	t.Helper()
-	ps, err := sample.Posts()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := sample.Offset(start)
-	n := 0
-	for _, p := range ps {
-		if at := p.CreatedAt.Add(d); at.After(from) && !at.After(to) {
-			n++
-		}
-	}
-	return n
+	return arrivingWhere(t, start, from, to, func(xapitest.Tweet) bool { return true })
 }
 
 // arrivingWithAWS is arriving for the posts the sample's second board asks for, "#aws
 // -is:retweet": those with the hashtag aws that are not retweets.
 func arrivingWithAWS(t *testing.T, start, from, to time.Time) int {
+	return arrivingWhere(t, start, from, to, func(p xapitest.Tweet) bool {
+		if slices.ContainsFunc(p.ReferencedTweets, func(r xapitest.ReferencedTweet) bool { return r.Type == "retweeted" }) {
+			return false
+		}
+		text := p.Text
+		if p.NoteText != "" {
+			text = p.NoteText
+		}
+		return slices.ContainsFunc(xapitest.ParseEntities(text).Hashtags, func(h xapitest.Tag) bool { return strings.EqualFold(h.Tag, "aws") })
+	})
+}
+
+// arrivingWhere is arriving for the posts match accepts.
+func arrivingWhere(t *testing.T, start, from, to time.Time, match func(xapitest.Tweet) bool) int {
 	t.Helper()
 	ps, err := sample.Posts()
 	if err != nil {
@@ -149,17 +151,7 @@ func arrivingWithAWS(t *testing.T, start, from, to time.Time) int {
 	d := sample.Offset(start)
 	n := 0
 	for _, p := range ps {
-		if at := p.CreatedAt.Add(d); !at.After(from) || at.After(to) {
-			continue
-		}
-		if slices.ContainsFunc(p.ReferencedTweets, func(r xapitest.ReferencedTweet) bool { return r.Type == "retweeted" }) {
-			continue
-		}
-		text := p.Text
-		if p.NoteText != "" {
-			text = p.NoteText
-		}
-		if slices.ContainsFunc(xapitest.ParseEntities(text).Hashtags, func(h xapitest.Tag) bool { return strings.EqualFold(h.Tag, "aws") }) {
+		if at := p.CreatedAt.Add(d); at.After(from) && !at.After(to) && match(p) {
 			n++
 		}
 	}
