@@ -46,11 +46,22 @@ func New(getenv func(string) string) *Env {
 }
 
 // Board connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
-// local stand-ins) and returns its store. Nothing is dialled yet: go-redis connects at the
-// first command, so a Redis that is down at cold start fails the first invoke, not the init,
-// and the next invoke after it returns succeeds in the same process. The client lives as long
-// as the process (an execution environment), so nothing closes it.
+// local stand-ins) and returns the store of the default board, cfg.Leaderboard (see Boards).
 func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, error) {
+	boards, err := e.Boards(ctx, cfg, []string{cfg.Leaderboard})
+	if err != nil {
+		return nil, err
+	}
+	return boards[0], nil
+}
+
+// Boards connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
+// local stand-ins) and returns the store of each board in names, in that order, all on the one
+// client. Nothing is dialled yet: go-redis connects at the first command, so a Redis that is
+// down at cold start fails the first invoke, not the init, and the next invoke after it returns
+// succeeds in the same process. The client lives as long as the process (an execution
+// environment), so nothing closes it.
+func (e *Env) Boards(ctx context.Context, cfg config.Redis, names []string) ([]*store.Store, error) {
 	creds, err := secrets.RedisFromEnv(ctx, e.Getenv, e.Secrets)
 	if err != nil {
 		return nil, err
@@ -68,12 +79,14 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis) (*store.Store, error)
 		return nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
 	}
 	rdb.AddHook(tracing.RedisHook())
-	board, err := store.New(rdb, cfg.Leaderboard)
-	if err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("LEADERBOARD: %w", err)
+	boards := make([]*store.Store, len(names))
+	for i, name := range names {
+		if boards[i], err = store.New(rdb, name); err != nil {
+			rdb.Close()
+			return nil, fmt.Errorf("BOARDS: %w", err)
+		}
 	}
-	return board, nil
+	return boards, nil
 }
 
 // Source builds the X API source: the bearer token from TWITTER_SECRET_ARN (or the local

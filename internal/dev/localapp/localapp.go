@@ -12,16 +12,23 @@
 //     TWITTER_API_URL, built exactly as the ingest Lambda builds it. Otherwise the bundled
 //     sample (package sample), moved to the present and served by the X API v2 stand-in
 //     (package xapitest) on a free loopback port, so the real go-twitter client, xapi and
-//     the ingest handler do the work. Without SEARCH_QUERY the stand-in returns the whole
-//     sample; with it, the stand-in filters the sample by the query as X would.
-//   - Ingest: the ingest handler runs once at start and then every Interval (default 10 s on
+//     the ingest handler do the work. The stand-in filters the sample by each board's query
+//     as X would, except SampleQuery, which it answers with every post.
+//   - Boards: BOARDS, or LEADERBOARD + SEARCH_QUERY, as for the functions (package config).
+//     When none is set, the sample serves SampleBoards (every post, and the posts with #aws),
+//     so the dashboard's board selector shows; LEADERBOARD alone is one board of every post.
+//     On the real X API the default is one board, "hashtags", with DefaultQuery.
+//   - Ingest: every board's ingest runs once at start and then every Interval (default 10 s on
 //     the sample; 15 minutes on the real X API, the deployed schedule, since every run spends
-//     the X API plan's requests and monthly post cap), never two at once, each run with a synthesised EventBridge scheduled event and the Lambda function's
-//     60-second deadline; a run that fails is reported and the next one resumes from the
-//     checkpoint. SEARCH_QUERY, MAX_PAGES, SKIP_SENSITIVE, EXCLUDE_HASHTAGS and LEADERBOARD
-//     are read and checked as the ingest function reads them (package config).
-//   - Leaderboard: the leaderboard handler (API and dashboard) behind funcurl, which builds each
-//     LambdaFunctionURLRequest as a Function URL does; CACHE_TTL as for the function.
+//     the X API plan's requests and monthly post cap), never two at once, each run with a
+//     synthesised EventBridge scheduled event and the Lambda function's 60-second deadline; a
+//     run that fails is reported and the next one resumes from the checkpoints. Here each
+//     board has its own ingest handler, run one after the other within that deadline.
+//     MAX_PAGES, SKIP_SENSITIVE and EXCLUDE_HASHTAGS are read and checked as the ingest
+//     function reads them.
+//   - Leaderboard: the leaderboard handler (API, board list and dashboard) of every board
+//     behind funcurl, which builds each LambdaFunctionURLRequest as a Function URL does;
+//     CACHE_TTL as for the function.
 //
 // The handlers log JSON to Config.Log; the lines meant for a person (the start-up line and one
 // line per ingest run) go to Config.Out as plain text. The ingest handler's metric records
@@ -77,11 +84,13 @@ const (
 	DefaultXInterval = 15 * time.Minute
 	// MinInterval is the shortest interval accepted.
 	MinInterval = time.Second
-	// DefaultQuery is SEARCH_QUERY against the real X API when unset (the template's default).
+	// DefaultQuery is SEARCH_QUERY against the real X API when no board is set (the
+	// template's default).
 	DefaultQuery = "#aws -is:retweet"
-	// SampleQuery is the query sent to the stand-in when SEARCH_QUERY is unset: the stand-in
-	// then returns every post of the sample (xapitest.Options.MatchAll). It names no hashtag,
-	// so none is excluded from counting.
+	// SampleQuery is the query the stand-in answers with every post of the sample
+	// (xapitest.Options.MatchAllQuery): the query of the sample's default board, and
+	// SEARCH_QUERY when only LEADERBOARD is set. It names no hashtag, so none is excluded from
+	// counting.
 	SampleQuery = "sample -is:retweet"
 	// RunTimeout is the deadline of one ingest run: the ingest function's Lambda timeout.
 	RunTimeout = 60 * time.Second
@@ -110,8 +119,8 @@ type App struct {
 	URL string
 	// Posts and Redis describe where posts come from and where counts go, for people.
 	Posts, Redis string
-	// Leaderboard is the leaderboard's name (LEADERBOARD).
-	Leaderboard string
+	// Boards are the boards served, the first the default (BOARDS or its defaults).
+	Boards []config.Board
 	// Interval is the time between ingest runs (Config.Interval or its default).
 	Interval time.Duration
 
@@ -122,7 +131,7 @@ type App struct {
 	mini     *miniredis.Miniredis
 	xapi     *http.Server
 	web      *http.Server
-	ingest   *ingest.Handler
+	ingest   []boardIngest
 	serveErr chan error
 
 	mu   sync.Mutex
@@ -139,7 +148,8 @@ func Run(ctx context.Context, cfg Config) error {
 	out := a.out()
 	fmt.Fprintf(out, "Hashtag leaderboard running at %s (JSON: %s/?window=1h&limit=10)\n", a.URL, a.URL)
 	fmt.Fprintf(out, "  posts: %s\n", a.Posts)
-	fmt.Fprintf(out, "  redis: %s, leaderboard %q\n", a.Redis, a.Leaderboard)
+	fmt.Fprintf(out, "  redis: %s\n", a.Redis)
+	fmt.Fprintf(out, "  boards: %s\n", describeBoards(a.Boards))
 	fmt.Fprintf(out, "  ingest: now and every %s. Press Ctrl-C to stop.\n", shortDuration(a.Interval))
 
 	loopErr := a.Loop(ctx)
@@ -241,6 +251,16 @@ func (a *App) openBoard(ctx context.Context, rcfg store.Config) (redis.Universal
 	return rdb, nil
 }
 
+// SampleBoards are the boards on the sample when none is set: every post, and the posts with
+// #aws (whose other hashtags it ranks: the query's own is not counted).
+var SampleBoards = []config.Board{{Name: config.DefaultLeaderboard, Query: SampleQuery}, {Name: "aws", Query: "#aws -is:retweet"}}
+
+// boardIngest is the ingest handler of one board.
+type boardIngest struct {
+	name    string
+	handler *ingest.Handler
+}
+
 // wire builds the source, the handlers and the servers.
 func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalClient) error {
 	getenv := a.cfg.Getenv
@@ -250,13 +270,10 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			useX = true
 		}
 	}
-	queryFromEnv := strings.TrimSpace(getenv("SEARCH_QUERY"))
 
 	var (
-		standIn *xapitest.Server
-		token   string
-		posts   []xapitest.Tweet
-		err     error
+		token string
+		posts []xapitest.Tweet
 	)
 	if a.cfg.Interval == 0 {
 		a.cfg.Interval = DefaultInterval
@@ -274,7 +291,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			return err
 		}
 		token = randomHex(24)
-		standIn, err = xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAll: queryFromEnv == ""})
+		standIn, err := xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAllQuery: SampleQuery})
 		if err != nil {
 			return fmt.Errorf("start the X API stand-in: %w", err)
 		}
@@ -287,12 +304,16 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		apiURL := "http://" + ln.Addr().String()
 		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
 	}
-	defaultQuery := DefaultQuery
-	if !useX {
-		defaultQuery = SampleQuery
-	}
-	if queryFromEnv == "" {
-		getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": defaultQuery})
+	// The default boards, when neither BOARDS nor SEARCH_QUERY is set.
+	if strings.TrimSpace(getenv("BOARDS")) == "" && strings.TrimSpace(getenv("SEARCH_QUERY")) == "" {
+		switch {
+		case useX:
+			getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": DefaultQuery})
+		case strings.TrimSpace(getenv("LEADERBOARD")) == "":
+			getenv = overlay(getenv, map[string]string{"BOARDS": config.BoardsJSON(SampleBoards)})
+		default: // LEADERBOARD alone: one board of every post
+			getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": SampleQuery})
+		}
 	}
 	// The functions' settings, read and checked by the functions' own code. The Redis part is
 	// already decided by REDIS_URL: the endpoint given here only satisfies the check.
@@ -305,27 +326,13 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if err != nil {
 		return err
 	}
-	a.Leaderboard = icfg.Leaderboard
+	a.Boards = icfg.Boards
 
-	board, err := store.New(rdb, icfg.Leaderboard, store.WithClock(a.now))
-	if err != nil {
-		return fmt.Errorf("LEADERBOARD: %w", err)
-	}
-	var src ingest.Source
+	var env *coldstart.Env
 	if useX {
-		env := &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
-		xs, err := env.Source(ctx, icfg)
-		if err != nil {
-			return err
-		}
-		src = xs
-		a.Posts = fmt.Sprintf("the X API at %s, query %q", icfg.APIURL, icfg.Query)
+		env = &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
+		a.Posts = fmt.Sprintf("the X API at %s", icfg.APIURL)
 	} else {
-		xs, err := xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: icfg.Query, Logger: a.log})
-		if err != nil {
-			return fmt.Errorf("SEARCH_QUERY: %w", err)
-		}
-		src = xs
 		visible := 0
 		now := a.now()
 		for _, p := range posts {
@@ -335,24 +342,43 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 		a.Posts = fmt.Sprintf("bundled sample via a local X API v2 stand-in (%d posts from the last 7 days, %d more arriving over the next 24 hours)",
 			visible, len(posts)-visible)
-		if queryFromEnv != "" {
-			a.Posts += fmt.Sprintf(", filtered by SEARCH_QUERY %q", icfg.Query)
-		}
 	}
 	ingestLog := a.log
 	if !a.cfg.Metrics {
 		ingestLog = slog.New(withoutMetrics{a.log.Handler()})
 	}
-	h, err := ingest.New(src, board, ingest.Config{
-		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Query: icfg.Query, Exclude: icfg.Exclude,
-		Now: a.now, Logger: ingestLog,
-	})
-	if err != nil {
-		return err
+	stores := map[string]*store.Store{}
+	for _, b := range icfg.Boards {
+		st, err := store.New(rdb, b.Name, store.WithClock(a.now))
+		if err != nil {
+			return fmt.Errorf("BOARDS: %w", err)
+		}
+		stores[b.Name] = st
+		bcfg := icfg
+		bcfg.Leaderboard, bcfg.Query = b.Name, b.Query
+		var src ingest.Source
+		if useX {
+			if src, err = env.Source(ctx, bcfg); err != nil {
+				return err
+			}
+		} else if src, err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log}); err != nil {
+			return fmt.Errorf("BOARDS: board %q: %w", b.Name, err)
+		}
+		h, err := ingest.New(src, st, ingest.Config{
+			MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Query: b.Query, Exclude: icfg.Exclude,
+			Now: a.now, Logger: ingestLog.With("leaderboard", b.Name),
+		})
+		if err != nil {
+			return err
+		}
+		a.ingest = append(a.ingest, boardIngest{name: b.Name, handler: h})
 	}
-	a.ingest = h
 
-	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, Logger: a.log})
+	boards := make([]leaderboard.Named, len(lcfg.Boards))
+	for i, b := range lcfg.Boards {
+		boards[i] = leaderboard.Named{Name: b.Name, Query: b.Query, Board: stores[b.Name]}
+	}
+	lb, err := leaderboard.New(boards, leaderboard.Config{CacheTTL: lcfg.CacheTTL, Logger: a.log})
 	if err != nil {
 		return err
 	}
@@ -364,6 +390,19 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	go a.serve(a.web, ln, "leaderboard")
 	a.URL = "http://" + net.JoinHostPort(displayHost(a.cfg.Host), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	return nil
+}
+
+// describeBoards names the boards and their queries for the start-up lines.
+func describeBoards(boards []config.Board) string {
+	parts := make([]string, len(boards))
+	for i, b := range boards {
+		q := strconv.Quote(b.Query)
+		if b.Query == SampleQuery {
+			q = "every post"
+		}
+		parts[i] = fmt.Sprintf("%q (%s)", b.Name, q)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // withoutMetrics drops the records that carry an "_aws" attribute: CloudWatch Embedded Metric
@@ -418,7 +457,9 @@ func (a *App) Ingest(ctx context.Context) (ingest.Result, error) {
 	return res, err
 }
 
-// ingestRun is Ingest that also returns the run's number (1 for the first).
+// ingestRun is Ingest that also returns the run's number (1 for the first). Every board's
+// handler runs, one after the other, within one RunTimeout; the result is their totals:
+// complete when every board caught up, rate limited when any was.
 func (a *App) ingestRun(ctx context.Context) (int, ingest.Result, error) {
 	a.mu.Lock()
 	a.runs++
@@ -426,8 +467,21 @@ func (a *App) ingestRun(ctx context.Context) (int, ingest.Result, error) {
 	a.mu.Unlock()
 	runCtx, cancel := context.WithTimeout(ctx, RunTimeout)
 	defer cancel()
-	res, err := a.ingest.Handle(runCtx, ScheduledEvent(a.now()))
-	return n, res, err
+	total := ingest.Result{Complete: true}
+	var errs []error
+	for _, b := range a.ingest {
+		res, err := b.handler.Handle(runCtx, ScheduledEvent(a.now()))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("board %q: %w", b.name, err))
+		}
+		total.Pages += res.Pages
+		total.PostsFetched += res.PostsFetched
+		total.PostsNew += res.PostsNew
+		total.HashtagsCounted += res.HashtagsCounted
+		total.Complete = total.Complete && res.Complete
+		total.RateLimited = total.RateLimited || res.RateLimited
+	}
+	return n, total, errors.Join(errs...)
 }
 
 // Loop runs Ingest now and then every cfg.Interval (skipping ticks while a run is still

@@ -14,7 +14,8 @@
 //     @user, is:retweet|reply|quote, has:hashtags|mentions|links, lang:xx,
 //     negation, implicit AND, OR, parentheses). is:/has:/lang: need a
 //     positive standalone term, as on X. Other operators get a 400 whose
-//     message starts with "xapitest:". Options.MatchAll matches every post.
+//     message starts with "xapitest:". Options.MatchAll matches every post,
+//     Options.MatchAllQuery every post for that one query.
 //   - The clock (Options.Now): a post is searchable when
 //     now-7d < created_at <= now. since_id/until_id at or below the id of
 //     now-7d get X's 400 "'since_id' must be a tweet id created after

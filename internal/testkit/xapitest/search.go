@@ -283,7 +283,7 @@ func (s *Server) visible(p *post, now time.Time, sp searchParamsParsed) bool {
 	if !sp.start.IsZero() && p.CreatedAt.Before(sp.start) || !sp.end.IsZero() && !p.CreatedAt.Before(sp.end) {
 		return false
 	}
-	return s.opts.MatchAll || sp.matcher.match(p)
+	return s.opts.MatchAll || s.opts.MatchAllQuery != "" && sp.query == s.opts.MatchAllQuery || sp.matcher.match(p)
 }
 
 func (s *Server) authorized(r *http.Request) bool {

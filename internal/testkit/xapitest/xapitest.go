@@ -27,6 +27,10 @@ type Options struct {
 	Now func() time.Time
 	// MatchAll makes every visible post match any valid query.
 	MatchAll bool
+	// MatchAllQuery, when set, makes every visible post match this one (valid) query; other
+	// queries are matched as X would (cmd/local's sample board of every post, beside boards
+	// filtered by their queries).
+	MatchAllQuery string
 	// RateLimit is the number of search requests per RateWindow (default
 	// 450, X's app-only recent-search limit per 15 minutes); when exhausted
 	// the server answers 429 until the window resets. RateWindow defaults

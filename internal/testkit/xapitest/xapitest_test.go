@@ -483,6 +483,16 @@ func TestQueryMatching(t *testing.T) {
 			t.Errorf("MatchAll returned %d", len(p.Data))
 		}
 	})
+	t.Run("MatchAllQuery", func(t *testing.T) {
+		s2, _ := start(t, corpus, func(o *Options) { o.MatchAllQuery = "sample -is:retweet" })
+		if p := decode(t, search(t, s2, q("query", "sample -is:retweet"), "Bearer "+token)); len(p.Data) != len(corpus) {
+			t.Errorf("the match-all query returned %d posts, want all %d", len(p.Data), len(corpus))
+		}
+		all := decode(t, search(t, s, q("query", tests[0].query), "Bearer "+token))
+		if p := decode(t, search(t, s2, q("query", tests[0].query), "Bearer "+token)); !slices.Equal(texts(t, p), texts(t, all)) {
+			t.Errorf("another query: %q, want it filtered as without the option: %q", texts(t, p), texts(t, all))
+		}
+	})
 }
 
 func TestRateLimitHeaders(t *testing.T) {
