@@ -31,6 +31,15 @@
 // posts it guarded are out of reach anyway), and a gap whose until_id is older than the window
 // is closed.
 //
+// # Posts that are not recorded
+//
+// An entry of X's answer that is malformed (xapi's Page.Skipped), or whose id X could not have
+// sent by the handler's clock (postid.CheckPlausible: a snowflake of the future, or below 2^22),
+// is skipped: counted in posts_skipped, logged with its reason, never recorded. No implausible id
+// gets into a board's checkpoint (it takes the page's newest and oldest plausible ids), and a
+// run that finds one stored there (from before this rule) clears that field first, so one bogus
+// id cannot hide every later post. A post counts at most MaxHashtagsPerPost hashtags.
+//
 // # What X allows
 //
 // X bills every post it returns. Before each request the run reserves, in the deployment-wide
@@ -72,6 +81,12 @@ const (
 	safetyMargin = 5 * time.Second
 	// noDeadlineBudget is a run's time when its context has no deadline (Lambda's always has).
 	noDeadlineBudget = 50 * time.Second
+	// MaxHashtagsPerPost bounds the hashtags one post counts: the first ones (distinct, not
+	// excluded) in the post's order. X allows a long post of 25,000 characters, which can carry
+	// thousands of hashtags, each a permanent member of the all-time set.
+	MaxHashtagsPerPost = 50
+	// maxSkippedLogged bounds the skipped entries one page's warning lists.
+	maxSkippedLogged = 10
 )
 
 // Source fetches one page of recent search (xapi.Source).
@@ -135,8 +150,9 @@ type Config struct {
 // Totals is what a run did, on one board or on all of them.
 type Totals struct {
 	Pages           int  `json:"pages"`
-	PostsFetched    int  `json:"posts_fetched"`
+	PostsFetched    int  `json:"posts_fetched"` // entries X returned, skipped ones included
 	PostsNew        int  `json:"posts_new"`
+	PostsSkipped    int  `json:"posts_skipped"` // malformed, or an id X could not have sent
 	HashtagsCounted int  `json:"hashtags_counted"`
 	Complete        bool `json:"complete"`     // caught up with the newest post (every board, for the totals)
 	RateLimited     bool `json:"rate_limited"` // stopped by X's rate limit (a 429, or a response at remaining 0)
@@ -295,7 +311,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 
 	res, err := h.run(ctx, log, stopAt)
 	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
-		"hashtags_counted", res.HashtagsCounted, "complete", res.Complete, "rate_limited", res.RateLimited,
+		"posts_skipped", res.PostsSkipped, "hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
+		"rate_limited", res.RateLimited,
 		"budget_exhausted", res.BudgetExhausted, "posts_read", res.PostsRead, "posts_read_today", res.PostsReadToday,
 		"boards", res.Boards}
 	if err != nil {
@@ -454,6 +471,7 @@ func (h *Handler) summarize(res Result, runs []*boardRun, fatal error) (Result, 
 		res.Pages += t.Pages
 		res.PostsFetched += t.PostsFetched
 		res.PostsNew += t.PostsNew
+		res.PostsSkipped += t.PostsSkipped
 		res.HashtagsCounted += t.HashtagsCounted
 		res.Complete = res.Complete && t.Complete
 		if r.err != nil {
@@ -476,6 +494,15 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		cp, err := r.Board.Checkpoint(ctx)
 		if err != nil {
 			r.fail(fmt.Errorf("ingest: %w", err))
+			return noPage, nil
+		}
+		if cp, err = h.repair(ctx, log, r.Board, cp); err != nil {
+			if errors.Is(err, store.ErrCheckpointConflict) {
+				log.WarnContext(ctx, "another run moved the checkpoint; leaving the rest to it")
+				r.done = true
+				return noPage, nil
+			}
+			r.fail(err)
 			return noPage, nil
 		}
 		r.cp, r.loaded = cp, true
@@ -634,14 +661,13 @@ func blockUntil(page xapi.Page, err error) time.Time {
 func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 	log := r.log
 	r.res.Pages++
-	r.res.PostsFetched += len(page.Posts)
-	if len(page.Skipped) > 0 {
-		log.WarnContext(ctx, "posts without a usable id in the page", "count", len(page.Skipped),
-			"first_reason", page.Skipped[0].Reason)
-	}
+	r.res.PostsFetched += len(page.Posts) + len(page.Skipped)
+	kept, skipped, bounds := screen(page, h.cfg.Now())
+	r.res.PostsSkipped += len(skipped)
+	logSkipped(ctx, log, r.res.Pages, skipped)
 	// A page is one atomic batch (X sends at most 100 posts); a larger one is recorded in
 	// store-sized batches, each atomic and idempotent, before the checkpoint moves.
-	posts := h.toPosts(page.Posts, r.excluded)
+	posts := h.toPosts(kept, r.excluded)
 	for len(posts) > 0 {
 		n := min(len(posts), store.MaxBatch)
 		rec, err := r.Board.Record(ctx, posts[:n])
@@ -655,7 +681,7 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 		posts = posts[n:]
 	}
 
-	next, err := advance(r.cp, page)
+	next, err := advance(r.cp, bounds)
 	if err != nil {
 		r.fail(fmt.Errorf("page %d: checkpoint: %w", r.res.Pages, err))
 		return
@@ -704,6 +730,98 @@ func (h *Handler) startSweep(ctx context.Context, board Board, cp store.Checkpoi
 	return req, cp, false, nil
 }
 
+// repair clears the checkpoint's ids that X could not have sent by now (saved before ingest
+// screened ids, or by hand): a since_id in the future would hide every post until then. The
+// sweep then starts over from what is left; recording is idempotent, so posts fetched again
+// count once.
+func (h *Handler) repair(ctx context.Context, log *slog.Logger, board Board, cp store.Checkpoint) (store.Checkpoint, error) {
+	now := h.cfg.Now()
+	fixed := cp
+	fixed.Version = 0
+	var cleared []any
+	for _, f := range []struct {
+		name string
+		id   *string
+	}{{"since_id", &fixed.SinceID}, {"newest_id", &fixed.NewestID}, {"until_id", &fixed.UntilID}} {
+		if err := postid.CheckPlausible(*f.id, now); *f.id != "" && err != nil {
+			cleared = append(cleared, f.name, err.Error())
+			*f.id = ""
+		}
+	}
+	if cleared == nil {
+		return cp, nil
+	}
+	log.WarnContext(ctx, "checkpoint holds ids X could not have sent; clearing them", cleared...)
+	cp, err := board.SaveCheckpoint(ctx, cp, fixed)
+	if err != nil {
+		return cp, fmt.Errorf("repair the checkpoint: %w", err)
+	}
+	return cp, nil
+}
+
+// pageBounds are the newest and oldest ids of a page the checkpoint may take ("" when none).
+type pageBounds struct {
+	newest, oldest string
+	next           string // the page's next_token
+}
+
+// skippedPost is an entry of X's answer that is not recorded, and why.
+type skippedPost struct{ id, reason string }
+
+// screen returns the posts of page to record (those whose id X could have sent by now:
+// postid.CheckPlausible), the entries it does not record (xapi's skipped ones and the
+// implausible ones), and the page's bounds for the checkpoint: the newest and oldest of its
+// plausible ids (xapi's bounds, which cover skipped entries too, when plausible).
+func screen(page xapi.Page, now time.Time) ([]xapi.Post, []skippedPost, pageBounds) {
+	var skipped []skippedPost
+	for _, sk := range page.Skipped {
+		skipped = append(skipped, skippedPost{sk.ID, sk.Reason})
+	}
+	kept := make([]xapi.Post, 0, len(page.Posts))
+	for _, p := range page.Posts {
+		if err := postid.CheckPlausible(p.ID, now); err != nil {
+			skipped = append(skipped, skippedPost{p.ID, "implausible id: " + err.Error()})
+			continue
+		}
+		kept = append(kept, p)
+	}
+	b := pageBounds{next: page.NextToken}
+	ids := []string{page.NewestID, page.OldestID}
+	for _, sk := range page.Skipped {
+		ids = append(ids, sk.ID)
+	}
+	for _, p := range kept {
+		ids = append(ids, p.ID)
+	}
+	for _, id := range ids {
+		if postid.CheckPlausible(id, now) != nil {
+			continue
+		}
+		b.newest, _ = postid.Max(b.newest, id)
+		if c, _ := postid.Compare(id, b.oldest); b.oldest == "" || c < 0 {
+			b.oldest = id
+		}
+	}
+	return kept, skipped, b
+}
+
+// logSkipped warns about the entries of page number n that are not recorded, each with its
+// reason (at most maxSkippedLogged of them; ids are cut short: they are untrusted).
+func logSkipped(ctx context.Context, log *slog.Logger, n int, skipped []skippedPost) {
+	if len(skipped) == 0 {
+		return
+	}
+	list := make([]map[string]string, 0, min(len(skipped), maxSkippedLogged))
+	for _, sk := range skipped[:min(len(skipped), maxSkippedLogged)] {
+		id := sk.id
+		if len(id) > 24 {
+			id = strings.ToValidUTF8(id[:24], "") + "..."
+		}
+		list = append(list, map[string]string{"id": id, "reason": sk.reason})
+	}
+	log.WarnContext(ctx, "posts skipped", "page", n, "posts_skipped", len(skipped), "skipped", list)
+}
+
 // logRecorded logs what the store did with a batch of n posts: a warning when it did not record
 // some of them (a bad id or created_at: see store.Record), else at debug level.
 func logRecorded(ctx context.Context, log *slog.Logger, page, n int, rec store.RecordResult) {
@@ -731,24 +849,24 @@ func olderThan(id string, edge time.Time) bool {
 }
 
 // advance is the checkpoint after a recorded page of the current sweep. Its ids come from the
-// store and from xapi, which both check them, so an error here means a broken invariant.
-func advance(cp store.Checkpoint, page xapi.Page) (store.Checkpoint, error) {
+// store and from screen, which both check them, so an error here means a broken invariant.
+func advance(cp store.Checkpoint, page pageBounds) (store.Checkpoint, error) {
 	next := cp
 	next.Version = 0
 	var err error
-	if next.NewestID, err = postid.Max(next.NewestID, page.NewestID); err != nil {
+	if next.NewestID, err = postid.Max(next.NewestID, page.newest); err != nil {
 		return cp, fmt.Errorf("newest id: %w", err)
 	}
-	if page.OldestID != "" {
+	if page.oldest != "" {
 		if next.UntilID == "" {
-			next.UntilID = page.OldestID
-		} else if c, err := postid.Compare(page.OldestID, next.UntilID); err != nil {
+			next.UntilID = page.oldest
+		} else if c, err := postid.Compare(page.oldest, next.UntilID); err != nil {
 			return cp, fmt.Errorf("oldest id: %w", err)
 		} else if c < 0 {
-			next.UntilID = page.OldestID
+			next.UntilID = page.oldest
 		}
 	}
-	if page.NextToken == "" { // the sweep reached since_id: everything up to newest_id is in
+	if page.next == "" { // the sweep reached since_id: everything up to newest_id is in
 		since, err := postid.Max(cp.SinceID, next.NewestID)
 		if err != nil {
 			return cp, fmt.Errorf("since id: %w", err)
@@ -759,8 +877,9 @@ func advance(cp store.Checkpoint, page xapi.Page) (store.Checkpoint, error) {
 }
 
 // toPosts turns a page into store posts: hashtags from entities, or extracted from the text
-// when the API sent no entities; none for possibly-sensitive posts (when configured) and
-// none of the excluded ones. Every post is passed on, so it is marked seen exactly once.
+// when the API sent no entities; none for possibly-sensitive posts (when configured), none of
+// the excluded ones, at most MaxHashtagsPerPost. Every post is passed on, so it is marked seen
+// exactly once.
 func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) []store.Post {
 	out := make([]store.Post, 0, len(in))
 	for _, p := range in {
@@ -771,16 +890,32 @@ func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) []store.Post
 		if p.PossiblySensitive && h.cfg.SkipSensitive {
 			tags = nil
 		}
-		if len(excluded) > 0 && len(tags) > 0 {
-			kept := make([]string, 0, len(tags))
-			for _, t := range tags {
-				if n, err := hashtag.Normalize(t); err != nil || !excluded[n] {
-					kept = append(kept, t) // invalid ones are left for the store to reject and count
-				}
-			}
-			tags = kept
+		if len(tags) > 0 {
+			tags = countable(tags, excluded)
 		}
 		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, Hashtags: tags})
 	}
 	return out
+}
+
+// countable returns the hashtags of a post that count: the first MaxHashtagsPerPost distinct
+// ones (by their normalised form) that are not excluded. Tags the hashtag rules reject are
+// passed on for the store to reject and count, and take a place too.
+func countable(tags []string, excluded map[string]bool) []string {
+	kept := make([]string, 0, min(len(tags), MaxHashtagsPerPost))
+	seen := make(map[string]bool, cap(kept))
+	for _, t := range tags {
+		if len(kept) == MaxHashtagsPerPost {
+			break
+		}
+		n, err := hashtag.Normalize(t)
+		switch {
+		case err != nil:
+			kept = append(kept, t)
+		case !excluded[n] && !seen[n]:
+			seen[n] = true
+			kept = append(kept, t)
+		}
+	}
+	return kept
 }

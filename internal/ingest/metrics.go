@@ -21,12 +21,13 @@ func emitMetrics(ctx context.Context, log *slog.Logger, r Result, budget int) {
 		rateLimited = 1
 	}
 	metric := func(name string) map[string]string { return map[string]string{"Name": name, "Unit": "Count"} }
-	metrics := []any{metric("PostsFetched"), metric("PostsNew"), metric("HashtagsCounted"),
-		metric("RateLimited"), metric("Pages"), metric("PostsRead")}
+	metrics := []any{metric("PostsFetched"), metric("PostsNew"), metric("PostsSkipped"),
+		metric("HashtagsCounted"), metric("RateLimited"), metric("Pages"), metric("PostsRead")}
 	values := []any{
 		slog.String("Function", "ingest"),
 		slog.Int("PostsFetched", r.PostsFetched),
 		slog.Int("PostsNew", r.PostsNew),
+		slog.Int("PostsSkipped", r.PostsSkipped),
 		slog.Int("HashtagsCounted", r.HashtagsCounted),
 		slog.Int("RateLimited", rateLimited),
 		slog.Int("Pages", r.Pages),

@@ -21,16 +21,18 @@ const (
 
 // query is a validated query string.
 type query struct {
+	board  string // "": the default board
 	window store.Window
 	limit  int
 	format string // "", formatJSON or formatHTML
 }
 
 const (
-	allowedParams  = "allowed are limit, window, format"
+	allowedParams  = "allowed are limit, window, format, board"
 	allowedLimit   = "want an integer from 1 to 100 (no sign, no leading zeros)"
 	allowedWindow  = "want one of all, 1h, 24h, 7d"
 	allowedFormat  = "want json or html"
+	allowedBoard   = "want a board's name (GET /boards lists them)"
 	maxQuotedBytes = 60
 	maxNamedParams = 3
 )
@@ -42,10 +44,10 @@ func parseQuery(raw string) (query, error) {
 	if len(raw) > MaxQueryBytes {
 		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
 	}
-	// The three known parameters, in this order; seen says which were given.
-	names := [3]string{"limit", "window", "format"}
-	var values [3]string
-	var seen [3]bool
+	// The known parameters, in this order; seen says which were given.
+	names := [...]string{"limit", "window", "format", "board"}
+	var values [len(names)]string
+	var seen [len(names)]bool
 	var unknown, repeated []string
 	for part := range strings.SplitSeq(raw, "&") {
 		if part == "" {
@@ -104,6 +106,12 @@ func parseQuery(raw string) (query, error) {
 			return q, invalid("format", v, allowedFormat)
 		}
 		q.format = v
+	}
+	if v := values[3]; seen[3] {
+		if v == "" {
+			return q, invalid("board", v, allowedBoard)
+		}
+		q.board = v
 	}
 	return q, nil
 }

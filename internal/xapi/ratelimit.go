@@ -5,7 +5,7 @@ import "fmt"
 // X's bounds of max_results for recent search: PageRequest.MaxResults is one of them or
 // between them.
 const (
-	MinPageSize = 10
+	MinPageSize = smallPage
 	MaxPageSize = pageSize
 )
 

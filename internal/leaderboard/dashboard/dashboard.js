@@ -8,6 +8,8 @@
   const WINDOWS = ["1h", "24h", "7d", "all"];
 
   const $ = (id) => document.getElementById(id);
+  const boardSelect = $("board");
+  const boardChoice = $("board-choice");
   const windowSelect = $("window");
   const limitSelect = $("limit");
   const bars = $("bars");
@@ -21,11 +23,14 @@
   const numberFormat = new Intl.NumberFormat();
   let timer = 0;
   let seq = 0;          // number of the latest request; older answers are dropped
-  let shown = null;     // the window and limit of the data on screen
+  let shown = null;     // the board, window and limit of the data on screen
   let lastKey = "";     // what was last announced to screen readers
 
-  // Read the selection from the address, so a reload keeps it.
+  // Read the selection from the address, so a reload keeps it. The board is checked against
+  // the list of boards once it has loaded (loadBoards); until then, or if it fails, the
+  // address's board is asked for as it is.
   const params = new URLSearchParams(location.search);
+  const addressBoard = params.get("board") || "";
   const win = params.get("window");
   windowSelect.value = WINDOWS.includes(win) ? win : "all";
   const lim = params.get("limit");
@@ -42,12 +47,55 @@
   }
 
   function selection() {
-    return { window: windowSelect.value, limit: limitSelect.value };
+    const board = boardChoice.hidden ? addressBoard : boardSelect.value;
+    return { board: board, window: windowSelect.value, limit: limitSelect.value };
+  }
+
+  function query(sel) {
+    const q = new URLSearchParams();
+    if (sel.board) {
+      q.set("board", sel.board);
+    }
+    q.set("window", sel.window);
+    q.set("limit", sel.limit);
+    return q;
   }
 
   function remember(sel) {
-    const q = new URLSearchParams({ window: sel.window, limit: sel.limit, format: "html" });
+    const q = query(sel);
+    q.set("format", "html");
     history.replaceState(null, "", location.pathname + "?" + q.toString());
+  }
+
+  function same(a, b) {
+    return a.board === b.board && a.window === b.window && a.limit === b.limit;
+  }
+
+  // The boards of the deployment: with more than one, the selector shows them, the address's
+  // board selected (the default, the first, if the address names none or an unknown one).
+  async function loadBoards() {
+    const res = await fetch(location.pathname.replace(/[^/]*$/, "") + "boards", {
+      headers: { Accept: "application/json" },
+      cache: "no-cache",
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+    if (!res.ok) {
+      throw new Error("HTTP " + res.status);
+    }
+    const data = await res.json();
+    const boards = Array.isArray(data.boards) ? data.boards : [];
+    if (boards.length < 2) {
+      return;
+    }
+    boardSelect.replaceChildren(...boards.map((b) => {
+      const opt = document.createElement("option");
+      opt.value = b.name;
+      opt.textContent = b.name;
+      opt.title = b.query || "";
+      return opt;
+    }));
+    boardSelect.value = boards.some((b) => b.name === addressBoard) ? addressBoard : boards[0].name;
+    boardChoice.hidden = false;
   }
 
   function render(data) {
@@ -96,7 +144,7 @@
     updated.dateTime = data.generated_at;
     updated.textContent = isNaN(at) ? data.generated_at : at.toLocaleTimeString();
 
-    const key = data.window + "|" + tags.map((t) => t.hashtag + ":" + t.count).join(",");
+    const key = data.leaderboard + "|" + data.window + "|" + tags.map((t) => t.hashtag + ":" + t.count).join(",");
     if (key !== lastKey) {
       lastKey = key;
       announce.textContent = tags.length === 0
@@ -116,7 +164,7 @@
     clearTimeout(timer);
     const sel = selection();
     const mine = ++seq;
-    const url = location.pathname + "?window=" + encodeURIComponent(sel.window) + "&limit=" + encodeURIComponent(sel.limit);
+    const url = location.pathname + "?" + query(sel).toString();
     try {
       const res = await fetch(url, {
         headers: { Accept: "application/json" },
@@ -141,7 +189,7 @@
         return;
       }
       // Keep the last data if it is for the current selection; otherwise it would mislead.
-      if (!shown || shown.window !== sel.window || shown.limit !== sel.limit) {
+      if (!shown || !same(shown, sel)) {
         bars.replaceChildren();
         empty.hidden = true;
         shown = null;
@@ -163,6 +211,7 @@
     remember(selection());
     refresh();
   }
+  boardSelect.addEventListener("change", onChange);
   windowSelect.addEventListener("change", onChange);
   limitSelect.addEventListener("change", onChange);
   document.addEventListener("visibilitychange", () => {
@@ -173,6 +222,9 @@
     }
   });
 
-  remember(selection());
-  refresh();
+  // Without the list the page still works, on the address's board; the selector stays hidden.
+  loadBoards().catch(() => {}).finally(() => {
+    remember(selection());
+    refresh();
+  });
 })();

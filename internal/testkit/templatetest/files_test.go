@@ -19,6 +19,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 )
 
 // The top-level keys of a Lambda Function URL request event (payload format 2.0).
@@ -192,6 +194,11 @@ func TestEnvJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(rendered), &sec); err != nil {
 			t.Fatal(err)
 		}
+		// The boards are ones the functions accept, BOARD_NAMES agreeing with BOARDS.
+		getenv := func(k string) string { v, _ := vars[k].(string); return v }
+		if _, err := config.LoadBoards(getenv); err != nil {
+			t.Errorf("events/env.json: %s: %v", f.id, err)
+		}
 		if vars["MEMORYDB_USERNAME"] != sec["username"] {
 			t.Errorf("events/env.json: %s.MEMORYDB_USERNAME = %v, want the deployed user's name %q", f.id, vars["MEMORYDB_USERNAME"], sec["username"])
 		}
@@ -270,6 +277,16 @@ func TestParseOverrides(t *testing.T) {
 // checkParameterValue: value is acceptable for parameter def (AllowedValues, AllowedPattern,
 // lengths, numeric bounds), as CloudFormation would check it.
 func checkParameterValue(def map[string]any, value string) error {
+	if def["Type"] == "CommaDelimitedList" { // AllowedPattern applies to each value of the list
+		if p, ok := def["AllowedPattern"].(string); ok {
+			for v := range strings.SplitSeq(value, ",") {
+				if !regexp.MustCompile(`^(?:` + p + `)$`).MatchString(v) {
+					return fmt.Errorf("list value %q does not match %s", v, p)
+				}
+			}
+		}
+		return nil
+	}
 	if allowed, ok := def["AllowedValues"].([]any); ok {
 		found := false
 		for _, v := range allowed {
@@ -362,6 +379,10 @@ func TestSamconfig(t *testing.T) {
 			t.Errorf("parameter_overrides: %s: %v", k, err)
 		}
 	}
+	// Boards and BoardNames name the same boards (the functions would not start otherwise).
+	if boards, err := config.ParseBoards(parsed["Boards"]); err != nil || strings.Join(config.Names(boards), ",") != parsed["BoardNames"] {
+		t.Errorf("parameter_overrides: Boards %q (%v) and BoardNames %q do not name the same boards", parsed["Boards"], err, parsed["BoardNames"])
+	}
 	// And every parent default is acceptable too (CloudFormation checks defaults only on use).
 	for name, def := range a.Parent.Section("Parameters") {
 		if d, ok := mapAt(def)["Default"]; ok {
@@ -373,6 +394,15 @@ func TestSamconfig(t *testing.T) {
 }
 
 func TestCheckParameterValue(t *testing.T) {
+	list := map[string]any{"Type": "CommaDelimitedList", "AllowedPattern": "^[a-z]{1,3}$"}
+	if err := checkParameterValue(list, "ab,c"); err != nil {
+		t.Errorf("list ab,c: %v", err)
+	}
+	for _, bad := range []string{"ab,", "ab, c", "abcd,a"} {
+		if checkParameterValue(list, bad) == nil {
+			t.Errorf("list %q accepted", bad)
+		}
+	}
 	def := map[string]any{"Type": "String", "AllowedPattern": "^[a-z]+$", "MaxLength": 5}
 	if err := checkParameterValue(def, "abc"); err != nil {
 		t.Errorf("abc: %v", err)
