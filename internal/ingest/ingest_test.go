@@ -62,11 +62,11 @@ func expected(posts []xapitest.Tweet) map[string]int64 {
 	return m
 }
 
-// fixture is one board over the stand-in, with the deployment's quota, all on one clock that
-// starts at the wall clock's now.
+// fixture is one board over the stand-in, with the deployment's quota, all on one clock: the
+// wall clock, which a test may move ahead.
 type fixture struct {
 	x     *xapitest.Server
-	clock *xapitest.Clock
+	clock *aheadClock
 	board *store.Store
 	name  string // the board's
 	query string // its query: the hashtags it names are not counted
@@ -79,7 +79,7 @@ var fastRetries = xapi.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond
 
 func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fixture {
 	t.Helper()
-	clock := xapitest.NewClock(time.Now())
+	clock := &aheadClock{}
 	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -96,6 +96,25 @@ func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fix
 }
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
+
+// aheadClock is the wall clock moved ahead by what Advance added: posts a test makes with
+// time.Now() stay visible, and a test can still skip to after a rate-limit reset.
+type aheadClock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+func (c *aheadClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
+
+func (c *aheadClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.ahead += d
+	c.mu.Unlock()
+}
 
 func (f *fixture) handler(t *testing.T, mod func(*ingest.Config)) *ingest.Handler {
 	t.Helper()
