@@ -20,6 +20,14 @@ const (
 	MaxMaxPages        = 1000                // MAX_PAGES upper bound
 	DefaultCacheTTL    = 5 * time.Second     // CACHE_TTL
 	MaxCacheTTL        = time.Hour           // CACHE_TTL upper bound
+	// DefaultDailyPostBudget (X_DAILY_POST_BUDGET) is the posts X may return per UTC day, all
+	// boards together: about $10 a day at DefaultPricePerPost.
+	DefaultDailyPostBudget = 2000
+	MaxDailyPostBudget     = 10_000_000 // X_DAILY_POST_BUDGET upper bound
+	// DefaultPricePerPost (X_PRICE_PER_POST) is X's price of a post read, in USD: "Posts Read"
+	// on X's pay-per-use pricing since February 2026.
+	DefaultPricePerPost = 0.005
+	MaxPricePerPost     = 1.0 // X_PRICE_PER_POST upper bound
 )
 
 // Redis says where the leaderboard's Redis (MemoryDB) is.
@@ -40,6 +48,9 @@ type Ingest struct {
 	MaxPages      int      // MAX_PAGES, default DefaultMaxPages
 	SkipSensitive bool     // SKIP_SENSITIVE, default true
 	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
+	// DailyPostBudget is X_DAILY_POST_BUDGET, default DefaultDailyPostBudget; 0 = no limit.
+	DailyPostBudget int
+	PricePerPost    float64 // X_PRICE_PER_POST in USD, default DefaultPricePerPost
 }
 
 // Leaderboard is the leaderboard function's configuration.
@@ -100,6 +111,12 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 			c.Exclude = append(c.Exclude, t)
 		}
 	}
+	if c.DailyPostBudget, err = intVar(getenv, "X_DAILY_POST_BUDGET", DefaultDailyPostBudget, 0, MaxDailyPostBudget); err != nil {
+		return c, err
+	}
+	if c.PricePerPost, err = priceVar(getenv, "X_PRICE_PER_POST", DefaultPricePerPost, MaxPricePerPost); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -147,4 +164,17 @@ func intVar(getenv func(string) string, name string, def, lo, hi int) (int, erro
 		return def, fmt.Errorf("%s %q: want a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// priceVar reads a price in USD: a plain decimal number from 0 to hi.
+func priceVar(getenv func(string) string, name string, def, hi float64) (float64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0 && f <= hi) || strings.ContainsAny(v, "xXeEpPnNiI_") {
+		return def, fmt.Errorf("%s %q: want a price in USD per post from 0 to %g, e.g. %g", name, v, hi, DefaultPricePerPost)
+	}
+	return f, nil
 }

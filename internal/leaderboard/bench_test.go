@@ -65,9 +65,8 @@ func benchBoard(b *testing.B) (redis.UniversalClient, *store.Store, *commandCoun
 // per-request debug line is skipped.
 func benchHandler(b *testing.B, board leaderboard.Board, cfg leaderboard.Config) *leaderboard.Handler {
 	b.Helper()
-	cfg.Name = boardName
 	cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h, err := leaderboard.New(board, cfg)
+	h, err := leaderboard.New([]leaderboard.Named{{Name: boardName, Board: board}}, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

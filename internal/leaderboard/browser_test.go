@@ -342,6 +342,11 @@ func TestDashboardInChromium(t *testing.T) {
 	if state.Search != "?window=all&limit=10&format=html" {
 		t.Errorf("address %q does not remember the selection", state.Search)
 	}
+	var selectorHidden bool
+	eval("board selector", `document.getElementById('board-choice').hidden`, &selectorHidden)
+	if !selectorHidden {
+		t.Error("the board selector is shown for a deployment of one board")
+	}
 	shot(t, ctx, artifacts, "dashboard-seeded.png", false) // docs/ gets the sample's (TestDashboardHistoryInChromium)
 
 	// 2. Switch the window: the page shows the other data and remembers it in the address.
@@ -419,6 +424,53 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("at phone width the page is %dpx wide in a %dpx viewport", layout.ScrollWidth, layout.ClientWidth)
 	}
 	shot(t, ctx, artifacts, "dashboard-phone.png", false)
+
+	// 8. Several boards: the selector lists them, switching shows the other board's counts and
+	// sparklines (its history) and is kept in the address, and a reload, a shared address or
+	// the widget opens the same board.
+	writer := srv.Connect(writerUser, writerPass)
+	t.Cleanup(func() { _ = writer.Close() })
+	seedBoard(t, writer, otherBoard, 4)
+	multi := httptest.NewServer(funcurl.Handler(boardsHandler(t, rdb, boardName, otherBoard).Handle, slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	t.Cleanup(multi.Close)
+	run("desktop viewport", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(multi.URL+"/"))
+	waitFor("board selector", `!document.getElementById('board-choice').hidden && document.querySelectorAll('#bars > li').length > 0`)
+	var boards struct {
+		Options []string
+		Value   string
+		Search  string
+		Board   string
+	}
+	readBoards := `({options: [...document.querySelectorAll('#board option')].map(o => o.value), value: document.getElementById('board').value,
+		search: location.search, board: document.getElementById('board-name').textContent})`
+	eval("boards", readBoards, &boards)
+	if strings.Join(boards.Options, ",") != boardName+","+otherBoard || boards.Value != boardName || boards.Board != boardName ||
+		boards.Search != "?board="+boardName+"&window=all&limit=10&format=html" {
+		t.Errorf("with two boards: %+v", boards)
+	}
+	selectBoard := fmt.Sprintf(`(() => { const s = document.getElementById('board'); s.value = %q; s.dispatchEvent(new Event('change')); return true; })()`, otherBoard)
+	run("select "+otherBoard, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](selectBoard)(ctx, tg)
+		return err
+	}))
+	onOther := fmt.Sprintf(`new URLSearchParams(location.search).get('board') === %q && document.getElementById('board-name').textContent === %q && document.querySelector('#bars > li .tag').textContent === 'golang_all'`, otherBoard, otherBoard)
+	waitFor(otherBoard+" bars", onOther)
+	var got []bar
+	eval("read bars", readBars, &got)
+	if len(got) != 2 || got[0].Hashtag != "golang_all" || got[0].Count != 4 || got[1].Hashtag != "golang_even" || got[1].Count != 2 {
+		t.Errorf("%s bars %+v, want golang_all 4 and golang_even 2", otherBoard, got)
+	}
+	// The sparklines are the board's history: its hashtags are on no other board, and every
+	// post of the seed is within the last 7 days (what all-time rows show).
+	sparksOf := `[...document.querySelectorAll('#bars > li')].map(li => [...li.querySelectorAll('.spark .col')].reduce((n, c) => n + Number(c.dataset.count), 0)).join(',')`
+	waitFor(otherBoard+" sparklines", sparksOf+` === '4,2'`)
+	run("reload", chromedp.Reload())
+	waitFor(otherBoard+" after the reload", onOther+` && document.getElementById('board').value === `+strconv.Quote(otherBoard))
+	run("open a shared address", chromedp.Navigate(multi.URL+"/?board="+otherBoard+"&window=24h&format=html"))
+	waitFor("the shared address's board and window", onOther+` && document.getElementById('window').value === '24h'`)
+	shot(t, ctx, artifacts, "dashboard-boards.png", false)
+	run("open the board's widget", chromedp.Navigate(multi.URL+"/?board="+otherBoard+"&window=24h&embed=1&format=html"))
+	waitFor("the widget's board", onOther+` && document.getElementById('board-choice').hidden && `+sparksOf+` === '4,2'`)
 }
 
 // getAPI asks the JSON API at base for query and decodes its 200 answer into out.

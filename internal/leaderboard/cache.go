@@ -8,10 +8,16 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// read is one window's data from the board: its top MaxLimit hashtags, when they were read,
-// and the answers encoded from them so far, one per limit (guarded by Handler.mu). Every limit
-// is a prefix of the top MaxLimit, so one read serves them all: the cache holds at most
-// len(store.Windows) reads and needs no eviction beyond expiry.
+// cacheKey names what one read is of: a window of a board.
+type cacheKey struct {
+	board  string
+	window store.Window
+}
+
+// read is one window's data from a board: its top MaxLimit hashtags, when they were read, and
+// the answers encoded from them so far, one per limit (guarded by Handler.mu). Every limit is
+// a prefix of the top MaxLimit, so one read serves them all: the cache holds at most
+// len(store.Windows) reads per board and needs no eviction beyond expiry.
 type read struct {
 	entries []store.Entry
 	at      time.Time
@@ -25,23 +31,25 @@ type snapshot struct {
 	etag string
 }
 
-// flight is one Redis read in progress; every request for its window waits for it.
+// flight is one Redis read in progress; every request for its board and window waits for it.
 type flight struct {
 	done chan struct{}
 	read *read
 	err  error
 }
 
-// answer returns the answer for limit from the cache, from a read already in flight, or from a
-// new read of the board. how says which: "hit", "shared" or "miss". Errors are not cached.
-func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snapshot, string, error) {
+// answer returns the answer for limit of window w of board b from the cache, from a read
+// already in flight, or from a new read of the board. how says which: "hit", "shared" or
+// "miss". Errors are not cached.
+func (h *Handler) answer(ctx context.Context, b *Named, w store.Window, limit int) (*snapshot, string, error) {
+	k := cacheKey{board: b.Name, window: w}
 	h.mu.Lock()
-	if r, ok := h.reads[w]; ok && h.now().Before(r.expires) {
+	if r, ok := h.reads[k]; ok && h.now().Before(r.expires) {
 		h.mu.Unlock()
-		snap, err := h.slice(w, r, limit)
+		snap, err := h.slice(k, r, limit)
 		return snap, "hit", err
 	}
-	if f, ok := h.flights[w]; ok {
+	if f, ok := h.flights[k]; ok {
 		if h.joined != nil {
 			h.joined()
 		}
@@ -51,14 +59,14 @@ func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snaps
 			if f.err != nil {
 				return nil, "shared", f.err
 			}
-			snap, err := h.slice(w, f.read, limit)
+			snap, err := h.slice(k, f.read, limit)
 			return snap, "shared", err
 		case <-ctx.Done():
 			return nil, "shared", fmt.Errorf("wait for the top of %s: %w", w, ctx.Err())
 		}
 	}
 	f := &flight{done: make(chan struct{})}
-	h.flights[w] = f
+	h.flights[k] = f
 	h.mu.Unlock()
 
 	// This request reads for everyone waiting on w, in its own goroutine (no hand-off to
@@ -68,30 +76,31 @@ func (h *Handler) answer(ctx context.Context, w store.Window, limit int) (*snaps
 	// timeout.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
 	defer cancel()
-	h.fetch(fctx, w, f)
+	h.fetch(fctx, b.Board, k, f)
 	if f.err != nil {
 		return nil, "miss", f.err
 	}
-	snap, err := h.slice(w, f.read, limit)
+	snap, err := h.slice(k, f.read, limit)
 	return snap, "miss", err
 }
 
-// fetch reads the top MaxLimit of w from the board, stores a successful read in the cache and
-// wakes the waiters of f.
-func (h *Handler) fetch(ctx context.Context, w store.Window, f *flight) {
+// fetch reads the top MaxLimit of window k.window from board, stores a successful read in the
+// cache under k and wakes the waiters of f.
+func (h *Handler) fetch(ctx context.Context, board Board, k cacheKey, f *flight) {
+	w := k.window
 	defer func() {
 		if p := recover(); p != nil {
 			f.read, f.err = nil, fmt.Errorf("top %d of %s: panic: %v", MaxLimit, w, p)
 		}
 		h.mu.Lock()
-		delete(h.flights, w)
+		delete(h.flights, k)
 		if f.err == nil && h.ttl > 0 {
-			h.reads[w] = f.read
+			h.reads[k] = f.read
 		}
 		h.mu.Unlock()
 		close(f.done)
 	}()
-	entries, err := h.board.Top(ctx, w, MaxLimit)
+	entries, err := board.Top(ctx, w, MaxLimit)
 	if err != nil {
 		f.err = fmt.Errorf("top %d of %s: %w", MaxLimit, w, err)
 		return
@@ -100,8 +109,8 @@ func (h *Handler) fetch(ctx context.Context, w store.Window, f *flight) {
 	f.read = &read{entries: entries, at: at, expires: at.Add(h.ttl), answers: map[int]*snapshot{}}
 }
 
-// slice returns the answer for the top limit of r, encoding it on first use.
-func (h *Handler) slice(w store.Window, r *read, limit int) (*snapshot, error) {
+// slice returns the answer for the top limit of r, the read of k, encoding it on first use.
+func (h *Handler) slice(k cacheKey, r *read, limit int) (*snapshot, error) {
 	h.mu.Lock()
 	snap := r.answers[limit]
 	h.mu.Unlock()
@@ -112,7 +121,7 @@ func (h *Handler) slice(w store.Window, r *read, limit int) (*snapshot, error) {
 	if len(entries) > limit {
 		entries = entries[:limit]
 	}
-	snap, err := h.encode(w, entries, r.at)
+	snap, err := encode(k.board, k.window, entries, r.at)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func TestEmbedFrameAncestors(t *testing.T) {
 
 func TestEmbedOriginsAreChecked(t *testing.T) {
 	for _, bad := range [][]string{{"https://example.com; script-src *"}, {"*"}, {"'self'"}, {"https://example.com/path"}, {""}} {
-		if _, err := New(newFakeBoard(nil), Config{Name: "x", EmbedOrigins: bad}); err == nil || !strings.Contains(err.Error(), "EMBED_ORIGINS") {
+		if _, err := New([]Named{{Name: "x", Board: newFakeBoard(nil)}}, Config{EmbedOrigins: bad}); err == nil || !strings.Contains(err.Error(), "EMBED_ORIGINS") {
 			t.Errorf("EmbedOrigins %q: %v, want an error naming EMBED_ORIGINS", bad, err)
 		}
 	}

@@ -42,11 +42,11 @@ func newTestHandler(t *testing.T, b Board, opts ...option) (*Handler, *fakeClock
 	t.Helper()
 	clock := &fakeClock{t: t0}
 	logs := &syncBuffer{}
-	cfg := Config{Name: "hashtags", CacheTTL: config.DefaultCacheTTL, Logger: testLogger(logs), now: clock.now}
+	cfg := Config{CacheTTL: config.DefaultCacheTTL, Logger: testLogger(logs), now: clock.now}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := New(b, cfg)
+	h, err := New([]Named{{Name: "hashtags", Query: "#aws -is:retweet", Board: b}}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -670,12 +670,16 @@ func TestAccessLog(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	b := newFakeBoard(nil)
+	x := []Named{{Name: "x", Board: b}}
 	for name, fn := range map[string]func() (*Handler, error){
-		"nil board":        func() (*Handler, error) { return New(nil, Config{Name: "x"}) },
-		"empty name":       func() (*Handler, error) { return New(b, Config{}) },
-		"negative ttl":     func() (*Handler, error) { return New(b, Config{Name: "x", CacheTTL: -time.Second}) },
-		"huge ttl":         func() (*Handler, error) { return New(b, Config{Name: "x", CacheTTL: 2 * time.Hour}) },
-		"negative timeout": func() (*Handler, error) { return New(b, Config{Name: "x", timeout: -time.Second}) },
+		"no board":         func() (*Handler, error) { return New(nil, Config{}) },
+		"nil store":        func() (*Handler, error) { return New([]Named{{Name: "x"}}, Config{}) },
+		"empty name":       func() (*Handler, error) { return New([]Named{{Board: b}}, Config{}) },
+		"bad name":         func() (*Handler, error) { return New([]Named{{Name: "{x}", Board: b}}, Config{}) },
+		"duplicate name":   func() (*Handler, error) { return New([]Named{{Name: "x", Board: b}, {Name: "x", Board: b}}, Config{}) },
+		"negative ttl":     func() (*Handler, error) { return New(x, Config{CacheTTL: -time.Second}) },
+		"huge ttl":         func() (*Handler, error) { return New(x, Config{CacheTTL: 2 * time.Hour}) },
+		"negative timeout": func() (*Handler, error) { return New(x, Config{timeout: -time.Second}) },
 	} {
 		if _, err := fn(); err == nil {
 			t.Errorf("%s: no error", name)

@@ -27,8 +27,10 @@ import (
 // for each distinct one, in the order asked. window is 1h, 24h (the default) or 7d; every
 // series has one point per bucket of that window (13, 25 or 29), oldest first, zeros included,
 // and its counts add up to the hashtag's count in the window (store.History). limit does not
-// apply. Each answer is one Redis round trip, kept in memory like the top (CacheTTL) under its
-// window and hashtag list, at most maxHistoryAnswers of them, with a weak ETag over the data.
+// apply; board names the board as for the top (default the first, 404 for an unknown one), and
+// "leaderboard" in the answer is its name. Each answer is one Redis round trip, kept in memory
+// like the top (CacheTTL) under its board, window and hashtag list, at most maxHistoryAnswers
+// of them in all, with a weak ETag over the data.
 
 // MaxHistoryHashtags is the most hashtags one history request may list.
 const MaxHistoryHashtags = store.MaxHistory
@@ -90,16 +92,17 @@ func parseHashtags(raw string) ([]string, error) {
 	return tags, nil
 }
 
-// historyKey identifies a history answer: the window and the hashtags in order.
+// historyKey identifies a history answer: the board, the window and the hashtags in order.
 type historyKey struct {
+	board  string
 	window store.Window
 	tags   string // NUL-separated
 }
 
-// history returns the answer to a history request, from the cache, a read in flight or a new
-// read; how is "hit", "shared" or "miss".
-func (h *Handler) history(ctx context.Context, w store.Window, tags []string) (*snapshot, string, error) {
-	key := historyKey{w, strings.Join(tags, "\x00")}
+// history returns the answer to a history request on board b, from the cache, a read in flight
+// or a new read; how is "hit", "shared" or "miss".
+func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []string) (*snapshot, string, error) {
+	key := historyKey{b.Name, w, strings.Join(tags, "\x00")}
 	wait := func(done <-chan struct{}) error {
 		select {
 		case <-done:
@@ -113,11 +116,11 @@ func (h *Handler) history(ctx context.Context, w store.Window, tags []string) (*
 		// from this request's cancellation and bounded by the call timeout.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
 		defer cancel()
-		series, err := h.board.History(fctx, w, tags)
+		series, err := b.Board.History(fctx, w, tags)
 		if err != nil {
 			return nil, err
 		}
-		return h.encodeHistory(w, series, h.now()), nil
+		return encodeHistory(b.Name, w, series, h.now()), nil
 	})
 	if err != nil {
 		return nil, how, fmt.Errorf("history of %d hashtags in %s: %w", len(tags), w, err)
@@ -125,8 +128,8 @@ func (h *Handler) history(ctx context.Context, w store.Window, tags []string) (*
 	return snap, how, nil
 }
 
-// encodeHistory builds the answer for series read at t, and its weak ETag over the leaderboard
-// name, the window and every point (start and count) but not generated_at. The body is
+// encodeHistory builds the answer of board for series read at t, and its weak ETag over the
+// board name, the window and every point (start and count) but not generated_at. The body is
 //
 //	{"leaderboard":…,"view":"history","window":…,"generated_at":…,"series":[{"hashtag":…,"points":[{"start":…,"count":…},…]},…]}
 //
@@ -134,17 +137,17 @@ func (h *Handler) history(ctx context.Context, w store.Window, tags []string) (*
 // strings that come from outside (the name, the hashtags) are still encoded by encoding/json,
 // so '<', '>' and '&' are escaped and invalid UTF-8 replaced, as in the top's answers
 // (TestHistoryJSONIsEncodingJSON holds the two to the same bytes).
-func (h *Handler) encodeHistory(w store.Window, series []store.Series, t time.Time) *snapshot {
+func encodeHistory(board string, w store.Window, series []store.Series, t time.Time) *snapshot {
 	points := 0
 	for _, s := range series {
 		points += len(s.Points)
 	}
 	tagged := make([]byte, 0, 64+len(series)*32+points*20)
-	tagged = append(append(append(append(tagged, h.name...), 0), viewHistory...), 0)
+	tagged = append(append(append(append(tagged, board...), 0), viewHistory...), 0)
 	tagged = append(append(tagged, w...), 0)
 	body := make([]byte, 0, 160+len(series)*48+points*48)
 	body = append(body, `{"leaderboard":`...)
-	body = appendJSONString(body, h.name)
+	body = appendJSONString(body, board)
 	body = append(body, `,"view":"`+viewHistory+`","window":`...)
 	body = appendJSONString(body, string(w))
 	body = append(body, `,"generated_at":"`...)

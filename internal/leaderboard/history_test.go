@@ -305,7 +305,7 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		GeneratedAt string       `json:"generated_at"`
 		Series      []series     `json:"series"`
 	}
-	h, _, _ := newTestHandler(t, newFakeBoard(nil))
+	const board = "hashtags"
 	start := time.Date(2026, 11, 25, 11, 0, 0, 0, time.FixedZone("CET", 3600))
 	in := []store.Series{
 		{Hashtag: "aws", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40}}},
@@ -316,7 +316,7 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		name   string
 		series []store.Series
 	}{{"series", in}, {"none", nil}} {
-		want := answer{Leaderboard: h.name, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z", Series: []series{}}
+		want := answer{Leaderboard: board, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z", Series: []series{}}
 		for _, s := range tc.series {
 			ws := series{Hashtag: s.Hashtag, Points: []point{}}
 			for _, p := range s.Points {
@@ -328,7 +328,7 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := h.encodeHistory(store.Day, tc.series, t0).body; got != string(b)+"\n" {
+		if got := encodeHistory(board, store.Day, tc.series, t0).body; got != string(b)+"\n" {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, b)
 		}
 	}

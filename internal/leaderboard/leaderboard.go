@@ -4,14 +4,18 @@
 //
 // # API
 //
-// Only GET and HEAD on "/" are served (HEAD: the same status and headers, no body); other
+// A deployment has one or more boards (BOARDS), each with its own counts; the first is the
+// default board. Only GET and HEAD are served (HEAD: the same status and headers, no body), on
+// "/" (a board's top hashtags, or the dashboard) and "/boards" (the list of boards); other
 // methods get 405 with "Allow: GET, HEAD", other paths 404. Errors are JSON {"error": "..."}.
 //
-// Query parameters (names are case-sensitive; a parameter may appear once):
+// Query parameters of "/" (names are case-sensitive; a parameter may appear once):
 //
 //	limit     integer 1-100 in plain decimal (no sign, no leading zeros), default 10
 //	window    all | 1h | 24h | 7d, default all (view=history: 1h | 24h | 7d, default 24h)
 //	format    json | html, default: by the Accept header
+//	board     a board's name, default the first board; an unknown board gives 404 naming the
+//	          boards
 //	view      top | history, default top
 //	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
 //	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
@@ -21,9 +25,12 @@
 // ("windw=1h", "limit=1O") is reported instead of silently ignored. A value quoted in an error
 // is cut to a few dozen characters and escaped, so the message is always short valid UTF-8.
 //
-// The JSON body is
+// GET /boards takes no parameter and answers {"boards": [{"name": "aws", "query": "#aws
+// -is:retweet"}, ...]} in the configured order, with a strong ETag (revalidated: no-cache).
 //
-//	{"leaderboard": "<name>", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
+// The JSON body of "/" is
+//
+//	{"leaderboard": "<board>", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
 //	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42}, ...]}
 //
 // ordered by count descending, then hashtag ascending (byte order); ranks are 1..n in that
@@ -33,16 +40,17 @@
 //
 // # Caching and revalidation
 //
-// Each window is read from Redis as its top 100 (MaxLimit) and cached in memory for
-// Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from that read, as its first limit rows
-// (encoded once per limit and read). So an instance reads each window from Redis at most once
-// per cache period whatever limits its callers ask for, at most 4 reads per period in all, and
-// cycling limit=1..100 costs no more than asking one limit. A hit makes no Redis call.
-// Concurrent misses for the same window share one Redis call. Failures are never cached: the
-// next request tries Redis again. History answers are kept the same way, per window and
-// hashtag list, at most 64 of them (history.go).
+// Each window of each board is read from Redis as its top 100 (MaxLimit) and cached in memory
+// for Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from that read, as its
+// first limit rows (encoded once per limit and read). So an instance reads each window of a
+// board from Redis at most once per cache period whatever limits its callers ask for, at most
+// 4 reads per board and period, and cycling limit=1..100 costs no more than asking one limit.
+// A hit makes no Redis call. Concurrent misses for the same board and window share one Redis
+// call. Failures are never cached: the next request tries Redis again. History answers are
+// kept the same way, per board, window and hashtag list, at most 64 of them in all
+// (history.go).
 //
-// The ETag is weak, W/"<hash>", computed over the leaderboard name, window and hashtags but
+// The ETag is weak, W/"<hash>", computed over the board name, window and hashtags but
 // not generated_at: two reads of unchanged data give the same tag, so a polling dashboard
 // gets 304 Not Modified, while the bodies (which differ in generated_at) are only
 // semantically equal, which is what a weak tag promises. If-None-Match accepts "*", lists
@@ -61,8 +69,8 @@
 // # Failures
 //
 // When Redis fails or does not answer within the per-call timeout (2 s, or half of the
-// remaining Lambda time if less), the answer is 503 {"error": "leaderboard temporarily
-// unavailable"} with Retry-After; the cause is logged, never returned.
+// remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard
+// temporarily unavailable"} with Retry-After; the cause is logged, never returned.
 package leaderboard
 
 import (
@@ -70,10 +78,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,7 +114,6 @@ type Board interface {
 
 // Config tunes a Handler.
 type Config struct {
-	Name     string        // the leaderboard's name (LEADERBOARD), shown in every answer; required
 	CacheTTL time.Duration // how long a read is served from memory (CACHE_TTL), 0 to config.MaxCacheTTL; 0: no cache
 	Logger   *slog.Logger  // default slog.Default()
 	// EmbedOrigins (EMBED_ORIGINS, checked by config.ParseEmbedOrigins) may show the widget
@@ -119,18 +126,21 @@ type Config struct {
 	now     func() time.Time
 }
 
-// Handler answers Function URL requests for one leaderboard. It is safe for concurrent use.
+// Handler answers Function URL requests for the boards of a deployment. It is safe for
+// concurrent use.
 type Handler struct {
-	board   Board
-	name    string
+	boards  map[string]*Named // by name
+	order   []string          // the names, in the configured order
+	def     *Named            // the default (first) board
+	list    boardList         // the GET /boards answer
 	ttl     time.Duration
 	timeout time.Duration
 	now     func() time.Time
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	reads   map[store.Window]*read
-	flights map[store.Window]*flight
+	reads   map[cacheKey]*read
+	flights map[cacheKey]*flight
 
 	histories memo[historyKey, *snapshot] // history answers (history.go)
 	embed     page                        // the widget page, framable by Config.EmbedOrigins
@@ -139,13 +149,16 @@ type Handler struct {
 	joined func()
 }
 
-// New returns the handler of the leaderboard cfg.Name, reading from board.
-func New(board Board, cfg Config) (*Handler, error) {
-	if board == nil {
-		return nil, errors.New("leaderboard handler: board is nil")
+// New returns the handler of boards, in the configured order: the first is the default board.
+func New(boards []Named, cfg Config) (*Handler, error) {
+	boards = slices.Clone(boards)
+	byName, err := checkBoards(boards)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Name == "" {
-		return nil, errors.New("leaderboard handler: leaderboard name is empty")
+	list, err := newBoardList(boards)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.CacheTTL < 0 || cfg.CacheTTL > config.MaxCacheTTL {
 		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
@@ -166,15 +179,21 @@ func New(board Board, cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard handler: %w", err)
 	}
+	order := make([]string, len(boards))
+	for i, b := range boards {
+		order[i] = b.Name
+	}
 	return &Handler{
-		board:   board,
-		name:    cfg.Name,
+		boards:  byName,
+		order:   order,
+		def:     byName[boards[0].Name],
+		list:    list,
 		ttl:     cfg.CacheTTL,
 		timeout: cfg.timeout,
 		now:     cfg.now,
 		log:     cfg.Logger,
-		reads:   map[store.Window]*read{},
-		flights: map[store.Window]*flight{},
+		reads:   map[cacheKey]*read{},
+		flights: map[cacheKey]*flight{},
 
 		histories: memo[historyKey, *snapshot]{max: maxHistoryAnswers},
 		embed:     embed,
@@ -201,6 +220,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 		slog.String("method", truncate(req.RequestContext.HTTP.Method, 16)),
 		slog.String("path", truncate(req.RawPath, 64)),
 		slog.Int("status", resp.StatusCode),
+		slog.String("board", info.board),
 		slog.String("view", info.view),
 		slog.String("window", string(info.window)),
 		slog.Int("limit", info.limit),
@@ -212,6 +232,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 
 // reqInfo is what a request did, for the access log.
 type reqInfo struct {
+	board  string
 	view   string
 	window store.Window
 	limit  int
@@ -224,8 +245,8 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
 	}
-	if path != "/" && path != "" {
-		return errorResponse(http.StatusNotFound, "no resource at "+quote(path)+": the leaderboard is served at /"), info
+	if path != "/" && path != "" && path != "/boards" {
+		return errorResponse(http.StatusNotFound, "no resource at "+quote(path)+": the leaderboard is served at /, its boards are listed at /boards"), info
 	}
 	method := req.RequestContext.HTTP.Method
 	if method != http.MethodGet && method != http.MethodHead {
@@ -233,11 +254,18 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 		resp.Headers["Allow"] = "GET, HEAD"
 		return resp, info
 	}
+	if path == "/boards" {
+		return h.boardsResponse(req.RawQueryString, header(req, "if-none-match")), info
+	}
 	q, err := parseQuery(req.RawQueryString)
 	if err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error()), info
 	}
-	info.view, info.window, info.limit = q.view, q.window, q.limit
+	board, notFound := h.board(q.board)
+	if notFound != nil {
+		return *notFound, info
+	}
+	info.board, info.view, info.window, info.limit = board.Name, q.view, q.window, q.limit
 
 	html := q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept")))
 	if html {
@@ -251,15 +279,15 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 	var snap *snapshot
 	var how string
 	if q.view == viewHistory {
-		snap, how, err = h.history(ctx, q.window, q.hashtags)
+		snap, how, err = h.history(ctx, board, q.window, q.hashtags)
 	} else {
-		snap, how, err = h.answer(ctx, q.window, q.limit)
+		snap, how, err = h.answer(ctx, board, q.window, q.limit)
 	}
 	info.cache = how
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
 			slog.String("request_id", requestID(ctx, req)),
-			slog.String("leaderboard", h.name),
+			slog.String("leaderboard", board.Name),
 			slog.String("view", q.view),
 			slog.String("window", string(q.window)),
 			slog.Int("limit", q.limit),
@@ -335,15 +363,15 @@ type row struct {
 	Count   int64  `json:"count"`
 }
 
-// encode builds the cached answer for entries read at t, and its ETag over the leaderboard
+// encode builds the cached answer of board for entries read at t, and its ETag over the board
 // name, the window and the ranked hashtags but not generated_at. encoding/json escapes '<',
 // '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert even if a
 // browser sniffed it as HTML.
-func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) (*snapshot, error) {
+func encode(board string, w store.Window, entries []store.Entry, t time.Time) (*snapshot, error) {
 	// The ETag covers the name, the window and each hashtag with its count, NUL-separated.
 	rows := make([]row, len(entries))
-	tagged := make([]byte, 0, len(h.name)+len(w)+2+len(entries)*32)
-	tagged = append(append(append(append(tagged, h.name...), 0), w...), 0)
+	tagged := make([]byte, 0, len(board)+len(w)+2+len(entries)*32)
+	tagged = append(append(append(append(tagged, board...), 0), w...), 0)
 	for i, e := range entries {
 		rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count}
 		tagged = append(append(tagged, e.Hashtag...), 0)
@@ -352,7 +380,7 @@ func (h *Handler) encode(w store.Window, entries []store.Entry, t time.Time) (*s
 	digest := sha256.Sum256(tagged)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
 
-	body, err := json.Marshal(answer{Leaderboard: h.name, Window: w, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: rows})
+	body, err := json.Marshal(answer{Leaderboard: board, Window: w, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: rows})
 	if err != nil {
 		return nil, fmt.Errorf("encode top %d of %s: %w", len(rows), w, err)
 	}

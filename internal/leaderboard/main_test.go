@@ -22,9 +22,11 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
-// The leaderboard every test here uses, and its two ACL users.
+// The leaderboard every test here uses, the second board of the deployment, and the two ACL
+// users of both boards.
 const (
 	boardName  = "hashtags"
+	otherBoard = "golang"
 	writerUser = "ingest"
 	readerUser = "leaderboard"
 )
@@ -74,8 +76,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env, err = redistest.StartEnv(redistest.EnvOptions{Users: []redistest.User{
-		{Name: writerUser, Password: writerPass, Access: store.WriterAccess(boardName)},
-		{Name: readerUser, Password: readerPass, Access: store.ReaderAccess(boardName)},
+		{Name: writerUser, Password: writerPass, Access: store.WriterAccess(boardName, otherBoard)},
+		{Name: readerUser, Password: readerPass, Access: store.ReaderAccess(boardName, otherBoard)},
 	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)

@@ -29,6 +29,7 @@ const (
 
 // query is a validated query string.
 type query struct {
+	board    string // "": the default board
 	window   store.Window
 	limit    int
 	format   string   // "", formatJSON or formatHTML
@@ -38,10 +39,11 @@ type query struct {
 }
 
 const (
-	allowedParams  = "allowed are limit, window, format, view, hashtags, embed"
+	allowedParams  = "allowed are limit, window, format, board, view, hashtags, embed"
 	allowedLimit   = "want an integer from 1 to 100 (no sign, no leading zeros)"
 	allowedWindow  = "want one of all, 1h, 24h, 7d"
 	allowedFormat  = "want json or html"
+	allowedBoard   = "want a board's name (GET /boards lists them)"
 	allowedView    = "want top or history"
 	allowedEmbed   = "want 1"
 	maxQuotedBytes = 60
@@ -56,7 +58,7 @@ func parseQuery(raw string) (query, error) {
 		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
 	}
 	// The known parameters, in this order; seen says which were given.
-	names := [...]string{"limit", "window", "format", "view", "hashtags", "embed"}
+	names := [...]string{"limit", "window", "format", "board", "view", "hashtags", "embed"}
 	var values [len(names)]string
 	var seen [len(names)]bool
 	var unknown, repeated []string
@@ -119,21 +121,27 @@ func parseQuery(raw string) (query, error) {
 		q.format = v
 	}
 	if v := values[3]; seen[3] {
+		if v == "" {
+			return q, invalid("board", v, allowedBoard)
+		}
+		q.board = v
+	}
+	if v := values[4]; seen[4] {
 		if v != viewTop && v != viewHistory {
 			return q, invalid("view", v, allowedView)
 		}
 		q.view = v
 	}
-	if v := values[5]; seen[5] {
+	if v := values[6]; seen[6] {
 		if v != "1" {
 			return q, invalid("embed", v, allowedEmbed)
 		}
 		q.embed = true
 	}
 	if q.view == viewHistory {
-		return historyQuery(q, values[4], seen[4], seen[0], seen[1])
+		return historyQuery(q, values[5], seen[5], seen[0], seen[1])
 	}
-	if seen[4] {
+	if seen[5] {
 		return q, errors.New(`query parameter "hashtags" applies only to view=history`)
 	}
 	return q, nil

@@ -123,9 +123,8 @@ func newHandler(t testing.TB, board leaderboard.Board, logs io.Writer, cfg leade
 	if logs == nil {
 		logs = io.Discard
 	}
-	cfg.Name = boardName
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := leaderboard.New(board, cfg)
+	h, err := leaderboard.New([]leaderboard.Named{{Name: boardName, Board: board}}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,13 +1,14 @@
 // Package store owns the hashtag data model in Redis (Amazon MemoryDB in production): recording
 // batches of posts exactly once, the all-time and rolling-window leaderboards, the ingest
-// checkpoint, the ACL access strings of the two Redis users, and the client constructor.
+// checkpoint, the deployment's X API quota (the daily read budget and the rate-limit reset all
+// boards share), the ACL access strings of the two Redis users, and the client constructor.
 //
 // # Keys
 //
 // Every key of one leaderboard starts with the Redis Cluster hash tag "{<name>}:", so all of
 // them live in one hash slot and the Lua scripts below are legal on a cluster. Several
 // leaderboards (different names) spread over the shards of one cluster. Every script is a file
-// in lua/ (record.lua, top.lua, checkpoint.lua), embedded in the binary.
+// in lua/ (record.lua, checkpoint.lua, quota.lua), embedded in the binary.
 //
 //	{name}:all            ZSET  hashtag -> all-time count
 //	{name}:w:<window>     ZSET  hashtag -> count inside the rolling window (precomputed)
@@ -15,6 +16,10 @@
 //	{name}:meta           HASH  lo:<window> = oldest bucket index still summed; at = last upkeep
 //	{name}:seen           ZSET  post id -> created_at (unix seconds); the exactly-once record
 //	{name}:ckpt           HASH  ingest checkpoint: since_id, newest_id, until_id, version
+//
+// One set of keys belongs to the deployment, not to a board: the X API quota all boards share
+// (Quota; QuotaPrefix lists them), under the hash tag "{x:quota}", which no board name can
+// make. Only the writer reaches them.
 //
 // # Windows and buckets
 //

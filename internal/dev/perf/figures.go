@@ -25,6 +25,9 @@ const (
 	// PageTargetKB is issue 16's bound on the dashboard page's transfer size, uncompressed, in
 	// KB of 1,000 bytes.
 	PageTargetKB = 40
+	// BoardsVsSinglesMax is issue 15's target: one run over 5 boards spends at most this much
+	// Redis time per 5 runs of one board each on the same posts.
+	BoardsVsSinglesMax = 1.2
 )
 
 // The commands that reproduce each group of figures.
@@ -35,6 +38,7 @@ const (
 	cmdHistory     = `go test -run '^$' -bench BenchmarkHistory ./internal/store/`
 	cmdHistoryAPI  = `go test -run '^$' -bench 'BenchmarkHistoryOverTop|BenchmarkDashboardPage' ./internal/leaderboard/`
 	cmdLeaderboard = `go test -run '^$' -bench . -benchmem ./internal/leaderboard/`
+	cmdBoards      = `go test -run '^$' -bench BenchmarkBoards ./internal/ingest/`
 	cmdLambda      = `go run ./cmd/bench -only lambda`
 	cmdSize        = `go run ./cmd/bench -only size`
 )
@@ -109,6 +113,31 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 		Figure{Name: "the same: its 25 ZMSCOREs' own time inside Redis",
 			Value: inRedis, Unit: "µs", Reference: "the whole read", RefValue: hist, Command: cmdHistory})
 	return figs, nil
+}
+
+// IngestFigures reads the figures of BenchmarkBoards: the Redis time of one ingest run over 5
+// boards against 5 runs of one board each, as the runs wait for it and as Redis's CPU spends it.
+func IngestFigures(results []Bench) ([]Figure, error) {
+	b, err := Find(results, "BenchmarkBoards")
+	if err != nil {
+		return nil, err
+	}
+	v := map[string]float64{}
+	for _, unit := range []string{"boards-redis-µs", "singles-redis-µs", "boards-server-µs", "singles-server-µs"} {
+		if v[unit], err = need(b, unit); err != nil {
+			return nil, err
+		}
+	}
+	return []Figure{
+		{Name: "ingest: one run over 5 boards (1,500 posts), Redis time the run waits for, interleaved (medians)",
+			Value: v["boards-redis-µs"], Unit: "µs", Reference: "5 runs of one board each, same posts", RefValue: v["singles-redis-µs"],
+			MaxRatio: BoardsVsSinglesMax, Command: cmdBoards},
+		// No target: the main thread's CPU time also holds its timer work, which grows with
+		// the runs' wall time (HTTP included), so it is the noisier of the two.
+		{Name: "the same: Redis main-thread CPU time",
+			Value: v["boards-server-µs"], Unit: "µs", Reference: "5 runs of one board each", RefValue: v["singles-server-µs"],
+			Command: cmdBoards},
+	}, nil
 }
 
 // LeaderboardFigures reads the figures of the leaderboard handler benchmarks.

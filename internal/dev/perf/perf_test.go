@@ -143,6 +143,25 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	}
 }
 
+func TestIngestFigures(t *testing.T) {
+	figs, err := IngestFigures(parseFixture(t, "bench_ingest.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 2 {
+		t.Fatalf("%d ingest figures, want 2", len(figs))
+	}
+	if f := figs[0]; f.MaxRatio != BoardsVsSinglesMax || f.Value != 51389 || f.RefValue != 72315 {
+		t.Errorf("Redis time figure %+v: want 51,389 against 72,315 µs and the 1.2 target", f)
+	}
+	if f := figs[1]; f.MaxRatio != 0 || f.Value != 41520 || f.RefValue != 51267 {
+		t.Errorf("CPU figure %+v: want 41,520 against 51,267 µs, no target", f)
+	}
+	if _, err := IngestFigures(parseFixture(t, "bench_store.txt")); err == nil || !strings.Contains(err.Error(), "BenchmarkBoards") {
+		t.Errorf("ingest figures from store output: %v", err)
+	}
+}
+
 func TestFormat(t *testing.T) {
 	values := []struct {
 		v    float64

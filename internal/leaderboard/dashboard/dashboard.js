@@ -28,6 +28,8 @@
   const TOO_MANY_MARKS = /[\p{Mn}\p{Mc}]{31}/u;
 
   const $ = (id) => document.getElementById(id);
+  const boardSelect = $("board");
+  const boardChoice = $("board-choice");
   const windowSelect = $("window");
   const limitSelect = $("limit");
   const bars = $("bars");
@@ -49,9 +51,11 @@
   let sparks = new Map(); // hashtag -> points of the last history, for the selection shown
   let sparkKey = "";
 
-  // The page's state lives in its address (view, window, board, limit; embed for the widget),
+  // The page's state lives in its address (board, window, limit, view; embed for the widget),
   // so a reload or a shared link shows the same. Each control is a labelled element of the
-  // controls bar that sets its field and calls onChange.
+  // controls bar that sets its field and calls onChange. The board is checked against the list
+  // of boards once it has loaded (loadBoards); until then, or if it fails, or in the widget
+  // (which has no controls), the address's board is asked for as it is.
   const params = new URLSearchParams(location.search);
   const state = {
     view: VIEWS.includes(params.get("view")) ? params.get("view") : "top",
@@ -75,12 +79,14 @@
 
   // The selection's parameters shared by the data requests and the address.
   function selection() {
-    const q = new URLSearchParams({ window: state.window, limit: state.limit });
-    if (state.view !== "top") {
-      q.set("view", state.view);
-    }
+    const q = new URLSearchParams();
     if (state.board) {
       q.set("board", state.board);
+    }
+    q.set("window", state.window);
+    q.set("limit", state.limit);
+    if (state.view !== "top") {
+      q.set("view", state.view);
     }
     return q;
   }
@@ -163,6 +169,26 @@
     arrow.setAttribute("aria-hidden", "true");
     m.append(arrow, hidden((up ? " up " : " down ") + places + (places === 1 ? " place" : " places")));
     return m;
+  }
+
+  // The boards of the deployment: with more than one, the selector shows them, the address's
+  // board selected (the default, the first, if the address names none or an unknown one).
+  async function loadBoards() {
+    const data = await getJSON(location.pathname.replace(/[^/]*$/, "") + "boards");
+    const boards = Array.isArray(data.boards) ? data.boards : [];
+    if (boards.length < 2) {
+      return;
+    }
+    boardSelect.replaceChildren(...boards.map((b) => {
+      const opt = document.createElement("option");
+      opt.value = b.name;
+      opt.textContent = b.name;
+      opt.title = b.query || "";
+      return opt;
+    }));
+    boardSelect.value = boards.some((b) => b.name === state.board) ? state.board : boards[0].name;
+    state.board = boardSelect.value;
+    boardChoice.hidden = false;
   }
 
   function render(data, sel) {
@@ -338,11 +364,15 @@
   }
 
   function onChange() {
+    if (!boardChoice.hidden) {
+      state.board = boardSelect.value;
+    }
     state.window = windowSelect.value;
     state.limit = limitSelect.value;
     remember();
     refresh();
   }
+  boardSelect.addEventListener("change", onChange);
   windowSelect.addEventListener("change", onChange);
   limitSelect.addEventListener("change", onChange);
   document.addEventListener("visibilitychange", () => {
@@ -353,6 +383,10 @@
     }
   });
 
-  remember();
-  refresh();
+  // The widget has no controls: it shows the address's board without asking for the list.
+  // Without the list the page still works, on the address's board; the selector stays hidden.
+  (state.embed ? Promise.resolve() : loadBoards().catch(() => {})).then(() => {
+    remember();
+    refresh();
+  });
 })();
