@@ -118,24 +118,19 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 // IngestFigures reads the figures of BenchmarkBoards: the Redis time of one ingest run over 5
 // boards against 5 runs of one board each, as the runs wait for it and as Redis's CPU spends it.
 func IngestFigures(results []Bench) ([]Figure, error) {
-	b, err := Find(results, "BenchmarkBoards")
+	m, err := metrics(results, "BenchmarkBoards", "boards-redis-µs", "singles-redis-µs", "boards-server-µs", "singles-server-µs")
 	if err != nil {
 		return nil, err
 	}
-	v := map[string]float64{}
-	for _, unit := range []string{"boards-redis-µs", "singles-redis-µs", "boards-server-µs", "singles-server-µs"} {
-		if v[unit], err = need(b, unit); err != nil {
-			return nil, err
-		}
-	}
+	boardsRedis, singlesRedis, boardsServer, singlesServer := m[0], m[1], m[2], m[3]
 	return []Figure{
 		{Name: "ingest: one run over 5 boards (1,500 posts), Redis time the run waits for, interleaved (medians)",
-			Value: v["boards-redis-µs"], Unit: "µs", Reference: "5 runs of one board each, same posts", RefValue: v["singles-redis-µs"],
+			Value: boardsRedis, Unit: "µs", Reference: "5 runs of one board each, same posts", RefValue: singlesRedis,
 			MaxRatio: BoardsVsSinglesMax, Command: cmdBoards},
 		// No target: the main thread's CPU time also holds its timer work, which grows with
 		// the runs' wall time (HTTP included), so it is the noisier of the two.
 		{Name: "the same: Redis main-thread CPU time",
-			Value: v["boards-server-µs"], Unit: "µs", Reference: "5 runs of one board each", RefValue: v["singles-server-µs"],
+			Value: boardsServer, Unit: "µs", Reference: "5 runs of one board each", RefValue: singlesServer,
 			Command: cmdBoards},
 	}, nil
 }
