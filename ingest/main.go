@@ -1,6 +1,6 @@
 // Command ingest is the scheduled Lambda function that counts the hashtags of recent posts:
 // it wires configuration, secrets and clients at cold start and hands each EventBridge
-// scheduled event to the ingest handler.
+// scheduled event to the ingest handler, which serves every board.
 package main
 
 import (
@@ -22,16 +22,21 @@ func main() {
 		env.Fatal("configuration", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
-	board, err := env.Board(ctx, cfg.Redis, store.WithTrendingMinAuthors(cfg.TrendingMinAuthors))
+	stores, err := env.Boards(ctx, cfg.Redis, config.Names(cfg.Boards), store.WithTrendingMinAuthors(cfg.TrendingMinAuthors))
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}
-	src, err := env.Source(ctx, cfg)
+	sources, err := env.Sources(ctx, cfg)
 	if err != nil {
 		env.Fatal("x api", err)
 	}
-	h, err := ingest.New(src, board, ingest.Config{
-		MaxPages: cfg.MaxPages, SkipSensitive: cfg.SkipSensitive, Query: cfg.Query, Exclude: cfg.Exclude, Logger: env.Log,
+	feeds, err := ingest.Feeds(cfg.Boards, sources, stores)
+	if err != nil {
+		env.Fatal("configuration", err)
+	}
+	h, err := ingest.New(feeds, stores[0].Quota(), ingest.Config{
+		MaxPages: cfg.MaxPages, SkipSensitive: cfg.SkipSensitive, Exclude: cfg.Exclude,
+		DailyPostBudget: cfg.DailyPostBudget, PricePerPost: cfg.PricePerPost, Logger: env.Log,
 	})
 	if err != nil {
 		env.Fatal("configuration", err)

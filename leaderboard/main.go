@@ -1,6 +1,6 @@
 // Command leaderboard is the Lambda function behind the Function URL: it wires configuration,
 // the reader's secret and the Redis client at cold start and answers each Function URL request
-// with the top hashtags as JSON or the live dashboard page.
+// with a board's top hashtags as JSON, the list of boards, or the live dashboard page.
 package main
 
 import (
@@ -21,13 +21,15 @@ func main() {
 		env.Fatal("configuration", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
-	board, err := env.Board(ctx, cfg.Redis)
+	stores, err := env.Boards(ctx, cfg.Redis, config.Names(cfg.Boards))
 	if err != nil {
 		env.Fatal("memorydb", err)
 	}
-	h, err := leaderboard.New(board, leaderboard.Config{
-		Name: cfg.Leaderboard, CacheTTL: cfg.CacheTTL, Logger: env.Log,
-	})
+	boards := make([]leaderboard.Named, len(cfg.Boards))
+	for i, b := range cfg.Boards {
+		boards[i] = leaderboard.Named{Name: b.Name, Query: b.Query, Board: stores[i]}
+	}
+	h, err := leaderboard.New(boards, leaderboard.Config{CacheTTL: cfg.CacheTTL, EmbedOrigins: cfg.EmbedOrigins, Logger: env.Log})
 	if err != nil {
 		env.Fatal("configuration", err)
 	}

@@ -23,13 +23,16 @@ import (
 )
 
 // groups are the figure groups, in the order they are measured and shown.
-var groups = []string{"store", "leaderboard", "lambda", "size", "load"}
+var groups = []string{"store", "ingest", "leaderboard", "lambda", "size", "load"}
 
 const usage = `Usage: go run ./cmd/bench [flags]      (or: make bench)
 
 Measures, in one run on this machine:
-  store        go test -bench ./internal/store/: ingest recording vs the ZINCRBY ceiling, Top per window
-  leaderboard  go test -bench ./internal/leaderboard/: handler cache miss and hit vs a bare ZREVRANGE
+  store        go test -bench ./internal/store/: ingest recording vs the ZINCRBY ceiling, Top per window,
+               History of 25 hashtags vs the top-10 read
+  ingest       go test -bench ./internal/ingest/: one run over 5 boards vs 5 runs of one board, Redis time
+  leaderboard  go test -bench ./internal/leaderboard/: handler cache miss and hit vs a bare ZREVRANGE,
+               a history request vs a top-10 request, the dashboard page's size
   lambda       cold start (init duration) and peak RSS of both bootstraps under aws-lambda-rie,
                with moto-held secrets and a local redis-server
   size         linux/arm64 bootstrap sizes as sam build and make build build them, and what each dependency adds
@@ -123,6 +126,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		figs, err := perf.StoreFigures(res)
 		if err != nil {
 			return fail("store", err)
+		}
+		report.Figures = append(report.Figures, figs...)
+	}
+	if want["ingest"] {
+		progress("ingest benchmarks (go test -bench ./internal/ingest/)")
+		res, err := perf.RunGoBench(ctx, root, "./internal/ingest/", stderr)
+		if err != nil {
+			return fail("ingest", err)
+		}
+		figs, err := perf.IngestFigures(res)
+		if err != nil {
+			return fail("ingest", err)
 		}
 		report.Figures = append(report.Figures, figs...)
 	}

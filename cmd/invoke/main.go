@@ -30,8 +30,10 @@ The function gets this environment, plus local stand-ins for what it does not na
       and reader ACL users (MEMORYDB_USERNAME / MEMORYDB_PASSWORD, local-only, random),
       removed at exit. For the leaderboard, one ingest run fills it first (see -seed).
   no TWITTER_SECRET_ARN, TWITTER_BEARER_TOKEN or TWITTER_API_KEY: the X API v2 stand-in
-      serving the bundled sample of posts (SEARCH_QUERY defaults to every post).
-Other variables as for the deployed functions (SEARCH_QUERY, MAX_PAGES, LEADERBOARD, ...).
+      serving the bundled sample of posts (without BOARDS or SEARCH_QUERY: one board of every
+      post; a query is answered as X would).
+Other variables as for the deployed functions (BOARDS, or SEARCH_QUERY and LEADERBOARD,
+MAX_PAGES, ...).
 
 Flags:
 `

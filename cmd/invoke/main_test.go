@@ -30,8 +30,12 @@ func TestInvoke(t *testing.T) {
 					t.Fatalf("stdout %s: %v", stdout, err)
 				}
 				// The sample has far more than 3 pages of posts in the past.
-				if want := (ingest.Result{Pages: 3, PostsFetched: 300, PostsNew: 300, HashtagsCounted: res.HashtagsCounted}); res != want || res.HashtagsCounted == 0 {
+				if want := (ingest.Totals{Pages: 3, PostsFetched: 300, PostsNew: 300, HashtagsCounted: res.HashtagsCounted}); res.Totals != want || res.HashtagsCounted == 0 {
 					t.Errorf("result %+v, want %+v with hashtags counted", res, want)
+				}
+				// The writer user keeps the deployment's X API quota: a fresh Redis read 300 today.
+				if res.PostsReadToday != 300 || res.PostsRead != 300 {
+					t.Errorf("result %+v, want 300 posts read today", res)
 				}
 				// The summary's keys before "posts" are still there, with the same values.
 				var keys map[string]any

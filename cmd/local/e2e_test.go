@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -34,22 +35,23 @@ type entry struct {
 	Count   int64  `json:"count"`
 }
 
-// expectedTop computes, from the sample file alone, the top 10 of every window at the instant
-// t0 (a 6-hour boundary, so every window's oldest bucket starts exactly at its edge, see
-// internal/store/doc.go) for a run whose clock stands at t0:
+// expectedTop computes, from the sample file alone, the top 10 of every window of a default
+// board at the instant t0 (a 6-hour boundary, so every window's oldest bucket starts exactly at
+// its edge, see internal/store/doc.go) for a run whose clock stands at t0, and how many posts
+// the board fetches. The board "hashtags" has every post; "aws" ("#aws -is:retweet") the posts
+// with the hashtag aws that are not retweets, without counting aws itself:
 //   - the run moves the sample by t0 - sample.Anchor (t0 is a whole second);
 //   - the X API returns the posts created in (t0-7d, t0];
 //   - a post's hashtags are the entities X reports for it: parsed from its text, or from
 //     note_text for a long post (xapitest.ParseEntities, what the stand-in sends; the sample's
 //     generator checks these agree with hashtag.Extract);
-//   - possibly_sensitive posts count no hashtag (SKIP_SENSITIVE defaults to true); the
-//     default sample query names no hashtag, so none is excluded;
+//   - possibly_sensitive posts count no hashtag (SKIP_SENSITIVE defaults to true);
 //   - a hashtag counts once per post in its canonical form: NFC, then language-neutral
 //     lower-casing, then NFC (golang.org/x/text here, not package hashtag);
 //   - window w holds the posts created at or after t0-w; all and 7d hold every post returned.
 //
 // The top 10 is ordered by count descending, then hashtag ascending in byte order.
-func expectedTop(t *testing.T, t0 time.Time) map[string][]entry {
+func expectedTop(t *testing.T, t0 time.Time, board string) (map[string][]entry, int) {
 	t.Helper()
 	posts, err := xapitest.ParseCorpus(sample.Raw())
 	if err != nil {
@@ -62,9 +64,10 @@ func expectedTop(t *testing.T, t0 time.Time) map[string][]entry {
 	for w := range since {
 		counts[w] = map[string]int64{}
 	}
+	fetched := 0
 	for _, p := range posts {
 		at := p.CreatedAt.Add(shift)
-		if at.After(t0) || !at.After(t0.Add(-7*24*time.Hour)) || p.PossiblySensitive {
+		if at.After(t0) || !at.After(t0.Add(-7*24*time.Hour)) {
 			continue
 		}
 		text := p.Text
@@ -74,6 +77,17 @@ func expectedTop(t *testing.T, t0 time.Time) map[string][]entry {
 		tags := map[string]bool{}
 		for _, h := range xapitest.ParseEntities(text).Hashtags {
 			tags[norm.NFC.String(lower.String(norm.NFC.String(h.Tag)))] = true
+		}
+		if board == "aws" {
+			retweet := slices.ContainsFunc(p.ReferencedTweets, func(r xapitest.ReferencedTweet) bool { return r.Type == "retweeted" })
+			if !tags["aws"] || retweet {
+				continue
+			}
+			delete(tags, "aws")
+		}
+		fetched++
+		if p.PossiblySensitive {
+			continue
 		}
 		for w, from := range since {
 			if !at.Before(from) {
@@ -97,7 +111,7 @@ func expectedTop(t *testing.T, t0 time.Time) map[string][]entry {
 		})
 		top[w] = es[:min(10, len(es))]
 	}
-	return top
+	return top, fetched
 }
 
 // lines collects a process's output lines and lets the test wait for one.
@@ -186,7 +200,8 @@ func TestLocalRunEndToEnd(t *testing.T) {
 	}
 
 	t0 := time.Now().UTC().Truncate(6 * time.Hour)
-	want := expectedTop(t, t0)
+	want, all := expectedTop(t, t0, "hashtags")
+	wantAWS, withAWS := expectedTop(t, t0, "aws")
 	// The sample promises windows that differ, with a known leader over the week.
 	for _, w := range []string{"all", "7d", "24h", "1h"} {
 		if len(want[w]) != 10 {
@@ -195,6 +210,9 @@ func TestLocalRunEndToEnd(t *testing.T) {
 	}
 	if want["all"][0].Hashtag != "aws" || slices.Equal(want["1h"], want["24h"]) || slices.Equal(want["24h"], want["7d"]) {
 		t.Fatalf("the sample's windows: %v", want)
+	}
+	if all != 3200 || withAWS == 0 || withAWS >= 1000 || len(wantAWS["all"]) != 10 {
+		t.Fatalf("the sample has %d posts, %d with #aws (top %v)", all, withAWS, wantAWS["all"])
 	}
 
 	cmd := exec.Command(bin, "-port", "0", "-interval", "1s")
@@ -226,36 +244,36 @@ func TestLocalRunEndToEnd(t *testing.T) {
 	}
 	base := url[1]
 	first := out.await(t, "first ingest line", func(s string) bool { return strings.Contains(s, " ingest #1: ") }, diag)
-	if !regexp.MustCompile(`^\d\d:\d\d:\d\d ingest #1: 10 pages, 1000 posts, 1000 new, \d+ hashtags counted; more to fetch next run$`).MatchString(first) {
-		t.Errorf("first progress line: %q", first)
+	// The default boards share MAX_PAGES (10), one page each per round: up to five pages of the
+	// posts with #aws, the others of every post.
+	aws := min(withAWS, 500)
+	read1 := aws + (10-(aws+99)/100)*100
+	firstRE := fmt.Sprintf(`^\d\d:\d\d:\d\d ingest #1: 10 pages, %d posts, %[1]d new, \d+ hashtags counted; more to fetch next run$`, read1)
+	if !regexp.MustCompile(firstRE).MatchString(first) {
+		t.Errorf("first progress line: %q, want it to match %s", first, firstRE)
+	}
+	budget := out.await(t, "first budget line", func(s string) bool { return strings.Contains(s, " x api: ") }, diag)
+	if want := fmt.Sprintf("         x api: %d posts read today; the bundled sample is free (on X: $%.2f at $0.005 a post)", read1, float64(read1)*0.005); budget != want {
+		t.Errorf("budget line %q, want %q", budget, want)
 	}
 	out.await(t, "caught-up ingest line", func(s string) bool { return strings.HasSuffix(s, "; caught up") }, diag)
 
-	for _, w := range []string{"all", "7d", "24h", "1h"} {
-		body := get(t, base+"/?window="+w+"&limit=10", "application/json", "application/json")
-		var got struct {
-			Leaderboard string `json:"leaderboard"`
-			Window      string `json:"window"`
-			Hashtags    []struct {
-				Rank int `json:"rank"`
-				entry
-			} `json:"hashtags"`
-		}
-		if err := json.Unmarshal(body, &got); err != nil {
-			t.Fatalf("%s: %v in %s", w, err, body)
-		}
-		var entries []entry
-		for i, h := range got.Hashtags {
-			if h.Rank != i+1 {
-				t.Errorf("%s: rank %d at position %d", w, h.Rank, i+1)
-			}
-			entries = append(entries, h.entry)
-		}
-		if got.Leaderboard != "hashtags" || got.Window != w || !slices.Equal(entries, want[w]) {
-			t.Errorf("window %s: leaderboard %q, window %q, top 10\n got %v\nwant %v", w, got.Leaderboard, got.Window, entries, want[w])
+	for _, b := range []struct {
+		board, query string
+		want         map[string][]entry
+	}{{"hashtags", "", want}, {"aws", "board=aws&", wantAWS}} {
+		for _, w := range []string{"all", "7d", "24h", "1h"} {
+			checkTop(t, base+"/?"+b.query+"window="+w+"&limit=10", b.board, w, b.want[w])
 		}
 	}
-	// The default answer is the all-time top 10 as JSON.
+	var boards struct {
+		Boards []struct{ Name, Query string } `json:"boards"`
+	}
+	if err := json.Unmarshal(get(t, base+"/boards", "", "application/json"), &boards); err != nil ||
+		fmt.Sprint(boards.Boards) != `[{hashtags sample -is:retweet} {aws #aws -is:retweet}]` {
+		t.Errorf("GET /boards = %+v, %v; want the sample's two boards", boards, err)
+	}
+	// The default answer is the default board's all-time top 10 as JSON.
 	var def struct {
 		Hashtags []entry `json:"hashtags"`
 	}
@@ -289,6 +307,33 @@ func TestLocalRunEndToEnd(t *testing.T) {
 	}
 }
 
+// checkTop fetches url, a board's top 10 of window w, and compares it with want.
+func checkTop(t *testing.T, url, board, w string, want []entry) {
+	t.Helper()
+	body := get(t, url, "application/json", "application/json")
+	var got struct {
+		Leaderboard string `json:"leaderboard"`
+		Window      string `json:"window"`
+		Hashtags    []struct {
+			Rank int `json:"rank"`
+			entry
+		} `json:"hashtags"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatalf("%s: %v in %s", w, err, body)
+	}
+	var entries []entry
+	for i, h := range got.Hashtags {
+		if h.Rank != i+1 {
+			t.Errorf("%s: rank %d at position %d", w, h.Rank, i+1)
+		}
+		entries = append(entries, h.entry)
+	}
+	if got.Leaderboard != board || got.Window != w || !slices.Equal(entries, want) {
+		t.Errorf("%s window %s: leaderboard %q, window %q, top 10\n got %v\nwant %v", board, w, got.Leaderboard, got.Window, entries, want)
+	}
+}
+
 // get fetches url with the Accept header accept and checks the status and Content-Type.
 func get(t *testing.T, url, accept, wantType string) []byte {
 	t.Helper()
@@ -316,7 +361,7 @@ func get(t *testing.T, url, accept, wantType string) []byte {
 
 // cleanEnv is this process's environment without the variables the command reads, plus extra.
 func cleanEnv(extra ...string) []string {
-	read := []string{"PORT", "INGEST_INTERVAL", "REDIS_URL", "LOCAL_NOW", "SEARCH_QUERY", "LEADERBOARD", "MAX_PAGES",
+	read := []string{"PORT", "INGEST_INTERVAL", "REDIS_URL", "LOCAL_NOW", "BOARDS", "BOARD_NAMES", "SEARCH_QUERY", "LEADERBOARD", "MAX_PAGES",
 		"SKIP_SENSITIVE", "EXCLUDE_HASHTAGS", "CACHE_TTL", "TWITTER_", "MEMORYDB_", "LOG_LEVEL"}
 	var env []string
 	for _, kv := range os.Environ() {

@@ -81,12 +81,20 @@ Flags (a flag wins over its environment variable):
 Environment, as for the Lambda functions:
   TWITTER_BEARER_TOKEN, or TWITTER_API_KEY and TWITTER_API_SECRET
                   read posts from the real X API instead of the bundled sample
-  SEARCH_QUERY    X recent-search query; with the X API default %[4]q,
-                  with the sample default: every post (set it to filter the sample)
-  LEADERBOARD (%[5]s), MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS,
-  CACHE_TTL (%[7]d), TWITTER_API_URL (%[8]s)
+  BOARDS          the boards, a JSON object of board name -> X recent-search query; with the
+                  sample default %[9]s
+                  (every post, and the posts with #aws: the dashboard's board selector shows)
+  SEARCH_QUERY    instead of BOARDS, one board's query; with the X API default %[4]q,
+                  LEADERBOARD (%[5]s) its name
+  X_DAILY_POST_BUDGET
+                  posts X may return per UTC day; default %[10]d on the real X API, none
+                  on the sample (it is free: the budget line says what it would cost)
+  EMBED_ORIGINS   origins that may frame the widget (?embed=1); default none
+  MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS, CACHE_TTL (%[7]d),
+  TWITTER_API_URL (%[8]s), X_PRICE_PER_POST (%[11]g)
 `, localapp.DefaultPort, int(localapp.DefaultInterval/time.Second), int(localapp.DefaultXInterval/time.Minute), localapp.DefaultQuery,
-	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL)
+	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL,
+	config.BoardsJSON(localapp.SampleBoards), config.DefaultDailyPostBudget, config.DefaultPricePerPost)
 
 // parseFlags reads the flags and their environment variables into a run configuration.
 // wall is the current time, against which LOCAL_NOW is checked.

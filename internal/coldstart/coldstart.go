@@ -1,6 +1,6 @@
 // Package coldstart owns a function's cold start: from the environment contract (package config) it
 // builds the logger, the traced Redis client with credentials from Secrets Manager (read again
-// when Redis refuses them after a rotation: store.Config.Refresh), and the traced X API source.
+// when Redis refuses them after a rotation: store.Config.Refresh), and the traced X API sources.
 // The mains call it once per execution environment and hand the results to their handlers.
 package coldstart
 
@@ -46,11 +46,23 @@ func New(getenv func(string) string) *Env {
 }
 
 // Board connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
-// local stand-ins) and returns its store, made with opts. Nothing is dialled yet: go-redis connects at the
-// first command, so a Redis that is down at cold start fails the first invoke, not the init,
-// and the next invoke after it returns succeeds in the same process. The client lives as long
-// as the process (an execution environment), so nothing closes it.
+// local stand-ins) and returns the store of the default board, cfg.Leaderboard, made with opts
+// (see Boards).
 func (e *Env) Board(ctx context.Context, cfg config.Redis, opts ...store.Option) (*store.Store, error) {
+	boards, err := e.Boards(ctx, cfg, []string{cfg.Leaderboard}, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return boards[0], nil
+}
+
+// Boards connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
+// local stand-ins) and returns the store of each board in names, in that order, all on the one
+// client and each made with opts (ingest passes the trending option, WithTrendingMinAuthors). Nothing is dialled yet: go-redis connects at the first command, so a Redis that is
+// down at cold start fails the first invoke, not the init, and the next invoke after it returns
+// succeeds in the same process. The client lives as long as the process (an execution
+// environment), so nothing closes it.
+func (e *Env) Boards(ctx context.Context, cfg config.Redis, names []string, opts ...store.Option) ([]*store.Store, error) {
 	creds, err := secrets.RedisFromEnv(ctx, e.Getenv, e.Secrets)
 	if err != nil {
 		return nil, err
@@ -68,19 +80,22 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis, opts ...store.Option)
 		return nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
 	}
 	rdb.AddHook(tracing.RedisHook())
-	board, err := store.New(rdb, cfg.Leaderboard, opts...)
-	if err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("LEADERBOARD: %w", err)
+	boards := make([]*store.Store, len(names))
+	for i, name := range names {
+		if boards[i], err = store.New(rdb, name, opts...); err != nil {
+			rdb.Close()
+			return nil, fmt.Errorf("BOARDS: %w", err)
+		}
 	}
-	return board, nil
+	return boards, nil
 }
 
-// Source builds the X API source: the bearer token from TWITTER_SECRET_ARN (or the local
-// stand-ins), exchanged once for an app-only token when the secret holds a key and secret.
-// When X refuses the token (the secret was rotated or the token revoked), the source reads the
-// secret again, exchanges again if needed, and retries once, without a new cold start.
-func (e *Env) Source(ctx context.Context, cfg config.Ingest) (*xapi.Source, error) {
+// Sources builds the X API source of every board (its query), in cfg.Boards' order, all with
+// one HTTP client and one bearer token: from TWITTER_SECRET_ARN (or the local stand-ins),
+// exchanged once for an app-only token when the secret holds a key and secret. When X refuses
+// the token (the secret was rotated or the token revoked), a source reads the secret again,
+// exchanges again if needed, and retries once, without a new cold start.
+func (e *Env) Sources(ctx context.Context, cfg config.Ingest) ([]*xapi.Source, error) {
 	hc := tracing.HTTPClient(&http.Client{Timeout: xapi.DefaultHTTPTimeout})
 	bearer := func(ctx context.Context, creds secrets.XCredentials) (xapi.BearerToken, error) {
 		if creds.BearerToken != "" {
@@ -100,20 +115,23 @@ func (e *Env) Source(ctx context.Context, cfg config.Ingest) (*xapi.Source, erro
 	if err != nil {
 		return nil, err
 	}
-	src, err := xapi.New(xapi.Config{
-		BaseURL: cfg.APIURL, BearerToken: token, HTTPClient: hc, Query: cfg.Query, Logger: e.Log,
-		Reauthorize: func(ctx context.Context) (xapi.BearerToken, error) {
-			creds, err := secrets.RefreshXFromEnv(ctx, e.Getenv, e.Secrets)
-			if err != nil {
-				return "", err
-			}
-			return bearer(ctx, creds)
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("TWITTER_API_URL / SEARCH_QUERY: %w", err)
+	reauthorize := func(ctx context.Context) (xapi.BearerToken, error) {
+		creds, err := secrets.RefreshXFromEnv(ctx, e.Getenv, e.Secrets)
+		if err != nil {
+			return "", err
+		}
+		return bearer(ctx, creds)
 	}
-	return src, nil
+	sources := make([]*xapi.Source, len(cfg.Boards))
+	for i, b := range cfg.Boards {
+		sources[i], err = xapi.New(xapi.Config{
+			BaseURL: cfg.APIURL, BearerToken: token, HTTPClient: hc, Query: b.Query, Logger: e.Log, Reauthorize: reauthorize,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("TWITTER_API_URL / the query of board %q: %w", b.Name, err)
+		}
+	}
+	return sources, nil
 }
 
 // Fatal logs a cold-start failure and exits; Lambda reports it as an init error and starts a

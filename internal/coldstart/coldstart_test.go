@@ -2,6 +2,7 @@ package coldstart_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,18 +48,28 @@ func (f *fixture) secret(t *testing.T, name, value string) string {
 
 func (f *fixture) getenv(k string) string { return f.env[k] }
 
-// source is the cold start's X API source from the fixture's environment, and its config.
-func (f *fixture) source(t *testing.T) (*xapi.Source, config.Ingest) {
+// sources are the cold start's X API sources from the fixture's environment, and its config.
+func (f *fixture) sources(t *testing.T) ([]*xapi.Source, config.Ingest) {
 	t.Helper()
 	cfg, err := config.LoadIngest(f.getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := coldstart.New(f.getenv).Source(context.Background(), cfg)
+	sources, err := coldstart.New(f.getenv).Sources(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return src, cfg
+	return sources, cfg
+}
+
+// source is the one board's source (see sources).
+func (f *fixture) source(t *testing.T) (*xapi.Source, config.Ingest) {
+	t.Helper()
+	sources, cfg := f.sources(t)
+	if len(sources) != 1 {
+		t.Fatalf("%d sources, want 1", len(sources))
+	}
+	return sources[0], cfg
 }
 
 // xAPI starts an X API stand-in serving one post for any query and points TWITTER_API_URL at it.
@@ -138,7 +149,7 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 	}
 
 	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x-wrong", `{"api_key":"key","api_secret":"wrong-secret"}`)
-	if _, err := coldstart.New(f.getenv).Source(context.Background(), cfg); err == nil || strings.Contains(err.Error(), "wrong-secret") {
+	if _, err := coldstart.New(f.getenv).Sources(context.Background(), cfg); err == nil || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("wrong key/secret: %v", err)
 	}
 }
@@ -161,5 +172,29 @@ func TestSourceRereadsRotatedXSecret(t *testing.T) {
 	}
 	if n := len(x.SearchRequests()); n != 2 {
 		t.Errorf("%d searches, want the refused one and its retry", n)
+	}
+}
+
+// TestSourcesShareOneToken: with BOARDS, every board gets a source of its own query, all from
+// one token exchange.
+func TestSourcesShareOneToken(t *testing.T) {
+	f := setup(t)
+	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "secret"})
+	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x-boards", `{"api_key":"key","api_secret":"secret"}`)
+	delete(f.env, "SEARCH_QUERY")
+	delete(f.env, "LEADERBOARD")
+	f.env["BOARDS"] = `{"aws": "#aws -is:retweet", "golang": "#golang lang:en"}`
+	sources, _ := f.sources(t)
+	for _, src := range sources {
+		if _, err := src.FetchPage(context.Background(), xapi.PageRequest{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var queries []string
+	for _, r := range x.SearchRequests() {
+		queries = append(queries, r.Query.Get("query"))
+	}
+	if n := len(x.Requests()); n != 3 || !slices.Equal(queries, []string{"#aws -is:retweet", "#golang lang:en"}) {
+		t.Errorf("%d requests, searches for %q: want one token exchange and a search per board with its query", n, queries)
 	}
 }

@@ -53,15 +53,19 @@ func TestIngestRunIsTraced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, err := env.Board(context.Background(), cfg.Redis)
+	stores, err := env.Boards(context.Background(), cfg.Redis, config.Names(cfg.Boards))
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := env.Source(context.Background(), cfg)
+	sources, err := env.Sources(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := ingest.New(src, board, ingest.Config{Logger: env.Log})
+	feeds, err := ingest.Feeds(cfg.Boards, sources, stores)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ingest.New(feeds, stores[0].Quota(), ingest.Config{Logger: env.Log})
 	if err != nil {
 		t.Fatal(err)
 	}

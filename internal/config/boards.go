@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -30,7 +31,54 @@ const MaxBoards = 25
 //
 // needQuery says whether every board must have a query (the ingest function); the leaderboard
 // function only needs the names, and shows the queries when they are set.
+//
+// When BOARD_NAMES is set (the templates set it to their BoardNames parameter, the boards whose
+// keys the MemoryDB users may reach), the boards must be exactly those, in any order: a board
+// the users cannot reach would fail at every run, and one they may reach but nobody serves
+// widens their access for nothing. CloudFormation cannot read the names out of the BOARDS JSON,
+// so the stack takes them twice and the functions refuse to start when the two differ.
 func loadBoards(getenv func(string) string, needQuery bool) ([]Board, error) {
+	boards, err := readBoards(getenv, needQuery)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBoardNames(getenv("BOARD_NAMES"), boards); err != nil {
+		return nil, err
+	}
+	return boards, nil
+}
+
+// LoadBoards reads the deployment's boards as the leaderboard function does (a query is
+// optional in the one-board form), for the local tools that set up Redis users for them.
+func LoadBoards(getenv func(string) string) ([]Board, error) {
+	return loadBoards(getenv, false)
+}
+
+// checkBoardNames checks the boards against BOARD_NAMES (comma-separated; unset: no check).
+func checkBoardNames(raw string, boards []Board) error {
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	var acl []string
+	for n := range strings.SplitSeq(raw, ",") {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(acl, n) {
+			acl = append(acl, n)
+		}
+	}
+	names := Names(boards)
+	same := len(acl) == len(names)
+	for _, n := range names {
+		same = same && slices.Contains(acl, n)
+	}
+	if same {
+		return nil
+	}
+	return fmt.Errorf("BOARDS names %s but BOARD_NAMES, the boards the MemoryDB users may reach (stack parameter BoardNames), is %s: set BoardNames to the names of Boards, comma-separated",
+		strings.Join(names, ", "), strings.Join(acl, ", "))
+}
+
+// readBoards reads BOARDS or the one-board form.
+func readBoards(getenv func(string) string, needQuery bool) ([]Board, error) {
 	raw := strings.TrimSpace(getenv("BOARDS"))
 	name := strings.TrimSpace(getenv("LEADERBOARD"))
 	query := strings.TrimSpace(getenv("SEARCH_QUERY"))

@@ -90,3 +90,45 @@ func TestBoardsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestBoardNames: BOARD_NAMES, the boards the stack's MemoryDB users may reach, must name the
+// boards exactly (in any order), or neither function starts.
+func TestBoardNames(t *testing.T) {
+	two := `{"aws": "#aws", "golang": "#golang"}`
+	tests := []struct {
+		name, boards, names string
+		ok                  bool
+	}{
+		{"unset", two, "", true},
+		{"same order", two, "aws,golang", true},
+		{"other order, spaces", two, " golang , aws ", true},
+		{"a board the users cannot reach", two, "aws", false},
+		{"a board nobody serves", two, "aws,golang,rust", false},
+		{"another board", two, "aws,rust", false},
+		{"one-board form", "", "hashtags", true},
+		{"one-board form, other name", "", "aws", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := []string{"MEMORYDB_ENDPOINT", "h:1", "BOARD_NAMES", tc.names}
+			if tc.boards != "" {
+				vars = append(vars, "BOARDS", tc.boards)
+			} else {
+				vars = append(vars, "SEARCH_QUERY", "#aws")
+			}
+			_, ierr := LoadIngest(env(vars...))
+			_, lerr := LoadLeaderboard(env(vars...))
+			for fn, err := range map[string]error{"ingest": ierr, "leaderboard": lerr} {
+				if tc.ok && err != nil {
+					t.Errorf("%s: %v", fn, err)
+				}
+				if !tc.ok && (err == nil || !strings.Contains(err.Error(), "BOARD_NAMES") || !strings.Contains(err.Error(), "BoardNames")) {
+					t.Errorf("%s: error %v, want one naming BOARD_NAMES and the stack parameter BoardNames", fn, err)
+				}
+			}
+		})
+	}
+	if b, err := LoadBoards(env("BOARDS", two)); err != nil || !reflect.DeepEqual(Names(b), []string{"aws", "golang"}) {
+		t.Errorf("LoadBoards: %+v, %v", b, err)
+	}
+}

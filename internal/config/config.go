@@ -25,6 +25,14 @@ const (
 	// DefaultTrendingMinAuthors is TRENDING_MIN_AUTHORS's default: the store's.
 	DefaultTrendingMinAuthors = store.DefaultTrendingMinAuthors
 	MaxTrendingMinAuthors     = 1000 // TRENDING_MIN_AUTHORS upper bound
+	// DefaultDailyPostBudget (X_DAILY_POST_BUDGET) is the posts X may return per UTC day, all
+	// boards together: about $10 a day at DefaultPricePerPost.
+	DefaultDailyPostBudget = 2000
+	MaxDailyPostBudget     = 10_000_000 // X_DAILY_POST_BUDGET upper bound
+	// DefaultPricePerPost (X_PRICE_PER_POST) is X's price of a post read, in USD: "Posts Read"
+	// on X's pay-per-use pricing since February 2026.
+	DefaultPricePerPost = 0.005
+	MaxPricePerPost     = 1.0 // X_PRICE_PER_POST upper bound
 )
 
 // Redis says where the leaderboard's Redis (MemoryDB) is.
@@ -49,6 +57,9 @@ type Ingest struct {
 	// fewest distinct authors a hashtag needs in a window to be listed as trending (the view
 	// is made as ingest records).
 	TrendingMinAuthors int
+	// DailyPostBudget is X_DAILY_POST_BUDGET, default DefaultDailyPostBudget; 0 = no limit.
+	DailyPostBudget int
+	PricePerPost    float64 // X_PRICE_PER_POST in USD, default DefaultPricePerPost
 }
 
 // Leaderboard is the leaderboard function's configuration.
@@ -56,6 +67,8 @@ type Leaderboard struct {
 	Redis
 	Boards   []Board       // BOARDS, or LEADERBOARD (+ SEARCH_QUERY, shown by GET /boards)
 	CacheTTL time.Duration // CACHE_TTL in seconds, default DefaultCacheTTL; 0 turns the cache off
+	// EmbedOrigins (EMBED_ORIGINS) may frame the dashboard's widget (?embed=1); default none.
+	EmbedOrigins []string
 }
 
 // LoadRedis reads the Redis variables through getenv (os.Getenv in the mains).
@@ -110,6 +123,12 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 			c.Exclude = append(c.Exclude, t)
 		}
 	}
+	if c.DailyPostBudget, err = intVar(getenv, "X_DAILY_POST_BUDGET", DefaultDailyPostBudget, 0, MaxDailyPostBudget); err != nil {
+		return c, err
+	}
+	if c.PricePerPost, err = priceVar(getenv, "X_PRICE_PER_POST", DefaultPricePerPost, MaxPricePerPost); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -128,7 +147,11 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 		return Leaderboard{}, err
 	}
 	r.Leaderboard = boards[0].Name
-	return Leaderboard{Redis: r, Boards: boards, CacheTTL: time.Duration(secs) * time.Second}, nil
+	origins, err := ParseEmbedOrigins(getenv("EMBED_ORIGINS"))
+	if err != nil {
+		return Leaderboard{}, err
+	}
+	return Leaderboard{Redis: r, Boards: boards, CacheTTL: time.Duration(secs) * time.Second, EmbedOrigins: origins}, nil
 }
 
 func boolVar(getenv func(string) string, name string, def bool) (bool, error) {
@@ -153,4 +176,17 @@ func intVar(getenv func(string) string, name string, def, lo, hi int) (int, erro
 		return def, fmt.Errorf("%s %q: want a whole number from %d to %d", name, v, lo, hi)
 	}
 	return n, nil
+}
+
+// priceVar reads a price in USD: a plain decimal number from 0 to hi.
+func priceVar(getenv func(string) string, name string, def, hi float64) (float64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || !(f >= 0 && f <= hi) || strings.ContainsAny(v, "xXeEpPnNiI_") {
+		return def, fmt.Errorf("%s %q: want a price in USD per post from 0 to %g, e.g. %g", name, v, hi, DefaultPricePerPost)
+	}
+	return f, nil
 }

@@ -24,7 +24,7 @@ func TestLoadIngestDefaults(t *testing.T) {
 		APIURL: "https://api.x.com", Query: "#aws -is:retweet", MaxPages: 10, SkipSensitive: true,
 	}
 	if c.Redis != want.Redis || c.APIURL != want.APIURL || c.Query != want.Query || c.MaxPages != 10 || !c.SkipSensitive || c.Exclude != nil ||
-		c.TrendingMinAuthors != 5 {
+		c.TrendingMinAuthors != 5 || c.DailyPostBudget != 2000 || c.PricePerPost != 0.005 {
 		t.Errorf("got %+v, want %+v", c, want)
 	}
 }
@@ -32,12 +32,14 @@ func TestLoadIngestDefaults(t *testing.T) {
 func TestLoadIngestValues(t *testing.T) {
 	c, err := LoadIngest(env("MEMORYDB_ENDPOINT", "127.0.0.1:7000", "MEMORYDB_TLS", "false", "MEMORYDB_CLUSTER", "0",
 		"SEARCH_QUERY", "golang", "MAX_PAGES", "3", "SKIP_SENSITIVE", "false", "EXCLUDE_HASHTAGS", " #Go, news ,,",
-		"LEADERBOARD", "golang", "TWITTER_API_URL", "http://127.0.0.1:9999", "TRENDING_MIN_AUTHORS", "12"))
+		"LEADERBOARD", "golang", "TWITTER_API_URL", "http://127.0.0.1:9999", "TRENDING_MIN_AUTHORS", "12",
+		"X_DAILY_POST_BUDGET", "0", "X_PRICE_PER_POST", " 0.0125 "))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.TLS || c.Cluster || c.MaxPages != 3 || c.SkipSensitive || strings.Join(c.Exclude, "|") != "#Go|news" ||
-		c.Leaderboard != "golang" || c.APIURL != "http://127.0.0.1:9999" || c.TrendingMinAuthors != 12 {
+		c.Leaderboard != "golang" || c.APIURL != "http://127.0.0.1:9999" || c.TrendingMinAuthors != 12 ||
+		c.DailyPostBudget != 0 || c.PricePerPost != 0.0125 {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -59,6 +61,14 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad sensitive", append(ok, "SKIP_SENSITIVE", "nope"), "SKIP_SENSITIVE"},
 		{"zero min authors", append(ok, "TRENDING_MIN_AUTHORS", "0"), "TRENDING_MIN_AUTHORS"},
 		{"bad min authors", append(ok, "TRENDING_MIN_AUTHORS", "five"), "TRENDING_MIN_AUTHORS"},
+		{"negative budget", append(ok, "X_DAILY_POST_BUDGET", "-1"), "X_DAILY_POST_BUDGET"},
+		{"budget with a unit", append(ok, "X_DAILY_POST_BUDGET", "2000posts"), "X_DAILY_POST_BUDGET"},
+		{"huge budget", append(ok, "X_DAILY_POST_BUDGET", "10000001"), "X_DAILY_POST_BUDGET"},
+		{"price with a currency", append(ok, "X_PRICE_PER_POST", "$0.005"), "X_PRICE_PER_POST"},
+		{"negative price", append(ok, "X_PRICE_PER_POST", "-0.005"), "X_PRICE_PER_POST"},
+		{"price NaN", append(ok, "X_PRICE_PER_POST", "NaN"), "X_PRICE_PER_POST"},
+		{"price in hex", append(ok, "X_PRICE_PER_POST", "0x1p-8"), "X_PRICE_PER_POST"},
+		{"price too high", append(ok, "X_PRICE_PER_POST", "5"), "X_PRICE_PER_POST"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,46 +63,99 @@ func expected(posts []xapitest.Tweet) map[string]int64 {
 	return m
 }
 
+// fixture is one board over the stand-in, with the deployment's quota, all on one clock: the
+// wall clock, which a test may move ahead.
 type fixture struct {
 	x     *xapitest.Server
+	clock *aheadClock
 	board *store.Store
 	name  string // the board's
+	query string // its query: the hashtags it names are not counted
 	src   *xapi.Source
+	quota *store.Quota
 }
+
+// fastRetries keeps the tests' retries short.
+var fastRetries = xapi.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MinAttemptTime: time.Millisecond}
 
 func newFixture(t *testing.T, srv redistest.Server, posts []xapitest.Tweet) *fixture {
 	t.Helper()
-	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true})
+	return newFixtureNames(t, srv, posts, xapitest.TweetNames)
+}
+
+// newFixtureNames is newFixture on a stand-in that answers with the given generation of X's
+// field names.
+func newFixtureNames(t *testing.T, srv redistest.Server, posts []xapitest.Tweet, names xapitest.Names) *fixture {
+	t.Helper()
+	clock := &aheadClock{}
+	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true, Names: names, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	x.Start()
 	t.Cleanup(x.Close)
-	src, err := xapi.New(xapi.Config{
-		BaseURL: x.URL(), BearerToken: token, Query: "#hashtags -is:retweet",
-		Retry:  xapi.RetryPolicy{MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MinAttemptTime: time.Millisecond},
-		Logger: quiet,
-	})
+	const query = "#hashtags -is:retweet"
+	src, err := xapi.New(xapi.Config{BaseURL: x.URL(), BearerToken: token, Query: query, Retry: fastRetries, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
-	board, name := writerBoard(t, srv)
-	return &fixture{x: x, board: board, name: name, src: src}
+	board, name := writerBoard(t, srv, store.WithClock(clock.Now))
+	return &fixture{x: x, clock: clock, board: board, name: name, query: query, src: src, quota: freshQuota(t, srv, clock.Now)}
 }
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
 
+// aheadClock is the wall clock moved ahead by what Advance added: posts a test makes with
+// time.Now() stay visible, and a test can still skip to after a rate-limit reset.
+type aheadClock struct {
+	mu    sync.Mutex
+	ahead time.Duration
+}
+
+func (c *aheadClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.ahead)
+}
+
+func (c *aheadClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.ahead += d
+	c.mu.Unlock()
+}
+
 func (f *fixture) handler(t *testing.T, mod func(*ingest.Config)) *ingest.Handler {
 	t.Helper()
-	cfg := ingest.Config{MaxPages: 10, SkipSensitive: true, Logger: quiet}
+	return f.handlerOn(t, f.board, mod)
+}
+
+// handlerOn is handler with board standing in for the fixture's store.
+func (f *fixture) handlerOn(t *testing.T, board ingest.Board, mod func(*ingest.Config)) *ingest.Handler {
+	t.Helper()
+	cfg := ingest.Config{MaxPages: 10, SkipSensitive: true, Now: f.clock.Now, Logger: quiet}
 	if mod != nil {
 		mod(&cfg)
 	}
-	h, err := ingest.New(f.src, f.board, cfg)
+	h, err := ingest.New([]ingest.Feed{{Name: f.name, Query: f.query, Source: f.src, Board: board}}, f.quota, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// totals returns the totals of a one-board run, after checking that its one board's entry in
+// the summary says the same.
+func totals(t *testing.T, res ingest.Result) ingest.Totals {
+	t.Helper()
+	if len(res.Boards) != 1 {
+		t.Fatalf("summary of %d boards, want 1: %+v", len(res.Boards), res.Boards)
+	}
+	for name, b := range res.Boards {
+		if b != res.Totals {
+			t.Errorf("board %s: %+v, want the totals %+v", name, b, res.Totals)
+		}
+	}
+	return res.Totals
 }
 
 func run(t *testing.T, h *ingest.Handler) (ingest.Result, error) {
@@ -146,9 +200,12 @@ func TestMultiPageRun(t *testing.T) {
 		posts := corpus(250, cycleTags)
 		f := newFixture(t, srv, posts)
 		res := mustRun(t, f.handler(t, nil))
-		want := ingest.Result{Pages: 3, PostsFetched: 250, PostsNew: 250, HashtagsCounted: 500, Complete: true}
-		if res != want {
-			t.Errorf("result %+v, want %+v", res, want)
+		want := ingest.Totals{Pages: 3, PostsFetched: 250, PostsNew: 250, HashtagsCounted: 500, Complete: true}
+		if got := totals(t, res); got != want {
+			t.Errorf("result %+v, want %+v", got, want)
+		}
+		if res.PostsRead != 250 || res.PostsReadToday != 250 || res.BudgetExhausted {
+			t.Errorf("reads: %+v, want 250 read today, all in this run", res)
 		}
 		assertCounts(t, f.board, expected(posts))
 		cp, _ := f.board.Checkpoint(context.Background())
@@ -162,8 +219,8 @@ func TestMultiPageRun(t *testing.T) {
 		}
 		// The next run asks only for newer posts and finds none.
 		res = mustRun(t, f.handler(t, nil))
-		if res != (ingest.Result{Pages: 1, Complete: true}) {
-			t.Errorf("second run %+v", res)
+		if got := totals(t, res); got != (ingest.Totals{Pages: 1, Complete: true}) {
+			t.Errorf("second run %+v", got)
 		}
 		if last := f.x.SearchRequests()[3].Query; last.Get("since_id") != cp.SinceID {
 			t.Errorf("second run since_id = %q, want %q", last.Get("since_id"), cp.SinceID)
@@ -225,11 +282,22 @@ func TestRateLimitedMidRun(t *testing.T) {
 				f.x.InjectFaults(xapitest.Fault{}, xapitest.Fault{Status: 429, NoRateLimitHeaders: !tc.headers})
 				h := f.handler(t, nil)
 				r1 := mustRun(t, h)
-				if !r1.RateLimited || r1.Complete || r1.Pages != 1 || r1.PostsNew != 100 {
+				if !r1.RateLimited || r1.Complete || r1.Pages != 1 || r1.PostsNew != 100 || !r1.Boards[f.name].RateLimited {
 					t.Errorf("run 1: %+v", r1)
 				}
+				if tc.headers {
+					// The 429's x-rate-limit-reset is kept: the next run sends nothing before it.
+					sent := len(f.x.SearchRequests())
+					if r := mustRun(t, h); !r.RateLimited || r.Pages != 0 {
+						t.Errorf("run before the reset: %+v", r)
+					}
+					if n := len(f.x.SearchRequests()); n != sent {
+						t.Errorf("%d requests before the reset, want none", n-sent)
+					}
+					f.clock.Advance(15 * time.Minute)
+				}
 				r2 := mustRun(t, h)
-				if !r2.Complete || r2.PostsNew != 150 {
+				if !r2.Complete || r2.PostsNew != 150 || r2.RateLimited {
 					t.Errorf("run 2: %+v", r2)
 				}
 				assertCounts(t, f.board, expected(posts))
@@ -274,10 +342,7 @@ func TestCrashBetweenRecordAndCheckpoint(t *testing.T) {
 	forEachServer(t, func(t *testing.T, srv redistest.Server) {
 		posts := corpus(150, cycleTags)
 		f := newFixture(t, srv, posts)
-		crashing, err := ingest.New(f.src, &crashingBoard{Store: f.board}, ingest.Config{Logger: quiet})
-		if err != nil {
-			t.Fatal(err)
-		}
+		crashing := f.handlerOn(t, &crashingBoard{Store: f.board}, nil)
 		if _, err := run(t, crashing); err == nil {
 			t.Fatal("the crashed run succeeded")
 		}
@@ -329,21 +394,23 @@ func TestHashtagSources(t *testing.T) {
 		{CreatedAt: at(8), Text: "日本語 #日本語 and हिन्दी #हिन्दी"},
 	}
 	tests := []struct {
-		name string
-		mod  func(*ingest.Config)
-		want map[string]int64
+		name  string
+		query string // the board's; "" the fixture's, which names no hashtag of the posts
+		mod   func(*ingest.Config)
+		want  map[string]int64
 	}{
-		{"defaults", nil, map[string]int64{
+		{"defaults", "", nil, map[string]int64{
 			"aws": 2, "café": 2, "hashtags": 1, "fallback": 1, "news": 1, "go": 2, "tail": 1, "日本語": 1, "हिन्दी": 1}},
-		{"query and EXCLUDE_HASHTAGS", func(c *ingest.Config) { c.Query = "#AWS -is:retweet"; c.Exclude = []string{"NEWS", "#Go"} },
+		{"query and EXCLUDE_HASHTAGS", "#AWS -is:retweet", func(c *ingest.Config) { c.Exclude = []string{"NEWS", "#Go"} },
 			map[string]int64{"café": 2, "hashtags": 1, "fallback": 1, "tail": 1, "日本語": 1, "हिन्दी": 1}},
-		{"SKIP_SENSITIVE=false", func(c *ingest.Config) { c.SkipSensitive = false }, map[string]int64{
+		{"SKIP_SENSITIVE=false", "", func(c *ingest.Config) { c.SkipSensitive = false }, map[string]int64{
 			"aws": 3, "nsfw": 1, "café": 2, "hashtags": 1, "fallback": 1, "news": 1, "go": 2, "tail": 1, "日本語": 1, "हिन्दी": 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			forEachServer(t, func(t *testing.T, srv redistest.Server) {
 				f := newFixture(t, srv, posts)
+				f.query = cmp.Or(tc.query, "#x -is:retweet")
 				h := f.handler(t, func(c *ingest.Config) {
 					c.SkipSensitive = true
 					if tc.mod != nil {
@@ -412,14 +479,32 @@ func TestFailures(t *testing.T) {
 }
 
 func TestNewValidates(t *testing.T) {
-	for _, cfg := range []ingest.Config{
-		{MaxPages: -1},
-		{MaxPages: 5000},
-		{Exclude: []string{"has space"}},
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return onePostPage(""), nil }}
+	board := ingest.Feed{Name: "b", Query: "#b", Source: src, Board: &memBoard{}}
+	quota := &store.Quota{}
+	for _, tc := range []struct {
+		name   string
+		boards []ingest.Feed
+		quota  ingest.Quota
+		cfg    ingest.Config
+	}{
+		{"MAX_PAGES -1", []ingest.Feed{board}, nil, ingest.Config{MaxPages: -1}},
+		{"MAX_PAGES 5000", []ingest.Feed{board}, nil, ingest.Config{MaxPages: 5000}},
+		{"bad EXCLUDE_HASHTAGS", []ingest.Feed{board}, nil, ingest.Config{Exclude: []string{"has space"}}},
+		{"negative budget", []ingest.Feed{board}, quota, ingest.Config{DailyPostBudget: -1}},
+		{"budget without a quota", []ingest.Feed{board}, nil, ingest.Config{DailyPostBudget: 2000}},
+		{"negative price", []ingest.Feed{board}, quota, ingest.Config{PricePerPost: -0.005}},
+		{"no board", nil, quota, ingest.Config{}},
+		{"a board twice", []ingest.Feed{board, board}, quota, ingest.Config{}},
+		{"bad board name", []ingest.Feed{{Name: "a b", Source: src, Board: &memBoard{}}}, quota, ingest.Config{}},
+		{"board without a store", []ingest.Feed{{Name: "b", Source: src}}, quota, ingest.Config{}},
 	} {
-		if _, err := ingest.New(nil, nil, cfg); err == nil {
-			t.Errorf("New(%+v) succeeded", cfg)
+		if _, err := ingest.New(tc.boards, tc.quota, tc.cfg); err == nil {
+			t.Errorf("%s: New succeeded", tc.name)
 		}
+	}
+	if _, err := ingest.New([]ingest.Feed{board}, quota, ingest.Config{DailyPostBudget: 2000, PricePerPost: 0.005}); err != nil {
+		t.Errorf("valid configuration: %v", err)
 	}
 }
 
@@ -429,7 +514,8 @@ func TestExcludedHashtags(t *testing.T) {
 	page := onePostPage("")
 	page.Posts[0].Hashtags = []string{"AWS", "Serverless", "go", "NEWS", "news"}
 	board := &memBoard{}
-	runPage(t, page, board, ingest.Config{Query: "(#AWS OR #Serverless) -is:retweet", Exclude: []string{" News "}, Logger: quiet})
+	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
+	mustRun(t, oneBoard(t, src, board, "(#AWS OR #Serverless) -is:retweet", ingest.Config{Exclude: []string{" News "}, Logger: quiet}))
 	if len(board.hashtags) != 1 || !slices.Equal(board.hashtags[0], []string{"go"}) {
 		t.Errorf("recorded hashtags %q, want one post with [go]", board.hashtags)
 	}

@@ -8,33 +8,44 @@ import (
 
 // emitMetrics writes the run's figures as one CloudWatch Embedded Metric Format record: a
 // JSON log line that CloudWatch turns into metrics in the HashtagLeaderboard namespace.
+// PostsRead is what X bills for this run; BudgetRemaining, the posts left of the day's read
+// budget after it, is written only when there is a budget (the budget alarm watches it).
 //
 // The record must be written whatever LOG_LEVEL is, so it is logged at metricsLevel: Info,
 // or the lowest level above it that the logger lets through. A separate handler at Info would
 // not do: Lambda's own log-level filter (LoggingConfig.ApplicationLogLevel, set from the same
 // LogLevel parameter) drops JSON lines whose "level" is below it, EMF lines included.
-func emitMetrics(ctx context.Context, log *slog.Logger, r Result) {
+func emitMetrics(ctx context.Context, log *slog.Logger, r Result, budget int) {
 	rateLimited := 0
 	if r.RateLimited {
 		rateLimited = 1
 	}
 	metric := func(name string) map[string]string { return map[string]string{"Name": name, "Unit": "Count"} }
-	log.Log(ctx, metricsLevel(ctx, log), "ingest metrics",
+	metrics := []any{metric("PostsFetched"), metric("PostsNew"), metric("PostsSkipped"),
+		metric("HashtagsCounted"), metric("RateLimited"), metric("Pages"), metric("PostsRead")}
+	values := []any{
+		slog.String("Function", "ingest"),
+		slog.Int("PostsFetched", r.PostsFetched),
+		slog.Int("PostsNew", r.PostsNew),
+		slog.Int("PostsSkipped", r.PostsSkipped),
+		slog.Int("HashtagsCounted", r.HashtagsCounted),
+		slog.Int("RateLimited", rateLimited),
+		slog.Int("Pages", r.Pages),
+		slog.Int("PostsRead", r.PostsRead),
+	}
+	if budget > 0 {
+		metrics = append(metrics, metric("BudgetRemaining"))
+		values = append(values, slog.Int64("BudgetRemaining", budgetRemaining(budget, r.PostsReadToday)))
+	}
+	log.Log(ctx, metricsLevel(ctx, log), "ingest metrics", append([]any{
 		slog.Any("_aws", map[string]any{
 			"Timestamp": time.Now().UnixMilli(),
 			"CloudWatchMetrics": []any{map[string]any{
 				"Namespace":  "HashtagLeaderboard",
 				"Dimensions": [][]string{{"Function"}},
-				"Metrics": []any{metric("PostsFetched"), metric("PostsNew"), metric("HashtagsCounted"),
-					metric("RateLimited"), metric("Pages")},
+				"Metrics":    metrics,
 			}},
-		}),
-		slog.String("Function", "ingest"),
-		slog.Int("PostsFetched", r.PostsFetched),
-		slog.Int("PostsNew", r.PostsNew),
-		slog.Int("HashtagsCounted", r.HashtagsCounted),
-		slog.Int("RateLimited", rateLimited),
-		slog.Int("Pages", r.Pages),
+		})}, values...)...,
 	)
 }
 

@@ -79,16 +79,22 @@ func onePostPage(next string) xapi.Page {
 	}
 }
 
+// oneBoard is a handler of one board, "unit", without a quota.
+func oneBoard(t *testing.T, src ingest.Source, board ingest.Board, query string, cfg ingest.Config) *ingest.Handler {
+	t.Helper()
+	h, err := ingest.New([]ingest.Feed{{Name: "unit", Query: query, Source: src, Board: board}}, nil, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
 // runPage runs a handler with cfg on board once, over a source that serves page, and returns
 // the run's result.
 func runPage(t *testing.T, page xapi.Page, board ingest.Board, cfg ingest.Config) ingest.Result {
 	t.Helper()
 	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
-	h, err := ingest.New(src, board, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mustRun(t, h)
+	return mustRun(t, oneBoard(t, src, board, "", cfg))
 }
 
 type netTimeout struct{}
@@ -148,10 +154,7 @@ func TestFetchErrorAfterTheBudget(t *testing.T) {
 				return xapi.Page{}, tc.err(fetchCtx)
 			}}
 			board := &memBoard{}
-			h, err := ingest.New(src, board, ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
-			if err != nil {
-				t.Fatal(err)
-			}
+			h := oneBoard(t, src, board, "", ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
 			res, err := h.Handle(ctx, scheduled)
 			switch {
 			case tc.wantErr == nil && err != nil:
@@ -192,10 +195,7 @@ func TestLateAnswerThroughHTTP(t *testing.T) {
 	const margin = time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), margin+time.Second)
 	defer cancel()
-	h, err := ingest.New(src, &memBoard{}, ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := oneBoard(t, src, &memBoard{}, "", ingest.Config{Logger: quiet}.WithSafetyMargin(margin))
 	res, err := h.Handle(ctx, scheduled)
 	if err != nil {
 		t.Fatalf("run cut by the time budget failed: %v", err)
@@ -251,7 +251,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 					t.Errorf("metrics logged at %s, want %s", rec.Level, tc.want)
 				}
 				if len(rec.AWS.CloudWatchMetrics) != 1 || rec.AWS.CloudWatchMetrics[0].Namespace != "HashtagLeaderboard" ||
-					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 5 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
+					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 7 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
 					rec.PostsFetched == nil || *rec.PostsFetched != 1 || rec.Pages == nil || *rec.Pages != 1 {
 					t.Errorf("EMF record %s", line)
 				}
@@ -271,15 +271,16 @@ func TestNewNamesTheVariable(t *testing.T) {
 	long := strings.Repeat("a", 141) // over hashtag.MaxLen
 	for _, tc := range []struct {
 		name      string
+		query     string
 		cfg       ingest.Config
 		want, not string
 	}{
-		{"from SEARCH_QUERY", ingest.Config{Query: "#" + long + " -is:retweet", Exclude: []string{"news"}}, "SEARCH_QUERY", "EXCLUDE_HASHTAGS"},
-		{"from EXCLUDE_HASHTAGS", ingest.Config{Query: "#aws", Exclude: []string{long}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
-		{"space in EXCLUDE_HASHTAGS", ingest.Config{Exclude: []string{"has space"}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
+		{"from SEARCH_QUERY", "#" + long + " -is:retweet", ingest.Config{Exclude: []string{"news"}}, "SEARCH_QUERY", "EXCLUDE_HASHTAGS"},
+		{"from EXCLUDE_HASHTAGS", "#aws", ingest.Config{Exclude: []string{long}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
+		{"space in EXCLUDE_HASHTAGS", "", ingest.Config{Exclude: []string{"has space"}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ingest.New(nil, nil, tc.cfg)
+			_, err := ingest.New([]ingest.Feed{{Name: "unit", Query: tc.query, Source: &funcSource{}, Board: &memBoard{}}}, nil, tc.cfg)
 			if err == nil {
 				t.Fatal("New succeeded")
 			}
@@ -318,9 +319,17 @@ func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
 }
 
 // TestSummaryKeys: the run's JSON summary has the documented keys, and keeps the deprecated
-// tweets_fetched and tweets_new, equal to posts_fetched and posts_new.
+// tweets_fetched and tweets_new, equal to posts_fetched and posts_new, in the totals and in each
+// board's.
 func TestSummaryKeys(t *testing.T) {
-	b, err := json.Marshal(ingest.Result{Pages: 2, PostsFetched: 150, PostsNew: 120, HashtagsCounted: 300, Complete: true})
+	golang := ingest.Totals{Pages: 1, PostsFetched: 50, PostsNew: 20, PostsSkipped: 1, HashtagsCounted: 100, Complete: true}
+	aws := ingest.Totals{Pages: 1, PostsFetched: 100, PostsNew: 100, PostsSkipped: 2, HashtagsCounted: 200, RateLimited: true}
+	res := ingest.Result{
+		Totals:    ingest.Totals{Pages: 2, PostsFetched: 150, PostsNew: 120, PostsSkipped: 3, HashtagsCounted: 300, RateLimited: true},
+		PostsRead: 150, PostsReadToday: 1234,
+		Boards: map[string]ingest.Totals{"golang": golang, "aws": aws},
+	}
+	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,13 +337,22 @@ func TestSummaryKeys(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "hashtags_counted": 300.0,
-		"complete": true, "rate_limited": false, "tweets_fetched": 150.0, "tweets_new": 120.0}
+	boards, _ := got["boards"].(map[string]any)
+	delete(got, "boards")
+	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "posts_skipped": 3.0, "hashtags_counted": 300.0,
+		"complete": false, "rate_limited": true, "tweets_fetched": 150.0, "tweets_new": 120.0,
+		"budget_exhausted": false, "posts_read": 150.0, "posts_read_today": 1234.0}
 	if !maps.Equal(got, want) {
 		t.Errorf("summary %s, want the keys and values of %v", b, want)
 	}
+	wantBoard := map[string]any{"pages": 1.0, "posts_fetched": 50.0, "posts_new": 20.0, "posts_skipped": 1.0, "hashtags_counted": 100.0,
+		"complete": true, "rate_limited": false, "tweets_fetched": 50.0, "tweets_new": 20.0}
+	if g, _ := boards["golang"].(map[string]any); len(boards) != 2 || !maps.Equal(g, wantBoard) {
+		t.Errorf("boards %v, want golang's %v and aws's", boards, wantBoard)
+	}
 	var back ingest.Result
-	if err := json.Unmarshal(b, &back); err != nil || back.PostsFetched != 150 || back.PostsNew != 120 {
+	if err := json.Unmarshal(b, &back); err != nil || back.PostsFetched != 150 || back.PostsNew != 120 ||
+		back.PostsReadToday != 1234 || back.Boards["aws"] != aws || back.Boards["golang"] != golang {
 		t.Errorf("summary read back: %+v, %v", back, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/boarddata"
 )
 
 // The benchmarks compare, on the same standalone redis-server in the same run:
@@ -23,6 +25,9 @@ import (
 //	                          store.Top of the top 100 (one round trip: the members above
 //	                          the 100th count and the first ones with it), ranking, JSON, ETag
 //	BenchmarkHandlerCacheHit  a full request answered from the cache (asserts 0 Redis commands)
+//	BenchmarkHistoryOverTop   a history request of 25 hashtags over 24h against a top-10
+//	                          request of 24h, both cache misses, interleaved (issue 16: <= 3x)
+//	BenchmarkDashboardPage    the dashboard page as served: its size (issue 16: <= 40 KB)
 //
 // The target is miss <= 1.5x bare. Run:
 //
@@ -60,9 +65,8 @@ func benchBoard(b *testing.B) (redis.UniversalClient, *store.Store, *commandCoun
 // per-request debug line is skipped.
 func benchHandler(b *testing.B, board leaderboard.Board, cfg leaderboard.Config) *leaderboard.Handler {
 	b.Helper()
-	cfg.Name = boardName
 	cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
-	h, err := leaderboard.New(board, cfg)
+	h, err := leaderboard.New([]leaderboard.Named{{Name: boardName, Board: board}}, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -155,14 +159,85 @@ func BenchmarkMissOverBare(b *testing.B) {
 		bare, top, miss = append(bare, t1.Sub(t0)), append(top, t2.Sub(t1)), append(miss, t3.Sub(t2))
 	}
 	b.StopTimer()
-	median := func(d []time.Duration) float64 {
-		slices.Sort(d)
-		return float64(d[len(d)/2].Nanoseconds()) / 1000
-	}
-	mb, mt, mm := median(bare), median(top), median(miss)
+	mb, mt, mm := medianMicros(bare), medianMicros(top), medianMicros(miss)
 	b.ReportMetric(mb, "bare-µs")
 	b.ReportMetric(mt, "top-µs")
 	b.ReportMetric(mm, "miss-µs")
 	b.ReportMetric(mt/mb, "top/bare")
 	b.ReportMetric(mm/mb, "miss/bare")
+}
+
+// BenchmarkHistoryOverTop sends, in every iteration, the dashboard's two requests of a refresh
+// on a busy day (boarddata.BusyDay: 25,000 hashtags over the 24h window's 25 buckets) through
+// Handle with the cache off: the top 10 of 24h, and the 24h history of the 25 shown hashtags,
+// and reports the medians (top-µs, hist-µs) and their ratio (x-top; issue 16's target: at most
+// 3). Only a figure: nothing passes or fails on it.
+func BenchmarkHistoryOverTop(b *testing.B) {
+	requireServers(b)
+	srv := env.Standalone
+	ctx := context.Background()
+	if err := srv.FlushAll(ctx); err != nil {
+		b.Fatal(err)
+	}
+	w := writerStore(b, srv)
+	posts := boarddata.BusyDay(time.Now(), 1)
+	for len(posts) > 0 {
+		n := min(len(posts), store.MaxBatch)
+		if _, err := w.Record(ctx, posts[:n]); err != nil {
+			b.Fatal(err)
+		}
+		posts = posts[n:]
+	}
+	st, err := store.New(readerClient(b, srv), boardName)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := benchHandler(b, st, leaderboard.Config{})
+	top := get("GET", "window=24h&limit=10", nil)
+	hist := get("GET", "view=history&window=24h&hashtags="+strings.Join(boarddata.Shown(), ","), nil)
+	if body := parse(b, call(b, h, top)); len(body.Hashtags) != 10 || body.Hashtags[0].Hashtag != boarddata.Shown()[0] {
+		b.Fatalf("top 10: %+v", body.Hashtags)
+	}
+	if body := parseHistory(b, call(b, h, hist).Body); len(body.Series) != store.MaxHistory || len(body.Series[0].Points) != boarddata.DayBuckets {
+		b.Fatalf("history: %d series", len(body.Series))
+	}
+	var tops, hists []time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if resp, _ := h.Handle(ctx, top); resp.StatusCode != 200 {
+			b.Fatalf("top: status %d", resp.StatusCode)
+		}
+		t1 := time.Now()
+		if resp, _ := h.Handle(ctx, hist); resp.StatusCode != 200 {
+			b.Fatalf("history: status %d", resp.StatusCode)
+		}
+		tops, hists = append(tops, t1.Sub(t0)), append(hists, time.Since(t1))
+	}
+	b.StopTimer()
+	mt, mh := medianMicros(tops), medianMicros(hists)
+	b.ReportMetric(mt, "top-µs")
+	b.ReportMetric(mh, "hist-µs")
+	b.ReportMetric(mh/mt, "x-top")
+}
+
+// BenchmarkDashboardPage serves the dashboard page (no Redis call) and reports its size as
+// sent, uncompressed (page-bytes; issue 16's target: at most 40 KB).
+func BenchmarkDashboardPage(b *testing.B) {
+	h := benchHandler(b, &failingBoard{}, leaderboard.Config{})
+	req := get("GET", "format=html", nil)
+	ctx := context.Background()
+	var size int
+	for b.Loop() {
+		resp, _ := h.Handle(ctx, req)
+		if resp.StatusCode != 200 {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		size = len(resp.Body)
+	}
+	b.ReportMetric(float64(size), "page-bytes")
+}
+
+func medianMicros(d []time.Duration) float64 {
+	slices.Sort(d)
+	return float64(d[len(d)/2].Nanoseconds()) / 1000
 }

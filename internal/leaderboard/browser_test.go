@@ -82,7 +82,7 @@ func seedDashboard(t *testing.T, srv redistest.Server) {
 	add(3*time.Hour, map[string]int{"aws": 30, "serverless": 24, "golang": 20, "redis": 15, "lambda": 9, "memorydb": 6})
 	add(72*time.Hour, map[string]int{"aws": 12, "serverless": 11, "golang": 8, "redis": 6, "lambda": 8, "memorydb": 6,
 		"devops": 9, "cloud": 7, "opensource": 4, "xray": 2})
-	seedBoard(t, srv, posts)
+	seedAsWriter(t, srv, posts)
 }
 
 // plantHostileTags writes hashtags the store's rules would reject straight into the all-time
@@ -118,6 +118,7 @@ type pageWatch struct {
 	mu       sync.Mutex
 	dialogs  []string
 	problems []string
+	framing  []string // frame-ancestors refusals: a test that expects one takes it
 }
 
 func (w *pageWatch) add(list *[]string, s string) {
@@ -136,6 +137,109 @@ func (w *pageWatch) check(t *testing.T) {
 	if len(w.problems) > 0 {
 		t.Errorf("the page reported problems: %q", w.problems)
 	}
+	if len(w.framing) > 0 {
+		t.Errorf("a frame was refused that no test expected: %q", w.framing)
+	}
+}
+
+// takeFraming returns the frame-ancestors refusals seen so far and forgets them.
+func (w *pageWatch) takeFraming() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.framing
+	w.framing = nil
+	return f
+}
+
+// chromium is one headless Chromium tab, watched for dialogs, exceptions, console errors and
+// CSP reports (pageWatch), with helpers that fail the test on error.
+type chromium struct {
+	t     *testing.T
+	ctx   context.Context
+	watch *pageWatch
+}
+
+// startChromium starts exe headless with a fresh profile; it is closed, and the watch
+// checked, when the test ends.
+func startChromium(t *testing.T, exe string) *chromium {
+	t.Helper()
+	userData := t.TempDir()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(userData),
+		chromedp.WindowSize(1100, 900),
+	)...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+
+	watch := &pageWatch{}
+	if err := chromedp.Listen(ctx, func(ev any) {
+		switch e := ev.(type) {
+		case *page.EventJavascriptDialogOpening:
+			watch.add(&watch.dialogs, e.Message)
+			// Close it from another goroutine (Listen must not run commands), so the page
+			// does not hang and the test reports the dialog.
+			go func() {
+				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+			}()
+		case *runtime.EventExceptionThrown:
+			watch.add(&watch.problems, "exception: "+e.ExceptionDetails.Text)
+		case *log.EventEntryAdded:
+			switch {
+			case strings.Contains(e.Entry.Text, "frame-ancestors"):
+				watch.add(&watch.framing, e.Entry.Text)
+			case strings.Contains(e.Entry.Text, "Content Security Policy") || strings.Contains(e.Entry.Text, "TrustedHTML"):
+				watch.add(&watch.problems, "log: "+e.Entry.Text)
+			}
+		case *runtime.EventConsoleAPICalled:
+			if e.Type == runtime.ConsoleAPICalledTypeError {
+				watch.add(&watch.problems, "console.error")
+			}
+		}
+	}); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() { watch.check(t) })
+	return &chromium{t: t, ctx: ctx, watch: watch}
+}
+
+func (c *chromium) run(what string, steps ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	sctx, cancel := context.WithTimeout(c.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, steps...); err != nil {
+		c.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (c *chromium) eval(what, expr string, out any) {
+	c.t.Helper()
+	sctx, cancel := context.WithTimeout(c.ctx, 45*time.Second)
+	defer cancel()
+	raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr))
+	if err != nil {
+		c.t.Fatalf("%s: %v", what, err)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		c.t.Fatalf("%s: decode %s: %v", what, raw, err)
+	}
+}
+
+func (c *chromium) waitFor(what, predicate string) {
+	c.t.Helper()
+	c.run("wait for "+what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(40*time.Second))(ctx, tg)
+		return err
+	}))
 }
 
 func TestDashboardInChromium(t *testing.T) {
@@ -156,95 +260,14 @@ func TestDashboardInChromium(t *testing.T) {
 	web := httptest.NewServer(funcurl.Handler(h.Handle, slog.New(slog.NewJSONHandler(io.Discard, nil))))
 	t.Cleanup(web.Close)
 
-	userData := t.TempDir()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(userData),
-		chromedp.WindowSize(1100, 900),
-	)...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelTab)
-
+	b := startChromium(t, exe)
+	ctx, watch, run, eval, waitFor := b.ctx, b.watch, b.run, b.eval, b.waitFor
 	artifacts := artifactDir(t)
-	watch := &pageWatch{}
-	if err := chromedp.Listen(ctx, func(ev any) {
-		switch e := ev.(type) {
-		case *page.EventJavascriptDialogOpening:
-			watch.add(&watch.dialogs, e.Message)
-			// Close it from another goroutine (Listen must not run commands), so the page
-			// does not hang and the test reports the dialog.
-			go func() {
-				_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
-			}()
-		case *runtime.EventExceptionThrown:
-			watch.add(&watch.problems, "exception: "+e.ExceptionDetails.Text)
-		case *log.EventEntryAdded:
-			if strings.Contains(e.Entry.Text, "Content Security Policy") || strings.Contains(e.Entry.Text, "TrustedHTML") {
-				watch.add(&watch.problems, "log: "+e.Entry.Text)
-			}
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError {
-				watch.add(&watch.problems, "console.error")
-			}
-		}
-	}); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	t.Cleanup(func() { watch.check(t) })
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(what, expr string, out any) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
-		defer cancel()
-		raw, err := chromedp.Run(sctx, chromedp.Evaluate[json.RawMessage](expr))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s: decode %s: %v", what, raw, err)
-		}
-	}
-	waitFor := func(what, predicate string) {
-		t.Helper()
-		run("wait for "+what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(40*time.Second))(ctx, tg)
-			return err
-		}))
-	}
 	// apiBars is what the JSON API says for a query, in the page's terms.
 	apiBars := func(query string) apiBody {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, web.URL+"/?"+query, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = resp.Body.Close() }()
 		var b apiBody
-		if err := json.NewDecoder(resp.Body).Decode(&b); err != nil || resp.StatusCode != 200 {
-			t.Fatalf("API %s: %d %v", query, resp.StatusCode, err)
-		}
+		getAPI(t, web.URL, query, &b)
 		return b
 	}
 	// checkBars compares the chart with the API's answer for the same window and limit.
@@ -312,7 +335,12 @@ func TestDashboardInChromium(t *testing.T) {
 	if state.Search != "?window=all&limit=10&format=html" {
 		t.Errorf("address %q does not remember the selection", state.Search)
 	}
-	shot(t, ctx, artifacts, "dashboard.png", updateScreenshot)
+	var selectorHidden bool
+	eval("board selector", `document.getElementById('board-choice').hidden`, &selectorHidden)
+	if !selectorHidden {
+		t.Error("the board selector is shown for a deployment of one board")
+	}
+	shot(t, ctx, artifacts, "dashboard-seeded.png", false) // docs/ gets the sample's (TestDashboardHistoryInChromium)
 
 	// 2. Switch the window: the page shows the other data and remembers it in the address.
 	selectWindow := func(w string) {
@@ -445,6 +473,71 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("at phone width the page is %dpx wide in a %dpx viewport", layout.ScrollWidth, layout.ClientWidth)
 	}
 	shot(t, ctx, artifacts, "dashboard-phone.png", false)
+
+	// 8. Several boards: the selector lists them, switching shows the other board's counts and
+	// sparklines (its history) and is kept in the address, and a reload, a shared address or
+	// the widget opens the same board.
+	writer := srv.Connect(writerUser, writerPass)
+	t.Cleanup(func() { _ = writer.Close() })
+	seedBoard(t, writer, otherBoard, 4)
+	multi := httptest.NewServer(funcurl.Handler(boardsHandler(t, rdb, boardName, otherBoard).Handle, slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	t.Cleanup(multi.Close)
+	run("desktop viewport", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(multi.URL+"/"))
+	waitFor("board selector", `!document.getElementById('board-choice').hidden && document.querySelectorAll('#bars > li').length > 0`)
+	var boards struct {
+		Options []string
+		Value   string
+		Search  string
+		Board   string
+	}
+	readBoards := `({options: [...document.querySelectorAll('#board option')].map(o => o.value), value: document.getElementById('board').value,
+		search: location.search, board: document.getElementById('board-name').textContent})`
+	eval("boards", readBoards, &boards)
+	if strings.Join(boards.Options, ",") != boardName+","+otherBoard || boards.Value != boardName || boards.Board != boardName ||
+		boards.Search != "?board="+boardName+"&window=all&limit=10&format=html" {
+		t.Errorf("with two boards: %+v", boards)
+	}
+	selectBoard := fmt.Sprintf(`(() => { const s = document.getElementById('board'); s.value = %q; s.dispatchEvent(new Event('change')); return true; })()`, otherBoard)
+	run("select "+otherBoard, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := chromedp.Evaluate[bool](selectBoard)(ctx, tg)
+		return err
+	}))
+	onOther := fmt.Sprintf(`new URLSearchParams(location.search).get('board') === %q && document.getElementById('board-name').textContent === %q && document.querySelector('#bars > li .tag').textContent === 'golang_all'`, otherBoard, otherBoard)
+	waitFor(otherBoard+" bars", onOther)
+	var got []bar
+	eval("read bars", readBars, &got)
+	if len(got) != 2 || got[0].Hashtag != "golang_all" || got[0].Count != 4 || got[1].Hashtag != "golang_even" || got[1].Count != 2 {
+		t.Errorf("%s bars %+v, want golang_all 4 and golang_even 2", otherBoard, got)
+	}
+	// The sparklines are the board's history: its hashtags are on no other board, and every
+	// post of the seed is within the last 7 days (what all-time rows show).
+	sparksOf := `[...document.querySelectorAll('#bars > li')].map(li => [...li.querySelectorAll('.spark .col')].reduce((n, c) => n + Number(c.dataset.count), 0)).join(',')`
+	waitFor(otherBoard+" sparklines", sparksOf+` === '4,2'`)
+	run("reload", chromedp.Reload())
+	waitFor(otherBoard+" after the reload", onOther+` && document.getElementById('board').value === `+strconv.Quote(otherBoard))
+	run("open a shared address", chromedp.Navigate(multi.URL+"/?board="+otherBoard+"&window=24h&format=html"))
+	waitFor("the shared address's board and window", onOther+` && document.getElementById('window').value === '24h'`)
+	shot(t, ctx, artifacts, "dashboard-boards.png", false)
+	run("open the board's widget", chromedp.Navigate(multi.URL+"/?board="+otherBoard+"&window=24h&embed=1&format=html"))
+	waitFor("the widget's board", onOther+` && document.getElementById('board-choice').hidden && `+sparksOf+` === '4,2'`)
+}
+
+// getAPI asks the JSON API at base for query and decodes its 200 answer into out.
+func getAPI(t *testing.T, base, query string, out any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/?"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("API %s: %d %v", query, resp.StatusCode, err)
+	}
 }
 
 func first(b apiBody) string {

@@ -8,17 +8,18 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// readKey names what one read of the board holds: a view of a window.
-type readKey struct {
+// cacheKey names what one read is of: a view of a window of a board.
+type cacheKey struct {
+	board  string
 	view   string
 	window store.Window
 }
 
-// read is one view of one window from the board: its best MaxLimit hashtags (entries for the
-// top view, trends for the trending view), when they were read, and the answers encoded from
-// them so far, one per limit (guarded by Handler.mu). Every limit is a prefix of the best
-// MaxLimit, so one read serves them all: the cache holds at most len(store.Windows) +
-// len(store.TrendingWindows) reads and needs no eviction beyond expiry.
+// read is one view of one window from a board: its best MaxLimit hashtags (entries for the top
+// view, trends for the trending view), when they were read, and the answers encoded from them
+// so far, one per limit (guarded by Handler.mu). Every limit is a prefix of the best MaxLimit,
+// so one read serves them all: the cache holds at most len(store.Windows) +
+// len(store.TrendingWindows) reads per board and needs no eviction beyond expiry.
 type read struct {
 	entries []store.Entry
 	trends  []store.Trend
@@ -33,23 +34,26 @@ type snapshot struct {
 	etag string
 }
 
-// flight is one Redis read in progress; every request for its view and window waits for it.
+// flight is one Redis read in progress; every request for its board, view and window waits
+// for it.
 type flight struct {
 	done chan struct{}
 	read *read
 	err  error
 }
 
-// answer returns the answer for limit from the cache, from a read already in flight, or from a
-// new read of the board. how says which: "hit", "shared" or "miss". Errors are not cached.
-func (h *Handler) answer(ctx context.Context, w readKey, limit int) (*snapshot, string, error) {
+// answer returns the answer for limit of view v of window w of board b from the cache, from a
+// read already in flight, or from a new read of the board. how says which: "hit", "shared" or
+// "miss". Errors are not cached.
+func (h *Handler) answer(ctx context.Context, b *Named, v string, w store.Window, limit int) (*snapshot, string, error) {
+	k := cacheKey{board: b.Name, view: v, window: w}
 	h.mu.Lock()
-	if r, ok := h.reads[w]; ok && h.now().Before(r.expires) {
+	if r, ok := h.reads[k]; ok && h.now().Before(r.expires) {
 		h.mu.Unlock()
-		snap, err := h.slice(w, r, limit)
+		snap, err := h.slice(k, r, limit)
 		return snap, "hit", err
 	}
-	if f, ok := h.flights[w]; ok {
+	if f, ok := h.flights[k]; ok {
 		if h.joined != nil {
 			h.joined()
 		}
@@ -59,14 +63,14 @@ func (h *Handler) answer(ctx context.Context, w readKey, limit int) (*snapshot, 
 			if f.err != nil {
 				return nil, "shared", f.err
 			}
-			snap, err := h.slice(w, f.read, limit)
+			snap, err := h.slice(k, f.read, limit)
 			return snap, "shared", err
 		case <-ctx.Done():
-			return nil, "shared", fmt.Errorf("wait for the %s view of %s: %w", w.view, w.window, ctx.Err())
+			return nil, "shared", fmt.Errorf("wait for the %s view of %s: %w", v, w, ctx.Err())
 		}
 	}
 	f := &flight{done: make(chan struct{})}
-	h.flights[w] = f
+	h.flights[k] = f
 	h.mu.Unlock()
 
 	// This request reads for everyone waiting on w, in its own goroutine (no hand-off to
@@ -76,38 +80,38 @@ func (h *Handler) answer(ctx context.Context, w readKey, limit int) (*snapshot, 
 	// timeout.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
 	defer cancel()
-	h.fetch(fctx, w, f)
+	h.fetch(fctx, b.Board, k, f)
 	if f.err != nil {
 		return nil, "miss", f.err
 	}
-	snap, err := h.slice(w, f.read, limit)
+	snap, err := h.slice(k, f.read, limit)
 	return snap, "miss", err
 }
 
-// fetch reads the best MaxLimit of view w from the board, stores a successful read in the cache
-// and wakes the waiters of f.
-func (h *Handler) fetch(ctx context.Context, w readKey, f *flight) {
+// fetch reads the best MaxLimit of view k.view of window k.window from board, stores a
+// successful read in the cache under k and wakes the waiters of f.
+func (h *Handler) fetch(ctx context.Context, board Board, k cacheKey, f *flight) {
 	defer func() {
 		if p := recover(); p != nil {
-			f.read, f.err = nil, fmt.Errorf("%s %d of %s: panic: %v", w.view, MaxLimit, w.window, p)
+			f.read, f.err = nil, fmt.Errorf("%s %d of %s: panic: %v", k.view, MaxLimit, k.window, p)
 		}
 		h.mu.Lock()
-		delete(h.flights, w)
+		delete(h.flights, k)
 		if f.err == nil && h.ttl > 0 {
-			h.reads[w] = f.read
+			h.reads[k] = f.read
 		}
 		h.mu.Unlock()
 		close(f.done)
 	}()
 	r := &read{answers: map[int]*snapshot{}}
 	var err error
-	if w.view == viewTrending {
-		r.trends, err = h.board.Trending(ctx, w.window, MaxLimit)
+	if k.view == viewTrending {
+		r.trends, err = board.Trending(ctx, k.window, MaxLimit)
 	} else {
-		r.entries, err = h.board.Top(ctx, w.window, MaxLimit)
+		r.entries, err = board.Top(ctx, k.window, MaxLimit)
 	}
 	if err != nil {
-		f.err = fmt.Errorf("%s %d of %s: %w", w.view, MaxLimit, w.window, err)
+		f.err = fmt.Errorf("%s %d of %s: %w", k.view, MaxLimit, k.window, err)
 		return
 	}
 	r.at = h.now()
@@ -115,15 +119,15 @@ func (h *Handler) fetch(ctx context.Context, w readKey, f *flight) {
 	f.read = r
 }
 
-// slice returns the answer for the best limit of r, encoding it on first use.
-func (h *Handler) slice(w readKey, r *read, limit int) (*snapshot, error) {
+// slice returns the answer for the best limit of r, the read of k, encoding it on first use.
+func (h *Handler) slice(k cacheKey, r *read, limit int) (*snapshot, error) {
 	h.mu.Lock()
 	snap := r.answers[limit]
 	h.mu.Unlock()
 	if snap != nil {
 		return snap, nil
 	}
-	snap, err := h.encode(w, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.at)
+	snap, err := encode(k, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.at)
 	if err != nil {
 		return nil, err
 	}

@@ -9,36 +9,53 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 )
 
 //go:embed dashboard/dashboard.html dashboard/dashboard.css dashboard/dashboard.js
 var dashboardFiles embed.FS
 
 // page is the dashboard as served: the HTML with its CSS and JavaScript inlined, the
-// Content-Security-Policy allowing exactly those two inline blocks, and the page's ETag.
+// Content-Security-Policy allowing exactly those two inline blocks and saying who may frame
+// the page, and the page's ETag.
 type page struct {
-	html string
-	csp  string
-	etag string
+	html      string
+	csp       string
+	etag      string
+	frameable bool // some origins may frame it: no X-Frame-Options DENY
 }
 
-// The markers in dashboard.html that the CSS and the JavaScript replace.
+// The markers in dashboard.html that the CSS and the JavaScript replace, and the root element
+// that the widget (?embed=1) marks with class "embed" (compact, transparent: dashboard.css).
 const (
 	cssMarker = "<!--dashboard.css-->"
 	jsMarker  = "<!--dashboard.js-->"
+	rootTag   = `<html lang="en">`
+	embedRoot = `<html lang="en" class="embed">`
 )
 
-var dashboard = mustBuildPage()
+// source is the dashboard assembled from its files: the full page's HTML, the widget's, and
+// the inline script and style the CSP allows by hash.
+type source struct {
+	html, embedHTML string
+	js, css         string
+}
 
-func mustBuildPage() page {
-	p, err := buildPage()
+var (
+	dashboardSource = mustAssemble()
+	dashboard       = dashboardSource.page(dashboardSource.html, nil)
+)
+
+func mustAssemble() source {
+	s, err := assemble()
 	if err != nil {
 		panic(err) // the files are embedded at build time; TestDashboardPage covers this
 	}
-	return p
+	return s
 }
 
-func buildPage() (page, error) {
+func assemble() (source, error) {
 	read := func(name string) (string, error) {
 		b, err := dashboardFiles.ReadFile("dashboard/" + name)
 		if err != nil {
@@ -48,47 +65,79 @@ func buildPage() (page, error) {
 	}
 	html, err := read("dashboard.html")
 	if err != nil {
-		return page{}, err
+		return source{}, err
 	}
 	css, err := read("dashboard.css")
 	if err != nil {
-		return page{}, err
+		return source{}, err
 	}
 	js, err := read("dashboard.js")
 	if err != nil {
-		return page{}, err
+		return source{}, err
 	}
-	for _, m := range []string{cssMarker, jsMarker} {
+	for _, m := range []string{cssMarker, jsMarker, rootTag} {
 		if n := strings.Count(html, m); n != 1 {
-			return page{}, fmt.Errorf("dashboard.html: marker %s appears %d times, want once", m, n)
+			return source{}, fmt.Errorf("dashboard.html: %s appears %d times, want once", m, n)
 		}
 	}
 	for name, src := range map[string]string{"dashboard.css": css, "dashboard.js": js} {
 		lower := strings.ToLower(src)
 		for _, bad := range []string{"</style", "</script", "<!--"} {
 			if strings.Contains(lower, bad) {
-				return page{}, fmt.Errorf("%s: contains %q, which would end its inline block", name, bad)
+				return source{}, fmt.Errorf("%s: contains %q, which would end its inline block", name, bad)
 			}
 		}
 	}
 	html = strings.Replace(html, cssMarker, "<style>"+css+"</style>", 1)
 	html = strings.Replace(html, jsMarker, "<script>"+js+"</script>", 1)
+	return source{html: html, embedHTML: strings.Replace(html, rootTag, embedRoot, 1), js: js, css: css}, nil
+}
 
+// buildPage is the full dashboard page: nobody may frame it.
+func buildPage() (page, error) {
+	s, err := assemble()
+	if err != nil {
+		return page{}, err
+	}
+	return s.page(s.html, nil), nil
+}
+
+// embedPage is the widget page that origins (EMBED_ORIGINS) may frame; with none, nobody may.
+func embedPage(origins []string) (page, error) {
+	for _, o := range origins {
+		got, err := config.ParseEmbedOrigins(o)
+		if err != nil {
+			return page{}, err
+		}
+		if len(got) != 1 || got[0] != o {
+			return page{}, fmt.Errorf("EMBED_ORIGINS: %q is not one origin", o)
+		}
+	}
+	return dashboardSource.page(dashboardSource.embedHTML, origins), nil
+}
+
+// page is html served with a CSP that allows the inline script and style by hash, fetches to
+// the same origin only, and frames by the origins given (none: frame-ancestors 'none').
+func (s source) page(html string, frameAncestors []string) page {
+	ancestors := "'none'"
+	if len(frameAncestors) > 0 {
+		ancestors = strings.Join(frameAncestors, " ")
+	}
 	csp := strings.Join([]string{
 		"default-src 'none'",
-		"script-src " + sourceHash(js),
-		"style-src " + sourceHash(css),
+		"script-src " + sourceHash(s.js),
+		"style-src " + sourceHash(s.css),
 		"connect-src 'self'",
 		"img-src data:",
 		"base-uri 'none'",
 		"form-action 'none'",
-		"frame-ancestors 'none'",
+		"frame-ancestors " + ancestors,
 		"require-trusted-types-for 'script'",
 		"trusted-types 'none'",
 	}, "; ")
-	sum := sha256.Sum256([]byte(html))
+	sum := sha256.Sum256([]byte(html + "\x00" + csp))
 	etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
-	return page{html: html, csp: csp, etag: etag}, nil
+	return page{html: html, csp: csp, etag: etag, frameable: len(frameAncestors) > 0}
 }
 
 // sourceHash is the CSP source expression allowing an inline block whose text is src.
@@ -97,22 +146,24 @@ func sourceHash(src string) string {
 	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }
 
-// dashboardResponse answers a request for the page. It is static, so it carries a strong ETag
-// and must be revalidated (no-cache) so a new deployment shows at once.
-func dashboardResponse(ifNoneMatch string) events.LambdaFunctionURLResponse {
+// response answers a request for the page. It is static, so it carries a strong ETag and must
+// be revalidated (no-cache) so a new deployment shows at once.
+func (p *page) response(ifNoneMatch string) events.LambdaFunctionURLResponse {
 	headers := map[string]string{
 		"Content-Type":            "text/html; charset=utf-8",
 		"Cache-Control":           "no-cache",
-		"ETag":                    dashboard.etag,
+		"ETag":                    p.etag,
 		"Vary":                    "Accept",
-		"Content-Security-Policy": dashboard.csp,
+		"Content-Security-Policy": p.csp,
 		"X-Content-Type-Options":  "nosniff",
-		"X-Frame-Options":         "DENY",
 		"Referrer-Policy":         "no-referrer",
 	}
-	if etagMatches(ifNoneMatch, dashboard.etag) {
+	if !p.frameable {
+		headers["X-Frame-Options"] = "DENY"
+	}
+	if etagMatches(ifNoneMatch, p.etag) {
 		delete(headers, "Content-Type")
 		return events.LambdaFunctionURLResponse{StatusCode: http.StatusNotModified, Headers: headers}
 	}
-	return events.LambdaFunctionURLResponse{StatusCode: http.StatusOK, Headers: headers, Body: dashboard.html}
+	return events.LambdaFunctionURLResponse{StatusCode: http.StatusOK, Headers: headers, Body: p.html}
 }

@@ -7,3 +7,18 @@ func (c Config) WithTimeout(d time.Duration) Config { c.timeout = d; return c }
 
 // WithClock returns c with the clock of generated_at and cache expiry.
 func (c Config) WithClock(now func() time.Time) Config { c.now = now; return c }
+
+// HistoryBody is a history answer as a client decodes it.
+type HistoryBody struct {
+	Leaderboard string `json:"leaderboard"`
+	View        string `json:"view"`
+	Window      string `json:"window"`
+	GeneratedAt string `json:"generated_at"`
+	Series      []struct {
+		Hashtag string `json:"hashtag"`
+		Points  []struct {
+			Start string `json:"start"`
+			Count int64  `json:"count"`
+		} `json:"points"`
+	} `json:"series"`
+}

@@ -26,6 +26,9 @@ type fakeBoard struct {
 	entered chan struct{} // when non-nil, Top sends on it when it starts
 	asked   func(n int)   // when non-nil, called with every n asked for
 	calls   atomic.Int64
+
+	hist      map[store.Window]map[string][]int64 // History's counts per bucket; absent: zeros
+	histCalls atomic.Int64
 }
 
 func newFakeBoard(data map[store.Window][]store.Entry) *fakeBoard {
@@ -48,8 +51,19 @@ func fakeRead[T any](ctx context.Context, b *fakeBoard, n int, rows func() []T) 
 		b.asked(n)
 	}
 	b.mu.Lock()
-	block, entered, err := b.block, b.entered, b.err
 	out := append([]T(nil), rows()...)
+	b.mu.Unlock()
+	if err := b.enter(ctx); err != nil {
+		return nil, err
+	}
+	return out[:min(n, len(out))], nil
+}
+
+// enter is how a call starts: it says so on entered, waits for block (or for ctx), and
+// returns the error the board was told to fail with.
+func (b *fakeBoard) enter(ctx context.Context) error {
+	b.mu.Lock()
+	block, entered, err := b.block, b.entered, b.err
 	b.mu.Unlock()
 	if entered != nil {
 		entered <- struct{}{}
@@ -58,13 +72,56 @@ func fakeRead[T any](ctx context.Context, b *fakeBoard, n int, rows func() []T) 
 		select {
 		case <-block:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	if err != nil {
+	return err
+}
+
+// fakeBuckets is the number and size of a rolling window's buckets (store's package comment).
+var fakeBuckets = map[store.Window]struct {
+	n    int
+	size time.Duration
+}{store.Hour: {13, 5 * time.Minute}, store.Day: {25, time.Hour}, store.Week: {29, 6 * time.Hour}}
+
+// History answers like store.History for the counts in b.hist, the newest bucket the one of
+// t0; it blocks and fails like Top.
+func (b *fakeBoard) History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error) {
+	b.histCalls.Add(1)
+	b.mu.Lock()
+	counts := b.hist[w]
+	b.mu.Unlock()
+	if err := b.enter(ctx); err != nil {
 		return nil, err
 	}
-	return out[:min(n, len(out))], nil
+	spec, ok := fakeBuckets[w]
+	if !ok {
+		return nil, errors.New("fake history: not a rolling window: " + string(w))
+	}
+	newest := t0.Truncate(spec.size)
+	out := make([]store.Series, len(tags))
+	for i, tag := range tags {
+		out[i] = store.Series{Hashtag: tag, Points: make([]store.Point, spec.n)}
+		for j := range spec.n {
+			out[i].Points[j].Start = newest.Add(-time.Duration(spec.n-1-j) * spec.size)
+			if c := counts[tag]; j < len(c) {
+				out[i].Points[j].Count = c[j]
+			}
+		}
+	}
+	return out, nil
+}
+
+func (b *fakeBoard) setHistory(w store.Window, tag string, counts []int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.hist == nil {
+		b.hist = map[store.Window]map[string][]int64{}
+	}
+	if b.hist[w] == nil {
+		b.hist[w] = map[string][]int64{}
+	}
+	b.hist[w][tag] = counts
 }
 
 func (b *fakeBoard) set(w store.Window, entries []store.Entry) {

@@ -42,11 +42,11 @@ func newTestHandler(t *testing.T, b Board, opts ...option) (*Handler, *fakeClock
 	t.Helper()
 	clock := &fakeClock{t: t0}
 	logs := &syncBuffer{}
-	cfg := Config{Name: "hashtags", CacheTTL: config.DefaultCacheTTL, Logger: testLogger(logs), now: clock.now}
+	cfg := Config{CacheTTL: config.DefaultCacheTTL, Logger: testLogger(logs), now: clock.now}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := New(b, cfg)
+	h, err := New([]Named{{Name: "hashtags", Query: "#aws -is:retweet", Board: b}}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,8 +148,8 @@ func TestStatusAndHeaders(t *testing.T) {
 		{name: "delete", req: event("DELETE", "", nil), wantStatus: 405},
 		{name: "bad limit", req: event("GET", "limit=0", nil), wantStatus: 400, wantHeader: map[string]string{"Cache-Control": "no-store"}, wantError: `query parameter "limit" is "0": want an integer from 1 to 100`},
 		{name: "bad window", req: event("GET", "window=2h", nil), wantStatus: 400, wantError: `query parameter "window" is "2h": want one of all, 1h, 24h, 7d`},
-		{name: "unknown parameter", req: event("GET", "windw=1h", nil), wantStatus: 400, wantError: `unknown query parameter "windw": allowed are limit, window, view, format`},
-		{name: "unknown view", req: event("GET", "view=hot", nil), wantStatus: 400, wantError: `query parameter "view" is "hot": want top or trending`},
+		{name: "unknown parameter", req: event("GET", "windw=1h", nil), wantStatus: 400, wantError: `unknown query parameter "windw": allowed are limit, window, format, board, view, hashtags, embed`},
+		{name: "unknown view", req: event("GET", "view=hot", nil), wantStatus: 400, wantError: `query parameter "view" is "hot": want top, trending or history`},
 		{name: "trending all time", req: event("GET", "view=trending&window=all", nil), wantStatus: 400, wantError: `query parameter "window" is "all": want 1h or 24h with view=trending`},
 		{name: "trending 7d", req: event("GET", "window=7d&view=trending", nil), wantStatus: 400, wantError: `query parameter "window" is "7d": want 1h or 24h with view=trending`},
 	}
@@ -654,6 +654,10 @@ func (panicBoard) Trending(context.Context, store.Window, int) ([]store.Trend, e
 	panic("boom")
 }
 
+func (panicBoard) History(context.Context, store.Window, []string) ([]store.Series, error) {
+	panic("boom")
+}
+
 func TestAccessLog(t *testing.T) {
 	h, _, logs := newTestHandler(t, newFakeBoard(sampleData()))
 	handle(t, h, event("GET", "limit=2", nil))
@@ -681,12 +685,16 @@ func TestAccessLog(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	b := newFakeBoard(nil)
+	x := []Named{{Name: "x", Board: b}}
 	for name, fn := range map[string]func() (*Handler, error){
-		"nil board":        func() (*Handler, error) { return New(nil, Config{Name: "x"}) },
-		"empty name":       func() (*Handler, error) { return New(b, Config{}) },
-		"negative ttl":     func() (*Handler, error) { return New(b, Config{Name: "x", CacheTTL: -time.Second}) },
-		"huge ttl":         func() (*Handler, error) { return New(b, Config{Name: "x", CacheTTL: 2 * time.Hour}) },
-		"negative timeout": func() (*Handler, error) { return New(b, Config{Name: "x", timeout: -time.Second}) },
+		"no board":         func() (*Handler, error) { return New(nil, Config{}) },
+		"nil store":        func() (*Handler, error) { return New([]Named{{Name: "x"}}, Config{}) },
+		"empty name":       func() (*Handler, error) { return New([]Named{{Board: b}}, Config{}) },
+		"bad name":         func() (*Handler, error) { return New([]Named{{Name: "{x}", Board: b}}, Config{}) },
+		"duplicate name":   func() (*Handler, error) { return New([]Named{{Name: "x", Board: b}, {Name: "x", Board: b}}, Config{}) },
+		"negative ttl":     func() (*Handler, error) { return New(x, Config{CacheTTL: -time.Second}) },
+		"huge ttl":         func() (*Handler, error) { return New(x, Config{CacheTTL: 2 * time.Hour}) },
+		"negative timeout": func() (*Handler, error) { return New(x, Config{timeout: -time.Second}) },
 	} {
 		if _, err := fn(); err == nil {
 			t.Errorf("%s: no error", name)

@@ -4,24 +4,34 @@
 //
 // # API
 //
-// Only GET and HEAD on "/" are served (HEAD: the same status and headers, no body); other
+// A deployment has one or more boards (BOARDS), each with its own counts; the first is the
+// default board. Only GET and HEAD are served (HEAD: the same status and headers, no body), on
+// "/" (a board's top hashtags, or the dashboard) and "/boards" (the list of boards); other
 // methods get 405 with "Allow: GET, HEAD", other paths 404. Errors are JSON {"error": "..."}.
 //
-// Query parameters (names are case-sensitive; a parameter may appear once):
+// Query parameters of "/" (names are case-sensitive; a parameter may appear once):
 //
-//	limit   integer 1-100 in plain decimal (no sign, no leading zeros), default 10
-//	view    top | trending, default top
-//	window  all | 1h | 24h | 7d, default all; with view=trending 1h | 24h, default 1h
-//	format  json | html, default: by the Accept header
+//	limit     integer 1-100 in plain decimal (no sign, no leading zeros), default 10
+//	window    all | 1h | 24h | 7d, default all (view=history: 1h | 24h | 7d, default 24h;
+//	          view=trending: 1h | 24h, default 1h)
+//	format    json | html, default: by the Accept header
+//	board     a board's name, default the first board; an unknown board gives 404 naming the
+//	          boards
+//	view      top | trending | history, default top
+//	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
+//	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
 //
 // An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
 // longer than MaxQueryBytes gives 400 naming the parameter and the allowed values, so a typo
 // ("windw=1h", "limit=1O") is reported instead of silently ignored. A value quoted in an error
 // is cut to a few dozen characters and escaped, so the message is always short valid UTF-8.
 //
-// The JSON body is
+// GET /boards takes no parameter and answers {"boards": [{"name": "aws", "query": "#aws
+// -is:retweet"}, ...]} in the configured order, with a strong ETag (revalidated: no-cache).
 //
-//	{"leaderboard": "<name>", "view": "top", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
+// The JSON body of "/" is
+//
+//	{"leaderboard": "<board>", "view": "top", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
 //	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42}, ...]}
 //
 // ordered by count descending, then hashtag ascending (byte order); ranks are 1..n in that
@@ -34,19 +44,21 @@
 //
 // # Caching and revalidation
 //
-// Each view of each window is read from Redis as its best 100 (MaxLimit) and cached in memory
-// for Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from that read, as its
-// first limit rows (encoded once per limit and read). So an instance reads each view of each
-// window from Redis at most once per cache period whatever limits its callers ask for, at most
-// 6 reads per period in all (4 top, 2 trending), and cycling limit=1..100 costs no more than
-// asking one limit. A hit makes no Redis call. Concurrent misses for the same view and window
-// share one Redis call. Failures are never cached: the next request tries Redis again.
+// Each view of each window of each board is read from Redis as its best 100 (MaxLimit) and
+// cached in memory for Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from
+// that read, as its first limit rows (encoded once per limit and read). So an instance reads
+// each view of each window of a board from Redis at most once per cache period whatever limits
+// its callers ask for, at most 6 reads per board and period (4 top, 2 trending), and cycling
+// limit=1..100 costs no more than asking one limit. A hit makes no Redis call. Concurrent
+// misses for the same board, view and window share one Redis call. Failures are never cached:
+// the next request tries Redis again. History answers are kept the same way, per board, window
+// and hashtag list, at most 64 of them in all (history.go).
 //
-// The ETag is weak, W/"<hash>", computed over the leaderboard name, view, window and hashtags
-// with their figures but not generated_at: two reads of unchanged data give the same tag, so
-// a polling dashboard gets 304 Not Modified, while the bodies (which differ in generated_at)
-// are only semantically equal, which is what a weak tag promises. If-None-Match accepts "*",
-// lists and W/ prefixes (weak comparison, RFC 9110).
+// The ETag is weak, W/"<hash>", computed over the board name, view, window and hashtags with
+// their figures but not generated_at: two reads of unchanged data give the same tag, so a
+// polling dashboard gets 304 Not Modified, while the bodies (which differ in generated_at) are
+// only semantically equal, which is what a weak tag promises. If-None-Match accepts "*", lists
+// and W/ prefixes (weak comparison, RFC 9110).
 //
 // # Dashboard
 //
@@ -54,13 +66,15 @@
 // application/json (q-values honoured; "*/*" alone means JSON), the handler returns the
 // embedded dashboard page without touching Redis; the page then polls "/" for JSON. Its CSS
 // and JavaScript are inlined and allowed by their SHA-256 hashes in the Content-Security-Policy,
-// which allows nothing else but fetches to the same origin.
+// which allows nothing else but fetches to the same origin. Nobody may frame the page
+// (frame-ancestors 'none', X-Frame-Options DENY); the widget (embed=1, the same page marked
+// "embed": no header or controls, transparent) may be framed by Config.EmbedOrigins only.
 //
 // # Failures
 //
 // When Redis fails or does not answer within the per-call timeout (2 s, or half of the
-// remaining Lambda time if less), the answer is 503 {"error": "leaderboard temporarily
-// unavailable"} with Retry-After; the cause is logged, never returned.
+// remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard
+// temporarily unavailable"} with Retry-After; the cause is logged, never returned.
 package leaderboard
 
 import (
@@ -68,10 +82,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,18 +109,23 @@ const (
 )
 
 // Board is what the handler needs from the store: the top n hashtags of a window, count
-// descending then hashtag ascending, and the n best of a window's trending view, score
-// descending then hashtag ascending. *store.Store implements it.
+// Board is what the handler needs from the store: the top n hashtags of a window, count
+// descending then hashtag ascending, the n best of a window's trending view, score descending
+// then hashtag ascending, and the per-bucket history of a few hashtags in a rolling window.
+// *store.Store implements it.
 type Board interface {
 	Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
 	Trending(ctx context.Context, w store.Window, n int) ([]store.Trend, error)
+	History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error)
 }
 
 // Config tunes a Handler.
 type Config struct {
-	Name     string        // the leaderboard's name (LEADERBOARD), shown in every answer; required
 	CacheTTL time.Duration // how long a read is served from memory (CACHE_TTL), 0 to config.MaxCacheTTL; 0: no cache
 	Logger   *slog.Logger  // default slog.Default()
+	// EmbedOrigins (EMBED_ORIGINS, checked by config.ParseEmbedOrigins) may show the widget
+	// (?embed=1) in a frame; none by default: frame-ancestors 'none' everywhere.
+	EmbedOrigins []string
 
 	// The tests' hooks (export_test.go): the longest a Redis call may take before the request
 	// gets 503 (default defaultTimeout), and the clock of generated_at and cache expiry.
@@ -114,30 +133,39 @@ type Config struct {
 	now     func() time.Time
 }
 
-// Handler answers Function URL requests for one leaderboard. It is safe for concurrent use.
+// Handler answers Function URL requests for the boards of a deployment. It is safe for
+// concurrent use.
 type Handler struct {
-	board   Board
-	name    string
+	boards  map[string]*Named // by name
+	order   []string          // the names, in the configured order
+	def     *Named            // the default (first) board
+	list    boardList         // the GET /boards answer
 	ttl     time.Duration
 	timeout time.Duration
 	now     func() time.Time
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	reads   map[readKey]*read
-	flights map[readKey]*flight
+	reads   map[cacheKey]*read
+	flights map[cacheKey]*flight
+
+	histories memo[historyKey, *snapshot] // history answers (history.go)
+	embed     page                        // the widget page, framable by Config.EmbedOrigins
 
 	// joined, when set (tests), is called when a request joins a fetch already in flight.
 	joined func()
 }
 
-// New returns the handler of the leaderboard cfg.Name, reading from board.
-func New(board Board, cfg Config) (*Handler, error) {
-	if board == nil {
-		return nil, errors.New("leaderboard handler: board is nil")
+// New returns the handler of boards, in the configured order: the first is the default board.
+func New(boards []Named, cfg Config) (*Handler, error) {
+	boards = slices.Clone(boards)
+	byName, err := checkBoards(boards)
+	if err != nil {
+		return nil, err
 	}
-	if cfg.Name == "" {
-		return nil, errors.New("leaderboard handler: leaderboard name is empty")
+	list, err := newBoardList(boards)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.CacheTTL < 0 || cfg.CacheTTL > config.MaxCacheTTL {
 		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
@@ -154,15 +182,28 @@ func New(board Board, cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	embed, err := embedPage(cfg.EmbedOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("leaderboard handler: %w", err)
+	}
+	order := make([]string, len(boards))
+	for i, b := range boards {
+		order[i] = b.Name
+	}
 	return &Handler{
-		board:   board,
-		name:    cfg.Name,
+		boards:  byName,
+		order:   order,
+		def:     byName[boards[0].Name],
+		list:    list,
 		ttl:     cfg.CacheTTL,
 		timeout: cfg.timeout,
 		now:     cfg.now,
 		log:     cfg.Logger,
-		reads:   map[readKey]*read{},
-		flights: map[readKey]*flight{},
+		reads:   map[cacheKey]*read{},
+		flights: map[cacheKey]*flight{},
+
+		histories: memo[historyKey, *snapshot]{max: maxHistoryAnswers},
+		embed:     embed,
 	}, nil
 }
 
@@ -186,6 +227,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 		slog.String("method", truncate(req.RequestContext.HTTP.Method, 16)),
 		slog.String("path", truncate(req.RawPath, 64)),
 		slog.Int("status", resp.StatusCode),
+		slog.String("board", info.board),
 		slog.String("view", info.view),
 		slog.String("window", string(info.window)),
 		slog.Int("limit", info.limit),
@@ -197,6 +239,7 @@ func (h *Handler) Handle(ctx context.Context, req events.LambdaFunctionURLReques
 
 // reqInfo is what a request did, for the access log.
 type reqInfo struct {
+	board  string
 	view   string
 	window store.Window
 	limit  int
@@ -209,8 +252,8 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 	if path == "" {
 		path = req.RequestContext.HTTP.Path
 	}
-	if path != "/" && path != "" {
-		return errorResponse(http.StatusNotFound, "no resource at "+quote(path)+": the leaderboard is served at /"), info
+	if path != "/" && path != "" && path != "/boards" {
+		return errorResponse(http.StatusNotFound, "no resource at "+quote(path)+": the leaderboard is served at /, its boards are listed at /boards"), info
 	}
 	method := req.RequestContext.HTTP.Method
 	if method != http.MethodGet && method != http.MethodHead {
@@ -218,23 +261,40 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 		resp.Headers["Allow"] = "GET, HEAD"
 		return resp, info
 	}
+	if path == "/boards" {
+		return h.boardsResponse(req.RawQueryString, header(req, "if-none-match")), info
+	}
 	q, err := parseQuery(req.RawQueryString)
 	if err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error()), info
 	}
-	info.view, info.window, info.limit = q.view, q.window, q.limit
+	board, notFound := h.board(q.board)
+	if notFound != nil {
+		return *notFound, info
+	}
+	info.board, info.view, info.window, info.limit = board.Name, q.view, q.window, q.limit
 
 	html := q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept")))
 	if html {
-		return dashboardResponse(header(req, "if-none-match")), info
+		p := &dashboard
+		if q.embed {
+			p = &h.embed
+		}
+		return p.response(header(req, "if-none-match")), info
 	}
 
-	snap, how, err := h.answer(ctx, readKey{q.view, q.window}, q.limit)
+	var snap *snapshot
+	var how string
+	if q.view == viewHistory {
+		snap, how, err = h.history(ctx, board, q.window, q.hashtags)
+	} else {
+		snap, how, err = h.answer(ctx, board, q.view, q.window, q.limit)
+	}
 	info.cache = how
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
 			slog.String("request_id", requestID(ctx, req)),
-			slog.String("leaderboard", h.name),
+			slog.String("leaderboard", board.Name),
 			slog.String("view", q.view),
 			slog.String("window", string(q.window)),
 			slog.Int("limit", q.limit),
@@ -321,20 +381,20 @@ type trendRow struct {
 	Score    float64 `json:"score"`
 }
 
-// encode builds the cached answer of view w for entries (the top view) or trends (the
-// trending view) read at t, and its ETag over the leaderboard name, the view, the window and
-// the ranked hashtags with their figures, but not generated_at. encoding/json escapes '<', '>'
-// and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert even if a browser
-// sniffed it as HTML.
-func (h *Handler) encode(w readKey, entries []store.Entry, trends []store.Trend, t time.Time) (*snapshot, error) {
+// encode builds the cached answer of k (a view of a window of a board) for entries (the top
+// view) or trends (the trending view) read at t, and its ETag over the board name, the view,
+// the window and the ranked hashtags with their figures, but not generated_at. encoding/json
+// escapes '<', '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert
+// even if a browser sniffed it as HTML.
+func encode(k cacheKey, entries []store.Entry, trends []store.Trend, t time.Time) (*snapshot, error) {
 	// The ETag covers the name, the view, the window and each hashtag with its figures,
 	// NUL-separated.
-	tagged := make([]byte, 0, len(h.name)+len(w.view)+len(w.window)+3+(len(entries)+len(trends))*48)
-	for _, s := range []string{h.name, w.view, string(w.window)} {
+	tagged := make([]byte, 0, len(k.board)+len(k.view)+len(k.window)+3+(len(entries)+len(trends))*48)
+	for _, s := range []string{k.board, k.view, string(k.window)} {
 		tagged = append(append(tagged, s...), 0)
 	}
 	var hashtags any
-	if w.view == viewTrending {
+	if k.view == viewTrending {
 		rows := make([]trendRow, len(trends))
 		for i, e := range trends {
 			rows[i] = trendRow{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Authors: e.Authors, Baseline: e.Baseline, Score: e.Score}
@@ -357,9 +417,9 @@ func (h *Handler) encode(w readKey, entries []store.Entry, trends []store.Trend,
 	digest := sha256.Sum256(tagged)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
 
-	body, err := json.Marshal(answer{Leaderboard: h.name, View: w.view, Window: w.window, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: hashtags})
+	body, err := json.Marshal(answer{Leaderboard: k.board, View: k.view, Window: k.window, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: hashtags})
 	if err != nil {
-		return nil, fmt.Errorf("encode %s of %s: %w", w.view, w.window, err)
+		return nil, fmt.Errorf("encode %s of %s: %w", k.view, k.window, err)
 	}
 	return &snapshot{body: string(body) + "\n", etag: etag}, nil
 }

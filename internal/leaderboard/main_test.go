@@ -22,9 +22,11 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
-// The leaderboard every test here uses, and its two ACL users.
+// The leaderboard every test here uses, the second board of the deployment, and the two ACL
+// users of both boards.
 const (
 	boardName  = "hashtags"
+	otherBoard = "golang"
 	writerUser = "ingest"
 	readerUser = "leaderboard"
 )
@@ -74,8 +76,8 @@ func run(m *testing.M) int {
 		return 1
 	}
 	env, err = redistest.StartEnv(redistest.EnvOptions{Users: []redistest.User{
-		{Name: writerUser, Password: writerPass, Access: store.WriterAccess(boardName)},
-		{Name: readerUser, Password: readerPass, Access: store.ReaderAccess(boardName)},
+		{Name: writerUser, Password: writerPass, Access: store.WriterAccess(boardName, otherBoard)},
+		{Name: readerUser, Password: readerPass, Access: store.ReaderAccess(boardName, otherBoard)},
 	}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)
@@ -151,8 +153,8 @@ func writerStore(tb testing.TB, srv redistest.Server) *store.Store {
 	return s
 }
 
-// seedBoard empties srv and records posts on the board as the ingest writer: every one new.
-func seedBoard(t testing.TB, srv redistest.Server, posts []store.Post) {
+// seedAsWriter empties srv and records posts on the board as the ingest writer: every one new.
+func seedAsWriter(t testing.TB, srv redistest.Server, posts []store.Post) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -162,20 +164,6 @@ func seedBoard(t testing.TB, srv redistest.Server, posts []store.Post) {
 	if res, err := writerStore(t, srv).Record(ctx, posts); err != nil || res.New != len(posts) {
 		t.Fatalf("seed: %+v, %v; want %d new posts", res, err, len(posts))
 	}
-}
-
-// countedStore is srv's real store as the reader, with the counter of the Redis commands its
-// client sends.
-func countedStore(tb testing.TB, srv redistest.Server) (redis.UniversalClient, *store.Store, *commandCounter) {
-	tb.Helper()
-	rdb := readerClient(tb, srv)
-	counter := &commandCounter{}
-	rdb.AddHook(counter)
-	st, err := store.New(rdb, boardName)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return rdb, st, counter
 }
 
 // countedHandler is the handler on srv's real store as the reader, with a 5 s cache on a fixed
@@ -192,14 +180,20 @@ func countedHandler(t *testing.T, srv redistest.Server) (*leaderboard.Handler, *
 	return h, counter
 }
 
-// commandCounter is a go-redis hook counting the commands a client sends.
-type commandCounter struct{ n atomic.Int64 }
+// commandCounter is a go-redis hook counting the commands a client sends, and the round trips
+// (a command alone or a pipeline), but not a new connection's handshake.
+type commandCounter struct{ n, trips atomic.Int64 }
 
 func (c *commandCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.n.Add(1)
+		switch cmd.Name() {
+		case "hello", "auth", "client": // a new connection's handshake
+		default:
+			c.n.Add(1)
+			c.trips.Add(1)
+		}
 		return next(ctx, cmd)
 	}
 }
@@ -207,8 +201,23 @@ func (c *commandCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (c *commandCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		c.n.Add(int64(len(cmds)))
+		c.trips.Add(1)
 		return next(ctx, cmds)
 	}
+}
+
+// countedStore is the store of boardName on srv as the reader, whose client counts its
+// commands.
+func countedStore(tb testing.TB, srv redistest.Server) (redis.UniversalClient, *store.Store, *commandCounter) {
+	tb.Helper()
+	rdb := readerClient(tb, srv)
+	counter := &commandCounter{}
+	rdb.AddHook(counter)
+	st, err := store.New(rdb, boardName)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rdb, st, counter
 }
 
 // failingBoard wraps a Board and fails every call while broken is set.
@@ -231,6 +240,13 @@ func (b *failingBoard) Trending(ctx context.Context, w store.Window, n int) ([]s
 		return nil, errInjected
 	}
 	return b.next.Trending(ctx, w, n)
+}
+
+func (b *failingBoard) History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error) {
+	if b.broken.Load() {
+		return nil, errInjected
+	}
+	return b.next.History(ctx, w, tags)
 }
 
 // storeConfig turns the harness's connection settings into the store's.

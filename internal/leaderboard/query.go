@@ -11,35 +11,44 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// MaxQueryBytes is the longest query string accepted; longer ones get 400.
-const MaxQueryBytes = 1024
+// MaxQueryBytes is the longest query string accepted; longer ones get 400. It leaves room for
+// a history request of 25 hashtags in non-Latin scripts, percent-encoded (the dashboard asks
+// for fewer when they would not fit).
+const MaxQueryBytes = 4096
 
 const (
 	formatJSON = "json"
 	formatHTML = "html"
 )
 
-// The views: the leaderboard by post count, and the trending hashtags.
+// The views: the ranked top (the default), the trending hashtags, and the history of given
+// hashtags (history.go).
 const (
 	viewTop      = "top"
 	viewTrending = "trending"
+	viewHistory  = "history"
 )
 
 // query is a validated query string.
 type query struct {
-	view   string // viewTop or viewTrending
-	window store.Window
-	limit  int
-	format string // "", formatJSON or formatHTML
+	board    string // "": the default board
+	window   store.Window
+	limit    int
+	format   string   // "", formatJSON or formatHTML
+	view     string   // viewTop, viewTrending or viewHistory
+	hashtags []string // view=history: the hashtags asked for, normalised, distinct, in order
+	embed    bool     // embed=1: the dashboard as a compact widget for a frame
 }
 
 const (
-	allowedParams         = "allowed are limit, window, view, format"
+	allowedParams         = "allowed are limit, window, format, board, view, hashtags, embed"
 	allowedLimit          = "want an integer from 1 to 100 (no sign, no leading zeros)"
 	allowedWindow         = "want one of all, 1h, 24h, 7d"
 	allowedTrendingWindow = "want 1h or 24h with view=trending"
-	allowedView           = "want top or trending"
 	allowedFormat         = "want json or html"
+	allowedBoard          = "want a board's name (GET /boards lists them)"
+	allowedView           = "want top, trending or history"
+	allowedEmbed          = "want 1"
 	maxQuotedBytes        = 60
 	maxNamedParams        = 3
 )
@@ -47,14 +56,14 @@ const (
 // parseQuery validates a raw query string (as sent, percent-encoded). Parameters are
 // separated by "&"; empty segments ("a=1&&b=2", a trailing "&") are ignored; "+" is a space.
 func parseQuery(raw string) (query, error) {
-	q := query{view: viewTop, window: store.All, limit: DefaultLimit}
+	q := query{window: store.All, limit: DefaultLimit, view: viewTop}
 	if len(raw) > MaxQueryBytes {
 		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
 	}
 	// The known parameters, in this order; seen says which were given.
-	names := [4]string{"limit", "window", "format", "view"}
-	var values [4]string
-	var seen [4]bool
+	names := [...]string{"limit", "window", "format", "board", "view", "hashtags", "embed"}
+	var values [len(names)]string
+	var seen [len(names)]bool
 	var unknown, repeated []string
 	for part := range strings.SplitSeq(raw, "&") {
 		if part == "" {
@@ -101,8 +110,9 @@ func parseQuery(raw string) (query, error) {
 		}
 		q.limit = n
 	}
-	if v := values[3]; seen[3] {
-		if v != viewTop && v != viewTrending {
+	// The view first: it decides the window's default and allowed values.
+	if v := values[4]; seen[4] {
+		if v != viewTop && v != viewTrending && v != viewHistory {
 			return q, invalid("view", v, allowedView)
 		}
 		q.view = v
@@ -125,6 +135,24 @@ func parseQuery(raw string) (query, error) {
 			return q, invalid("format", v, allowedFormat)
 		}
 		q.format = v
+	}
+	if v := values[3]; seen[3] {
+		if v == "" {
+			return q, invalid("board", v, allowedBoard)
+		}
+		q.board = v
+	}
+	if v := values[6]; seen[6] {
+		if v != "1" {
+			return q, invalid("embed", v, allowedEmbed)
+		}
+		q.embed = true
+	}
+	if q.view == viewHistory {
+		return historyQuery(q, values[5], seen[5], seen[0], seen[1])
+	}
+	if seen[5] {
+		return q, errors.New(`query parameter "hashtags" applies only to view=history`)
 	}
 	return q, nil
 }

@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +29,11 @@ func TestParseQuery(t *testing.T) {
 		{raw: "%6Cimit=7", want: query{window: store.All, limit: 7}},       // percent-encoded name
 		{raw: "&limit=7&&", want: query{window: store.All, limit: 7}},      // empty segments ignored
 		{raw: "limit=7&", want: query{window: store.All, limit: 7}},        // trailing &
+		{raw: "board=golang", want: query{board: "golang", window: store.All, limit: 10}},
+		{raw: "window=1h&board=a.b-c_1&limit=3", want: query{board: "a.b-c_1", window: store.Hour, limit: 3}},
+		{raw: "board=%7Bx%7D", want: query{board: "{x}", window: store.All, limit: 10}}, // any name: unknown ones get 404
+		{raw: "board=", wantErr: `query parameter "board" is empty: want a board's name (GET /boards lists them)`},
+		{raw: "board=a&board=b", wantErr: `query parameter "board" given more than once`},
 		{raw: "limit", wantErr: `query parameter "limit" is empty: want an integer from 1 to 100`},
 		{raw: "limit=", wantErr: `query parameter "limit" is empty`},
 		{raw: "limit=0", wantErr: `query parameter "limit" is "0": want an integer from 1 to 100 (no sign, no leading zeros)`},
@@ -51,7 +57,7 @@ func TestParseQuery(t *testing.T) {
 		{raw: "format=HTML", wantErr: `"HTML"`},
 		{raw: "limit=5&limit=5", wantErr: `query parameter "limit" given more than once`},
 		{raw: "window=1h&window=24h", wantErr: `"window" given more than once`},
-		{raw: "windw=1h", wantErr: `unknown query parameter "windw": allowed are limit, window, view, format`},
+		{raw: "windw=1h", wantErr: `unknown query parameter "windw": allowed are limit, window, format, board, view, hashtags, embed`},
 		{raw: "Limit=5", wantErr: `unknown query parameter "Limit"`},
 		{raw: "a=1&b=2&a=3", wantErr: `unknown query parameters "a", "b": allowed are`},
 		{raw: "a&b&c&d&e", wantErr: `unknown query parameters "a", "b", "c" and 2 more`},
@@ -60,7 +66,25 @@ func TestParseQuery(t *testing.T) {
 		{raw: "limit=%zz", wantErr: `query parameter "limit" has a bad percent-encoding: "%zz"`},
 		{raw: "%zz=1", wantErr: `query parameter name "%zz" has a bad percent-encoding`},
 		{raw: "limit=%", wantErr: `bad percent-encoding`},
-		{raw: "x=" + strings.Repeat("a", 2000), wantErr: "query string too long: at most 1024 bytes"},
+		{raw: "x=" + strings.Repeat("a", 5000), wantErr: "query string too long: at most 4096 bytes"},
+		{raw: "view=top&limit=3", want: query{window: store.All, limit: 3}},
+		{raw: "embed=1&format=html", want: query{window: store.All, limit: 10, format: "html", embed: true}},
+		{raw: "view=Top", wantErr: `query parameter "view" is "Top": want top, trending or history`},
+		{raw: "embed=true", wantErr: `query parameter "embed" is "true": want 1`},
+		{raw: "embed=", wantErr: `query parameter "embed" is empty: want 1`},
+		{raw: "hashtags=aws", wantErr: `query parameter "hashtags" applies only to view=history`},
+		// board, view, hashtags and embed together, in any order.
+		{raw: "board=golang&view=history&hashtags=%23Go,aws&window=1h&embed=1&format=json",
+			want: query{board: "golang", window: store.Hour, format: "json", view: viewHistory, hashtags: []string{"go", "aws"}, embed: true}},
+		{raw: "embed=1&hashtags=aws&view=history&board=golang",
+			want: query{board: "golang", window: store.Day, view: viewHistory, hashtags: []string{"aws"}, embed: true}},
+		{raw: "board=golang&embed=1&format=html&window=24h&limit=25",
+			want: query{board: "golang", window: store.Day, limit: 25, format: "html", embed: true}},
+		{raw: "board=&view=history&hashtags=aws", wantErr: `query parameter "board" is empty`},
+		{raw: "board=golang&view=history", wantErr: `query parameter "hashtags" is required with view=history`},
+		{raw: "board=golang&view=history&hashtags=aws&limit=5", wantErr: `query parameter "limit" does not apply to view=history`},
+		{raw: "board=golang&hashtags=aws", wantErr: `query parameter "hashtags" applies only to view=history`},
+		{raw: "board=golang&view=history&hashtags=aws&embed=yes", wantErr: `query parameter "embed" is "yes": want 1`},
 		{raw: "view=top", want: query{window: store.All, limit: 10}},
 		{raw: "view=top&window=7d", want: query{window: store.Week, limit: 10}},
 		{raw: "view=trending", want: query{view: viewTrending, window: store.Hour, limit: 10}},
@@ -69,9 +93,9 @@ func TestParseQuery(t *testing.T) {
 		{raw: "view=trending&window=all", wantErr: `query parameter "window" is "all": want 1h or 24h with view=trending`},
 		{raw: "window=7d&view=trending", wantErr: `query parameter "window" is "7d": want 1h or 24h with view=trending`},
 		{raw: "view=trending&window=2h", wantErr: `query parameter "window" is "2h": want one of all, 1h, 24h, 7d`},
-		{raw: "view=rising", wantErr: `query parameter "view" is "rising": want top or trending`},
+		{raw: "view=rising", wantErr: `query parameter "view" is "rising": want top, trending or history`},
 		{raw: "view=Trending", wantErr: `"Trending"`},
-		{raw: "view=", wantErr: `query parameter "view" is empty: want top or trending`},
+		{raw: "view=", wantErr: `query parameter "view" is empty: want top, trending or history`},
 		{raw: "view=top&view=top", wantErr: `query parameter "view" given more than once`},
 	}
 	for _, tt := range tests {
@@ -84,7 +108,10 @@ func TestParseQuery(t *testing.T) {
 				if err != nil {
 					t.Fatalf("error %v", err)
 				}
-				if got != tt.want {
+				if tt.want.view == "" {
+					tt.want.view = viewTop
+				}
+				if !reflect.DeepEqual(got, tt.want) {
 					t.Errorf("got %+v, want %+v", got, tt.want)
 				}
 				return

@@ -108,7 +108,7 @@ func seedPosts(t testing.TB, srv redistest.Server) map[store.Window][]store.Entr
 		post("1007", 72*time.Hour, "lambda"),
 		post("1008", 72*time.Hour, "lambda", "go"),
 	}
-	seedBoard(t, srv, posts)
+	seedAsWriter(t, srv, posts)
 	week := entries("aws", 3, "go", 3, "serverless", 3, "lambda", 2, "redis", 1)
 	return map[store.Window][]store.Entry{
 		store.All:  week,
@@ -133,9 +133,8 @@ func newHandler(t testing.TB, board leaderboard.Board, logs io.Writer, cfg leade
 	if logs == nil {
 		logs = io.Discard
 	}
-	cfg.Name = boardName
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := leaderboard.New(board, cfg)
+	h, err := leaderboard.New([]leaderboard.Named{{Name: boardName, Board: board}}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +287,7 @@ func seedTrending(t testing.TB, srv redistest.Server) []store.Trend {
 	add("rising", 6, 6)
 	add("pair", 4, 4)
 	add("spam", 40, 1)
-	seedBoard(t, srv, posts)
+	seedAsWriter(t, srv, posts)
 	return []store.Trend{{Hashtag: "big", Count: 20, Authors: 8, Baseline: 0, Score: 64}, {Hashtag: "rising", Count: 6, Authors: 6, Baseline: 0, Score: 36}}
 }
 

@@ -16,9 +16,16 @@
 //
 // A snowflake id carries the milliseconds since the epoch (EpochMillis, 2010-11-04T01:42:54.657Z)
 // in the bits above bit 22, and a worker and sequence number in the low 22 bits; ids below 2^22
-// are older, sequential ids and carry no time. Time reads the instant, Make writes it. Whether
-// an id is plausible for a post X serves now (its instant not in the future, not before X used
-// snowflakes) is a policy on top of Time, and belongs in this package too.
+// are older, sequential ids and carry no time. Time reads the instant, Make writes it.
+//
+// # Plausible ids
+//
+// Any 63-bit number is a post id, but not every one is an id X could have sent: one id from the
+// year 2080 in a page would become the checkpoint's since_id and hide every real post after it.
+// CheckPlausible is the policy on top of Time: an id is plausible at an instant now when it is a
+// snowflake (not below 2^22: X's ids from before it used snowflakes in 2010, which recent search
+// never serves) whose instant is at most MaxSkew after now. The clock is the caller's (injected
+// as now), so tests and replays decide what "now" is.
 package postid
 
 import (
@@ -44,6 +51,13 @@ const (
 
 // ErrNoTime means an id is below 2^22: a pre-snowflake id with no time in it.
 var ErrNoTime = errors.New("below 2^22, carries no time")
+
+// ErrFuture means an id's instant lies more than MaxSkew after the caller's clock.
+var ErrFuture = errors.New("in the future")
+
+// MaxSkew is how far after the caller's clock a plausible id's instant may lie: X's clock and
+// ours differ a little, and a post is searchable within seconds of being made.
+const MaxSkew = 5 * time.Minute
 
 // Parse returns the value of id, or an error saying why id is not a post id.
 func Parse(id string) (uint64, error) {
@@ -128,6 +142,21 @@ func Time(id string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("post id %s: %w", id, ErrNoTime)
 	}
 	return time.UnixMilli(int64(v>>timeShift) + EpochMillis).UTC(), nil
+}
+
+// CheckPlausible returns nil when id is a post id X could have sent by now: a snowflake
+// (ErrNoTime otherwise) whose instant is at most MaxSkew after now (ErrFuture otherwise). The
+// error names the id (cut short) and, for ErrFuture, its instant.
+func CheckPlausible(id string, now time.Time) error {
+	t, err := Time(id)
+	if err != nil {
+		return err
+	}
+	if t.After(now.Add(MaxSkew)) {
+		return fmt.Errorf("post id %s: %w: made at %s, more than %s after %s", id, ErrFuture,
+			t.Format(time.RFC3339), MaxSkew, now.UTC().Format(time.RFC3339))
+	}
+	return nil
 }
 
 // Make returns the snowflake id of instant t (to the millisecond) with seq in its low 22 bits

@@ -208,3 +208,44 @@ func TestShift(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPlausible(t *testing.T) {
+	now := time.Date(2026, 11, 24, 18, 30, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		id   string
+		want error // nil: plausible
+	}{
+		{"a minute old", Make(now.Add(-time.Minute), 7), nil},
+		{"a week old", Make(now.Add(-7*24*time.Hour), 0), nil},
+		{"now", Make(now, 0), nil},
+		{"MaxSkew ahead (clock skew)", Make(now.Add(MaxSkew), 1<<22-1), nil},
+		{"just past MaxSkew", Make(now.Add(MaxSkew+time.Millisecond), 0), ErrFuture},
+		{"an hour ahead", Make(now.Add(time.Hour), 0), ErrFuture},
+		{"the largest id (2080)", "9223372036854775807", ErrFuture},
+		{"the first snowflake (the epoch)", "4194304", nil},
+		{"pre-snowflake", "20", ErrNoTime},
+		{"below 2^22", "4194303", ErrNoTime},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckPlausible(tc.id, now)
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("CheckPlausible(%s) = %v, want %v", tc.id, err, tc.want)
+			}
+			if err != nil && !strings.Contains(err.Error(), tc.id) {
+				t.Errorf("error %q does not name the id", err)
+			}
+		})
+	}
+	// The clock decides: the same id is plausible an hour later.
+	id := Make(now.Add(time.Hour), 0)
+	if err := CheckPlausible(id, now.Add(time.Hour)); err != nil {
+		t.Errorf("an id made at the caller's now: %v", err)
+	}
+	for _, id := range []string{"", "007", "12a", "9223372036854775808"} {
+		if err := CheckPlausible(id, now); err == nil || errors.Is(err, ErrFuture) || errors.Is(err, ErrNoTime) {
+			t.Errorf("CheckPlausible(%q) = %v, want the parse error", id, err)
+		}
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/boarddata"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
@@ -345,6 +346,61 @@ func BenchmarkTopBehind(b *testing.B) {
 			b.ReportMetric(float64(usec-usec0)/float64(calls-calls0), "redis-µs")
 		})
 	}
+}
+
+// BenchmarkHistory reads the 24h history of 25 hashtags (25 hourly buckets each, as the
+// dashboard asks for the rows it shows) from a busy day (boarddata.BusyDay: 25,000 hashtags
+// spread over the window's 25 buckets, the 25 shown ones in every bucket), interleaved in every
+// iteration with the top-10 read of the same window, and reports the medians (hist-µs,
+// top-µs), their ratio (x-top: the target is at most 3) and the time Redis itself spends on
+// one history read (redis-µs: its ZMSCORE commands, from INFO commandstats).
+func BenchmarkHistory(b *testing.B) {
+	ctx := context.Background()
+	rdb := benchClient(b, env.Standalone)
+	const name, buckets = "bench-history", boarddata.DayBuckets
+	s, err := store.New(rdb, name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tags := boarddata.Shown()
+	if n, _ := rdb.ZCard(ctx, store.KeyPrefix(name)+"w:24h").Result(); n < buckets*boarddata.PostsPerBucket {
+		posts := boarddata.BusyDay(time.Now(), 1)
+		for len(posts) > 0 {
+			n := min(len(posts), store.MaxBatch)
+			if _, err := s.Record(ctx, posts[:n]); err != nil {
+				b.Fatal(err)
+			}
+			posts = posts[n:]
+		}
+	}
+	if top, err := s.Top(ctx, store.Day, 10); err != nil || len(top) != 10 || top[0].Hashtag != tags[0] {
+		b.Fatalf("top 10 of 24h: %v, %v; want %s first", top, err, tags[0])
+	}
+	hist := make([]time.Duration, 0, b.N)
+	top := make([]time.Duration, 0, b.N)
+	calls0, usec0 := commandStat(b, env.Standalone.Client(), "zmscore")
+	for b.Loop() {
+		start := time.Now()
+		series, err := s.History(ctx, store.Day, tags)
+		if err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := s.Top(ctx, store.Day, 10); err != nil {
+			b.Fatal(err)
+		}
+		hist, top = append(hist, mid.Sub(start)), append(top, time.Since(mid))
+		if len(series) != len(tags) || len(series[0].Points) != buckets {
+			b.Fatalf("%d series of %d points, want %d of %d", len(series), len(series[0].Points), len(tags), buckets)
+		}
+	}
+	calls, usec := commandStat(b, env.Standalone.Client(), "zmscore")
+	mh, mt := median(hist), median(top)
+	// The time Redis itself spends on one history read: its ZMSCORE commands.
+	b.ReportMetric(float64(usec-usec0)/float64(calls-calls0)*buckets, "redis-µs")
+	b.ReportMetric(float64(mh.Nanoseconds())/1e3, "hist-µs")
+	b.ReportMetric(float64(mt.Nanoseconds())/1e3, "top-µs")
+	b.ReportMetric(float64(mh)/float64(mt), "x-top")
 }
 
 // commandStat is the calls and total microseconds of one command in INFO commandstats.

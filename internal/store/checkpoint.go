@@ -56,19 +56,35 @@ func (s *Store) Checkpoint(ctx context.Context) (Checkpoint, error) {
 
 // SaveCheckpoint replaces prev by next if the stored checkpoint is still prev (same Version),
 // and returns next with its new Version. It refuses ids that are not post ids (package postid)
-// and a next whose SinceID is below prev's or the stored one (checked in the same atomic step as
-// the version), so the checkpoint never moves backwards.
+// or lie in the future of the store's clock (postid.ErrFuture: X could not have sent them, and
+// as since_id one would hide every post until then), and a next whose SinceID is below prev's
+// or the stored one (checked in the same atomic step as the version), so the checkpoint never
+// moves backwards, except away from a since_id in the future: a checkpoint saved before this
+// rule can be repaired.
 func (s *Store) SaveCheckpoint(ctx context.Context, prev, next Checkpoint) (Checkpoint, error) {
 	if err := next.check(); err != nil {
 		return prev, fmt.Errorf("save checkpoint: %w", err)
 	}
-	if prev.SinceID != "" {
+	now := s.now()
+	for _, f := range []struct{ name, id string }{
+		{"since_id", next.SinceID}, {"newest_id", next.NewestID}, {"until_id", next.UntilID},
+	} {
+		if err := postid.CheckPlausible(f.id, now); f.id != "" && errors.Is(err, postid.ErrFuture) {
+			return prev, fmt.Errorf("save checkpoint: %s: %w", f.name, err)
+		}
+	}
+	repair := prev.SinceID != "" && errors.Is(postid.CheckPlausible(prev.SinceID, now), postid.ErrFuture)
+	if prev.SinceID != "" && !repair {
 		if c, err := postid.Compare(next.SinceID, prev.SinceID); err != nil || c < 0 {
 			return prev, fmt.Errorf("save checkpoint: since_id %q is below the saved %s", next.SinceID, prev.SinceID)
 		}
 	}
+	leave := "" // the stored since_id that next may go below: prev's, only when in the future
+	if repair {
+		leave = prev.SinceID
+	}
 	v, err := saveCheckpointScript.Run(ctx, s.rdb, []string{s.key("ckpt")},
-		strconv.FormatInt(prev.Version, 10), next.SinceID, next.NewestID, next.UntilID).Int64()
+		strconv.FormatInt(prev.Version, 10), next.SinceID, next.NewestID, next.UntilID, leave).Int64()
 	if err != nil {
 		return prev, fmt.Errorf("save checkpoint of %s: %w", s.name, err)
 	}

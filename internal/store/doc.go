@@ -1,14 +1,15 @@
 // Package store owns the hashtag data model in Redis (Amazon MemoryDB in production): recording
 // batches of posts exactly once, the all-time and rolling-window leaderboards, the trending
-// views, the ingest checkpoint, the ACL access strings of the two Redis users, and the client
-// constructor.
+// views, the ingest checkpoint, the deployment's X API quota (the daily read budget and the
+// rate-limit reset all boards share), the ACL access strings of the two Redis users, and the
+// client constructor.
 //
 // # Keys
 //
 // Every key of one leaderboard starts with the Redis Cluster hash tag "{<name>}:", so all of
 // them live in one hash slot and the Lua scripts below are legal on a cluster. Several
 // leaderboards (different names) spread over the shards of one cluster. Every script is a file
-// in lua/ (record.lua, top.lua, checkpoint.lua), embedded in the binary.
+// in lua/ (record.lua, checkpoint.lua, quota.lua), embedded in the binary.
 //
 //	{name}:all            ZSET  hashtag -> all-time count
 //	{name}:w:<window>     ZSET  hashtag -> count inside the rolling window (precomputed)
@@ -17,6 +18,10 @@
 //	{name}:seen           ZSET  post id -> created_at (unix seconds); the exactly-once record
 //	{name}:ckpt           HASH  ingest checkpoint: since_id, newest_id, until_id, version
 //	{name}:t:...          the trending views (see Trending below)
+//
+// One set of keys belongs to the deployment, not to a board: the X API quota all boards share
+// (Quota; QuotaPrefix lists them), under the hash tag "{x:quota}", which no board name can
+// make. Only the writer reaches them.
 //
 // # Windows and buckets
 //
@@ -90,6 +95,12 @@
 // reply in proportion to the window's size (all its hashtags), not to n: callers bound how
 // often it runs (the leaderboard reads each window at most once per cache period and
 // instance), and make bench measures it against the all-time read.
+//
+// History reads a few hashtags' counts bucket by bucket (at most MaxHistory hashtags, for a
+// rolling window): one pipeline of one ZMSCORE per live bucket with every hashtag, 13, 25 or 29
+// commands, one round trip. The live buckets are the ones Top sums, so a hashtag's points add
+// up to its count in the window as Top reads it. Its cost grows with hashtags x buckets (up to
+// 725 scores), not with the window's size; make bench measures it against the top-10 read.
 //
 // Reading needs only read commands: no script runs for a read, so the reader user has no
 // scripting permission at all (see ReaderAccess).

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -103,8 +104,8 @@ func TestACL(t *testing.T) {
 
 			// Under exactly these strings the app works: the writer records, keeps the windows
 			// and the trending views and saves the checkpoint; the reader reads every window,
-			// current or behind its upkeep (the ZUNION path), both trending views, and the
-			// checkpoint.
+			// current or behind its upkeep (the ZUNION path), both trending views, the history
+			// of a hashtag, and the checkpoint.
 			record(t, w, post("1", t0.Add(-time.Minute), "a"))
 			for k := range 5 {
 				record(t, w, store.Post{ID: strconv.Itoa(10 + k), CreatedAt: t0.Add(-time.Minute), AuthorID: strconv.Itoa(1 + k), Hashtags: []string{"rising"}})
@@ -129,8 +130,25 @@ func TestACL(t *testing.T) {
 					t.Errorf("reader %s trending: %v, %v; want rising", win, got, err)
 				}
 			}
+			if h, err := r.History(ctx, store.Hour, []string{"a"}); err != nil || len(h) != 1 || h[0].Points[11].Count != 1 {
+				t.Errorf("reader history: %v, %v", h, err)
+			}
 			if _, err := r.Checkpoint(ctx); err != nil {
 				t.Errorf("reader cannot read the checkpoint: %v", err)
+			}
+			// The writer keeps the deployment's X API quota, shared by every board; the reader
+			// cannot even read it.
+			wq, rq := store.NewQuota(writerRDB, c.Now), store.NewQuota(readerRDB, c.Now)
+			if g, err := wq.Reserve(ctx, 0, 100, 10); err != nil {
+				t.Errorf("writer cannot reserve x api posts: %v", err)
+			} else if _, err := wq.Settle(ctx, g, 100, t0.Add(time.Second)); err != nil {
+				t.Errorf("writer cannot settle x api posts: %v", err)
+			}
+			if err := wq.SetNextBoard(ctx, aclBoard); err != nil {
+				t.Errorf("writer cannot save the next board: %v", err)
+			}
+			if _, err := wq.State(ctx); err != nil {
+				t.Errorf("writer cannot read the quota: %v", err)
 			}
 
 			key := store.KeyPrefix(aclBoard) + "all"
@@ -164,6 +182,8 @@ func TestACL(t *testing.T) {
 				"FLUSHALL":    readerRDB.FlushAll(ctx).Err(),
 				"CONFIG":      readerRDB.ConfigSet(ctx, "maxmemory", "1").Err(),
 				"other board": readerRDB.ZRevRange(ctx, "{other}:all", 0, 1).Err(),
+				"quota state": errOf(rq.State(ctx)),
+				"quota reset": readerRDB.Get(ctx, store.QuotaPrefix+"reset").Err(),
 			} {
 				denied[what] = err
 			}
@@ -203,6 +223,83 @@ func TestACL(t *testing.T) {
 			for user, rdb := range map[string]redis.UniversalClient{"reader": readerRDB, "writer": writerRDB} {
 				if err := rdb.Do(ctx, "asking").Err(); err != nil && strings.Contains(err.Error(), "NOPERM") {
 					t.Errorf("%s cannot send ASKING: %v", user, err)
+				}
+			}
+		})
+	}
+}
+
+// TestACLBoards gives the two users the access strings of a deployment with two boards: each
+// reaches both boards, and neither can read or write a board that is not configured, not even
+// one whose name starts with a configured one's.
+func TestACLBoards(t *testing.T) {
+	ctx := context.Background()
+	boards := []string{"aws", "golang"}
+	for _, srv := range env.Servers() {
+		t.Run(srv.Name(), func(t *testing.T) {
+			users := map[string]redistest.User{
+				"writer": {Name: "boards-writer", Password: "boards-writer-pass-0123456789", Access: store.WriterAccess(boards...)},
+				"reader": {Name: "boards-reader", Password: "boards-reader-pass-0123456789", Access: store.ReaderAccess(boards...)},
+			}
+			clients := map[string]redis.UniversalClient{}
+			for role, u := range users {
+				if err := srv.SetUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				rdb, err := store.NewClient(srv.Config(u.Name, u.Password).Store())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { rdb.Close() })
+				clients[role] = rdb
+			}
+			open := func(role, board string) *store.Store {
+				s, err := store.New(clients[role], board, store.WithClock(func() time.Time { return t0 }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			// Boards outside the configuration, with counts recorded by a user of every board.
+			outside := []string{"rust", "aws2", "golan"}
+			for _, b := range outside {
+				s, _ := store.New(connect(t, srv, "writer"), b, store.WithClock(func() time.Time { return t0 }))
+				record(t, s, post("1", t0.Add(-time.Minute), "kept"))
+			}
+			for i, b := range boards {
+				w := open("writer", b)
+				record(t, w, post(fmt.Sprint(10+i), t0.Add(-time.Minute), "tag_"+b))
+				if _, err := w.SaveCheckpoint(ctx, store.Checkpoint{}, store.Checkpoint{SinceID: "10"}); err != nil {
+					t.Errorf("writer cannot save the checkpoint of %s: %v", b, err)
+				}
+				r := open("reader", b)
+				if got := top(t, r, store.All, 10); got["tag_"+b] != 1 || len(got) != 1 {
+					t.Errorf("reader's top of %s: %v", b, got)
+				}
+				if _, err := r.Checkpoint(ctx); err != nil {
+					t.Errorf("reader cannot read the checkpoint of %s: %v", b, err)
+				}
+			}
+			for _, b := range outside {
+				w, r := open("writer", b), open("reader", b)
+				key := store.KeyPrefix(b) + "all"
+				for what, err := range map[string]error{
+					"reader top":        errOf(r.Top(ctx, store.All, 10)),
+					"reader checkpoint": errOf(r.Checkpoint(ctx)),
+					"reader ZSCORE":     clients["reader"].ZScore(ctx, key, "kept").Err(),
+					"reader ZINCRBY":    clients["reader"].ZIncrBy(ctx, key, 5, "kept").Err(),
+					"writer record":     errOf(w.Record(ctx, []store.Post{post("2", t0, "evil")})),
+					"writer upkeep":     w.Upkeep(ctx),
+					"writer top":        errOf(w.Top(ctx, store.All, 10)),
+					"writer ZINCRBY":    clients["writer"].ZIncrBy(ctx, key, 5, "kept").Err(),
+					"writer DEL":        clients["writer"].Del(ctx, key).Err(),
+				} {
+					if err == nil || !strings.Contains(err.Error(), "NOPERM") {
+						t.Errorf("board %s, %s: %v, want NOPERM", b, what, err)
+					}
+				}
+				if n, err := srv.Admin().ZScore(ctx, key, "kept").Result(); err != nil || n != 1 {
+					t.Errorf("board %s: kept = %v (%v) after the attempts, want 1", b, n, err)
 				}
 			}
 		})

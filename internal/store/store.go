@@ -136,6 +136,11 @@ func KeyPrefix(name string) string { return "{" + name + "}:" }
 
 func (s *Store) key(suffix string) string { return s.prefix + suffix }
 
+// bucketKey is the key of bucket idx of rolling window w, as the record script names it.
+func (s *Store) bucketKey(w Window, idx int64) string {
+	return s.prefix + "b:" + string(w) + ":" + strconv.FormatInt(idx, 10)
+}
+
 // Record counts the hashtags of the posts not recorded before, and their authors for the
 // trending views, in one atomic script call. Calling it again with the same or overlapping
 // posts changes no count and no trending figure.
@@ -399,7 +404,7 @@ func tiesAt(key string, score float64, n int) redis.ZRangeArgs {
 func (s *Store) topBehind(ctx context.Context, sp span, now, kept int64, known bool, n int) ([]Entry, error) {
 	lo := sp.oldestBucket(now)
 	hi := floorDiv(now, int64(sp.bucket/time.Second))
-	bucketKey := func(idx int64) string { return s.key("b:" + string(sp.window) + ":" + strconv.FormatInt(idx, 10)) }
+	bucketKey := func(idx int64) string { return s.bucketKey(sp.window, idx) }
 	var z redis.ZStore
 	if known && lo-kept < hi-lo+1 {
 		z.Keys, z.Weights = []string{s.key("w:" + string(sp.window))}, []float64{1}

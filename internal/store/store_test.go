@@ -336,31 +336,18 @@ func TestWindowsMatchModel(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		c := &clock{t: t0}
 		s := newBoard(t, rdb, c)
-		type rec struct {
-			at  int64
-			tag string
+		var recs []modelPost
+		var tags []string
+		for i := range 15 {
+			tags = append(tags, fmt.Sprintf("tag%02d", i))
 		}
-		var recs []rec
-		bucketOf := map[store.Window][2]int64{store.Hour: {3600, 300}, store.Day: {86400, 3600}, store.Week: {604800, 21600}}
 		id := 0
 		for step := range 60 {
-			var batch []store.Post
-			for range 20 {
-				id++
-				age := time.Duration(rng.Int64N(int64(8 * 24 * time.Hour)))
-				if rng.IntN(3) == 0 {
-					age = time.Duration(rng.Int64N(int64(2 * time.Hour)))
-				}
-				tag := fmt.Sprintf("tag%02d", rng.IntN(15))
-				p := post(strconv.Itoa(id), c.Now().Add(-age), tag)
-				batch = append(batch, p)
-				if age <= store.SeenRetention {
-					recs = append(recs, rec{p.CreatedAt.Unix(), tag})
-				}
-			}
+			batch, kept := randomPosts(rng, c.Now(), &id, 20, tags, 3, 2*time.Hour)
+			recs = append(recs, kept...)
 			record(t, s, batch...)
 			now := c.Now().Unix()
-			for w, lb := range bucketOf {
+			for w, lb := range windowSpec {
 				lo := (now - lb[0]) / lb[1] * lb[1] // start of the oldest live bucket
 				want := map[string]int64{}
 				for _, r := range recs {

@@ -22,10 +22,10 @@ import (
 type trendModel struct {
 	minAuthors int
 	ids        map[string]bool
-	posts      []modelPost // the posts recorded as new
+	posts      []trendPost // the posts recorded as new
 }
 
-type modelPost struct {
+type trendPost struct {
 	at     int64 // created_at, clamped to the time of recording
 	author string
 	tags   []string
@@ -53,7 +53,7 @@ func (m *trendModel) record(now time.Time, posts ...store.Post) {
 				tags = append(tags, strings.ToLower(t)) // the tests use ASCII tags
 			}
 		}
-		m.posts = append(m.posts, modelPost{at, author, tags})
+		m.posts = append(m.posts, trendPost{at, author, tags})
 	}
 }
 
@@ -127,8 +127,6 @@ func (m *trendModel) view(now time.Time, length, bucket int64) []store.Trend {
 	}
 	return out
 }
-
-func floorDiv(a, b int64) int64 { return int64(math.Floor(float64(a) / float64(b))) }
 
 // trendingWindows are the windows with a trending view: length and bucket in seconds.
 var trendingWindows = []struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -610,9 +611,9 @@ func TestFetchPageMalformed(t *testing.T) {
 		{"no meta", `{"data":[{"id":"2125289645013128839","text":"#go"}]}`, "no meta"},
 		{"meta null", `{"meta":null}`, "no meta"},
 		{"errors without meta", `{"errors":[{"title":"Oops","detail":"broken"}]}`, "errors but no meta"},
-		{"data not an array", `{"data":{"id":"1"},"meta":{"result_count":1}}`, "cannot unmarshal"},
-		{"id as number", `{"data":[{"id":2125289645013128839,"text":"x"}],"meta":{"result_count":1}}`, "cannot unmarshal"},
-		{"note_tweet wrong type", `{"data":[{"id":"2125289645013128839","text":"x","note_tweet":"long"}],"meta":{"result_count":1}}`, "cannot unmarshal"},
+		{"data not an array", `{"data":{"id":"1"},"meta":{"result_count":1}}`, "data is not an array"},
+		{"errors not an array", `{"errors":{"title":"x"},"meta":{"result_count":0}}`, "cannot unmarshal"},
+		{"meta wrong type", `{"data":[{"id":"2125289645013128839","text":"x"}],"meta":{"result_count":"1"}}`, "cannot unmarshal"},
 		{"bad newest_id", `{"data":[],"meta":{"newest_id":"abc","result_count":0}}`, "newest_id"},
 		{"negative count", `{"meta":{"result_count":-1}}`, "negative"},
 		{"empty body", ``, "unexpected end"},
@@ -761,5 +762,182 @@ func TestFetchPageSkippedPostsLog(t *testing.T) {
 	}
 	if debug != 2 {
 		t.Errorf("%d skipped-post records, want 2:\n%s", debug, buf.String())
+	}
+}
+
+// TestFetchPageSkipsMalformedEntries: one data[] entry with a field the app reads of the wrong
+// type, or an entry that is no object at all, is skipped with a reason naming the field; the
+// other posts of the page are kept and the page's ids still bound the skipped entry, so a
+// checkpoint moves past it. A malformed field the app does not read costs nothing.
+func TestFetchPageSkipsMalformedEntries(t *testing.T) {
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	tests := []struct {
+		name     string
+		override map[string]json.RawMessage
+		raw      json.RawMessage
+		reason   string // "": the entry is kept
+		keepsID  bool   // the skipped entry's id is known
+	}{
+		{"possibly_sensitive a string", map[string]json.RawMessage{"possibly_sensitive": raw(`"yes"`)}, nil, "possibly_sensitive is a JSON string, not true or false", true},
+		{"text a number", map[string]json.RawMessage{"text": raw(`5`)}, nil, "text is a JSON number, not a string", true},
+		{"created_at an object", map[string]json.RawMessage{"created_at": raw(`{}`)}, nil, "created_at is a JSON object", true},
+		{"author_id a number", map[string]json.RawMessage{"author_id": raw(`2244994945`)}, nil, "author_id is a JSON number", true},
+		{"entities a string", map[string]json.RawMessage{"entities": raw(`"x"`)}, nil, "entities is a JSON string, not an object", true},
+		{"hashtags an object", map[string]json.RawMessage{"entities": raw(`{"hashtags":{"tag":"x"}}`)}, nil, "entities.hashtags is a JSON object, not an array", true},
+		{"tag a number", map[string]json.RawMessage{"entities": raw(`{"hashtags":[{"tag":7}]}`)}, nil, "entities.hashtags.tag is a JSON number", true},
+		{"note_tweet a string", map[string]json.RawMessage{"note_tweet": raw(`"long"`)}, nil, "note_tweet is a JSON string, not an object", true},
+		{"note_post text a number", map[string]json.RawMessage{"note_post": raw(`{"text":1}`)}, nil, "note_post.text is a JSON number", true},
+		{"id a number", map[string]json.RawMessage{"id": raw(`2125289645013128839`)}, nil, "id is a JSON number, not a string", false},
+		{"id missing", map[string]json.RawMessage{"id": nil}, nil, "missing id", false},
+		{"entry a number", nil, raw(`12`), "data entry is a JSON number, not an object", false},
+		{"entry an array", nil, raw(`[{"id":"2125289645013128839"}]`), "data entry is a JSON array, not an object", false},
+		{"entry null", nil, raw(`null`), "data entry is null", false},
+		// Fields the app does not read.
+		{"lang a number", map[string]json.RawMessage{"lang": raw(`5`)}, nil, "", true},
+		{"edit_history_tweet_ids a string", map[string]json.RawMessage{"edit_history_tweet_ids": raw(`"x"`)}, nil, "", true},
+		{"edit_history_post_ids a number", map[string]json.RawMessage{"edit_history_post_ids": raw(`5`)}, nil, "", true},
+		{"urls a string", map[string]json.RawMessage{"entities": raw(`{"hashtags":[{"tag":"go"}],"urls":"x","mentions":[{"start":"a"}]}`)}, nil, "", true},
+		{"public_metrics a string", map[string]json.RawMessage{"public_metrics": raw(`"many"`)}, nil, "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			corpus := golangPosts(5) // newest first
+			want := make([]string, len(corpus))
+			for i := range corpus {
+				corpus[i].ID = postid.Make(corpus[i].CreatedAt, i)
+				want[i] = corpus[i].ID
+			}
+			corpus[0].Override, corpus[0].Raw = tc.override, tc.raw // the newest: it bounds the page
+			srv, _ := standIn(t, corpus, nil)
+			s, _ := newSource(t, srv, nil)
+			page, err := s.FetchPage(context.Background(), PageRequest{})
+			if err != nil {
+				t.Fatalf("FetchPage: %v", err)
+			}
+			if tc.reason == "" {
+				if len(page.Posts) != 5 || len(page.Skipped) != 0 {
+					t.Fatalf("posts/skipped = %d/%+v, want the entry kept", len(page.Posts), page.Skipped)
+				}
+				if !slices.Equal(page.Posts[0].Hashtags, []string{"golang", "aws"}) && !slices.Equal(page.Posts[0].Hashtags, []string{"go"}) {
+					t.Errorf("kept entry hashtags %v", page.Posts[0].Hashtags)
+				}
+				return
+			}
+			if len(page.Posts) != 4 || len(page.Skipped) != 1 {
+				t.Fatalf("posts/skipped = %d/%+v, want 4 posts and the entry skipped", len(page.Posts), page.Skipped)
+			}
+			sk := page.Skipped[0]
+			if sk.Index != 0 || !strings.Contains(sk.Reason, tc.reason) {
+				t.Errorf("skipped %+v, want index 0 and a reason containing %q", sk, tc.reason)
+			}
+			if got := sk.ID == want[0]; got != tc.keepsID {
+				t.Errorf("skipped entry id %q (its id %s known: %v)", sk.ID, want[0], tc.keepsID)
+			}
+			for i, p := range page.Posts {
+				if p.ID != want[i+1] {
+					t.Errorf("post %d = %s, want %s", i, p.ID, want[i+1])
+				}
+			}
+			// meta.newest_id covers the skipped entry, whatever its id field holds.
+			if page.NewestID != want[0] || page.OldestID != want[4] {
+				t.Errorf("newest/oldest %s/%s, want %s/%s", page.NewestID, page.OldestID, want[0], want[4])
+			}
+		})
+	}
+}
+
+// TestFieldNameGenerationsDecodeAlike: the same corpus served with note_tweet and
+// edit_history_tweet_ids, or with note_post and edit_history_post_ids, gives the same pages;
+// a long post's hashtags beyond its first 280 characters count either way. The request keeps
+// go-twitter's tweet.fields with note_tweet.
+func TestFieldNameGenerationsDecodeAlike(t *testing.T) {
+	tail := strings.Repeat("padding words ", 30) // over 280 characters
+	corpus := []xapitest.Tweet{
+		{CreatedAt: t0.Add(-1 * time.Minute), NoteText: "#golang first " + tail + "#TailTag #Second"},
+		{CreatedAt: t0.Add(-2 * time.Minute), Text: "short #golang #aws"},
+		{CreatedAt: t0.Add(-3 * time.Minute), NoteText: "#golang no entities " + tail + "#Hidden", OmitEntities: true},
+		{CreatedAt: t0.Add(-4 * time.Minute), NoteText: "#golang sensitive " + tail + "#nsfw", PossiblySensitive: true, AuthorID: "42"},
+	}
+	var pages [2]Page
+	for i, names := range []xapitest.Names{xapitest.TweetNames, xapitest.PostNames} {
+		srv, _ := standIn(t, corpus, func(o *xapitest.Options) { o.Names = names })
+		s, _ := newSource(t, srv, nil)
+		p, err := s.FetchPage(context.Background(), PageRequest{})
+		if err != nil {
+			t.Fatalf("names %d: %v", names, err)
+		}
+		pages[i] = p
+		q := srv.SearchRequests()[0].Query
+		if q.Get("post.fields") != "" || !strings.Contains(q.Get("tweet.fields"), "note_tweet") {
+			t.Errorf("names %d: request fields %v, want go-twitter's tweet.fields with note_tweet", names, q)
+		}
+	}
+	if !reflect.DeepEqual(pages[0], pages[1]) {
+		t.Fatalf("the generations decode differently:\n%+v\n%+v", pages[0], pages[1])
+	}
+	p := pages[1].Posts
+	if len(p) != 4 || !slices.Equal(p[0].Hashtags, []string{"golang", "TailTag", "Second"}) || !strings.HasSuffix(p[0].Text, "#Second") {
+		t.Errorf("long post: %+v", p[0])
+	}
+	if p[2].HasEntities || !strings.HasSuffix(p[2].Text, "#Hidden") {
+		t.Errorf("long post without entities: %+v (the caller extracts from the full text)", p[2])
+	}
+	if !p[3].PossiblySensitive || p[3].AuthorID != "42" || p[1].AuthorID != "2244994945" {
+		t.Errorf("posts 1, 3: %+v, %+v", p[1], p[3])
+	}
+}
+
+// TestFetchPageAuthorID: author_id is asked for and carried; a post without one has "".
+func TestFetchPageAuthorID(t *testing.T) {
+	corpus := golangPosts(2)
+	corpus[0].AuthorID = "1234567890123456789"
+	corpus[1].Override = map[string]json.RawMessage{"author_id": nil}
+	srv, _ := standIn(t, corpus, nil)
+	s, _ := newSource(t, srv, nil)
+	page, err := s.FetchPage(context.Background(), PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Posts) != 2 || page.Posts[0].AuthorID != "1234567890123456789" || page.Posts[1].AuthorID != "" {
+		t.Errorf("posts %+v", page.Posts)
+	}
+	if f := srv.SearchRequests()[0].Query.Get("tweet.fields"); !slices.Contains(strings.Split(f, ","), "author_id") {
+		t.Errorf("tweet.fields %q lacks author_id", f)
+	}
+}
+
+// TestFetchPageOversizeAsksForASmallerPage: long posts packed with hashtags make a page of 100
+// larger than MaxResponseBytes; FetchPage asks again at once for a page of 10, which fits, so
+// every post arrives and nothing stalls on the size limit.
+func TestFetchPageOversizeAsksForASmallerPage(t *testing.T) {
+	var corpus []xapitest.Tweet
+	for i := range 40 { // about 135 KB each: 40 are over the limit, 30 are not
+		var note strings.Builder
+		for j := 0; note.Len() < 24_000; j++ {
+			fmt.Fprintf(&note, "#p%dt%d ", i, j)
+		}
+		corpus = append(corpus, xapitest.Tweet{CreatedAt: t0.Add(-time.Duration(i+1) * time.Minute), NoteText: "#golang " + note.String()})
+	}
+	srv, _ := standIn(t, corpus, nil)
+	s, ft := newSource(t, srv, nil)
+	posts, pages := collect(t, s, PageRequest{})
+	if len(posts) != 40 || len(pages) != 2 || len(pages[0].Posts) != 10 {
+		t.Fatalf("%d posts in %d pages, want 40 in 2 (10 and 30)", len(posts), len(pages))
+	}
+	for _, p := range posts {
+		if len(p.Hashtags) < 2000 || p.Hashtags[0] != "golang" {
+			t.Fatalf("post %s: %d hashtags, first %q", p.ID, len(p.Hashtags), p.Hashtags[0])
+		}
+	}
+	var sizes []string
+	for _, r := range srv.SearchRequests() {
+		sizes = append(sizes, r.Query.Get("max_results"))
+	}
+	slices.Sort(sizes) // the stand-in records an answer the client stopped reading when it ends
+	if want := []string{"10", "100", "100"}; !slices.Equal(sizes, want) {
+		t.Errorf("max_results of the requests %v, want %v", sizes, want)
+	}
+	if len(ft.Sleeps()) != 0 {
+		t.Errorf("slept %v before asking for a smaller page", ft.Sleeps())
 	}
 }

@@ -59,6 +59,11 @@ func TestFixturesThroughGoTwitter(t *testing.T) {
 				t.Errorf("short post = %+v", p.Posts[1])
 			}
 		}}},
+		{"search_note_post.json", want{posts: 2, newest: "2125287841462408839", oldest: "2125283303225480839", check: func(t *testing.T, p Page) {
+			if n := p.Posts[0]; !n.HasEntities || len(n.Text) < 300 || !slices.Equal(n.Hashtags, []string{"Serverless", "golang", "MemoryDB", "XRay"}) {
+				t.Errorf("note_post post = %+v", n)
+			}
+		}}},
 		{"search_possibly_sensitive.json", want{posts: 2, newest: "2125281101215880839", oldest: "2125278270060680839", check: func(t *testing.T, p Page) {
 			if !p.Posts[0].PossiblySensitive || p.Posts[1].PossiblySensitive {
 				t.Errorf("possibly_sensitive = %v, %v", p.Posts[0].PossiblySensitive, p.Posts[1].PossiblySensitive)

@@ -1,6 +1,7 @@
 package xapi
 
 import (
+	"encoding/json"
 	"testing"
 	"unicode/utf8"
 
@@ -13,7 +14,7 @@ import (
 // the posts; every data entry accounted for as a Post or a SkippedPost.
 func FuzzDecodePage(f *testing.F) {
 	for _, name := range []string{
-		"search_page.json", "search_empty.json", "search_note_tweet.json", "search_possibly_sensitive.json",
+		"search_page.json", "search_empty.json", "search_note_tweet.json", "search_note_post.json", "search_possibly_sensitive.json",
 		"search_partial_errors.json", "search_errors_no_data.json", "search_defective_posts.json", "error_429.json",
 	} {
 		f.Add(xapitest.MustFixture(name))
@@ -33,6 +34,10 @@ func FuzzDecodePage(f *testing.F) {
 			if !utf8.ValidString(s) {
 				t.Fatalf("%s not valid UTF-8: %q", what, s)
 			}
+		}
+		var frame struct{ Data []json.RawMessage }
+		if err := json.Unmarshal(body, &frame); err == nil && len(page.Posts)+len(page.Skipped) != len(frame.Data) {
+			t.Fatalf("%d posts and %d skipped for %d data entries", len(page.Posts), len(page.Skipped), len(frame.Data))
 		}
 		checkUTF8("NextToken", page.NextToken)
 		checkUTF8("NewestID", page.NewestID)
@@ -64,6 +69,13 @@ func FuzzDecodePage(f *testing.F) {
 		for _, s := range page.Skipped {
 			checkUTF8("Skipped.ID", s.ID)
 			checkUTF8("Skipped.Reason", s.Reason)
+			if s.Reason == "" {
+				t.Fatalf("skipped entry %d without a reason", s.Index)
+			}
+			// The page's ids bound a skipped entry's id too, so a checkpoint moves past it.
+			if postid.Valid(s.ID) && (compareIDs(t, s.ID, page.NewestID) > 0 || compareIDs(t, s.ID, page.OldestID) < 0) {
+				t.Fatalf("skipped %s outside [%s, %s]", s.ID, page.OldestID, page.NewestID)
+			}
 		}
 		for _, e := range page.PartialErrors {
 			for _, s := range []string{e.Title, e.Detail, e.Type, e.ResourceType, e.Parameter, e.Value} {

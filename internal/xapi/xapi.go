@@ -1,10 +1,15 @@
 // Package xapi owns talking to X API v2 recent search
 // (GET /2/tweets/search/recent) through github.com/g8rswimmer/go-twitter/v2:
 // fetching one page of recent posts at a time, turning them into Posts with
-// their raw hashtags (note_tweet included), classifying failures into typed
+// their raw hashtags (from note_tweet, or note_post as X's current OpenAPI
+// description names it, for long posts), classifying failures into typed
 // errors, retrying transient ones within the caller's deadline, and the
 // app-only OAuth 2.0 token exchange. It does not paginate across pages or
 // keep checkpoints: the ingest handler drives FetchPage.
+//
+// A page is decoded entry by entry: one malformed data[] entry is skipped with
+// its reason (Page.Skipped) and the rest of the page counts. A response body
+// is read up to MaxResponseBytes.
 package xapi
 
 import (
@@ -30,6 +35,9 @@ const (
 	DefaultHTTPTimeout = 10 * time.Second
 	// pageSize is max_results: X's largest page.
 	pageSize = 100
+	// smallPage is X's smallest max_results, asked for when an answer is over
+	// MaxResponseBytes.
+	smallPage = 10
 	// MaxQueryLength is the recent-search query limit go-twitter enforces
 	// (512 bytes, X's limit for the self-serve access levels).
 	MaxQueryLength = 512
@@ -37,7 +45,10 @@ const (
 
 // tweetFields are the tweet.fields FetchPage requests: those a Post is made
 // of. note_tweet is not in go-twitter's TweetField constants; X accepts it
-// and returns the full text and entities of long posts in it.
+// and returns the full text and entities of long posts in it (X's OpenAPI
+// description v2.167 calls the parameter post.fields and the object
+// note_post; X's documentation still shows tweet.fields, which go-twitter
+// sends, and the decoder reads either object name).
 var tweetFields = []string{"author_id", "created_at", "entities", "note_tweet", "possibly_sensitive"}
 
 // RetryPolicy bounds the retries of transient failures inside FetchPage.
@@ -121,7 +132,7 @@ func New(cfg Config) (*Source, error) {
 	if mr == 0 {
 		mr = pageSize
 	}
-	if mr < 10 || mr > 100 {
+	if mr < smallPage || mr > pageSize {
 		return nil, fmt.Errorf("xapi: max_results is %d, must be 10..100", mr)
 	}
 	rp := cfg.Retry
@@ -214,6 +225,9 @@ type PageRequest struct {
 	// NextToken continues a result set; send the same SinceID/UntilID/
 	// StartTime as for the first page.
 	NextToken string
+	// MaxResults is max_results, MinPageSize-MaxPageSize; 0 asks for the Source's page size
+	// (MaxPageSize). X bills every post it returns: the caller asks for what its budget allows.
+	MaxResults int
 }
 
 // Post is one search result.
@@ -223,29 +237,35 @@ type Post struct {
 	// CreatedAt is created_at in UTC; when X sent none or an unparsable
 	// one, it is the time in the snowflake id (postid.Time).
 	CreatedAt time.Time
-	// Text is note_tweet.text for long posts, else text.
+	// AuthorID is author_id, the id of the post's author ("" when X sent
+	// none).
+	AuthorID string
+	// Text is the long post's note text (note_post.text or note_tweet.text)
+	// for long posts, else text.
 	Text string
 	// Hashtags are the raw tags (without '#', not normalised) from the
-	// entities object describing Text: entities.hashtags[].tag, or for note
-	// tweets note_tweet.entities.hashtags[].tag (the top-level entities of a
-	// note tweet describe the truncated text, whose last tag may be cut).
+	// entities object describing Text: entities.hashtags[].tag, or for long
+	// posts the note's entities.hashtags[].tag (the top-level entities of a
+	// long post describe the truncated text, whose last tag may be cut).
 	// Exact duplicates removed, first-appearance order. Empty when
 	// HasEntities is false.
 	Hashtags []string
 	// HasEntities is false when X sent no entities object covering Text
 	// (X omits entities for posts without any hashtag, mention, url or
-	// cashtag, and for note tweets the object that counts is
-	// note_tweet.entities). The caller then extracts hashtags from Text.
+	// cashtag, and for long posts the object that counts is the note's).
+	// The caller then extracts hashtags from Text.
 	HasEntities       bool
 	PossiblySensitive bool
-	// AuthorID is author_id, the id of the post's author ("" when X sent none).
-	AuthorID string
 }
 
 // SkippedPost is a data[] entry FetchPage could not turn into a Post.
 type SkippedPost struct {
-	Index  int    // position in data[]
-	ID     string // as sent (may be empty or invalid)
+	Index int // position in data[]
+	// ID is the entry's id field as sent when it is a string (may be empty
+	// or not a post id: untrusted, cut it short before logging it).
+	ID string
+	// Reason says what is wrong with the entry: it names the field and the
+	// JSON type found, never the entry's content.
 	Reason string
 }
 
@@ -260,19 +280,26 @@ type Problem struct {
 type Page struct {
 	// Posts in the order X sent them (newest first, normally).
 	Posts []Post
-	// Skipped lists data[] entries that were dropped: null entries and
-	// entries whose id is missing or not a post id (package postid). Posts
-	// with a bad created_at are kept (see Post.CreatedAt).
+	// Skipped lists data[] entries that were dropped: null entries, entries
+	// that are not objects or have a field the app reads (id, text,
+	// created_at, author_id, possibly_sensitive, entities.hashtags, the
+	// note's text and entities) of the wrong JSON type, and entries whose id
+	// is missing or not a post id (package postid). Posts with a bad
+	// created_at string are kept (see Post.CreatedAt).
 	// len(Posts) + len(Skipped) == len(data).
 	Skipped []SkippedPost
 	// NextToken is meta.next_token ("" on the last page).
 	NextToken string
 	// NewestID/OldestID are meta.newest_id/oldest_id, widened to cover every
-	// Post id in the page ("" when the page is empty).
+	// post id in data[] (of Posts and of Skipped entries), so a checkpoint
+	// taken from them moves past a skipped entry ("" when the page is empty).
 	NewestID, OldestID string
 	// PartialErrors are the "errors" X sent alongside a 200 (documented as
 	// partial errors: the rest of the response is valid).
 	PartialErrors []Problem
+	// RateLimit holds the response's x-rate-limit-* headers (nil when X sent
+	// not all three); see RateLimit.Exhausted.
+	RateLimit *RateLimit
 }
 
 // FetchPage performs one recent search (GET /2/tweets/search/recent with
@@ -280,15 +307,19 @@ type Page struct {
 // request's cursors).
 // Transient failures (5xx, 408, network errors, client timeouts, malformed
 // bodies) are retried with exponential backoff and jitter, never sleeping
-// past ctx's deadline. Errors are *Error; see the Err* kinds.
+// past ctx's deadline. An answer over MaxResponseBytes is asked for again at
+// once with max_results=10, the smallest page, so a run of very large posts
+// (long posts packed with entities) costs more requests, not the page.
+// Errors are *Error; see the Err* kinds.
 func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 	if err := s.validate(req); err != nil {
 		return Page{}, err
 	}
 	var lastErr *Error
 	reauthorized := false
+	maxResults := s.maxResultsFor(req)
 	for attempt := 1; ; attempt++ {
-		page, xe := s.fetchOnce(ctx, req)
+		page, xe := s.fetchOnce(ctx, req, maxResults)
 		if xe == nil {
 			if len(page.PartialErrors) > 0 {
 				s.log.WarnContext(ctx, "x recent search returned partial errors",
@@ -309,8 +340,14 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 				continue
 			}
 		}
-		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts {
+		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts || xe.RateLimit.Exhausted() {
 			return Page{}, lastErr
+		}
+		if errors.Is(xe, errBodyTooLarge) && maxResults > smallPage {
+			s.log.WarnContext(ctx, "x recent search: answer over the size limit; asking for a smaller page",
+				"max_results", smallPage, "limit_bytes", MaxResponseBytes)
+			maxResults = smallPage
+			continue
 		}
 		wait := s.backoff(attempt)
 		if deadline, ok := ctx.Deadline(); ok && s.now().Add(wait+s.retry.MinAttemptTime).After(deadline) {
@@ -387,18 +424,21 @@ func (s *Source) validate(req PageRequest) error {
 			return bad(fmt.Sprintf("PageRequest.SinceID %s is not below PageRequest.UntilID %s", req.SinceID, req.UntilID))
 		}
 	}
+	if err := checkMaxResults(req); err != nil {
+		return bad(err.Error())
+	}
 	if (req.SinceID != "" || req.UntilID != "") && !req.StartTime.IsZero() {
 		return bad("PageRequest.StartTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
 	}
 	return nil
 }
 
-func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) {
+func (s *Source) fetchOnce(ctx context.Context, req PageRequest, maxResults int) (Page, *Error) {
 	c := &capture{}
 	opts := twitter.TweetRecentSearchOpts{
 		TweetFields: s.fields,
 		SortOrder:   twitter.TweetSearchSortOrderRecency, // newest first, which the sweeps rely on
-		MaxResults:  s.maxResults,
+		MaxResults:  maxResults,
 		SinceID:     req.SinceID,
 		UntilID:     req.UntilID,
 		NextToken:   req.NextToken,
@@ -409,8 +449,8 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) 
 		opts.StartTime = req.StartTime.UTC().Truncate(time.Second)
 	}
 	// go-twitter builds and sends the request, checks the status and
-	// decodes the body into its types; its result lacks note_tweet and the
-	// raw headers, so the page is decoded again from the captured bytes.
+	// decodes error bodies; a 200's body is recorded by the transport and
+	// decoded here, once, entry by entry (see captureTransport).
 	if _, err := s.client.TweetRecentSearch(withCapture(ctx, c), s.query, opts); err != nil {
 		return Page{}, classify(ctx, err, c)
 	}
@@ -423,5 +463,6 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest) (Page, *Error) 
 		xe.RateLimit, xe.ResetAt = rateLimitFromHeader(c.header)
 		return Page{}, xe
 	}
+	page.RateLimit, _ = rateLimitFromHeader(c.header)
 	return page, nil
 }

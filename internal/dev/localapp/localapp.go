@@ -12,16 +12,24 @@
 //     TWITTER_API_URL, built exactly as the ingest Lambda builds it. Otherwise the bundled
 //     sample (package sample), moved to the present and served by the X API v2 stand-in
 //     (package xapitest) on a free loopback port, so the real go-twitter client, xapi and
-//     the ingest handler do the work. Without SEARCH_QUERY the stand-in returns the whole
-//     sample; with it, the stand-in filters the sample by the query as X would.
-//   - Ingest: the ingest handler runs once at start and then every Interval (default 10 s on
-//     the sample; 15 minutes on the real X API, the deployed schedule, since every run spends
-//     the X API plan's requests and monthly post cap), never two at once, each run with a synthesised EventBridge scheduled event and the Lambda function's
-//     60-second deadline; a run that fails is reported and the next one resumes from the
-//     checkpoint. SEARCH_QUERY, MAX_PAGES, SKIP_SENSITIVE, EXCLUDE_HASHTAGS and LEADERBOARD
-//     are read and checked as the ingest function reads them (package config).
-//   - Leaderboard: the leaderboard handler (API and dashboard) behind funcurl, which builds each
-//     LambdaFunctionURLRequest as a Function URL does; CACHE_TTL as for the function.
+//     the ingest handler do the work. The stand-in filters the sample by each board's query
+//     as X would, except SampleQuery, which it answers with every post.
+//   - Boards: BOARDS, or LEADERBOARD + SEARCH_QUERY, as for the functions (package config).
+//     When none is set, the sample serves SampleBoards (every post, and the posts with #aws),
+//     so the dashboard's board selector shows; LEADERBOARD alone is one board of every post.
+//     On the real X API the default is one board, "hashtags", with DefaultQuery.
+//   - Ingest: the ingest handler, serving every board as the function does, runs once at start
+//     and then every Interval (default 10 s on the sample; 15 minutes on the real X API, the
+//     deployed schedule, since X bills every post it returns), never two at once, each run with
+//     a synthesised EventBridge scheduled event and the Lambda function's 60-second deadline; a
+//     run that fails is reported and the next one resumes from the checkpoints. MAX_PAGES,
+//     SKIP_SENSITIVE, EXCLUDE_HASHTAGS, X_DAILY_POST_BUDGET and X_PRICE_PER_POST are read and
+//     checked as the ingest function reads them; the bundled sample is free, so it is read
+//     without a budget unless X_DAILY_POST_BUDGET is set, and the budget line after each run
+//     says what the reads would cost on X.
+//   - Leaderboard: the leaderboard handler (API, board list and dashboard) of every board
+//     behind funcurl, which builds each LambdaFunctionURLRequest as a Function URL does;
+//     CACHE_TTL and EMBED_ORIGINS as for the function.
 //
 // The handlers log JSON to Config.Log; the lines meant for a person (the start-up line and one
 // line per ingest run) go to Config.Out as plain text. The ingest handler's metric records
@@ -29,10 +37,10 @@
 // reach Config.Log only with Config.Metrics (cmd/local's -v).
 //
 // Config.Now is the application clock of the store, the stand-in and the ingest handler: the
-// instant the sample is moved to, which posts are visible, where the windows start. Tests set
-// it to a fixed instant (cmd/local's LOCAL_NOW), which must not be in the future: the ingest
-// handler's deadline is on the wall clock. The leaderboard's response cache and generated_at
-// use the wall clock.
+// instant the sample is moved to, which posts are visible, where the windows start, which UTC
+// day the X API reads count on. Tests set it to a fixed instant (cmd/local's LOCAL_NOW). The
+// ingest handler's deadline, the leaderboard's response cache and generated_at use the wall
+// clock.
 package localapp
 
 import (
@@ -77,11 +85,13 @@ const (
 	DefaultXInterval = 15 * time.Minute
 	// MinInterval is the shortest interval accepted.
 	MinInterval = time.Second
-	// DefaultQuery is SEARCH_QUERY against the real X API when unset (the template's default).
+	// DefaultQuery is SEARCH_QUERY against the real X API when no board is set (the
+	// template's default).
 	DefaultQuery = "#aws -is:retweet"
-	// SampleQuery is the query sent to the stand-in when SEARCH_QUERY is unset: the stand-in
-	// then returns every post of the sample (xapitest.Options.MatchAll). It names no hashtag,
-	// so none is excluded from counting.
+	// SampleQuery is the query the stand-in answers with every post of the sample
+	// (xapitest.Options.MatchAllQuery): the query of the sample's default board, and
+	// SEARCH_QUERY when only LEADERBOARD is set. It names no hashtag, so none is excluded from
+	// counting.
 	SampleQuery = "sample -is:retweet"
 	// RunTimeout is the deadline of one ingest run: the ingest function's Lambda timeout.
 	RunTimeout = 60 * time.Second
@@ -110,8 +120,8 @@ type App struct {
 	URL string
 	// Posts and Redis describe where posts come from and where counts go, for people.
 	Posts, Redis string
-	// Leaderboard is the leaderboard's name (LEADERBOARD).
-	Leaderboard string
+	// Boards are the boards served, the first the default (BOARDS or its defaults).
+	Boards []config.Board
 	// Interval is the time between ingest runs (Config.Interval or its default).
 	Interval time.Duration
 
@@ -124,6 +134,12 @@ type App struct {
 	web      *http.Server
 	ingest   *ingest.Handler
 	serveErr chan error
+
+	// The X API read budget and price (X_DAILY_POST_BUDGET, X_PRICE_PER_POST), and whether the
+	// posts are the bundled sample's, which cost nothing: for the budget line of every run.
+	budget       int
+	price        float64
+	sampleIsFree bool
 
 	mu   sync.Mutex
 	runs int
@@ -139,7 +155,8 @@ func Run(ctx context.Context, cfg Config) error {
 	out := a.out()
 	fmt.Fprintf(out, "Hashtag leaderboard running at %s (JSON: %s/?window=1h&limit=10)\n", a.URL, a.URL)
 	fmt.Fprintf(out, "  posts: %s\n", a.Posts)
-	fmt.Fprintf(out, "  redis: %s, leaderboard %q\n", a.Redis, a.Leaderboard)
+	fmt.Fprintf(out, "  redis: %s\n", a.Redis)
+	fmt.Fprintf(out, "  boards: %s\n", describeBoards(a.Boards))
 	fmt.Fprintf(out, "  ingest: now and every %s. Press Ctrl-C to stop.\n", shortDuration(a.Interval))
 
 	loopErr := a.Loop(ctx)
@@ -241,6 +258,10 @@ func (a *App) openBoard(ctx context.Context, rcfg store.Config) (redis.Universal
 	return rdb, nil
 }
 
+// SampleBoards are the boards on the sample when none is set: every post, and the posts with
+// #aws (whose other hashtags it ranks: the query's own is not counted).
+var SampleBoards = []config.Board{{Name: config.DefaultLeaderboard, Query: SampleQuery}, {Name: "aws", Query: "#aws -is:retweet"}}
+
 // wire builds the source, the handlers and the servers.
 func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalClient) error {
 	getenv := a.cfg.Getenv
@@ -250,13 +271,10 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			useX = true
 		}
 	}
-	queryFromEnv := strings.TrimSpace(getenv("SEARCH_QUERY"))
 
 	var (
-		standIn *xapitest.Server
-		token   string
-		posts   []xapitest.Tweet
-		err     error
+		token string
+		posts []xapitest.Tweet
 	)
 	if a.cfg.Interval == 0 {
 		a.cfg.Interval = DefaultInterval
@@ -274,7 +292,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 			return err
 		}
 		token = randomHex(24)
-		standIn, err = xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAll: queryFromEnv == ""})
+		standIn, err := xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAllQuery: SampleQuery})
 		if err != nil {
 			return fmt.Errorf("start the X API stand-in: %w", err)
 		}
@@ -287,12 +305,23 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		apiURL := "http://" + ln.Addr().String()
 		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
 	}
-	defaultQuery := DefaultQuery
-	if !useX {
-		defaultQuery = SampleQuery
+	// The default boards, when neither BOARDS nor SEARCH_QUERY is set.
+	if strings.TrimSpace(getenv("BOARDS")) == "" && strings.TrimSpace(getenv("SEARCH_QUERY")) == "" {
+		switch {
+		case useX:
+			getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": DefaultQuery})
+		case strings.TrimSpace(getenv("LEADERBOARD")) == "":
+			getenv = overlay(getenv, map[string]string{"BOARDS": config.BoardsJSON(SampleBoards)})
+		default: // LEADERBOARD alone: one board of every post
+			getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": SampleQuery})
+		}
 	}
-	if queryFromEnv == "" {
-		getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": defaultQuery})
+	// The bundled sample is free: without X_DAILY_POST_BUDGET it is read without a budget (the
+	// default budget would stop the sample after two runs); the budget line still says what
+	// the reads would cost on X.
+	a.sampleIsFree = !useX && strings.TrimSpace(getenv("X_DAILY_POST_BUDGET")) == ""
+	if a.sampleIsFree {
+		getenv = overlay(getenv, map[string]string{"X_DAILY_POST_BUDGET": "0"})
 	}
 	// The functions' settings, read and checked by the functions' own code. The Redis part is
 	// already decided by REDIS_URL: the endpoint given here only satisfies the check.
@@ -305,27 +334,13 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if err != nil {
 		return err
 	}
-	a.Leaderboard = icfg.Leaderboard
+	a.Boards = icfg.Boards
 
-	board, err := store.New(rdb, icfg.Leaderboard, store.WithClock(a.now), store.WithTrendingMinAuthors(icfg.TrendingMinAuthors))
-	if err != nil {
-		return fmt.Errorf("LEADERBOARD: %w", err)
-	}
-	var src ingest.Source
+	var env *coldstart.Env
 	if useX {
-		env := &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
-		xs, err := env.Source(ctx, icfg)
-		if err != nil {
-			return err
-		}
-		src = xs
-		a.Posts = fmt.Sprintf("the X API at %s, query %q", icfg.APIURL, icfg.Query)
+		env = &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
+		a.Posts = fmt.Sprintf("the X API at %s", icfg.APIURL)
 	} else {
-		xs, err := xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: icfg.Query, Logger: a.log})
-		if err != nil {
-			return fmt.Errorf("SEARCH_QUERY: %w", err)
-		}
-		src = xs
 		visible := 0
 		now := a.now()
 		for _, p := range posts {
@@ -335,24 +350,48 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 		a.Posts = fmt.Sprintf("bundled sample via a local X API v2 stand-in (%d posts from the last 7 days, %d more arriving over the next 24 hours)",
 			visible, len(posts)-visible)
-		if queryFromEnv != "" {
-			a.Posts += fmt.Sprintf(", filtered by SEARCH_QUERY %q", icfg.Query)
-		}
 	}
 	ingestLog := a.log
 	if !a.cfg.Metrics {
 		ingestLog = slog.New(withoutMetrics{a.log.Handler()})
 	}
-	h, err := ingest.New(src, board, ingest.Config{
-		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Query: icfg.Query, Exclude: icfg.Exclude,
-		Now: a.now, Logger: ingestLog,
-	})
+	stores := make([]*store.Store, len(icfg.Boards))
+	byName := map[string]*store.Store{}
+	for i, b := range icfg.Boards {
+		if stores[i], err = store.New(rdb, b.Name, store.WithClock(a.now), store.WithTrendingMinAuthors(icfg.TrendingMinAuthors)); err != nil {
+			return fmt.Errorf("BOARDS: %w", err)
+		}
+		byName[b.Name] = stores[i]
+	}
+	sources := make([]*xapi.Source, len(icfg.Boards))
+	if useX {
+		if sources, err = env.Sources(ctx, icfg); err != nil {
+			return err
+		}
+	} else {
+		for i, b := range icfg.Boards {
+			if sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log}); err != nil {
+				return fmt.Errorf("BOARDS: board %q: %w", b.Name, err)
+			}
+		}
+	}
+	feeds, err := ingest.Feeds(icfg.Boards, sources, stores)
 	if err != nil {
 		return err
 	}
-	a.ingest = h
+	a.budget, a.price = icfg.DailyPostBudget, icfg.PricePerPost
+	if a.ingest, err = ingest.New(feeds, stores[0].Quota(), ingest.Config{
+		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Exclude: icfg.Exclude,
+		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Now: a.now, Logger: ingestLog,
+	}); err != nil {
+		return err
+	}
 
-	lb, err := leaderboard.New(board, leaderboard.Config{Name: lcfg.Leaderboard, CacheTTL: lcfg.CacheTTL, Logger: a.log})
+	boards := make([]leaderboard.Named, len(lcfg.Boards))
+	for i, b := range lcfg.Boards {
+		boards[i] = leaderboard.Named{Name: b.Name, Query: b.Query, Board: byName[b.Name]}
+	}
+	lb, err := leaderboard.New(boards, leaderboard.Config{CacheTTL: lcfg.CacheTTL, EmbedOrigins: lcfg.EmbedOrigins, Logger: a.log})
 	if err != nil {
 		return err
 	}
@@ -364,6 +403,19 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	go a.serve(a.web, ln, "leaderboard")
 	a.URL = "http://" + net.JoinHostPort(displayHost(a.cfg.Host), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	return nil
+}
+
+// describeBoards names the boards and their queries for the start-up lines.
+func describeBoards(boards []config.Board) string {
+	parts := make([]string, len(boards))
+	for i, b := range boards {
+		q := strconv.Quote(b.Query)
+		if b.Query == SampleQuery {
+			q = "every post"
+		}
+		parts[i] = fmt.Sprintf("%q (%s)", b.Name, q)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // withoutMetrics drops the records that carry an "_aws" attribute: CloudWatch Embedded Metric
@@ -441,6 +493,7 @@ func (a *App) Loop(ctx context.Context) error {
 			return nil // interrupted: the run's outcome says nothing
 		}
 		fmt.Fprintln(a.out(), Progress(time.Now(), n, res, err))
+		fmt.Fprintln(a.out(), Budget(res, a.budget, a.price, a.sampleIsFree))
 		select {
 		case <-ctx.Done():
 			return nil
@@ -459,12 +512,29 @@ func Progress(at time.Time, n int, res ingest.Result, err error) string {
 	case err != nil:
 		return head + "; failed: " + err.Error()
 	case res.RateLimited:
-		return head + "; rate limited by the X API, resuming next run"
+		return head + "; rate limited by the X API, resuming after its reset"
+	case res.BudgetExhausted:
+		return head + "; the daily X API read budget is spent, resuming the next UTC day"
 	case res.Complete:
 		return head + "; caught up"
 	default:
 		return head + "; more to fetch next run"
 	}
+}
+
+// Budget is the line printed after a run's progress line: the posts X returned today and what
+// they cost at price (USD a post) against budget (0: none); free says the posts are the bundled
+// sample's, which cost nothing.
+func Budget(res ingest.Result, budget int, price float64, free bool) string {
+	line := fmt.Sprintf("         x api: %s read today", plural(int(res.PostsReadToday), "post"))
+	if budget > 0 {
+		line += fmt.Sprintf(" of a daily budget of %d", budget)
+	}
+	cost := fmt.Sprintf("$%.2f at $%g a post", float64(res.PostsReadToday)*price, price)
+	if free {
+		return line + "; the bundled sample is free (on X: " + cost + ")"
+	}
+	return line + ", about " + cost
 }
 
 // shortDuration formats d without trailing zero units: 10s, 15m, 1h30m.

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/localapp"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
@@ -121,6 +124,26 @@ func fetch(t *testing.T, a *localapp.App, query string) board {
 
 // arriving counts the sample's posts that a run started at start releases in (from, to].
 func arriving(t *testing.T, start, from, to time.Time) int {
+	return arrivingWhere(t, start, from, to, func(xapitest.Tweet) bool { return true })
+}
+
+// arrivingWithAWS is arriving for the posts the sample's second board asks for, "#aws
+// -is:retweet": those with the hashtag aws that are not retweets.
+func arrivingWithAWS(t *testing.T, start, from, to time.Time) int {
+	return arrivingWhere(t, start, from, to, func(p xapitest.Tweet) bool {
+		if slices.ContainsFunc(p.ReferencedTweets, func(r xapitest.ReferencedTweet) bool { return r.Type == "retweeted" }) {
+			return false
+		}
+		text := p.Text
+		if p.NoteText != "" {
+			text = p.NoteText
+		}
+		return slices.ContainsFunc(xapitest.ParseEntities(text).Hashtags, func(h xapitest.Tag) bool { return strings.EqualFold(h.Tag, "aws") })
+	})
+}
+
+// arrivingWhere is arriving for the posts match accepts.
+func arrivingWhere(t *testing.T, start, from, to time.Time, match func(xapitest.Tweet) bool) int {
 	t.Helper()
 	ps, err := sample.Posts()
 	if err != nil {
@@ -129,7 +152,7 @@ func arriving(t *testing.T, start, from, to time.Time) int {
 	d := sample.Offset(start)
 	n := 0
 	for _, p := range ps {
-		if at := p.CreatedAt.Add(d); at.After(from) && !at.After(to) {
+		if at := p.CreatedAt.Add(d); at.After(from) && !at.After(to) && match(p) {
 			n++
 		}
 	}
@@ -137,24 +160,47 @@ func arriving(t *testing.T, start, from, to time.Time) int {
 }
 
 // TestSampleIsIngestedAndKeepsArriving runs the real ingest on the sample through the embedded
-// Redis: everything created by the start is counted once, and moving the clock releases the
-// posts created since, which change the 1h leaderboard.
+// Redis, for its two default boards: everything created by the start is counted once, and
+// moving the clock releases the posts created since, which change the 1h leaderboard.
 func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	t0 := pastBoundary()
 	c := &clock{t: t0}
-	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"CACHE_TTL": "0"})})
+	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"CACHE_TTL": "0", "EMBED_ORIGINS": "http://localhost:8080"})})
 	if !strings.Contains(a.Redis, "embedded") || !strings.Contains(a.Posts, "bundled sample") || a.Interval != localapp.DefaultInterval {
 		t.Errorf("description: posts %q, redis %q, interval %s", a.Posts, a.Redis, a.Interval)
 	}
+	if !slices.Equal(a.Boards, localapp.SampleBoards) {
+		t.Errorf("boards %+v, want the sample's %+v", a.Boards, localapp.SampleBoards)
+	}
 	total := catchUp(t, a)
 	back := arriving(t, t0, t0.Add(-8*24*time.Hour), t0)
-	if back != 3200 || total.PostsFetched != back || total.PostsNew != back {
-		t.Errorf("caught up after %+v, want all %d posts of the last 7 days fetched and new", total, back)
+	backAWS := arrivingWithAWS(t, t0, t0.Add(-8*24*time.Hour), t0)
+	if back != 3200 || backAWS == 0 || total.PostsFetched != back+backAWS || total.PostsNew != back+backAWS {
+		t.Errorf("caught up after %+v, want all %d posts of the last 7 days and the %d with #aws fetched and new", total, back, backAWS)
 	}
 	hour := fetch(t, a, "window=1h&limit=100")
 	all := fetch(t, a, "window=all&limit=100")
-	if len(hour.Hashtags) == 0 || all.Hashtags[0].Hashtag != "aws" {
-		t.Fatalf("after the first sweep: 1h %v, all %v", hour.Hashtags, all.Hashtags)
+	if len(hour.Hashtags) == 0 || all.Hashtags[0].Hashtag != "aws" || all.Leaderboard != "hashtags" {
+		t.Fatalf("after the first sweep: 1h %v, all %v", hour.Hashtags, all)
+	}
+	// The aws board counts the hashtags that go with #aws, not aws itself.
+	if aws := fetch(t, a, "board=aws&window=all&limit=100"); aws.Leaderboard != "aws" || len(aws.Hashtags) == 0 || aws.counts()["aws"] != 0 {
+		t.Errorf("board aws: %+v", aws)
+	}
+	// The history view and the widget work as in the function, EMBED_ORIGINS included.
+	for query, want := range map[string]string{
+		"view=history&window=7d&hashtags=AWS": `"series":[{"hashtag":"aws","points":[{"start":`,
+		"embed=1&format=html":                 "frame-ancestors http://localhost:8080;",
+	} {
+		resp, err := http.Get(a.URL + "/?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body)+resp.Header.Get("Content-Security-Policy"), want) {
+			t.Errorf("GET /?%s: %d, want %q in the body or CSP", query, resp.StatusCode, want)
+		}
 	}
 
 	// Ten minutes later the posts created since arrive.
@@ -163,7 +209,7 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := arriving(t, t0, t0, t0.Add(10*time.Minute))
+	want := arriving(t, t0, t0, t0.Add(10*time.Minute)) + arrivingWithAWS(t, t0, t0, t0.Add(10*time.Minute))
 	if want == 0 || res.PostsNew != want || !res.Complete {
 		t.Errorf("10 minutes later: %+v, want %d new posts", res, want)
 	}
@@ -177,13 +223,32 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	}
 }
 
+// TestSampleWithBudget: the bundled sample is read without a budget unless X_DAILY_POST_BUDGET
+// is set; with one, a run reads up to it and the next one reads nothing until the next UTC day.
+func TestSampleWithBudget(t *testing.T) {
+	t0 := pastBoundary()
+	c := &clock{t: t0}
+	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"X_DAILY_POST_BUDGET": "1500", "MAX_PAGES": "20"})})
+	res, err := a.Ingest(t.Context())
+	if err != nil || res.PostsFetched != 1500 || !res.BudgetExhausted || res.PostsReadToday != 1500 {
+		t.Fatalf("first run: %+v, %v; want 1500 posts and the budget spent", res, err)
+	}
+	if res, err := a.Ingest(t.Context()); err != nil || res.Pages != 0 || !res.BudgetExhausted {
+		t.Errorf("second run: %+v, %v; want no page", res, err)
+	}
+	c.Advance(24 * time.Hour)
+	if res, err := a.Ingest(t.Context()); err != nil || res.PostsFetched == 0 || res.PostsReadToday != int64(res.PostsFetched) {
+		t.Errorf("the next day: %+v, %v; want a fresh budget", res, err)
+	}
+}
+
 // TestSampleFilteredBySearchQuery: with SEARCH_QUERY the stand-in answers like X, so only
 // matching posts are ingested and the query's own hashtag is not counted.
 func TestSampleFilteredBySearchQuery(t *testing.T) {
 	t0 := pastBoundary()
 	a := start(t, localapp.Config{Now: func() time.Time { return t0 }, Getenv: env(map[string]string{"SEARCH_QUERY": "#golang -is:retweet"})})
-	if !strings.Contains(a.Posts, `filtered by SEARCH_QUERY "#golang -is:retweet"`) {
-		t.Errorf("posts: %q", a.Posts)
+	if want := []config.Board{{Name: "hashtags", Query: "#golang -is:retweet"}}; !slices.Equal(a.Boards, want) {
+		t.Errorf("boards %+v, want %+v", a.Boards, want)
 	}
 	total := catchUp(t, a)
 	ps, _ := sample.Posts()
@@ -237,8 +302,11 @@ func TestRealXAPI(t *testing.T) {
 			vars["TWITTER_API_URL"] = base
 			vars["LEADERBOARD"] = "x-" + strings.ReplaceAll(name, " ", "-")
 			a := start(t, localapp.Config{Getenv: env(vars)})
-			if want := `the X API at ` + base + `, query "#aws -is:retweet"`; a.Posts != want || a.Interval != 15*time.Minute {
+			if want := `the X API at ` + base; a.Posts != want || a.Interval != 15*time.Minute {
 				t.Errorf("posts %q, interval %s; want %q every 15m (the deployed schedule)", a.Posts, a.Interval, want)
+			}
+			if want := []config.Board{{Name: vars["LEADERBOARD"], Query: "#aws -is:retweet"}}; !slices.Equal(a.Boards, want) {
+				t.Errorf("boards %+v, want %+v", a.Boards, want)
 			}
 			total := catchUp(t, a)
 			if total.PostsFetched != 2 {
@@ -267,7 +335,7 @@ func mapsEqual(a, b map[string]int64) bool {
 // TestRedisURL runs on a real standalone redis-server with a password and on a TLS + ACL
 // cluster (the MemoryDB stand-in), named by REDIS_URL.
 func TestRedisURL(t *testing.T) {
-	user := redistest.User{Name: "local-writer", Password: "local-writer-pass-0123456789", Access: store.WriterAccess("hashtags")}
+	user := redistest.User{Name: "local-writer", Password: "local-writer-pass-0123456789", Access: store.WriterAccess(config.Names(localapp.SampleBoards)...)}
 	s := redistest.MustStandalone(t, redistest.StandaloneOptions{Users: []redistest.User{user}})
 	cl := redistest.MustCluster(t, redistest.ClusterOptions{Users: []redistest.User{user}, Replicas: -1})
 	cc := cl.Config(user.Name, user.Password)
@@ -281,8 +349,8 @@ func TestRedisURL(t *testing.T) {
 			if !strings.HasSuffix(a.Redis, tc.kind) || strings.Contains(a.Redis, user.Password) {
 				t.Errorf("redis description %q: want it to end in %q, without the password", a.Redis, tc.kind)
 			}
-			if total := catchUp(t, a); total.PostsNew != 3200 {
-				t.Errorf("caught up with %+v, want 3200 new posts", total)
+			if total, aws := catchUp(t, a), arrivingWithAWS(t, t0, t0.Add(-8*24*time.Hour), t0); total.PostsNew != 3200+aws {
+				t.Errorf("caught up with %+v, want 3200 + %d new posts", total, aws)
 			}
 			if top := fetch(t, a, "window=7d&limit=1"); len(top.Hashtags) != 1 || top.Hashtags[0].Hashtag != "aws" {
 				t.Errorf("7d top: %+v", top.Hashtags)
@@ -378,18 +446,30 @@ func TestRunStopsCleanly(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	text := out.String()
+	// The boards share MAX_PAGES (10), one page each per round: the first run reads up to five
+	// pages of the posts with #aws and fills the others with every post.
+	aws := min(arrivingWithAWS(t, t0, t0.Add(-8*24*time.Hour), t0), 500)
+	read1 := aws + (10-(aws+99)/100)*100
+	first := fmt.Sprintf(" ingest #1: 10 pages, %d posts, %d new, ", read1, read1)
 	for _, want := range []string{
 		"Hashtag leaderboard running at http://localhost:",
 		"  posts: bundled sample via a local X API v2 stand-in (3200 posts from the last 7 days, 800 more arriving over the next 24 hours)",
 		"  redis: embedded (miniredis 127.0.0.1:",
+		`  boards: "hashtags" (every post), "aws" ("#aws -is:retweet")`,
 		"  ingest: now and every 1s. Press Ctrl-C to stop.",
-		" ingest #1: 10 pages, 1000 posts, 1000 new, ",
-		" ingest #2: 10 pages, 1000 posts, 1000 new, ",
+		first,
+		fmt.Sprintf("\n         x api: %d posts read today; the bundled sample is free (on X: $%.2f at $0.005 a post)\n", read1, float64(read1)*0.005),
+		" ingest #2: 10 pages, ",
 		"Stopping...\nStopped.\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
+	}
+	// After each run's line, the budget line: every post read so far, today.
+	m := regexp.MustCompile(`ingest #2: 10 pages, (\d+) posts.*\n +x api: (\d+) posts read today`).FindStringSubmatch(text)
+	if m == nil || m[2] != strconv.Itoa(read1+atoi(t, m[1])) {
+		t.Errorf("the second run's budget line does not count both runs' posts:\n%s", text)
 	}
 	mu.Lock()
 	defer mu.Unlock()
@@ -434,17 +514,37 @@ func TestProgress(t *testing.T) {
 		err  error
 		want string
 	}{
-		{ingest.Result{Pages: 10, PostsFetched: 1000, PostsNew: 998, HashtagsCounted: 1645}, nil,
+		{ingest.Result{Totals: ingest.Totals{Pages: 10, PostsFetched: 1000, PostsNew: 998, HashtagsCounted: 1645}}, nil,
 			"09:05:07 ingest #3: 10 pages, 1000 posts, 998 new, 1645 hashtags counted; more to fetch next run"},
-		{ingest.Result{Pages: 1, PostsFetched: 1, PostsNew: 1, HashtagsCounted: 1, Complete: true}, nil,
+		{ingest.Result{Totals: ingest.Totals{Pages: 1, PostsFetched: 1, PostsNew: 1, HashtagsCounted: 1, Complete: true}}, nil,
 			"09:05:07 ingest #3: 1 page, 1 post, 1 new, 1 hashtag counted; caught up"},
-		{ingest.Result{Pages: 2, PostsFetched: 200, RateLimited: true}, nil,
-			"09:05:07 ingest #3: 2 pages, 200 posts, 0 new, 0 hashtags counted; rate limited by the X API, resuming next run"},
+		{ingest.Result{Totals: ingest.Totals{Pages: 2, PostsFetched: 200, RateLimited: true}}, nil,
+			"09:05:07 ingest #3: 2 pages, 200 posts, 0 new, 0 hashtags counted; rate limited by the X API, resuming after its reset"},
+		{ingest.Result{Totals: ingest.Totals{Pages: 1, PostsFetched: 50}, BudgetExhausted: true}, nil,
+			"09:05:07 ingest #3: 1 page, 50 posts, 0 new, 0 hashtags counted; the daily X API read budget is spent, resuming the next UTC day"},
 		{ingest.Result{}, errors.New("fetch page 1: boom"), "09:05:07 ingest #3: 0 pages, 0 posts, 0 new, 0 hashtags counted; failed: fetch page 1: boom"},
 	}
 	for _, tc := range tests {
 		if got := localapp.Progress(at, 3, tc.res, tc.err); got != tc.want {
 			t.Errorf("Progress =\n %q\nwant\n %q", got, tc.want)
+		}
+	}
+}
+
+func TestBudget(t *testing.T) {
+	for _, tc := range []struct {
+		today  int64
+		budget int
+		free   bool
+		want   string
+	}{
+		{1000, 0, true, "         x api: 1000 posts read today; the bundled sample is free (on X: $5.00 at $0.005 a post)"},
+		{1, 2000, true, "         x api: 1 post read today of a daily budget of 2000; the bundled sample is free (on X: $0.01 at $0.005 a post)"},
+		{1990, 2000, false, "         x api: 1990 posts read today of a daily budget of 2000, about $9.95 at $0.005 a post"},
+	} {
+		res := ingest.Result{PostsReadToday: tc.today}
+		if got := localapp.Budget(res, tc.budget, 0.005, tc.free); got != tc.want {
+			t.Errorf("Budget =\n %q\nwant\n %q", got, tc.want)
 		}
 	}
 }
@@ -493,4 +593,13 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Targets of issues 2 and 7.
+// Targets of issues 2, 7 and 16.
 const (
 	ColdStartTarget = 150 * time.Millisecond
 	SizeTargetMiB   = 24
@@ -21,6 +21,15 @@ const (
 	RecordTarget = 20_000
 	// TrendingVsTopMax is issue 14's target for the trending read against the all-time read.
 	TrendingVsTopMax = 1.5
+	// HistoryVsTopMax is issue 16's target: a 25-hashtag 24h history read at most this many
+	// times the top-10 read.
+	HistoryVsTopMax = 3
+	// PageTargetKB is issue 16's bound on the dashboard page's transfer size, uncompressed, in
+	// KB of 1,000 bytes.
+	PageTargetKB = 40
+	// BoardsVsSinglesMax is issue 15's target: one run over 5 boards spends at most this much
+	// Redis time per 5 runs of one board each on the same posts.
+	BoardsVsSinglesMax = 1.2
 )
 
 // The commands that reproduce each group of figures.
@@ -30,7 +39,10 @@ const (
 	cmdTopBehind   = `go test -run '^$' -bench BenchmarkTopBehind ./internal/store/`
 	cmdTrending    = `go test -run '^$' -bench 'BenchmarkTrending$' ./internal/store/`
 	cmdTrendingMem = `go test -run '^$' -bench BenchmarkTrendingMemory ./internal/store/`
+	cmdHistory     = `go test -run '^$' -bench BenchmarkHistory ./internal/store/`
+	cmdHistoryAPI  = `go test -run '^$' -bench 'BenchmarkHistoryOverTop|BenchmarkDashboardPage' ./internal/leaderboard/`
 	cmdLeaderboard = `go test -run '^$' -bench . -benchmem ./internal/leaderboard/`
+	cmdBoards      = `go test -run '^$' -bench BenchmarkBoards ./internal/ingest/`
 	cmdLambda      = `go run ./cmd/bench -only lambda`
 	cmdSize        = `go run ./cmd/bench -only size`
 )
@@ -111,23 +123,49 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 		{"1-bucket", "one bucket behind (the window minus the bucket that left)"},
 		{"stopped", "ingest stopped (the sum of the 29 live buckets)"},
 	} {
-		b, err := Find(results, "BenchmarkTopBehind/"+c.bench)
+		m, err := metrics(results, "BenchmarkTopBehind/"+c.bench, "behind-µs", "all-µs", "redis-µs")
 		if err != nil {
 			return nil, err
 		}
-		behind, err1 := need(b, "behind-µs")
-		all, err2 := need(b, "all-µs")
-		inRedis, err3 := need(b, "redis-µs")
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, err
-		}
+		behind, all, inRedis := m[0], m[1], m[2]
 		figs = append(figs,
 			Figure{Name: "store.Top 7d of 58,000 hashtags, upkeep " + c.what + ", top 100, interleaved (medians)",
 				Value: behind, Unit: "µs", Reference: "store.Top all-time, top 100", RefValue: all, Command: cmdTopBehind},
 			Figure{Name: "the same: ZUNION's own time inside Redis (what blocks the shard)",
 				Value: inRedis, Unit: "µs", Reference: "the whole read", RefValue: behind, Command: cmdTopBehind})
 	}
+	// Issue 16: the dashboard's history read against the top-10 read of the same window.
+	m, err := metrics(results, "BenchmarkHistory", "hist-µs", "top-µs", "redis-µs")
+	if err != nil {
+		return nil, err
+	}
+	hist, top, inRedis := m[0], m[1], m[2]
+	figs = append(figs,
+		Figure{Name: "store.History 24h, 25 hashtags x 25 buckets of a busy day, interleaved with the top-10 read (medians)",
+			Value: hist, Unit: "µs", Reference: "store.Top 24h, top 10", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistory},
+		Figure{Name: "the same: its 25 ZMSCOREs' own time inside Redis",
+			Value: inRedis, Unit: "µs", Reference: "the whole read", RefValue: hist, Command: cmdHistory})
 	return figs, nil
+}
+
+// IngestFigures reads the figures of BenchmarkBoards: the Redis time of one ingest run over 5
+// boards against 5 runs of one board each, as the runs wait for it and as Redis's CPU spends it.
+func IngestFigures(results []Bench) ([]Figure, error) {
+	m, err := metrics(results, "BenchmarkBoards", "boards-redis-µs", "singles-redis-µs", "boards-server-µs", "singles-server-µs")
+	if err != nil {
+		return nil, err
+	}
+	boardsRedis, singlesRedis, boardsServer, singlesServer := m[0], m[1], m[2], m[3]
+	return []Figure{
+		{Name: "ingest: one run over 5 boards (1,500 posts), Redis time the run waits for, interleaved (medians)",
+			Value: boardsRedis, Unit: "µs", Reference: "5 runs of one board each, same posts", RefValue: singlesRedis,
+			MaxRatio: BoardsVsSinglesMax, Command: cmdBoards},
+		// No target: the main thread's CPU time also holds its timer work, which grows with
+		// the runs' wall time (HTTP included), so it is the noisier of the two.
+		{Name: "the same: Redis main-thread CPU time",
+			Value: boardsServer, Unit: "µs", Reference: "5 runs of one board each", RefValue: singlesServer,
+			Command: cmdBoards},
+	}, nil
 }
 
 // LeaderboardFigures reads the figures of the leaderboard handler benchmarks.
@@ -161,6 +199,21 @@ func LeaderboardFigures(results []Bench) ([]Figure, error) {
 		figs = append(figs, Figure{Name: "leaderboard handler, cache miss, interleaved with the bare round trip (medians)", Value: miss, Unit: "µs",
 			Reference: ref, RefValue: bareI, MaxRatio: MissVsBareMax, Command: `go test -run '^$' -bench BenchmarkMissOverBare ./internal/leaderboard/`})
 	}
+	// Issue 16: a dashboard refresh's two requests, and the page itself.
+	m, err := metrics(results, "BenchmarkHistoryOverTop", "hist-µs", "top-µs")
+	if err != nil {
+		return nil, err
+	}
+	page, err := metrics(results, "BenchmarkDashboardPage", "page-bytes")
+	if err != nil {
+		return nil, err
+	}
+	hist, top, size := m[0], m[1], page[0]
+	figs = append(figs,
+		Figure{Name: "leaderboard handler, history of 25 hashtags over 24h (busy day), cache miss, interleaved with the top-10 request (medians)",
+			Value: hist, Unit: "µs", Reference: "GET ?window=24h&limit=10, cache miss", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistoryAPI},
+		Figure{Name: "dashboard page, as sent (one self-contained response, uncompressed)",
+			Value: size / 1000, Unit: "KB", Reference: "issue 16 target", RefValue: PageTargetKB, MaxRatio: 1, Command: cmdHistoryAPI})
 	return figs, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -115,6 +116,26 @@ func need(b Bench, unit string) (float64, error) {
 		return 0, fmt.Errorf("%s reports no %q", b.Name, unit)
 	}
 	return v, nil
+}
+
+// metrics returns the values of units in the result of benchmark name, in that order, or an
+// error naming what is missing.
+func metrics(results []Bench, name string, units ...string) ([]float64, error) {
+	b, err := Find(results, name)
+	if err != nil {
+		return nil, err
+	}
+	vals := make([]float64, len(units))
+	var errs []error
+	for i, u := range units {
+		v, err := need(b, u)
+		vals[i] = v
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return vals, nil
 }
 
 func tail(s string, lines int) string {

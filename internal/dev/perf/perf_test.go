@@ -31,7 +31,7 @@ func TestParseBenchOutput(t *testing.T) {
 	}
 	if want := []string{"BenchmarkRecord", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
 		"BenchmarkTrending/1h", "BenchmarkTrending/24h", "BenchmarkTrendingMemory",
-		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped"}; !slices.Equal(names, want) {
+		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped", "BenchmarkHistory"}; !slices.Equal(names, want) {
 		t.Fatalf("names %q, want %q", names, want)
 	}
 	rec := res[0]
@@ -79,8 +79,8 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 15 {
-		t.Fatalf("%d store figures, want 15", len(store))
+	if len(store) != 17 {
+		t.Fatalf("%d store figures, want 17", len(store))
 	}
 	if f := store[0]; f.Value != 20996 || f.RefValue != RecordTarget || f.MinRatio != 1 {
 		t.Errorf("posts/s figure %+v", f)
@@ -111,13 +111,21 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if f := store[14]; f.Value != 168135 || f.RefValue != 147644 {
 		t.Errorf("Top 7d behind, inside Redis, figure %+v", f)
 	}
+	if f := store[15]; !strings.Contains(f.Name, "store.History 24h, 25 hashtags") || f.Value != 180.4 || f.RefValue != 29.45 || f.MaxRatio != HistoryVsTopMax {
+		t.Errorf("History figure %+v", f)
+	} else if met, ok := f.Met(); !ok || met {
+		t.Errorf("history/top %.2f against %d: met %v (target %v), want a target not met", f.Ratio(), HistoryVsTopMax, met, ok)
+	}
+	if f := store[16]; f.Value != 104.0 || f.RefValue != 180.4 || f.MaxRatio != 0 {
+		t.Errorf("History inside Redis figure %+v", f)
+	}
 
 	lb, err := LeaderboardFigures(parseFixture(t, "bench_leaderboard.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lb) != 3 {
-		t.Fatalf("%d leaderboard figures, want 3", len(lb))
+	if len(lb) != 5 {
+		t.Fatalf("%d leaderboard figures, want 5", len(lb))
 	}
 	miss := lb[0]
 	if miss.Value != 147.327 || miss.RefValue != 71.675 {
@@ -129,6 +137,14 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if inter := lb[2]; inter.Value != 132.5 || inter.RefValue != 84.54 {
 		t.Errorf("interleaved figure %+v", inter)
 	}
+	if f := lb[3]; f.Value != 323.1 || f.RefValue != 94.67 || f.MaxRatio != HistoryVsTopMax {
+		t.Errorf("history request figure %+v", f)
+	}
+	if f := lb[4]; f.Value != 19.363 || f.Unit != "KB" || f.RefValue != PageTargetKB || f.MaxRatio != 1 {
+		t.Errorf("page size figure %+v", f)
+	} else if met, ok := f.Met(); !ok || !met {
+		t.Errorf("19.4 KB against %d KB: met %v (target %v)", PageTargetKB, met, ok)
+	}
 
 	// A missing benchmark or metric is an error naming it.
 	if _, err := StoreFigures(parseFixture(t, "bench_leaderboard.txt")); err == nil || !strings.Contains(err.Error(), "BenchmarkRecord") {
@@ -137,6 +153,25 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	noMetric := []Bench{{Name: "BenchmarkRecord", Metrics: map[string]float64{"ns/op": 1}}}
 	if _, err := StoreFigures(noMetric); err == nil || !strings.Contains(err.Error(), "posts/s") {
 		t.Errorf("want an error naming posts/s, got %v", err)
+	}
+}
+
+func TestIngestFigures(t *testing.T) {
+	figs, err := IngestFigures(parseFixture(t, "bench_ingest.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 2 {
+		t.Fatalf("%d ingest figures, want 2", len(figs))
+	}
+	if f := figs[0]; f.MaxRatio != BoardsVsSinglesMax || f.Value != 51389 || f.RefValue != 72315 {
+		t.Errorf("Redis time figure %+v: want 51,389 against 72,315 µs and the 1.2 target", f)
+	}
+	if f := figs[1]; f.MaxRatio != 0 || f.Value != 41520 || f.RefValue != 51267 {
+		t.Errorf("CPU figure %+v: want 41,520 against 51,267 µs, no target", f)
+	}
+	if _, err := IngestFigures(parseFixture(t, "bench_store.txt")); err == nil || !strings.Contains(err.Error(), "BenchmarkBoards") {
+		t.Errorf("ingest figures from store output: %v", err)
 	}
 }
 

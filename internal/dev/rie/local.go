@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -18,9 +19,9 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
-// SampleQuery is the SEARCH_QUERY given to ingest when it reads the bundled sample and none is
-// set: the stand-in then returns every post (xapitest.Options.MatchAll). It names no hashtag,
-// so none is excluded from counting.
+// SampleQuery is the SEARCH_QUERY given to ingest when it reads the bundled sample and neither
+// it nor BOARDS is set: the stand-in answers it with every post (xapitest.Options.MatchAllQuery)
+// and filters other queries as X would. It names no hashtag, so none is excluded from counting.
 const SampleQuery = "sample -is:retweet"
 
 // LocalConfig says which function StartLocal prepares stand-ins for.
@@ -57,14 +58,15 @@ type Local struct {
 //
 //   - Redis: unless MEMORYDB_ENDPOINT is set, a redis-server on a free 127.0.0.1 port (never
 //     6379), without persistence and with the "default" user off as on MemoryDB, holding the
-//     store's two users, <LEADERBOARD>-writer (store.WriterAccess) and <LEADERBOARD>-reader
-//     (store.ReaderAccess), with random passwords. The function gets MEMORYDB_ENDPOINT,
+//     store's two users of the boards (BOARDS, or LEADERBOARD), <default board>-writer
+//     (store.WriterAccess) and <default board>-reader (store.ReaderAccess), with random
+//     passwords. The function gets MEMORYDB_ENDPOINT,
 //     MEMORYDB_TLS=false, MEMORYDB_CLUSTER=false and its user through the local-only
 //     stand-ins MEMORYDB_USERNAME / MEMORYDB_PASSWORD (MEMORYDB_SECRET_ARN is cleared).
 //   - X API, for ingest (and the leaderboard's seed run) when none of TWITTER_SECRET_ARN,
 //     TWITTER_BEARER_TOKEN, TWITTER_API_KEY is set: the X API v2 stand-in on a free loopback
 //     port serving the bundled sample (package sample) moved to now, with TWITTER_API_URL,
-//     a random TWITTER_BEARER_TOKEN, and SEARCH_QUERY=SampleQuery unless one is set.
+//     a random TWITTER_BEARER_TOKEN, and SEARCH_QUERY=SampleQuery unless it or BOARDS is set.
 func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	if err := CheckFunction(cfg.Function); err != nil {
 		return nil, err
@@ -86,15 +88,16 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 			l.Stop()
 		}
 	}()
-	board := strings.TrimSpace(cfg.Getenv("LEADERBOARD"))
-	if board == "" {
-		board = "hashtags"
+	boards, err := config.LoadBoards(cfg.Getenv)
+	if err != nil {
+		return nil, err
 	}
+	board, names := boards[0].Name, config.Names(boards)
 
 	needX := cfg.Function == "ingest"
 	if strings.TrimSpace(cfg.Getenv("MEMORYDB_ENDPOINT")) == "" {
-		writer := redistest.User{Name: board + "-writer", Password: randomHex(16), Access: store.WriterAccess(board)}
-		reader := redistest.User{Name: board + "-reader", Password: randomHex(16), Access: store.ReaderAccess(board)}
+		writer := redistest.User{Name: board + "-writer", Password: randomHex(16), Access: store.WriterAccess(names...)}
+		reader := redistest.User{Name: board + "-reader", Password: randomHex(16), Access: store.ReaderAccess(names...)}
 		l.Redis, err = redistest.StartStandalone(redistest.StandaloneOptions{Users: []redistest.User{writer, reader}, DefaultUserOff: true})
 		if err != nil {
 			return nil, fmt.Errorf("local redis-server: %w", err)
@@ -126,8 +129,8 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 			return nil, err
 		}
 		token := randomHex(24)
-		query := strings.TrimSpace(cfg.Getenv("SEARCH_QUERY"))
-		l.X, err = xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: query == ""})
+		sampleQuery := strings.TrimSpace(cfg.Getenv("SEARCH_QUERY")) == "" && strings.TrimSpace(cfg.Getenv("BOARDS")) == ""
+		l.X, err = xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAllQuery: SampleQuery})
 		if err != nil {
 			return nil, fmt.Errorf("local X API stand-in: %w", err)
 		}
@@ -142,7 +145,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 			"TWITTER_API_URL=" + url, secrets.EnvTwitterBearerToken + "=" + token,
 			secrets.EnvTwitterSecretARN + "=", secrets.EnvTwitterAPIKey + "=", secrets.EnvTwitterAPISecret + "=",
 		}
-		if query == "" {
+		if sampleQuery {
 			xEnv = append(xEnv, "SEARCH_QUERY="+SampleQuery)
 		}
 		logf("X API stand-in on %s serving %d posts of the bundled sample (the other %d arrive over the next day)", url, l.Posts, len(posts)-l.Posts)

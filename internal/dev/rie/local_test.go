@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -75,7 +76,7 @@ func TestStartLocal(t *testing.T) {
 		if l.Posts < 1000 {
 			t.Errorf("the stand-in serves %d posts now; the sample has 80%% of 4000 in the past", l.Posts)
 		}
-		req, _ := http.NewRequest(http.MethodGet, l.X.URL()+"/2/tweets/search/recent?max_results=10&query=sample", nil)
+		req, _ := http.NewRequest(http.MethodGet, l.X.URL()+"/2/tweets/search/recent?max_results=10&query="+url.QueryEscape(rie.SampleQuery), nil)
 		req.Header.Set("Authorization", "Bearer "+env("TWITTER_BEARER_TOKEN"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -116,6 +117,33 @@ func TestStartLocal(t *testing.T) {
 		}
 		if _, err := s.Record(ctx, []store.Post{{ID: "1", CreatedAt: time.Now(), Hashtags: []string{"x"}}}); err == nil {
 			t.Error("the reader recorded a post: want NOPERM")
+		}
+	})
+
+	t.Run("boards", func(t *testing.T) {
+		l, err := rie.StartLocal(ctx, rie.LocalConfig{Function: "ingest", Getenv: envOf(`BOARDS={"aws": "#aws", "golang": "#golang"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Stop()
+		env := envOf(l.Env...)
+		if env("MEMORYDB_USERNAME") != "aws-writer" || env("SEARCH_QUERY") != "" {
+			t.Errorf("env %q: want the writer named after the default board, and no SEARCH_QUERY beside BOARDS", l.Env)
+		}
+		// The writer reaches both boards and no other.
+		wdb, err := store.NewClient(store.Config{Addr: l.Redis.Addr, Username: env("MEMORYDB_USERNAME"), Password: env("MEMORYDB_PASSWORD")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wdb.Close()
+		for board, ok := range map[string]bool{"aws": true, "golang": true, "rust": false} {
+			s, err := store.New(wdb, board)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Record(ctx, []store.Post{{ID: "1", CreatedAt: time.Now(), Hashtags: []string{"x"}}}); (err == nil) != ok {
+				t.Errorf("record on board %s: %v", board, err)
+			}
 		}
 	})
 

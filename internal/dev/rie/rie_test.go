@@ -24,12 +24,16 @@ func TestEvents(t *testing.T) {
 	ing := w.start("ingest")
 	res := invokeIngest(t, ing, eventFile(t, "schedule.json"))
 	c := w.corpus
-	want := ingest.Result{
+	want := ingest.Totals{
 		Pages: (c.served + 99) / 100, PostsFetched: c.served, PostsNew: c.served,
 		HashtagsCounted: c.hashtagsCounted, Complete: true,
 	}
-	if res != want {
-		t.Errorf("ingest result\n got %+v\nwant %+v", res, want)
+	if res.Totals != want || res.Boards[board] != want || len(res.Boards) != 1 {
+		t.Errorf("ingest result\n got %+v\nwant %+v, the totals and the one board's", res, want)
+	}
+	if res.PostsRead != c.served || res.PostsReadToday != int64(c.served) || res.BudgetExhausted {
+		t.Errorf("x api reads: %d this run, %d today, budget exhausted %v; want %d, %d, false",
+			res.PostsRead, res.PostsReadToday, res.BudgetExhausted, c.served, c.served)
 	}
 	w.checkCounts()
 

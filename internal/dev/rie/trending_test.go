@@ -71,7 +71,8 @@ type trendRow struct {
 // neither the account posting #spam 40 times nor the tags used as usual. The same event again,
 // in sequence and three at once, changes no figure.
 func TestTrending(t *testing.T) {
-	w := newWorldOf(t, trendingCorpus(time.Now()), "MAX_PAGES=40")
+	// A week of posts is more than the default daily read budget (X_DAILY_POST_BUDGET): no budget here.
+	w := newWorldOf(t, trendingCorpus(time.Now()), "MAX_PAGES=40", "X_DAILY_POST_BUDGET=0")
 	ing := w.start("ingest")
 	event := eventFile(t, "schedule.json")
 	if r := invokeIngest(t, ing, event); r.PostsNew != w.corpus.served || !r.Complete {

@@ -125,6 +125,7 @@ type world struct {
 	t      *testing.T
 	corpus corpus
 	x      *xapitest.Server
+	token  string              // the X API bearer token, in the X secret
 	env    map[string][]string // function -> environment
 }
 
@@ -144,6 +145,7 @@ func newWorldOf(t *testing.T, c corpus, ingestEnv ...string) *world {
 	}
 	w := &world{t: t, corpus: c, env: map[string][]string{}}
 	token := "xapi-token-" + randomHex(t, 12)
+	w.token = token
 	var err error
 	w.x, err = xapitest.New(w.corpus.tweets, xapitest.Options{BearerToken: token})
 	if err != nil {
@@ -177,6 +179,20 @@ func newWorldOf(t *testing.T, c corpus, ingestEnv ...string) *world {
 	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], ingestEnv...)
 	w.env["leaderboard"] = rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+readerARN)
 	return w
+}
+
+// serveX replaces the world's X API stand-in by one over the same posts with opts (the same
+// token), for the ingest environments started from then on.
+func (w *world) serveX(opts xapitest.Options) {
+	w.t.Helper()
+	opts.BearerToken = w.token
+	x, err := xapitest.New(w.corpus.tweets, opts)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.x = x
+	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "TWITTER_API_URL="+x.Start())
+	w.t.Cleanup(x.Close)
 }
 
 // start starts an execution environment of function; it is stopped when the test ends.

@@ -1,14 +1,36 @@
 "use strict";
-// Dashboard of the hashtag leaderboard. It polls the JSON API at the page's own path and
-// renders the answer with DOM APIs only: every text from the API is set with textContent,
-// never parsed as HTML (the page's CSP also forbids HTML sinks through Trusted Types).
+// Dashboard of the hashtag leaderboard. It polls the JSON API at the page's own path, two
+// requests per refresh at most: the top, then the history of the rows it shows (one request
+// for all of them), each revalidated with its ETag (304 when nothing changed). It renders the
+// answers with DOM APIs only: every text from the API is set with textContent, never parsed as
+// HTML (the page's CSP also forbids HTML sinks through Trusted Types).
 (function () {
   const REFRESH_MS = 5000;
   const FETCH_TIMEOUT_MS = 10000;
   const WINDOWS = ["1h", "24h", "7d", "all"];
+  const VIEWS = ["top", "trending"];
   const TRENDING_WINDOWS = ["1h", "24h"]; // the windows with a trending view
+  // The API's limits (leaderboard.MaxHistoryHashtags, leaderboard.MaxQueryBytes).
+  const MAX_HISTORY = 25;
+  const MAX_QUERY_BYTES = 4096;
+  // The history shown for each window: all-time rows show the last 7 days.
+  const SPARK = {
+    "1h": { window: "1h", legend: "Columns: posts per 5 minutes, last hour" },
+    "24h": { window: "24h", legend: "Columns: posts per hour, last 24 hours" },
+    "7d": { window: "7d", legend: "Columns: posts per 6 hours, last 7 days" },
+    "all": { window: "7d", legend: "Columns: posts per 6 hours, last 7 days" },
+  };
+  // A hashtag in the store's canonical form (package hashtag): letters, marks, digits, "_" and
+  // twitter-text's few special characters, a letter or mark among them, lower case, NFC, at
+  // most 140 characters. Only these are asked for: anything else (an entry a faulty writer
+  // planted) would fail the whole history request.
+  const TAG_CHARS = /^[\p{L}\p{Mn}\p{Mc}\p{Nd}_\u00B7\u05BE\u05F3\u05F4\u0F0B\u0F0C\u3003\u301C\u309B\u309C\u30A0\u30FB\uA67E\uFF5E]+$/u;
+  const TAG_LETTER = /[\p{L}\p{Mn}\p{Mc}]/u;
+  const TOO_MANY_MARKS = /[\p{Mn}\p{Mc}]{31}/u;
 
   const $ = (id) => document.getElementById(id);
+  const boardSelect = $("board");
+  const boardChoice = $("board-choice");
   const viewSelect = $("view");
   const windowSelect = $("window");
   const heading = $("heading");
@@ -18,22 +40,34 @@
   const error = $("error");
   const loading = $("loading");
   const updated = $("updated");
+  const legend = $("legend");
   const announce = $("announce");
   const boardName = $("board-name");
 
   const numberFormat = new Intl.NumberFormat();
   const baselineFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+  const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "short", timeStyle: "short" });
   let timer = 0;
-  let seq = 0;          // number of the latest request; older answers are dropped
-  let shown = null;     // the view, window and limit of the data on screen
-  let lastKey = "";     // what was last announced to screen readers
+  let seq = 0;          // number of the latest refresh; older answers are dropped
+  let shown = "";       // the selection of the data on screen
+  let lastKey = "";     // the data on screen (selection, hashtags and counts)
+  let previous = null;  // hashtag -> rank before the last change of the data on screen
+  let sparks = new Map(); // hashtag -> points of the last history, for the selection shown
+  let sparkKey = "";
 
-  // Read the selection from the address, so a reload keeps it.
+  // The page's state lives in its address (board, window, limit, view; embed for the widget),
+  // so a reload or a shared link shows the same. Each control is a labelled element of the
+  // controls bar that sets its field and calls onChange. The board is checked against the list
+  // of boards once it has loaded (loadBoards); until then, or if it fails, or in the widget
+  // (which has no controls), the address's board is asked for as it is.
   const params = new URLSearchParams(location.search);
-  viewSelect.value = params.get("view") === "trending" ? "trending" : "top";
-  const win = params.get("window");
-  windowSelect.value = WINDOWS.includes(win) ? win : "all";
-  fitWindow();
+  const state = {
+    view: VIEWS.includes(params.get("view")) ? params.get("view") : "top",
+    window: WINDOWS.includes(params.get("window")) ? params.get("window") : "all",
+    limit: "10",
+    board: params.get("board") || "",
+    embed: params.get("embed") === "1",
+  };
   const lim = params.get("limit");
   if (lim && /^[1-9][0-9]{0,2}$/.test(lim) && Number(lim) <= 100) {
     if (![...limitSelect.options].some((o) => o.value === lim)) {
@@ -42,18 +76,21 @@
       opt.textContent = "Top " + lim;
       limitSelect.append(opt);
     }
-    limitSelect.value = lim;
-  } else {
-    limitSelect.value = "10";
+    state.limit = lim;
   }
+  viewSelect.value = state.view;
+  windowSelect.value = state.window;
+  limitSelect.value = state.limit;
+  fitWindow();
 
   // The trending view has only some windows: offer those, and move to 1h from the others.
   function fitWindow() {
-    const trending = viewSelect.value === "trending";
+    const trending = state.view === "trending";
     for (const o of windowSelect.options) {
       o.disabled = trending && !TRENDING_WINDOWS.includes(o.value);
     }
-    if (trending && !TRENDING_WINDOWS.includes(windowSelect.value)) {
+    if (trending && !TRENDING_WINDOWS.includes(state.window)) {
+      state.window = "1h";
       windowSelect.value = "1h";
     }
     heading.textContent = trending ? "Trending hashtags" : "Top hashtags";
@@ -61,25 +98,118 @@
     empty.textContent = trending ? "Nothing is trending in this window." : "No hashtags yet in this window.";
   }
 
+  // The selection's parameters shared by the data requests and the address.
   function selection() {
-    return { view: viewSelect.value, window: windowSelect.value, limit: limitSelect.value };
-  }
-
-  // The query of a selection; view only when trending, so the top view's addresses stay.
-  function query(sel) {
     const q = new URLSearchParams();
-    if (sel.view === "trending") {
-      q.set("view", "trending");
+    if (state.board) {
+      q.set("board", state.board);
     }
-    q.set("window", sel.window);
-    q.set("limit", sel.limit);
+    q.set("window", state.window);
+    q.set("limit", state.limit);
+    if (state.view !== "top") {
+      q.set("view", state.view);
+    }
     return q;
   }
 
-  function remember(sel) {
-    const q = query(sel);
+  function remember() {
+    const q = selection();
+    if (state.embed) {
+      q.set("embed", "1");
+    }
     q.set("format", "html");
     history.replaceState(null, "", location.pathname + "?" + q.toString());
+  }
+
+  // The history request for the rows shown: the first MAX_HISTORY canonical hashtags that fit
+  // in the API's query length.
+  function historyURL(tags) {
+    const q = new URLSearchParams({ view: "history", window: SPARK[state.window].window });
+    if (state.board) {
+      q.set("board", state.board);
+    }
+    const asked = [];
+    for (const t of tags) {
+      if (asked.length === MAX_HISTORY) {
+        break;
+      }
+      if (!canonical(t)) {
+        continue;
+      }
+      q.set("hashtags", asked.concat(t).join(","));
+      if (q.toString().length > MAX_QUERY_BYTES) {
+        break;
+      }
+      asked.push(t);
+    }
+    if (asked.length === 0) {
+      return "";
+    }
+    q.set("hashtags", asked.join(","));
+    return location.pathname + "?" + q.toString();
+  }
+
+  function canonical(t) {
+    return typeof t === "string" && TAG_CHARS.test(t) && TAG_LETTER.test(t) && !TOO_MANY_MARKS.test(t) &&
+      t === t.normalize("NFC") && t === t.toLowerCase() && [...t].length <= 140;
+  }
+
+  function el(tag, className, text) {
+    const e = document.createElement(tag);
+    e.className = className;
+    if (text !== undefined) {
+      e.textContent = text;
+    }
+    return e;
+  }
+
+  function hidden(text) {
+    return el("span", "visually-hidden", text);
+  }
+
+  // marker is the marker of a row against the list before the last change: "new", up or down
+  // by some places, or nothing.
+  function marker(tag, rank) {
+    if (!previous) {
+      return null;
+    }
+    const before = previous.get(tag);
+    if (before === undefined) {
+      const m = el("span", "move new", "new");
+      m.title = "New in this list since the last update";
+      return m;
+    }
+    if (before === rank) {
+      return null;
+    }
+    const up = before > rank;
+    const places = Math.abs(before - rank);
+    const m = el("span", up ? "move up" : "move down");
+    m.title = (up ? "Up " : "Down ") + places + (places === 1 ? " place" : " places") + " since the last update";
+    const arrow = el("span", "", (up ? "\u25B2" : "\u25BC") + numberFormat.format(places));
+    arrow.setAttribute("aria-hidden", "true");
+    m.append(arrow, hidden((up ? " up " : " down ") + places + (places === 1 ? " place" : " places")));
+    return m;
+  }
+
+  // The boards of the deployment: with more than one, the selector shows them, the address's
+  // board selected (the default, the first, if the address names none or an unknown one).
+  async function loadBoards() {
+    const data = await getJSON(location.pathname.replace(/[^/]*$/, "") + "boards");
+    const boards = Array.isArray(data.boards) ? data.boards : [];
+    if (boards.length < 2) {
+      return;
+    }
+    boardSelect.replaceChildren(...boards.map((b) => {
+      const opt = document.createElement("option");
+      opt.value = b.name;
+      opt.textContent = b.name;
+      opt.title = b.query || "";
+      return opt;
+    }));
+    boardSelect.value = boards.some((b) => b.name === state.board) ? state.board : boards[0].name;
+    state.board = boardSelect.value;
+    boardChoice.hidden = false;
   }
 
   // What a row says: its post count, or for the trending view its authors against its
@@ -94,17 +224,23 @@
       " in this window"];
   }
 
-  function render(data) {
+  function render(data, sel) {
     boardName.textContent = data.leaderboard;
     const trending = data.view === "trending";
     const tags = Array.isArray(data.hashtags) ? data.hashtags : [];
+    const key = sel + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending)[0]).join(",");
+    if (key === lastKey) {
+      return; // nothing changed: the page stays as it is, markers included
+    }
+    if (sel !== shown) {
+      previous = null; // another selection: nothing to compare with
+    }
     // Bars are as long as the count, or the score of the trending view.
     const value = (t) => Number(trending ? t.score : t.count) || 0;
     const max = tags.reduce((m, t) => Math.max(m, value(t)), 0);
     const rows = tags.map((t) => {
       const count = Number(t.count) || 0;
-      const li = document.createElement("li");
-      li.className = "bar";
+      const li = el("li", "bar");
       li.dataset.hashtag = t.hashtag;
       li.dataset.count = String(count);
       if (trending) {
@@ -113,49 +249,98 @@
         li.dataset.score = String(value(t));
       }
 
-      const rank = document.createElement("span");
-      rank.className = "rank";
-      rank.textContent = String(t.rank);
+      const rank = el("span", "rank", String(t.rank));
       rank.setAttribute("aria-hidden", "true"); // the ordered list already says the position
 
-      const tag = document.createElement("span");
-      tag.className = "tag";
-      tag.textContent = t.hashtag;
+      const name = el("span", "name");
+      const tag = el("span", "tag", t.hashtag);
+      tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
+      name.append(tag);
+      const move = marker(t.hashtag, t.rank);
+      if (move) {
+        li.dataset.move = move.className.slice(5);
+        name.append(move);
+      }
 
-      const num = document.createElement("span");
-      num.className = "count";
       const [text, rest] = figure(t, trending);
-      num.textContent = text;
-      const unit = document.createElement("span");
-      unit.className = "visually-hidden";
-      unit.textContent = rest;
-      num.append(unit);
+      const num = el("span", "count", text);
+      num.append(hidden(rest));
 
-      const track = document.createElement("span");
-      track.className = "track";
+      const track = el("span", "track");
       track.setAttribute("aria-hidden", "true");
-      const fill = document.createElement("span");
-      fill.className = "fill";
+      const fill = el("span", "fill");
       fill.style.width = (max > 0 ? (value(t) / max) * 100 : 0).toFixed(2) + "%";
       track.append(fill);
 
-      li.append(rank, tag, num, track);
+      const spark = el("span", "spark");
+      li.append(rank, name, spark, num, track);
+      drawSpark(spark, sparks.get(t.hashtag));
       return li;
     });
     bars.replaceChildren(...rows);
     empty.hidden = tags.length !== 0;
+    previous = new Map(tags.map((t) => [t.hashtag, t.rank]));
+    shown = sel;
 
     const at = new Date(data.generated_at);
     updated.dateTime = data.generated_at;
     updated.textContent = isNaN(at) ? data.generated_at : at.toLocaleTimeString();
 
-    const key = data.view + "|" + data.window + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending)[0]).join(",");
-    if (key !== lastKey) {
-      lastKey = key;
-      announce.textContent = tags.length === 0
-        ? empty.textContent
-        : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + tags[0].hashtag + " with " + figure(tags[0], trending).join("") + ".";
+    announce.textContent = tags.length === 0
+      ? empty.textContent
+      : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + tags[0].hashtag + " with " + figure(tags[0], trending).join("") + ".";
+    lastKey = key;
+  }
+
+  // drawSpark fills a row's sparkline: one column per bucket, oldest first, its height the
+  // bucket's count against the row's busiest bucket.
+  function drawSpark(spark, points) {
+    if (!Array.isArray(points) || points.length === 0) {
+      spark.replaceChildren();
+      spark.removeAttribute("role");
+      spark.removeAttribute("aria-label");
+      return;
     }
+    const counts = points.map((p) => Number(p.count) || 0);
+    const max = Math.max(...counts);
+    const cols = points.map((p, i) => {
+      const col = el("span", "col");
+      col.dataset.count = String(counts[i]);
+      col.style.height = (max > 0 ? (counts[i] / max) * 100 : 0).toFixed(2) + "%";
+      const start = new Date(p.start);
+      col.title = (isNaN(start) ? p.start : timeFormat.format(start)) + ": " + numberFormat.format(counts[i]);
+      return col;
+    });
+    spark.replaceChildren(...cols);
+    spark.setAttribute("role", "img");
+    const total = counts.reduce((a, b) => a + b, 0);
+    spark.setAttribute("aria-label", legend.textContent + ": " + numberFormat.format(total) + " in all, at most " +
+      numberFormat.format(max) + " per column, " + numberFormat.format(counts[counts.length - 1]) + " in the latest");
+  }
+
+  function renderSparks(data, key) {
+    const series = Array.isArray(data.series) ? data.series : [];
+    const text = JSON.stringify(series);
+    if (key + text === sparkKey) {
+      return;
+    }
+    sparkKey = key + text;
+    sparks = new Map(series.map((s) => [s.hashtag, s.points]));
+    for (const li of bars.children) {
+      drawSpark(li.querySelector(".spark"), sparks.get(li.dataset.hashtag));
+    }
+  }
+
+  async function getJSON(url) {
+    const res = await fetch(url, {
+      headers: { Accept: "application/json" },
+      cache: "no-cache", // revalidate with If-None-Match; a 304 reuses the cached body
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+    if (!res.ok) {
+      throw new Error("HTTP " + res.status);
+    }
+    return res.json();
   }
 
   function schedule() {
@@ -167,38 +352,46 @@
 
   async function refresh() {
     clearTimeout(timer);
-    const sel = selection();
+    const q = selection();
+    const sel = q.toString();
     const mine = ++seq;
-    const url = location.pathname + "?" + query(sel).toString();
+    legend.textContent = SPARK[state.window].legend;
     try {
-      const res = await fetch(url, {
-        headers: { Accept: "application/json" },
-        cache: "no-cache", // revalidate with If-None-Match; a 304 reuses the cached body
-        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      });
-      if (!res.ok) {
-        throw new Error("HTTP " + res.status);
-      }
-      const data = await res.json();
+      const data = await getJSON(location.pathname + "?" + sel);
       if (mine !== seq) {
-        return; // a newer request was started (the selection changed)
+        return; // a newer refresh was started (the selection changed)
       }
-      render(data);
-      shown = sel;
+      if (sel !== shown) {
+        sparks = new Map(); // another selection: its history is not this one's
+        sparkKey = "";
+      }
+      render(data, sel);
       if (!error.hidden) {
         error.hidden = true;
         announce.textContent = "Leaderboard updated again.";
+      }
+      const url = historyURL((Array.isArray(data.hashtags) ? data.hashtags : []).map((t) => t.hashtag));
+      if (url) {
+        try {
+          const hist = await getJSON(url);
+          if (mine === seq) {
+            renderSparks(hist, sel);
+          }
+        } catch (e) {
+          // The sparklines keep their last data; the next refresh asks again.
+        }
       }
     } catch (e) {
       if (mine !== seq) {
         return;
       }
       // Keep the last data if it is for the current selection; otherwise it would mislead.
-      if (!shown || shown.view !== sel.view || shown.window !== sel.window || shown.limit !== sel.limit) {
+      if (shown !== sel) {
         bars.replaceChildren();
         empty.hidden = true;
-        shown = null;
+        shown = "";
         lastKey = "";
+        previous = null;
       }
       if (error.hidden) {
         announce.textContent = "Update failed, retrying.";
@@ -213,13 +406,18 @@
   }
 
   function onChange() {
-    remember(selection());
+    if (!boardChoice.hidden) {
+      state.board = boardSelect.value;
+    }
+    state.view = viewSelect.value;
+    state.window = windowSelect.value;
+    state.limit = limitSelect.value;
+    fitWindow();
+    remember();
     refresh();
   }
-  viewSelect.addEventListener("change", () => {
-    fitWindow();
-    onChange();
-  });
+  boardSelect.addEventListener("change", onChange);
+  viewSelect.addEventListener("change", onChange);
   windowSelect.addEventListener("change", onChange);
   limitSelect.addEventListener("change", onChange);
   document.addEventListener("visibilitychange", () => {
@@ -230,6 +428,10 @@
     }
   });
 
-  remember(selection());
-  refresh();
+  // The widget has no controls: it shows the address's board without asking for the list.
+  // Without the list the page still works, on the address's board; the selector stays hidden.
+  (state.embed ? Promise.resolve() : loadBoards().catch(() => {})).then(() => {
+    remember();
+    refresh();
+  });
 })();

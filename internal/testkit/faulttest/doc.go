@@ -21,11 +21,19 @@
 //     each function reads its secret once more.
 //   - TestXAPIFaults: an answer that would arrive after the invocation's time budget (the
 //     handler returns before the deadline with its progress saved), a truncated body, a
-//     connection cut mid-body, a very large page (1,000 posts and 8 MiB), a page larger than a
-//     store batch, pages in ascending id order: exact counts after the recovery runs.
+//     connection cut mid-body, a very large page (1,000 posts and 3 MiB), an answer over the
+//     response size limit (asked for again as a page of 10), a page larger than a store
+//     batch, pages in ascending id order: exact counts after the recovery runs.
+//   - TestResponseLimitFitsTheFunction: an answer of xapi.MaxResponseBytes in the shapes that
+//     cost the most memory decodes with a heap growth a 128 MB function holds.
 //   - TestHostileHashtags, TestTenThousandTagsInOnePage: markup, script, bidirectional
 //     controls and 10,000 distinct tags in one page are stored or rejected by the hashtag
-//     rules and come out of the leaderboard as inert, valid JSON text; memory stays bounded.
+//     rules (each post counts its first ingest.MaxHashtagsPerPost) and come out of the
+//     leaderboard as inert, valid JSON text; memory stays bounded.
+//   - TestHostilePosts: on the cluster, ids X could not have sent, malformed entries and a
+//     long post with 3,000 hashtags: the rest counts exactly, the hostile entries are skipped,
+//     the checkpoint holds only real ids (later posts are found) and a checkpoint poisoned with
+//     2^63-1 is repaired by the next run.
 //   - TestLeaderboardLoad, TestIngestLoad: 200 concurrent HTTP clients against the
 //     leaderboard, and a large number of synthetic posts through store.Record; zero errors and
 //     exact counts asserted, latency, throughput and memory reported.

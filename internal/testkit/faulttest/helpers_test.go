@@ -184,7 +184,7 @@ func newIngest(t *testing.T, src ingest.Source, board ingest.Board, mod func(*in
 	if mod != nil {
 		mod(&cfg)
 	}
-	h, err := ingest.New(src, board, cfg)
+	h, err := ingest.New([]ingest.Feed{{Name: "faulttest", Query: "#faulttest -is:retweet", Source: src, Board: board}}, nil, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func lbEvent(rawQuery string) events.LambdaFunctionURLRequest {
 // newLeaderboard is the leaderboard handler of name on board, caching reads for ttl.
 func newLeaderboard(t *testing.T, board leaderboard.Board, name string, ttl time.Duration) *leaderboard.Handler {
 	t.Helper()
-	h, err := leaderboard.New(board, leaderboard.Config{Name: name, CacheTTL: ttl, Logger: quiet})
+	h, err := leaderboard.New([]leaderboard.Named{{Name: name, Board: board}}, leaderboard.Config{CacheTTL: ttl, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

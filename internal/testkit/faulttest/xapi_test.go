@@ -2,12 +2,17 @@ package faulttest
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // xFixture is one leaderboard on the shared standalone server fed by its own X API stand-in.
@@ -94,13 +99,35 @@ func TestXAPIFaults(t *testing.T) {
 	})
 
 	t.Run("very large page", func(t *testing.T) {
-		// 1,000 posts (the most one store batch takes) and 8 MiB of padding in one answer,
-		// then normal pages of 100.
+		// 1,000 posts (the most one store batch takes) and 3 MiB of padding in one answer,
+		// under the 4 MiB limit, then normal pages of 100.
 		f := newXFixture(t, 1500)
-		f.x.InjectFaults(xapitest.Fault{PageSize: store.MaxBatch, PadBytes: 8 << 20})
+		f.x.InjectFaults(xapitest.Fault{PageSize: store.MaxBatch, PadBytes: 3 << 20})
 		res := catchUp(t, f.h, 2)
 		if res[0].Pages != 6 || res[0].PostsNew != 1500 {
 			t.Errorf("run %+v, want 6 pages (1000 + 5 x 100) and 1500 new posts", res[0])
+		}
+		assertCounts(t, f.board, f.posts.expected())
+	})
+
+	t.Run("answer over the size limit", func(t *testing.T) {
+		// The first answer is over xapi.MaxResponseBytes: it is asked for again at once as a
+		// page of 10, and the run goes on with pages of 100.
+		f := newXFixture(t, 250)
+		f.x.InjectFaults(xapitest.Fault{PadBytes: xapi.MaxResponseBytes})
+		res := catchUp(t, f.h, 1)
+		if res[0].Pages != 4 || res[0].PostsNew != 250 {
+			t.Errorf("run %+v, want 4 pages (10 + 100 + 100 + 40) and 250 new posts", res[0])
+		}
+		// The stand-in records a request when its answer is written, so the oversize one (the
+		// client stops reading it) may come last.
+		var sizes []string
+		for _, r := range f.x.SearchRequests() {
+			sizes = append(sizes, r.Query.Get("max_results"))
+		}
+		slices.Sort(sizes)
+		if want := []string{"10", "100", "100", "100", "100"}; !slices.Equal(sizes, want) {
+			t.Errorf("max_results of the requests %v, want %v", sizes, want)
 		}
 		assertCounts(t, f.board, f.posts.expected())
 	})
@@ -139,4 +166,75 @@ func TestXAPIFaults(t *testing.T) {
 		}
 		assertCounts(t, f.board, f.posts.expected())
 	})
+}
+
+// hostileBody builds a 200 recent-search body of at most limit bytes from entries made by
+// entry(i), as many as fit.
+func hostileBody(limit int, entry func(i int) string) []byte {
+	const tail = `],"meta":{"result_count":1}}`
+	var b strings.Builder
+	b.WriteString(`{"data":[`)
+	for i := 0; ; i++ {
+		e := entry(i)
+		if b.Len()+len(e)+1+len(tail) > limit {
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(e)
+	}
+	b.WriteString(tail)
+	return []byte(b.String())
+}
+
+// TestResponseLimitFitsTheFunction: an answer of xapi.MaxResponseBytes, of the shapes that cost
+// the most memory per byte (tens of thousands of tiny posts; long posts packed with hashtag
+// entities), is decoded with a heap growth a 128 MB function holds beside the 23 MiB the
+// ingest function needs at rest (README, Performance): under 64 MiB.
+func TestResponseLimitFitsTheFunction(t *testing.T) {
+	const budget = 64 << 20
+	first := postid.Make(time.Now().Add(-time.Hour), 0)
+	id := func(i int) string { s, _ := postid.Shift(first, time.Duration(i)*time.Millisecond); return s }
+	stuffed := func(i int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"id":"%s","text":"x","note_tweet":{"text":"%s","entities":{"hashtags":[`, id(i), strings.Repeat("#ab ", 6250))
+		for j := range 6250 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"start":%d,"end":%d,"tag":"t%dx%d"}`, 4*j, 4*j+3, i, j)
+		}
+		b.WriteString(`]}}}`)
+		return b.String()
+	}
+	for _, tc := range []struct {
+		name  string
+		entry func(i int) string
+	}{
+		{"tiny posts", func(i int) string { return `{"id":"` + id(i) + `","text":""}` }},
+		{"posts packed with hashtags", stuffed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := hostileBody(xapi.MaxResponseBytes, tc.entry)
+			x := newXAPI(t, nil)
+			src := newSource(t, x)
+			x.InjectFaults(xapitest.Fault{Body: body})
+			peak := startHeapPeak()
+			page, err := src.FetchPage(context.Background(), xapi.PageRequest{})
+			base, top := peak.Stop()
+			if err != nil {
+				t.Fatalf("FetchPage of a %d-byte answer: %v", len(body), err)
+			}
+			growth := top - base
+			report(t, map[string]any{"body_mib": mib(uint64(len(body))), "posts": len(page.Posts),
+				"heap_growth_mib": mib(growth), "growth_per_body_byte": float64(growth) / float64(len(body))})
+			if len(page.Posts) == 0 || len(page.Skipped) != 0 {
+				t.Errorf("%d posts, %d skipped", len(page.Posts), len(page.Skipped))
+			}
+			if growth > budget {
+				t.Errorf("heap grew by %.1f MiB decoding a %.1f MiB answer, want under %d MiB", mib(growth), mib(uint64(len(body))), budget>>20)
+			}
+		})
+	}
 }

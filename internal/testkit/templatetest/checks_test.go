@@ -10,7 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // The checks below each return the problems they find (empty: none), so that the tests can run
@@ -20,12 +22,12 @@ const samTransform = "AWS::Serverless-2016-10-31"
 
 // fnSpec is what the templates must say about one function.
 type fnSpec struct {
-	app, id   string                 // nested application and function logical ids
-	codeURI   string                 // relative to the nested template
-	timeout   int                    // seconds
-	access    func(lb string) string // the core's access string of its MemoryDB user
-	env       []string               // the environment contract
-	localOnly []string               // declared empty, for sam local invoke --env-vars only
+	app, id   string                       // nested application and function logical ids
+	codeURI   string                       // relative to the nested template
+	timeout   int                          // seconds
+	access    func(names ...string) string // the core's access string of its MemoryDB user
+	env       []string                     // the environment contract
+	localOnly []string                     // declared empty, for sam local invoke --env-vars only
 }
 
 var functions = []fnSpec{
@@ -33,14 +35,14 @@ var functions = []fnSpec{
 		app: "IngestStack", id: "IngestFunction", codeURI: "../ingest", timeout: 60,
 		access: store.WriterAccess,
 		env: []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "TWITTER_SECRET_ARN",
-			"TWITTER_API_URL", "SEARCH_QUERY", "LEADERBOARD", "MAX_PAGES", "SKIP_SENSITIVE", "EXCLUDE_HASHTAGS",
-			"LOG_LEVEL"},
+			"TWITTER_API_URL", "BOARDS", "BOARD_NAMES", "MAX_PAGES", "X_DAILY_POST_BUDGET", "X_PRICE_PER_POST",
+			"SKIP_SENSITIVE", "EXCLUDE_HASHTAGS", "LOG_LEVEL"},
 		localOnly: []string{"MEMORYDB_USERNAME", "MEMORYDB_PASSWORD", "TWITTER_BEARER_TOKEN"},
 	},
 	{
 		app: "LeaderboardStack", id: "LeaderboardFunction", codeURI: "../leaderboard", timeout: 10,
 		access:    store.ReaderAccess,
-		env:       []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "LEADERBOARD", "CACHE_TTL", "LOG_LEVEL"},
+		env:       []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "BOARDS", "BOARD_NAMES", "CACHE_TTL", "EMBED_ORIGINS", "LOG_LEVEL"},
 		localOnly: []string{"MEMORYDB_USERNAME", "MEMORYDB_PASSWORD"},
 	},
 }
@@ -658,7 +660,9 @@ func checkMemoryDB(a *App) []string {
 // checkCredentials: each function's MEMORYDB_SECRET_ARN leads (through the parent and the
 // network stack's outputs) to a generated secret whose username is a MemoryDB user whose
 // password is that secret's and whose access string is "on " + the core's access string for
-// the function's role, for the same leaderboard name as the function's LEADERBOARD.
+// the function's role, for the boards the function serves: its BOARDS and BOARD_NAMES are the
+// parent's Boards and BoardNames, the users' key patterns are built from the same BoardNames,
+// and rendered for the names of several Boards values they equal the core's.
 func checkCredentials(a *App) []string {
 	var probs []string
 	netID, net, err := a.networkApp()
@@ -731,56 +735,97 @@ func checkCredentials(a *App) []string {
 			probs = append(probs, fmt.Sprintf("%s: secret %s username %v differs from user %s's UserName %q", n, secretID, secretTemplate["username"], userID, userName))
 		}
 
-		// The leaderboard name: the function's LEADERBOARD and the network's LeaderboardName
-		// come from the same parent parameter.
-		lbParam, ok := Ref(vars["LEADERBOARD"])
-		fromFn, _ := a.passed(f.app, lbParam)
-		fromNet, _ := a.passed(netID, "LeaderboardName")
-		parentParam, isRef := Ref(fromFn)
-		if !ok || !isRef || canon(fromFn) != canon(fromNet) {
-			probs = append(probs, fmt.Sprintf("template.yaml: %s's LEADERBOARD and %s's LeaderboardName must be the same !Ref (got %s and %s)", f.app, netID, canon(fromFn), canon(fromNet)))
-			continue
+		// The boards: the function's BOARDS is the parent's Boards, its BOARD_NAMES and the
+		// network's BoardNames are the same value, the parent's BoardNames; the user's access
+		// string, rendered for the names of several Boards values, is "on " + the core's.
+		for envName, param := range map[string]string{"BOARDS": "Boards", "BOARD_NAMES": "BoardNames"} {
+			nested, ok := Ref(vars[envName])
+			fromFn, _ := a.passed(f.app, nested)
+			if !ok || canon(fromFn) != canon(a.parentBoards(param)) {
+				probs = append(probs, fmt.Sprintf("template.yaml: %s's %s = %s, want %s of the parent's %s", f.app, envName, canon(fromFn), canon(a.parentBoards(param)), param))
+			}
 		}
-		def, _ := a.Parent.Parameter(parentParam)["Default"].(string)
-		if def != "hashtags" {
-			probs = append(probs, fmt.Sprintf("template.yaml: %s default = %q, want hashtags", parentParam, def))
-		}
-		for _, name := range []string{def, "other-board_2.x"} {
-			values := maps(placeholders, map[string]string{"LeaderboardName": name})
-			got, err := renderString(user["AccessString"], values)
+		for _, boards := range boardsValues(a) {
+			parsed, err := config.ParseBoards(boards)
+			if err != nil {
+				probs = append(probs, fmt.Sprintf("template.yaml: Boards %s: %v", boards, err))
+				continue
+			}
+			names := config.Names(parsed)
+			got, err := renderString(user["AccessString"], placeholders, map[string][]string{"BoardNames": names})
 			if err != nil {
 				probs = append(probs, fmt.Sprintf("%s: %s.AccessString: %v", n, userID, err))
 				break
 			}
-			if want := "on " + f.access(name); got != want {
-				probs = append(probs, fmt.Sprintf("%s: %s.AccessString for leaderboard %q (%s's user)\n got  %q\n want %q (\"on \" + the core's)", n, userID, name, f.id, got, want))
+			if want := "on " + f.access(names...); got != want {
+				probs = append(probs, fmt.Sprintf("%s: %s.AccessString for Boards %s, BoardNames %q (%s's user)\n got  %q\n want %q (\"on \" + the core's)", n, userID, boards, strings.Join(names, ","), f.id, got, want))
 			}
 		}
+	}
+	if fromNet, _ := a.passed(netID, "BoardNames"); canon(fromNet) != canon(a.parentBoards("BoardNames")) {
+		probs = append(probs, fmt.Sprintf("template.yaml: %s's BoardNames = %s, want %s: the users must reach the boards the functions serve", netID, canon(fromNet), canon(a.parentBoards("BoardNames"))))
 	}
 	sort.Strings(probs)
 	return probs
 }
 
-func maps(ms ...map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, m := range ms {
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// renderString renders a literal string or a Fn::Sub string with values for its variables.
-func renderString(v any, values map[string]string) (string, error) {
+// renderString renders a literal string, a plain Fn::Sub string with values for its
+// variables, or a Fn::Join of those whose list may be a Ref to a list parameter of lists
+// (given at most once).
+func renderString(v any, values map[string]string, lists ...map[string][]string) (string, error) {
 	if s, ok := v.(string); ok {
 		return s, nil
 	}
-	tmpl, vars, ok := Sub(v)
-	if !ok || len(vars) > 0 {
-		return "", fmt.Errorf("%s is not a string or a plain !Sub", canon(v))
+	if tmpl, vars, ok := Sub(v); ok && len(vars) == 0 {
+		return RenderSub(tmpl, values)
 	}
-	return RenderSub(tmpl, values)
+	join, _ := mapAt(v)["Fn::Join"].([]any)
+	sep, ok := "", len(join) == 2
+	if ok {
+		sep, ok = join[0].(string)
+	}
+	if !ok {
+		return "", fmt.Errorf("%s is not a string, a plain !Sub or a !Join of those", canon(v))
+	}
+	if name, isRef := Ref(join[1]); isRef {
+		if len(lists) == 0 || lists[0][name] == nil {
+			return "", fmt.Errorf("no list for !Ref %s", name)
+		}
+		return strings.Join(lists[0][name], sep), nil
+	}
+	elems, isList := join[1].([]any)
+	if !isList {
+		return "", fmt.Errorf("Fn::Join of %s: want a list or a Ref to a list parameter", canon(join[1]))
+	}
+	parts := make([]string, len(elems))
+	for i, e := range elems {
+		s, err := renderString(e, values, lists...)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = s
+	}
+	return strings.Join(parts, sep), nil
+}
+
+// parentBoards is what the parent must pass for a nested stack's Boards or BoardNames: its own
+// Boards, or its BoardNames list joined with commas (a list cannot be passed to a nested stack).
+func (a *App) parentBoards(param string) any {
+	if param == "BoardNames" {
+		return map[string]any{"Fn::Join": []any{",", map[string]any{"Ref": "BoardNames"}}}
+	}
+	return map[string]any{"Ref": param}
+}
+
+// boardsValues are the Boards values the access strings are checked for: the parent's default
+// and some with several boards, names at the edges of the rule included.
+func boardsValues(a *App) []string {
+	def, _ := a.Parent.Parameter("Boards")["Default"].(string)
+	return []string{
+		def,
+		`{"aws": "#aws -is:retweet", "golang": "#golang lang:en"}`,
+		`{"other-board_2.x": "x", "A": "y", "` + strings.Repeat("z", 64) + `": "z"}`,
+	}
 }
 
 // checkPasswordRules: MemoryDB passwords are 16-128 printable characters without spaces and
@@ -960,7 +1005,8 @@ func checkParentParameters(a *App) []string {
 		allowed []any
 	}
 	wants := map[string]want{
-		"SearchQuery":                    {def: nil},
+		"Boards":                         {def: `{"hashtags": "#aws -is:retweet"}`},
+		"BoardNames":                     {def: "hashtags"},
 		"ScheduleExpression":             {def: nil},
 		"XSecretArn":                     {def: ""},
 		"Engine":                         {def: "valkey", allowed: []any{"valkey", "redis"}},
@@ -971,11 +1017,13 @@ func checkParentParameters(a *App) []string {
 		"CorsAllowedOrigins":             {def: nil},
 		"LogRetentionDays":               {def: nil, allowed: cloudWatchRetentionDays},
 		"NatGateways":                    {def: "single", allowed: []any{"single", "per-az"}},
-		"LeaderboardName":                {def: "hashtags"},
 		"MaxPages":                       {def: 10},
+		"DailyPostBudget":                {def: 2000},
+		"XPricePerPost":                  {def: 0.005},
 		"SkipSensitive":                  {def: "true", allowed: []any{"true", "false"}},
 		"ExcludeHashtags":                {def: ""},
 		"CacheTtlSeconds":                {def: 5},
+		"EmbedOrigins":                   {def: ""},
 		"AlarmTopicArn":                  {def: ""},
 		"FunctionMemorySize":             {def: nil},
 		"LogLevel":                       {def: nil},
@@ -998,6 +1046,14 @@ func checkParentParameters(a *App) []string {
 		}
 		if w.allowed != nil && !reflect.DeepEqual(p["AllowedValues"], w.allowed) {
 			probs = append(probs, fmt.Sprintf("template.yaml: %s AllowedValues = %v, want %v", name, p["AllowedValues"], w.allowed))
+		}
+	}
+	// The default Boards and BoardNames name the same boards, or the default stack would not start.
+	if def, _ := a.Parent.Parameter("Boards")["Default"].(string); def != "" {
+		boards, err := config.ParseBoards(def)
+		names, _ := a.Parent.Parameter("BoardNames")["Default"].(string)
+		if err != nil || strings.Join(config.Names(boards), ",") != names {
+			probs = append(probs, fmt.Sprintf("template.yaml: default Boards %s (%v) does not name the default BoardNames %q", def, err, names))
 		}
 	}
 	for _, t := range a.Templates() {
@@ -1072,7 +1128,8 @@ func checkLeaderboardURL(a *App) []string {
 }
 
 // checkIngestSchedule: one schedule with a retry policy and a dead-letter queue, an on-failure
-// destination, reserved concurrency 1 and an alarm on the function's errors.
+// destination, reserved concurrency 1, an alarm on the function's errors and one on the read
+// budget.
 func checkIngestSchedule(a *App) []string {
 	var probs []string
 	f := functions[0]
@@ -1121,8 +1178,41 @@ func checkIngestSchedule(a *App) []string {
 	if !alarmed {
 		probs = append(probs, where+": no CloudWatch alarm on its AWS/Lambda Errors")
 	}
+	probs = append(probs, checkBudgetAlarm(a, t)...)
 	sort.Strings(probs)
 	return probs
+}
+
+// checkBudgetAlarm: the ingest template t has an alarm when the day's X API read budget is
+// spent: the BudgetRemaining metric the handler writes (namespace HashtagLeaderboard, dimension
+// Function=ingest) below X's smallest page, notifying the same topic as the errors alarm.
+func checkBudgetAlarm(a *App, t *Template) []string {
+	var errorsActions any
+	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
+		if ap := t.Resources()[id].Properties; ap["MetricName"] == "Errors" {
+			errorsActions = ap["AlarmActions"]
+		}
+	}
+	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
+		ap := t.Resources()[id].Properties
+		if ap["Namespace"] != "HashtagLeaderboard" || ap["MetricName"] != "BudgetRemaining" {
+			continue
+		}
+		var probs []string
+		where := fmt.Sprintf("%s: %s", a.rel(t), id)
+		if canon(ap["Dimensions"]) != canon([]any{map[string]any{"Name": "Function", "Value": "ingest"}}) {
+			probs = append(probs, fmt.Sprintf("%s: Dimensions %s, want Function=ingest, as the ingest metrics", where, canon(ap["Dimensions"])))
+		}
+		if n, _ := asInt(ap["Threshold"]); n != xapi.MinPageSize || ap["ComparisonOperator"] != "LessThanThreshold" || ap["Statistic"] != "Minimum" {
+			probs = append(probs, fmt.Sprintf("%s: want Minimum < %d (X's smallest page), got %v %v %v", where, xapi.MinPageSize,
+				ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"]))
+		}
+		if errorsActions == nil || canon(ap["AlarmActions"]) != canon(errorsActions) {
+			probs = append(probs, fmt.Sprintf("%s: AlarmActions %s, want the errors alarm's %s", where, canon(ap["AlarmActions"]), canon(errorsActions)))
+		}
+		return probs
+	}
+	return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard BudgetRemaining (the X API read budget)"}
 }
 
 // statefulTypes are the resource types whose deletion loses something: each must say what

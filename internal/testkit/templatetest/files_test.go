@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 )
 
 // The top-level keys of a Lambda Function URL request event (payload format 2.0).
@@ -192,6 +195,11 @@ func TestEnvJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(rendered), &sec); err != nil {
 			t.Fatal(err)
 		}
+		// The boards are ones the functions accept, BOARD_NAMES agreeing with BOARDS.
+		getenv := func(k string) string { v, _ := vars[k].(string); return v }
+		if _, err := config.LoadBoards(getenv); err != nil {
+			t.Errorf("events/env.json: %s: %v", f.id, err)
+		}
 		if vars["MEMORYDB_USERNAME"] != sec["username"] {
 			t.Errorf("events/env.json: %s.MEMORYDB_USERNAME = %v, want the deployed user's name %q", f.id, vars["MEMORYDB_USERNAME"], sec["username"])
 		}
@@ -270,6 +278,16 @@ func TestParseOverrides(t *testing.T) {
 // checkParameterValue: value is acceptable for parameter def (AllowedValues, AllowedPattern,
 // lengths, numeric bounds), as CloudFormation would check it.
 func checkParameterValue(def map[string]any, value string) error {
+	if def["Type"] == "CommaDelimitedList" { // AllowedPattern applies to each value of the list
+		if p, ok := def["AllowedPattern"].(string); ok {
+			for v := range strings.SplitSeq(value, ",") {
+				if !regexp.MustCompile(`^(?:` + p + `)$`).MatchString(v) {
+					return fmt.Errorf("list value %q does not match %s", v, p)
+				}
+			}
+		}
+		return nil
+	}
 	if allowed, ok := def["AllowedValues"].([]any); ok {
 		found := false
 		for _, v := range allowed {
@@ -288,16 +306,16 @@ func checkParameterValue(def map[string]any, value string) error {
 	if n, ok := asInt(def["MinLength"]); ok && len(value) < n {
 		return fmt.Errorf("%q shorter than %d", value, n)
 	}
-	if def["Type"] == "Number" {
-		n, err := strconv.Atoi(value)
-		if err != nil {
+	if def["Type"] == "Number" { // an integer or a float, as CloudFormation takes it
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return fmt.Errorf("%q is not a number", value)
 		}
-		if lo, ok := asInt(def["MinValue"]); ok && n < lo {
-			return fmt.Errorf("%d below %d", n, lo)
+		if lo, ok := asNumber(def["MinValue"]); ok && n < lo {
+			return fmt.Errorf("%v below %v", n, lo)
 		}
-		if hi, ok := asInt(def["MaxValue"]); ok && n > hi {
-			return fmt.Errorf("%d above %d", n, hi)
+		if hi, ok := asNumber(def["MaxValue"]); ok && n > hi {
+			return fmt.Errorf("%v above %v", n, hi)
 		}
 	}
 	return nil
@@ -362,6 +380,10 @@ func TestSamconfig(t *testing.T) {
 			t.Errorf("parameter_overrides: %s: %v", k, err)
 		}
 	}
+	// Boards and BoardNames name the same boards (the functions would not start otherwise).
+	if boards, err := config.ParseBoards(parsed["Boards"]); err != nil || strings.Join(config.Names(boards), ",") != parsed["BoardNames"] {
+		t.Errorf("parameter_overrides: Boards %q (%v) and BoardNames %q do not name the same boards", parsed["Boards"], err, parsed["BoardNames"])
+	}
 	// And every parent default is acceptable too (CloudFormation checks defaults only on use).
 	for name, def := range a.Parent.Section("Parameters") {
 		if d, ok := mapAt(def)["Default"]; ok {
@@ -373,6 +395,15 @@ func TestSamconfig(t *testing.T) {
 }
 
 func TestCheckParameterValue(t *testing.T) {
+	list := map[string]any{"Type": "CommaDelimitedList", "AllowedPattern": "^[a-z]{1,3}$"}
+	if err := checkParameterValue(list, "ab,c"); err != nil {
+		t.Errorf("list ab,c: %v", err)
+	}
+	for _, bad := range []string{"ab,", "ab, c", "abcd,a"} {
+		if checkParameterValue(list, bad) == nil {
+			t.Errorf("list %q accepted", bad)
+		}
+	}
 	def := map[string]any{"Type": "String", "AllowedPattern": "^[a-z]+$", "MaxLength": 5}
 	if err := checkParameterValue(def, "abc"); err != nil {
 		t.Errorf("abc: %v", err)
@@ -388,4 +419,24 @@ func TestCheckParameterValue(t *testing.T) {
 			t.Errorf("%s: accepted=%v, want %v", v, got, ok)
 		}
 	}
+	price := map[string]any{"Type": "Number", "MinValue": 0, "MaxValue": 1}
+	for v, ok := range map[string]bool{"0.005": true, "0": true, "1": true, "1.5": false, "-0.001": false, "NaN": false, "$1": false} {
+		if got := checkParameterValue(price, v) == nil; got != ok {
+			t.Errorf("price %s: accepted=%v, want %v", v, got, ok)
+		}
+	}
+}
+
+// asNumber is a template's number (an integer or a float, or a string of one).
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
 }

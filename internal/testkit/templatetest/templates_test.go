@@ -107,13 +107,14 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			props(a, "NetworkStack", "ACL")["UserNames"] = []any{map[string]any{"Ref": "WriterUser"}}
 		}, "want every user"},
 		{"reader may write", checkCredentials, func(a *App) {
-			u := props(a, "NetworkStack", "ReaderUser")
-			u["AccessString"] = map[string]any{"Fn::Sub": "on ~{${LeaderboardName}}:* -@all +@read +@write -@dangerous +evalsha_ro +eval_ro +ping +hello +readonly +cluster|slots +cluster|shards"}
+			join := mapAt(props(a, "NetworkStack", "ReaderUser")["AccessString"])["Fn::Join"].([]any)
+			parts := join[1].([]any)
+			parts[2] = "}:* -@all +@read +@write -@dangerous +evalsha_ro +eval_ro +ping +hello +readonly +cluster|slots +cluster|shards"
 		}, "ReaderUser.AccessString"},
-		{"access string with a fixed leaderboard", checkCredentials, func(a *App) {
+		{"access string with a fixed board", checkCredentials, func(a *App) {
 			u := props(a, "NetworkStack", "WriterUser")
 			u["AccessString"] = map[string]any{"Fn::Sub": "on " + store.WriterAccess("hashtags")}
-		}, `for leaderboard "other-board_2.x"`},
+		}, `BoardNames "aws,golang"`},
 		{"ingest gets the reader's secret", checkCredentials, func(a *App) {
 			mapAt(a.Parent.Section("Resources")["IngestStack"], "Properties", "Parameters")["MemoryDBSecretArn"] =
 				map[string]any{"Fn::GetAtt": []any{"NetworkStack", "Outputs.ReaderSecretArn"}}
@@ -128,9 +129,18 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"password too short", checkCredentials, func(a *App) {
 			mapAt(props(a, "NetworkStack", "ReaderSecret"), "GenerateSecretString")["PasswordLength"] = 12
 		}, "PasswordLength 12"},
-		{"two leaderboard names", checkCredentials, func(a *App) {
-			mapAt(a.Parent.Section("Resources")["LeaderboardStack"], "Properties", "Parameters")["LeaderboardName"] = "other"
-		}, "must be the same !Ref"},
+		{"the function serves other boards than the users reach", checkCredentials, func(a *App) {
+			mapAt(a.Parent.Section("Resources")["LeaderboardStack"], "Properties", "Parameters")["BoardNames"] = "other"
+		}, "LeaderboardStack's BOARD_NAMES"},
+		{"the users reach other boards", checkCredentials, func(a *App) {
+			mapAt(a.Parent.Section("Resources")["NetworkStack"], "Properties", "Parameters")["BoardNames"] = "hashtags,other"
+		}, "NetworkStack's BoardNames"},
+		{"the function's boards are not the parent's", checkCredentials, func(a *App) {
+			mapAt(a.Parent.Section("Resources")["IngestStack"], "Properties", "Parameters")["Boards"] = `{"other": "#other"}`
+		}, "IngestStack's BOARDS"},
+		{"default boards differ", checkParentParameters, func(a *App) {
+			a.Parent.Parameter("BoardNames")["Default"] = "aws"
+		}, "does not name the default BoardNames"},
 		{"password in the environment", checkNoSecretValues, func(a *App) {
 			env(a, "LeaderboardStack", "LeaderboardFunction")["MEMORYDB_PASSWORD"] = "hunter2hunter2hunter2"
 		}, "MEMORYDB_PASSWORD is a local-only stand-in"},
@@ -138,7 +148,7 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			env(a, "IngestStack", "IngestFunction")["TWITTER_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"
 		}, "TWITTER_SECRET_ARN must be a reference"},
 		{"dynamic reference in the environment", checkNoSecretValues, func(a *App) {
-			env(a, "IngestStack", "IngestFunction")["SEARCH_QUERY"] = map[string]any{"Fn::Sub": "{{resolve:secretsmanager:${MemoryDBSecretArn}:SecretString:password}}"}
+			env(a, "IngestStack", "IngestFunction")["BOARDS"] = map[string]any{"Fn::Sub": "{{resolve:secretsmanager:${MemoryDBSecretArn}:SecretString:password}}"}
 		}, "dynamic reference outside"},
 		{"token parameter", checkNoSecretValues, func(a *App) {
 			a.Parent.Section("Parameters")["XBearerToken"] = map[string]any{"Type": "String", "NoEcho": true, "Description": "x"}
@@ -204,7 +214,7 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			delete(a.Nested["LeaderboardStack"].Section("Outputs"), "FunctionUrl")
 		}, "LeaderboardStack.Outputs.FunctionUrl does not exist"},
 		{"dangling Ref", checkReferences, func(a *App) {
-			env(a, "IngestStack", "IngestFunction")["LEADERBOARD"] = map[string]any{"Ref": "Leaderboard"}
+			env(a, "IngestStack", "IngestFunction")["BOARDS"] = map[string]any{"Ref": "Leaderboard"}
 		}, `Ref to unknown "Leaderboard"`},
 		{"cluster open to a CIDR", checkNetwork, func(a *App) {
 			sg := props(a, "NetworkStack", "MemoryDBSecurityGroup")
@@ -253,6 +263,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"no errors alarm", checkIngestSchedule, func(a *App) {
 			delete(a.Nested["IngestStack"].Section("Resources"), "IngestErrorsAlarm")
 		}, "no CloudWatch alarm"},
+		{"no budget alarm", checkIngestSchedule, func(a *App) {
+			delete(a.Nested["IngestStack"].Section("Resources"), "IngestBudgetAlarm")
+		}, "no CloudWatch alarm on HashtagLeaderboard BudgetRemaining"},
+		{"budget alarm to no topic", checkIngestSchedule, func(a *App) {
+			props(a, "IngestStack", "IngestBudgetAlarm")["AlarmActions"] = []any{}
+		}, "want the errors alarm's"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,20 +292,24 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 	}
 }
 
-// The parent's LeaderboardName pattern accepts exactly the names the core accepts.
-func TestLeaderboardNamePatternMatchesStore(t *testing.T) {
+// The BoardNames pattern of the parent and of the network stack (applied by CloudFormation to
+// each name of the list) accepts exactly the names the core accepts.
+func TestBoardNamesPatternMatchesStore(t *testing.T) {
 	a := loadApp(t)
-	pattern, _ := a.Parent.Parameter("LeaderboardName")["AllowedPattern"].(string)
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		t.Fatalf("LeaderboardName AllowedPattern %q: %v", pattern, err)
-	}
-	names := []string{"hashtags", "a", "A.b-c_9", strings.Repeat("x", 64), strings.Repeat("x", 65), "",
-		"with space", "brace{", "star*", "q?", "[x]", "slash/", "colon:", "ünï", "tab\t"}
-	for _, name := range names {
-		_, storeErr := store.New(nil, name)
-		if got, want := re.MatchString(name), storeErr == nil; got != want {
-			t.Errorf("name %q: template pattern accepts=%v, store.New accepts=%v", name, got, want)
+	for where, tpl := range map[string]*Template{"template.yaml": a.Parent, "nested/network.yaml": a.Nested["NetworkStack"]} {
+		p := tpl.Parameter("BoardNames")
+		pattern, _ := p["AllowedPattern"].(string)
+		re, err := regexp.Compile(pattern)
+		if err != nil || p["Type"] != "CommaDelimitedList" {
+			t.Fatalf("%s: BoardNames %v, AllowedPattern %q: %v", where, p["Type"], pattern, err)
+		}
+		names := []string{"hashtags", "a", "A.b-c_9", strings.Repeat("x", 64), strings.Repeat("x", 65), "",
+			"with space", " lead", "brace{", "star*", "q?", "[x]", "slash/", "colon:", "ünï", "tab\t"}
+		for _, name := range names {
+			_, storeErr := store.New(nil, name)
+			if got, want := re.MatchString(name), storeErr == nil; got != want {
+				t.Errorf("%s: name %q: template pattern accepts=%v, store.New accepts=%v", where, name, got, want)
+			}
 		}
 	}
 }

@@ -14,7 +14,8 @@
 //     @user, is:retweet|reply|quote, has:hashtags|mentions|links, lang:xx,
 //     negation, implicit AND, OR, parentheses). is:/has:/lang: need a
 //     positive standalone term, as on X. Other operators get a 400 whose
-//     message starts with "xapitest:". Options.MatchAll matches every post.
+//     message starts with "xapitest:". Options.MatchAll matches every post,
+//     Options.MatchAllQuery every post for that one query.
 //   - The clock (Options.Now): a post is searchable when
 //     now-7d < created_at <= now. since_id/until_id at or below the id of
 //     now-7d get X's 400 "'since_id' must be a tweet id created after
@@ -35,11 +36,16 @@
 //     (relevancy gets a 400 "xapitest: ...", other values X's "The
 //     `sort_order` query parameter value [x] is not one of
 //     [recency,relevancy]"),
-//     tweet.fields (validated against X's list; author_id, conversation_id,
-//     created_at, entities, lang, note_tweet, possibly_sensitive,
-//     referenced_tweets are rendered; id, text, edit_history_tweet_ids are
-//     always sent; other valid fields are accepted and omitted). Unknown
-//     parameters get X's "The query parameter [x] is not one of [...]".
+//     tweet.fields or post.fields (validated against X's list; author_id,
+//     conversation_id, created_at, entities, lang, note_tweet (or
+//     note_post), possibly_sensitive, referenced_tweets are rendered; id,
+//     text and the edit history are always sent; other valid fields are
+//     accepted and omitted). Unknown parameters get X's "The query parameter
+//     [x] is not one of [...]".
+//   - Field names of two generations (Options.Names): note_tweet and
+//     edit_history_tweet_ids (TweetNames, the default, as X sends today), or
+//     note_post and edit_history_post_ids (PostNames, X's OpenAPI
+//     description v2.167). Requests may use either generation's names.
 //     All parameter errors of a request are returned together in X's 400
 //     shape {"errors":[{"parameters":{..},"message":..}],"title":"Invalid
 //     Request","detail":"One or more parameters to your request was
@@ -50,10 +56,20 @@
 //   - entities are parsed from the text (hashtags, cashtags, mentions, urls;
 //     code-point indices; mentions carry no user id, urls are not shortened)
 //     and omitted when there are none, like X; a long post (NoteText) gets
-//     note_tweet {text, entities} and a text truncated to 275 runes + "…".
-//   - x-rate-limit-limit/-remaining/-reset on authenticated responses:
-//     Options.RateLimit requests per Options.RateWindow (450 per 15 min),
-//     then 429 with X's body until the window ends on the server clock.
+//     note_tweet (note_post) {text, entities} and a text truncated to 275
+//     runes + "…".
+//   - Hostile entries: any id Parse accepts is served (9223372036854775807,
+//     a snowflake of 2080, with an explicit CreatedAt to be visible); a
+//     Tweet's Override sends fields of the wrong type in an entry and Raw
+//     sends any JSON as the whole entry.
+//   - x-rate-limit-limit/-remaining/-reset on authenticated responses, as X
+//     sends them (the requests left after this one; the reset in Unix
+//     seconds): Options.RateLimit requests per Options.RateWindow (450 per
+//     15 min); a request made at remaining 0 gets 429 with X's body, until
+//     the window ends on the server clock.
+//   - Billing: every request records the posts its answer held
+//     (Request.Posts), and PostsServed sums them per UTC day: what X bills
+//     at most.
 //
 // Not modelled: expansions and includes (400 "xapitest: ..."), the other
 // *.fields parameters, relevancy ordering, public metrics, edits, user

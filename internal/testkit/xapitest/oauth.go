@@ -24,7 +24,7 @@ type v1Error struct {
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	status := s.serveToken(w, r)
-	s.record(r, status, false, now)
+	s.record(r, status, false, now, 0)
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) int {

@@ -16,23 +16,31 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/postid"
 )
 
-// tweetFields are the tweet.fields X accepts (from X's OpenAPI spec); the
-// stand-in renders author_id, conversation_id, created_at, entities, lang,
-// note_tweet, possibly_sensitive and referenced_tweets, always sends id,
-// text and edit_history_tweet_ids, and accepts but omits the rest.
+// tweetFields are the tweet.fields X accepts (from X's OpenAPI spec, with
+// the v2.167 names note_post and edit_history_post_ids beside the older
+// ones); the stand-in renders author_id, conversation_id, created_at,
+// entities, lang, the note, possibly_sensitive and referenced_tweets, always
+// sends id, text and the edit history, and accepts but omits the rest.
 var tweetFields = []string{
 	"article", "attachments", "author_id", "card_uri", "community_id", "context_annotations",
-	"conversation_id", "created_at", "display_text_range", "edit_controls", "edit_history_tweet_ids",
-	"entities", "geo", "id", "in_reply_to_user_id", "lang", "media_metadata", "non_public_metrics",
-	"note_tweet", "organic_metrics", "possibly_sensitive", "promoted_metrics", "public_metrics",
-	"referenced_tweets", "reply_settings", "scopes", "source", "suggested_source_links",
-	"suggested_source_links_with_counts", "text", "withheld",
+	"conversation_id", "created_at", "display_text_range", "edit_controls", "edit_history_post_ids",
+	"edit_history_tweet_ids", "entities", "geo", "id", "in_reply_to_user_id", "lang", "media_metadata",
+	"non_public_metrics", "note_post", "note_tweet", "organic_metrics", "possibly_sensitive",
+	"promoted_metrics", "public_metrics", "referenced_tweets", "reply_settings", "scopes", "source",
+	"suggested_source_links", "suggested_source_links_with_counts", "text", "withheld",
 }
+
+// fieldSynonyms maps X's v2.167 field names to the older ones the stand-in keys on.
+var fieldSynonyms = map[string]string{"note_post": "note_tweet", "edit_history_post_ids": "edit_history_tweet_ids"}
+
+// fieldsParams are the names of the post fields parameter: go-twitter's (and X's documented)
+// tweet.fields, and post.fields of X's OpenAPI description v2.167.
+var fieldsParams = []string{"tweet.fields", "post.fields"}
 
 var searchParams = []string{
 	"query", "start_time", "end_time", "since_id", "until_id", "max_results", "next_token",
-	"pagination_token", "sort_order", "tweet.fields", "expansions", "media.fields", "poll.fields",
-	"user.fields", "place.fields",
+	"pagination_token", "sort_order", "tweet.fields", "post.fields", "expansions", "media.fields",
+	"poll.fields", "user.fields", "place.fields",
 }
 
 // sortOrders are the sort_order values X accepts; the stand-in serves recency only.
@@ -75,9 +83,9 @@ type searchMeta struct {
 }
 
 type searchResponse struct {
-	Data    []wireTweet `json:"data,omitempty"`
-	Meta    searchMeta  `json:"meta"`
-	Padding string      `json:"xapitest_padding,omitempty"`
+	Data    []json.RawMessage `json:"data,omitempty"`
+	Meta    searchMeta        `json:"meta"`
+	Padding string            `json:"xapitest_padding,omitempty"`
 }
 
 // searchParamsParsed is a validated recent-search request.
@@ -96,7 +104,7 @@ type searchParamsParsed struct {
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	writeJSON(w, http.StatusNotFound, problemFor(http.StatusNotFound))
-	s.record(r, http.StatusNotFound, false, now)
+	s.record(r, http.StatusNotFound, false, now, 0)
 }
 
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
@@ -113,15 +121,16 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	// Deferred so a request whose connection is cut (CutConnection panics
 	// with http.ErrAbortHandler) is recorded too.
-	defer func() { s.record(r, sw.statusOr(499), fault != nil, now) }()
+	defer func() { s.record(r, sw.statusOr(499), fault != nil, now, sw.posts) }()
 	s.serveSearch(sw, r, now, fault)
 }
 
 // statusWriter remembers the status written (499: nothing written, the
-// client went away first).
+// client went away first) and the posts of a page served.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	posts  int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -236,7 +245,12 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, now time.Ti
 
 	resp := searchResponse{Meta: searchMeta{ResultCount: len(hits)}}
 	for _, p := range hits {
-		resp.Data = append(resp.Data, p.render(sp.fields))
+		entry, err := p.render(sp.fields, s.opts.Names)
+		if err != nil {
+			writeJSON(w, http.StatusInternalServerError, problemFor(http.StatusInternalServerError))
+			return http.StatusInternalServerError
+		}
+		resp.Data = append(resp.Data, entry)
 	}
 	if len(hits) > 0 {
 		resp.Meta.NewestID = hits[0].ID
@@ -250,6 +264,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, now time.Ti
 	}
 	if fault != nil && fault.PadBytes > 0 {
 		resp.Padding = strings.Repeat("x", fault.PadBytes)
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.posts = len(resp.Data)
 	}
 	body, err := json.Marshal(resp)
 	if err != nil {
@@ -270,7 +287,7 @@ func (s *Server) visible(p *post, now time.Time, sp searchParamsParsed) bool {
 	if !sp.start.IsZero() && p.CreatedAt.Before(sp.start) || !sp.end.IsZero() && !p.CreatedAt.Before(sp.end) {
 		return false
 	}
-	return s.opts.MatchAll || sp.matcher.match(p)
+	return s.opts.MatchAll || s.opts.MatchAllQuery != "" && sp.query == s.opts.MatchAllQuery || sp.matcher.match(p)
 }
 
 func (s *Server) authorized(r *http.Request) bool {
@@ -389,11 +406,18 @@ func (s *Server) parseSearch(r *http.Request, now time.Time) (searchParamsParsed
 			sp.maxResults = n
 		}
 	}
-	if v := q.Get("tweet.fields"); v != "" {
+	for _, param := range fieldsParams {
+		v := q.Get(param)
+		if v == "" {
+			continue
+		}
 		for _, f := range strings.Split(v, ",") {
 			if !slices.Contains(tweetFields, f) {
-				add("tweet.fields", v, fmt.Sprintf("The `tweet.fields` query parameter value [%s] is not one of [%s]", f, strings.Join(tweetFields, ",")))
+				add(param, v, fmt.Sprintf("The `%s` query parameter value [%s] is not one of [%s]", param, f, strings.Join(tweetFields, ",")))
 				continue
+			}
+			if old, ok := fieldSynonyms[f]; ok {
+				f = old
 			}
 			sp.fields[f] = true
 		}

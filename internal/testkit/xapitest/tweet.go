@@ -22,8 +22,9 @@ type Tweet struct {
 	// Text is the post text. For a long post give NoteText; when Text is
 	// then empty it becomes the first 275 runes of NoteText plus "…".
 	Text string `json:"text"`
-	// NoteText makes this a long post: sent as note_tweet.text (when
-	// tweet.fields has note_tweet) with entities parsed from it.
+	// NoteText makes this a long post: sent as note_tweet.text, or
+	// note_post.text under Options.Names PostNames (when the fields asked
+	// for the note), with entities parsed from it.
 	NoteText string `json:"note_text,omitempty"`
 	AuthorID string `json:"author_id,omitempty"` // default "2244994945"
 	Lang     string `json:"lang,omitempty"`      // default "en"
@@ -41,6 +42,14 @@ type Tweet struct {
 	// RawCreatedAt, when set, is sent verbatim as created_at (to test
 	// unparsable values); "-" omits created_at from the object.
 	RawCreatedAt string `json:"raw_created_at,omitempty"`
+	// Override makes a malformed entry: each value is sent verbatim as that
+	// field of the object, in place of the rendered one or added (e.g.
+	// "possibly_sensitive": `"yes"`); a nil value removes the field. Search
+	// operators still see the post as parsed.
+	Override map[string]json.RawMessage `json:"override,omitempty"`
+	// Raw, when set, is sent verbatim as the whole data[] entry (null, a
+	// number, an object without id, ...), placed by ID and CreatedAt.
+	Raw json.RawMessage `json:"raw,omitempty"`
 }
 
 // ReferencedTweet is an entry of referenced_tweets (type "retweeted",
@@ -246,16 +255,19 @@ func tokenize(s string) []string {
 	})
 }
 
-// wireTweet is the JSON of one post; fields are filled per tweet.fields.
+// wireTweet is the JSON of one post; fields are filled per tweet.fields, the
+// note and the edit history under the names of one generation (Names).
 type wireTweet struct {
 	AuthorID            string            `json:"author_id,omitempty"`
 	ConversationID      string            `json:"conversation_id,omitempty"`
 	CreatedAt           string            `json:"created_at,omitempty"`
-	EditHistoryTweetIDs []string          `json:"edit_history_tweet_ids"`
+	EditHistoryTweetIDs []string          `json:"edit_history_tweet_ids,omitempty"`
+	EditHistoryPostIDs  []string          `json:"edit_history_post_ids,omitempty"`
 	Entities            *Entities         `json:"entities,omitempty"`
 	ID                  string            `json:"id"`
 	Lang                string            `json:"lang,omitempty"`
 	NoteTweet           *wireNote         `json:"note_tweet,omitempty"`
+	NotePost            *wireNote         `json:"note_post,omitempty"`
 	PossiblySensitive   *bool             `json:"possibly_sensitive,omitempty"`
 	ReferencedTweets    []ReferencedTweet `json:"referenced_tweets,omitempty"`
 	Text                string            `json:"text"`
@@ -266,10 +278,19 @@ type wireNote struct {
 	Entities *Entities `json:"entities,omitempty"`
 }
 
-// render builds the wire object with id, text, edit_history_tweet_ids (X's
-// defaults) and the requested fields the stand-in models.
-func (p *post) render(fields map[string]bool) wireTweet {
-	w := wireTweet{ID: p.ID, Text: p.Text, EditHistoryTweetIDs: []string{p.ID}}
+// render builds the data[] entry: the wire object with id, text, the edit
+// history (X's defaults) and the requested fields the stand-in models, named
+// per names, then Override applied; or Raw.
+func (p *post) render(fields map[string]bool, names Names) (json.RawMessage, error) {
+	if p.Raw != nil {
+		return p.Raw, nil
+	}
+	w := wireTweet{ID: p.ID, Text: p.Text}
+	if names == PostNames {
+		w.EditHistoryPostIDs = []string{p.ID}
+	} else {
+		w.EditHistoryTweetIDs = []string{p.ID}
+	}
 	if fields["author_id"] {
 		w.AuthorID = p.AuthorID
 	}
@@ -292,7 +313,12 @@ func (p *post) render(fields map[string]bool) wireTweet {
 		w.Lang = p.Lang
 	}
 	if fields["note_tweet"] && p.NoteText != "" {
-		w.NoteTweet = &wireNote{Text: p.NoteText, Entities: p.noteEnts}
+		note := &wireNote{Text: p.NoteText, Entities: p.noteEnts}
+		if names == PostNames {
+			w.NotePost = note
+		} else {
+			w.NoteTweet = note
+		}
 	}
 	if fields["possibly_sensitive"] {
 		ps := p.PossiblySensitive
@@ -301,5 +327,20 @@ func (p *post) render(fields map[string]bool) wireTweet {
 	if fields["referenced_tweets"] {
 		w.ReferencedTweets = p.ReferencedTweets
 	}
-	return w
+	b, err := json.Marshal(w)
+	if err != nil || len(p.Override) == 0 {
+		return b, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	for k, v := range p.Override {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return json.Marshal(m)
 }

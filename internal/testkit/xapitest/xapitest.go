@@ -27,6 +27,10 @@ type Options struct {
 	Now func() time.Time
 	// MatchAll makes every visible post match any valid query.
 	MatchAll bool
+	// MatchAllQuery, when set, makes every visible post match this one (valid) query; other
+	// queries are matched as X would (cmd/local's sample board of every post, beside boards
+	// filtered by their queries).
+	MatchAllQuery string
 	// RateLimit is the number of search requests per RateWindow (default
 	// 450, X's app-only recent-search limit per 15 minutes); when exhausted
 	// the server answers 429 until the window resets. RateWindow defaults
@@ -35,7 +39,23 @@ type Options struct {
 	RateWindow time.Duration
 	// MaxQueryLength is the query length limit in bytes (default 512).
 	MaxQueryLength int
+	// Names picks the generation of X's field names in responses.
+	Names Names
 }
+
+// Names is a generation of X's field names for a long post's note and a post's edit history.
+// A request may use either generation's names (tweet.fields or post.fields, note_tweet or
+// note_post, edit_history_tweet_ids or edit_history_post_ids), whatever the server answers in.
+type Names int
+
+const (
+	// TweetNames (the default) answers with note_tweet and edit_history_tweet_ids, the names
+	// X's documentation shows and go-twitter knows.
+	TweetNames Names = iota
+	// PostNames answers with note_post and edit_history_post_ids, the names of X's OpenAPI
+	// description v2.167.
+	PostNames
+)
 
 // Fault changes the answer to one search request. Faults are consumed in
 // order, one per GET /2/tweets/search/recent request.
@@ -81,6 +101,8 @@ type Request struct {
 	Fault bool
 	// At is the server clock at arrival.
 	At time.Time
+	// Posts is how many posts the answer's data held (what X bills).
+	Posts int
 }
 
 // Server is the stand-in. Its methods are safe for concurrent use.
@@ -253,12 +275,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-func (s *Server) record(r *http.Request, status int, fault bool, at time.Time) {
+func (s *Server) record(r *http.Request, status int, fault bool, at time.Time, posts int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{
 		Method: r.Method, Path: r.URL.Path, Query: cloneValues(r.URL.Query()),
-		Status: status, Fault: fault, At: at,
+		Status: status, Fault: fault, At: at, Posts: posts,
 	})
 }
 
@@ -274,7 +296,8 @@ func cloneValues(v url.Values) url.Values {
 var fixtures embed.FS
 
 // Fixture returns a response body from testdata/ (search_page.json,
-// search_empty.json, search_note_tweet.json, search_possibly_sensitive.json,
+// search_empty.json, search_note_tweet.json, search_note_post.json,
+// search_possibly_sensitive.json,
 // search_partial_errors.json, search_errors_no_data.json,
 // search_defective_posts.json, error_401.json, error_403.json,
 // error_429.json, error_429_usage_cap.json, error_503.json,

@@ -483,6 +483,16 @@ func TestQueryMatching(t *testing.T) {
 			t.Errorf("MatchAll returned %d", len(p.Data))
 		}
 	})
+	t.Run("MatchAllQuery", func(t *testing.T) {
+		s2, _ := start(t, corpus, func(o *Options) { o.MatchAllQuery = "sample -is:retweet" })
+		if p := decode(t, search(t, s2, q("query", "sample -is:retweet"), "Bearer "+token)); len(p.Data) != len(corpus) {
+			t.Errorf("the match-all query returned %d posts, want all %d", len(p.Data), len(corpus))
+		}
+		all := decode(t, search(t, s, q("query", tests[0].query), "Bearer "+token))
+		if p := decode(t, search(t, s2, q("query", tests[0].query), "Bearer "+token)); !slices.Equal(texts(t, p), texts(t, all)) {
+			t.Errorf("another query: %q, want it filtered as without the option: %q", texts(t, p), texts(t, all))
+		}
+	})
 }
 
 func TestRateLimitHeaders(t *testing.T) {
@@ -722,5 +732,110 @@ func TestNotFoundAndRecording(t *testing.T) {
 	s.ResetRequests()
 	if len(s.Requests()) != 0 {
 		t.Error("ResetRequests")
+	}
+}
+
+// TestFieldNameGenerations: the note and the edit history come under the names of
+// Options.Names, whichever generation's names the request used, in the shape of the fixture of
+// that generation.
+func TestFieldNameGenerations(t *testing.T) {
+	long := strings.Repeat("lorem ipsum ", 40) + "#Long"
+	tweets := []Tweet{{CreatedAt: t0.Add(-time.Minute), NoteText: "#golang " + long}}
+	for _, tc := range []struct {
+		names            Names
+		note, history    string
+		fixture          string
+		otherNote, other string
+	}{
+		{TweetNames, "note_tweet", "edit_history_tweet_ids", "search_note_tweet.json", "note_post", "edit_history_post_ids"},
+		{PostNames, "note_post", "edit_history_post_ids", "search_note_post.json", "note_tweet", "edit_history_tweet_ids"},
+	} {
+		s, _ := start(t, tweets, func(o *Options) { o.Names = tc.names })
+		known := map[string]bool{}
+		collectPaths(t, "", mustJSON(t, MustFixture(tc.fixture)), known)
+		for _, req := range []url.Values{
+			q("query", "#golang", "tweet.fields", "created_at,entities,note_tweet"),
+			q("query", "#golang", "tweet.fields", "created_at,entities,note_post"),
+			q("query", "#golang", "post.fields", "created_at,entities,note_tweet"),
+			q("query", "#golang", "post.fields", "created_at,entities,note_post,edit_history_post_ids"),
+		} {
+			r := search(t, s, req, "Bearer "+token)
+			p := decode(t, r)
+			if len(p.Data) != 1 {
+				t.Fatalf("%s: data = %d", req.Encode(), len(p.Data))
+			}
+			d := p.Data[0]
+			var note struct {
+				Text     string   `json:"text"`
+				Entities Entities `json:"entities"`
+			}
+			if err := json.Unmarshal(d[tc.note], &note); err != nil || note.Text != "#golang "+long || len(note.Entities.Hashtags) != 2 {
+				t.Errorf("%s: %s = %s (%v)", req.Encode(), tc.note, d[tc.note], err)
+			}
+			var ids []string
+			if err := json.Unmarshal(d[tc.history], &ids); err != nil || len(ids) != 1 {
+				t.Errorf("%s: %s = %s (%v)", req.Encode(), tc.history, d[tc.history], err)
+			}
+			if d[tc.otherNote] != nil || d[tc.other] != nil {
+				t.Errorf("%s: the other generation's names sent too: %v", req.Encode(), d)
+			}
+			seen := map[string]bool{}
+			collectPaths(t, "", mustJSON(t, r.body), seen)
+			for path := range seen {
+				if !known[path] {
+					t.Errorf("%s: stand-in sends %s, absent from %s", req.Encode(), path, tc.fixture)
+				}
+			}
+		}
+	}
+}
+
+// TestHostileEntries: Override sends fields of the wrong type or removes them, Raw sends any
+// JSON as the entry, and ids no real post has are served in id order like any other.
+func TestHostileEntries(t *testing.T) {
+	const future = "9223372036854775807" // a snowflake of 2080
+	s, _ := start(t, []Tweet{
+		{CreatedAt: t0.Add(-time.Minute), Text: "bad flag #go", Override: map[string]json.RawMessage{
+			"possibly_sensitive": json.RawMessage(`"yes"`), "author_id": nil, "extra": json.RawMessage(`[1,2]`)}},
+		{CreatedAt: t0.Add(-2 * time.Minute), Raw: json.RawMessage(`12`)},
+		{ID: future, CreatedAt: t0.Add(-3 * time.Minute), Text: "from the future #go"},
+		{ID: "20", CreatedAt: t0.Add(-4 * time.Minute), Text: "from 2006 #go"},
+	}, func(o *Options) { o.MatchAll = true })
+	r := search(t, s, q("query", "x", "tweet.fields", "author_id,possibly_sensitive"), "Bearer "+token)
+	var got struct {
+		Data []json.RawMessage `json:"data"`
+		Meta struct {
+			NewestID string `json:"newest_id"`
+			OldestID string `json:"oldest_id"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(r.body, &got); err != nil || len(got.Data) != 4 {
+		t.Fatalf("page %s: %v", r.body, err)
+	}
+	if got.Meta.NewestID != future || got.Meta.OldestID != "20" {
+		t.Errorf("meta %+v", got.Meta)
+	}
+	// Newest id first: the future id, the overridden post, the raw entry, id 20.
+	entry := func(i int) map[string]json.RawMessage {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(got.Data[i], &m); err != nil {
+			t.Fatalf("entry %d %s: %v", i, got.Data[i], err)
+		}
+		return m
+	}
+	if id := string(entry(0)["id"]); id != `"`+future+`"` {
+		t.Errorf("entry 0 id %s", id)
+	}
+	e := entry(1)
+	if string(e["possibly_sensitive"]) != `"yes"` || e["author_id"] != nil || string(e["extra"]) != `[1,2]` || string(e["text"]) != `"bad flag #go"` {
+		t.Errorf("overridden entry %v", e)
+	}
+	if string(got.Data[2]) != `12` || string(entry(3)["id"]) != `"20"` {
+		t.Errorf("entries 2 and 3: %s, %s", got.Data[2], got.Data[3])
+	}
+	// A since_id above every real post still finds the future one, as X would.
+	p := decode(t, search(t, s, q("query", "x", "since_id", postid.Make(t0, 0)), "Bearer "+token))
+	if len(p.Data) != 1 || p.Meta.NewestID != future {
+		t.Errorf("since now: %+v", p)
 	}
 }

@@ -1,0 +1,335 @@
+package leaderboard
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+)
+
+func TestParseHistoryQuery(t *testing.T) {
+	var many []string
+	for i := range MaxHistoryHashtags {
+		many = append(many, fmt.Sprintf("tag%d", i))
+	}
+	tests := []struct {
+		raw      string
+		window   store.Window
+		hashtags []string
+		wantErr  string
+	}{
+		{raw: "view=history&hashtags=aws", window: store.Day, hashtags: []string{"aws"}},
+		{raw: "view=history&hashtags=%23AWS,golang,+Aws+&window=1h", window: store.Hour, hashtags: []string{"aws", "golang"}},
+		{raw: "hashtags=caf%C3%A9,cafe%CC%81&view=history&window=7d&format=json", window: store.Week, hashtags: []string{"café"}},
+		{raw: "view=history&hashtags=" + strings.Join(many, "%2C"), window: store.Day, hashtags: many},
+		{raw: "view=history&hashtags=" + strings.Join(many, ",") + ",one", wantErr: `query parameter "hashtags" lists 26 hashtags: at most 25`},
+		{raw: "view=history", wantErr: `query parameter "hashtags" is required with view=history`},
+		{raw: "view=history&hashtags=", wantErr: `query parameter "hashtags" is empty: want up to 25 comma-separated hashtags`},
+		{raw: "view=history&hashtags=a,,b", wantErr: `query parameter "hashtags": hashtag 2 is empty`},
+		{raw: "view=history&hashtags=a,", wantErr: `hashtag 2 is empty`},
+		{raw: "view=history&hashtags=ok,%3Cimg+src%3Dx+onerror%3Dalert(1)%3E", wantErr: `query parameter "hashtags": hashtag "<img src=x onerror=alert(1)>": contains a character not allowed in hashtags`},
+		{raw: "view=history&hashtags=%E2%80%AEevil", wantErr: `query parameter "hashtags": hashtag "\u202eevil": contains a bidirectional control character`},
+		{raw: "view=history&hashtags=" + strings.Repeat("x", 141), wantErr: `query parameter "hashtags": hashtag "xxxx`},
+		{raw: "view=history&hashtags=%FF", wantErr: `invalid UTF-8`},
+		{raw: "view=history&hashtags=a&window=all", wantErr: `query parameter "window" is "all": view=history wants one of 1h, 24h, 7d`},
+		{raw: "view=history&hashtags=a&limit=5", wantErr: `query parameter "limit" does not apply to view=history`},
+		{raw: "view=history&hashtags=a&hashtags=b", wantErr: `query parameter "hashtags" given more than once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw[:min(len(tt.raw), 60)], func(t *testing.T) {
+			got, err := parseQuery(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.view != viewHistory || got.window != tt.window || !reflect.DeepEqual(got.hashtags, tt.hashtags) {
+				t.Errorf("got %+v, want window %s hashtags %q", got, tt.window, tt.hashtags)
+			}
+		})
+	}
+}
+
+func TestHistoryJSON(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	b.setHistory(store.Hour, "aws", []int64{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3})
+	h, _, _ := newTestHandler(t, b)
+	resp := handle(t, h, event("GET", "view=history&window=1h&hashtags=AWS,%3Cgo%3E", nil))
+	if resp.StatusCode != 400 || !strings.Contains(resp.Body, `\u003cgo\u003e`) {
+		t.Errorf("invalid hashtag: %d %s, want 400 with the tag escaped", resp.StatusCode, resp.Body)
+	}
+	resp = handle(t, h, event("GET", "view=history&window=1h&hashtags=AWS,golang", nil))
+	if resp.StatusCode != 200 || resp.Headers["Content-Type"] != "application/json; charset=utf-8" || resp.Headers["Cache-Control"] != "public, max-age=5" {
+		t.Fatalf("status %d headers %v: %s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	const head = `{"leaderboard":"hashtags","view":"history","window":"1h","generated_at":"2026-11-25T12:00:00Z",` +
+		`"series":[{"hashtag":"aws","points":[{"start":"2026-11-25T11:00:00Z","count":1},{"start":"2026-11-25T11:05:00Z","count":0},`
+	if !strings.HasPrefix(resp.Body, head) || !strings.HasSuffix(resp.Body, `{"start":"2026-11-25T12:00:00Z","count":0}]}]}`+"\n") {
+		t.Errorf("body\n%s\nwant it to start with\n%s", resp.Body, head)
+	}
+	var got HistoryBody
+	if err := json.Unmarshal([]byte(resp.Body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Series) != 2 || got.Series[0].Hashtag != "aws" || got.Series[1].Hashtag != "golang" {
+		t.Fatalf("series %+v, want aws then golang", got.Series)
+	}
+	for i, s := range got.Series {
+		if len(s.Points) != 13 {
+			t.Fatalf("%s: %d points, want 13", s.Hashtag, len(s.Points))
+		}
+		for j, p := range s.Points {
+			want := t0.Add(time.Duration(j-12) * 5 * time.Minute).Format(time.RFC3339)
+			var count int64
+			if i == 0 {
+				count = []int64{1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3}[j]
+			}
+			if p.Start != want || p.Count != count {
+				t.Errorf("%s point %d: %+v, want %s %d", s.Hashtag, j, p, want, count)
+			}
+		}
+	}
+	if b.calls.Load() != 0 {
+		t.Errorf("a history request read the top %d times", b.calls.Load())
+	}
+}
+
+func TestHistoryCacheAndETag(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	b.setHistory(store.Day, "aws", []int64{5})
+	h, clock, _ := newTestHandler(t, b)
+	const q = "view=history&hashtags=aws,go"
+	first := handle(t, h, event("GET", q, nil))
+	etag := first.Headers["ETag"]
+	if first.StatusCode != 200 || !strings.HasPrefix(etag, `W/"`) {
+		t.Fatalf("status %d ETag %q", first.StatusCode, etag)
+	}
+	// Within the TTL: the same list is a hit, spelled differently too; HEAD and 304 as usual.
+	for _, q2 := range []string{q, "view=history&hashtags=%23AWS,Go&window=24h"} {
+		if resp := handle(t, h, event("GET", q2, nil)); resp.Body != first.Body {
+			t.Errorf("%s: body %s, want the cached one", q2, resp.Body)
+		}
+	}
+	for _, method := range []string{"GET", "HEAD"} {
+		if resp := handle(t, h, event(method, q, map[string]string{"if-none-match": etag})); resp.StatusCode != 304 || resp.Body != "" {
+			t.Errorf("%s If-None-Match: %d %q, want 304 and no body", method, resp.StatusCode, resp.Body)
+		}
+	}
+	if n := b.histCalls.Load(); n != 1 {
+		t.Fatalf("board history calls %d, want 1", n)
+	}
+	// Another order, another window: other answers, other tags.
+	other := handle(t, h, event("GET", "view=history&hashtags=go,aws", nil))
+	week := handle(t, h, event("GET", "view=history&hashtags=aws,go&window=7d", nil))
+	if n := b.histCalls.Load(); n != 3 {
+		t.Fatalf("board history calls %d, want 3", n)
+	}
+	if other.Headers["ETag"] == etag || week.Headers["ETag"] == etag {
+		t.Error("different answers share an ETag")
+	}
+	// After expiry, unchanged data keeps its ETag (generated_at moves on); changed data does not.
+	clock.advance(time.Minute)
+	again := handle(t, h, event("GET", q, map[string]string{"if-none-match": etag}))
+	if again.StatusCode != 304 || b.histCalls.Load() != 4 {
+		t.Errorf("re-read of unchanged data: %d after %d calls, want 304 after 4", again.StatusCode, b.histCalls.Load())
+	}
+	b.setHistory(store.Day, "go", []int64{0, 1})
+	clock.advance(time.Minute)
+	changed := handle(t, h, event("GET", q, map[string]string{"if-none-match": etag}))
+	if changed.StatusCode != 200 || changed.Headers["ETag"] == etag {
+		t.Errorf("changed data: %d ETag %s (old %s)", changed.StatusCode, changed.Headers["ETag"], etag)
+	}
+	// The top is cached apart: a history read is no top read.
+	handle(t, h, event("GET", "", nil))
+	if b.calls.Load() != 1 {
+		t.Errorf("top calls %d, want 1", b.calls.Load())
+	}
+}
+
+// TestHistoryCacheIsBounded: a caller cycling hashtag lists within one cache period gets
+// every answer, one board read each, while the handler keeps at most maxHistoryAnswers.
+func TestHistoryCacheIsBounded(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	h, clock, _ := newTestHandler(t, b)
+	const lists = 3 * maxHistoryAnswers
+	for i := range lists {
+		resp := handle(t, h, event("GET", fmt.Sprintf("view=history&hashtags=t%d", i), nil))
+		if resp.StatusCode != 200 || !strings.Contains(resp.Body, fmt.Sprintf(`"hashtag":"t%d"`, i)) {
+			t.Fatalf("list %d: %d %s", i, resp.StatusCode, resp.Body)
+		}
+		if n := h.histories.size(); n > maxHistoryAnswers {
+			t.Fatalf("after %d lists the handler keeps %d answers, want at most %d", i+1, n, maxHistoryAnswers)
+		}
+		clock.advance(time.Millisecond)
+	}
+	if n := b.histCalls.Load(); n != lists {
+		t.Errorf("board calls %d for %d lists, want one each", n, lists)
+	}
+	// The newest answers are kept: asking the last list again is a hit.
+	handle(t, h, event("GET", fmt.Sprintf("view=history&hashtags=t%d", lists-1), nil))
+	if n := b.histCalls.Load(); n != lists {
+		t.Errorf("the newest answer was not kept: %d calls", n)
+	}
+}
+
+func TestMemoEvictsExpiredThenOldest(t *testing.T) {
+	now := t0
+	m := memo[string, int]{max: 3}
+	clock := func() time.Time { return now }
+	fetched := 0
+	get := func(k string, v int, ttl time.Duration) string {
+		_, how, err := m.get(k, clock, ttl, nil, nil, func() (int, error) { fetched++; return v, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return how
+	}
+	get("a", 1, 10*time.Second) // expires at +10s
+	get("b", 2, 5*time.Second)  // +5s
+	get("c", 3, 20*time.Second) // +20s
+	get("d", 4, 30*time.Second) // full: b goes, the closest to expiry
+	if m.size() != 3 || get("a", 1, time.Minute) != "hit" || get("c", 3, time.Minute) != "hit" || get("d", 4, time.Minute) != "hit" {
+		t.Errorf("after d: size %d; a, c and d should be kept", m.size())
+	}
+	if get("b", 2, time.Second) != "miss" { // evicts a now, the closest to expiry (+10s)
+		t.Error("b was kept")
+	}
+	// Expired values go before any live one: at +15s b has expired, c and d stay.
+	now = now.Add(15 * time.Second)
+	if how := get("e", 5, time.Minute); how != "miss" || m.size() != 3 {
+		t.Errorf("e: %s, size %d, want a miss and 3 kept", how, m.size())
+	}
+	if get("d", 4, time.Minute) != "hit" || get("c", 3, time.Minute) != "hit" || get("e", 5, time.Minute) != "hit" {
+		t.Error("c, d and e should be kept")
+	}
+	// A failed fetch is not kept; a zero TTL keeps nothing.
+	if _, how, err := m.get("x", clock, time.Minute, nil, nil, func() (int, error) { return 0, errBoom }); err == nil || how != "miss" {
+		t.Errorf("failing fetch: %s %v", how, err)
+	}
+	if get("x", 9, time.Minute) != "miss" {
+		t.Error("a failure was kept")
+	}
+	for range 2 {
+		if get("z", 1, 0) != "miss" {
+			t.Error("a zero TTL kept a value")
+		}
+	}
+}
+
+func (m *memo[K, V]) size() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.vals)
+}
+
+func TestHistoryConcurrentMissesShareOneCall(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	b.block = make(chan struct{})
+	b.entered = make(chan struct{}, 1)
+	h, _, _ := newTestHandler(t, b, cacheTTL(0))
+	const n = 10
+	var joined sync.WaitGroup
+	joined.Add(n - 1)
+	h.joined = joined.Done
+	results := make(chan events.LambdaFunctionURLResponse, n)
+	ask := func() { results <- handle(t, h, event("GET", "view=history&hashtags=aws", nil)) }
+	go ask()
+	<-b.entered
+	for range n - 1 {
+		go ask()
+	}
+	joined.Wait()
+	close(b.block)
+	for range n {
+		if r := <-results; r.StatusCode != 200 {
+			t.Fatalf("status %d", r.StatusCode)
+		}
+	}
+	if c := b.histCalls.Load(); c != 1 {
+		t.Errorf("board calls %d for %d concurrent requests, want 1", c, n)
+	}
+}
+
+func TestHistoryUnavailable(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	h, _, logs := newTestHandler(t, b)
+	b.fail(errBoom)
+	for range 2 {
+		resp := handle(t, h, event("GET", "view=history&hashtags=aws", nil))
+		if resp.StatusCode != 503 || resp.Headers["Retry-After"] != "5" || strings.Contains(resp.Body, "refused") {
+			t.Fatalf("status %d headers %v body %s, want 503 with Retry-After and no cause", resp.StatusCode, resp.Headers, resp.Body)
+		}
+	}
+	if c := b.histCalls.Load(); c != 2 {
+		t.Errorf("board calls %d, want 2 (failures are not cached)", c)
+	}
+	if !strings.Contains(logs.String(), "connection refused") || !strings.Contains(logs.String(), `"view":"history"`) {
+		t.Errorf("the cause was not logged with the view: %s", logs.String())
+	}
+	b.fail(nil)
+	if resp := handle(t, h, event("GET", "view=history&hashtags=aws", nil)); resp.StatusCode != 200 {
+		t.Errorf("after recovery: %d", resp.StatusCode)
+	}
+	hp, _, _ := newTestHandler(t, panicBoard{})
+	if resp := handle(t, hp, event("GET", "view=history&hashtags=aws", nil)); resp.StatusCode != 503 {
+		t.Errorf("panicking board: %d, want 503", resp.StatusCode)
+	}
+}
+
+// The hand-written history JSON is what encoding/json writes for the same answer, hostile and
+// invalid hashtags included.
+func TestHistoryJSONIsEncodingJSON(t *testing.T) {
+	type point struct {
+		Start string `json:"start"`
+		Count int64  `json:"count"`
+	}
+	type series struct {
+		Hashtag string  `json:"hashtag"`
+		Points  []point `json:"points"`
+	}
+	type answer struct {
+		Leaderboard string       `json:"leaderboard"`
+		View        string       `json:"view"`
+		Window      store.Window `json:"window"`
+		GeneratedAt string       `json:"generated_at"`
+		Series      []series     `json:"series"`
+	}
+	const board = "hashtags"
+	start := time.Date(2026, 11, 25, 11, 0, 0, 0, time.FixedZone("CET", 3600))
+	in := []store.Series{
+		{Hashtag: "aws", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40}}},
+		{Hashtag: "<img src=x onerror=alert(1)>&\u2028\xff\"\\", Points: []store.Point{{Start: start, Count: 7}, {Start: start.Add(time.Hour), Count: 0}}},
+		{Hashtag: "none"},
+	}
+	for _, tc := range []struct {
+		name   string
+		series []store.Series
+	}{{"series", in}, {"none", nil}} {
+		want := answer{Leaderboard: board, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z", Series: []series{}}
+		for _, s := range tc.series {
+			ws := series{Hashtag: s.Hashtag, Points: []point{}}
+			for _, p := range s.Points {
+				ws.Points = append(ws.Points, point{Start: p.Start.UTC().Format(time.RFC3339), Count: p.Count})
+			}
+			want.Series = append(want.Series, ws)
+		}
+		b, err := json.Marshal(want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := encodeHistory(board, store.Day, tc.series, t0).body; got != string(b)+"\n" {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, b)
+		}
+	}
+}

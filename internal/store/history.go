@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
+)
+
+// MaxHistory is the most hashtags one History call reads.
+const MaxHistory = 25
+
+// Point is one bucket of a hashtag's history: when the bucket starts, and how many posts
+// created in it carry the hashtag.
+type Point struct {
+	Start time.Time
+	Count int64
+}
+
+// Series is the history of one hashtag in a rolling window: one point per live bucket of the
+// window, oldest first.
+type Series struct {
+	Hashtag string
+	Points  []Point
+}
+
+// History returns, for each of tags in the order given, its count in every live bucket of
+// rolling window w, oldest first, zeros included: 13 points of 5 minutes for 1h, 25 of an hour
+// for 24h, 29 of 6 hours for 7d (see the package comment). The live buckets are those Top sums
+// for the window, so a hashtag's points add up to its count in the window as Top reads it (the
+// window plus at most one bucket of older posts), whether or not the window's upkeep is current.
+//
+// Each tag is normalised with package hashtag, so "#AWS" reads "aws" and its Series says
+// "aws"; a tag that is not a hashtag is an error, and so are more than MaxHistory tags. The
+// read is one round trip, a pipeline of one ZMSCORE per live bucket with every tag, and runs no
+// script: the reader user can run it. A bucket that holds none of the tags, or that expired,
+// counts zero.
+func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series, error) {
+	sp, ok := spanOf(w)
+	if !ok {
+		return nil, fmt.Errorf("history: window %q: want one of 1h, 24h, 7d", w)
+	}
+	if len(tags) > MaxHistory {
+		return nil, fmt.Errorf("history of %s/%s: %d hashtags, at most %d", s.name, w, len(tags), MaxHistory)
+	}
+	members := make([]string, len(tags))
+	for i, t := range tags {
+		n, err := hashtag.Normalize(t)
+		if err != nil {
+			return nil, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
+		}
+		members[i] = n
+	}
+	out := make([]Series, len(members))
+	if len(members) == 0 {
+		return out, nil
+	}
+	now := s.now().Unix()
+	bucket := int64(sp.bucket / time.Second)
+	lo, hi := sp.oldestBucket(now), floorDiv(now, bucket)
+	// Every command's arguments share one backing array of the members, converted to any once.
+	args := make([]any, 2, 2+len(members))
+	args[0] = "zmscore"
+	for _, m := range members {
+		args = append(args, m)
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.FloatSliceCmd, 0, hi-lo+1)
+	for idx := lo; idx <= hi; idx++ {
+		a := slices.Clone(args)
+		a[1] = s.bucketKey(w, idx)
+		cmd := redis.NewFloatSliceCmd(ctx, a...)
+		_ = pipe.Process(ctx, cmd) // queued: the error, if any, comes from Exec
+		cmds = append(cmds, cmd)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("history of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
+	}
+	for i, m := range members {
+		out[i] = Series{Hashtag: m, Points: make([]Point, len(cmds))}
+	}
+	for j, cmd := range cmds {
+		scores := cmd.Val()
+		if len(scores) != len(members) {
+			return nil, fmt.Errorf("history of %s/%s: ZMSCORE returned %d scores for %d hashtags", s.name, w, len(scores), len(members))
+		}
+		start := time.Unix((lo+int64(j))*bucket, 0).UTC()
+		for i, score := range scores {
+			out[i].Points[j] = Point{Start: start, Count: int64(score)}
+		}
+	}
+	return out, nil
+}
