@@ -3,6 +3,7 @@ package coldstart_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +102,42 @@ func TestBoardFromSecret(t *testing.T) {
 	res, err := board.Record(ctx, []store.Post{{ID: "1", CreatedAt: time.Now(), Hashtags: []string{"Go"}}})
 	if err != nil || res.New != 1 {
 		t.Fatalf("Record as the writer from the secret: %+v, %v", res, err)
+	}
+}
+
+// TestBoardsPassTheOptions: every board's store is made with the options given (ingest passes
+// TRENDING_MIN_AUTHORS): with a minimum of 2, a hashtag of 2 distinct authors trends on each
+// board, where the default minimum (5) would list nothing.
+func TestBoardsPassTheOptions(t *testing.T) {
+	f := setup(t)
+	both := redistest.User{Name: "boards-writer", Password: "boards-password-0123456789", Access: store.WriterAccess(leaderboard, "other")}
+	srv := redistest.MustStandalone(t, redistest.StandaloneOptions{Users: []redistest.User{both}, DefaultUserOff: true})
+	f.env["MEMORYDB_ENDPOINT"] = srv.Addr
+	f.env["MEMORYDB_SECRET_ARN"] = f.secret(t, "boards-writer", `{"username":"boards-writer","password":"boards-password-0123456789"}`)
+	ctx := context.Background()
+	cfg, err := config.LoadRedis(f.getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boards, err := coldstart.New(f.getenv).Boards(ctx, cfg, []string{leaderboard, "other"}, store.WithTrendingMinAuthors(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i, b := range boards {
+		posts := []store.Post{
+			{ID: strconv.Itoa(100 + 10*i), CreatedAt: now.Add(-time.Minute), AuthorID: "11", Hashtags: []string{"rising"}},
+			{ID: strconv.Itoa(101 + 10*i), CreatedAt: now.Add(-time.Minute), AuthorID: "12", Hashtags: []string{"rising"}},
+		}
+		if res, err := b.Record(ctx, posts); err != nil || res.New != 2 {
+			t.Fatalf("board %d: Record: %+v, %v", i, res, err)
+		}
+		if err := b.Upkeep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := b.Trending(ctx, store.Hour, 10); err != nil || len(got) != 1 || got[0].Hashtag != "rising" || got[0].Authors != 2 {
+			t.Errorf("board %d trending: %+v, %v; want rising with 2 authors", i, got, err)
+		}
 	}
 }
 

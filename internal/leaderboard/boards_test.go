@@ -163,6 +163,50 @@ func TestCachePerBoard(t *testing.T) {
 	}
 }
 
+// TestTrendingPerBoard: view=trending answers the requested board's trending view, named as
+// that board, cached per board, view and window; an unknown board is 404 for it as for the top.
+func TestTrendingPerBoard(t *testing.T) {
+	h, aws, golang, _, _ := twoBoards(t)
+	aws.setTrends(store.Hour, []store.Trend{{Hashtag: "reinvent", Count: 40, Authors: 30, Baseline: 2, Score: 392}})
+	golang.setTrends(store.Hour, []store.Trend{{Hashtag: "generics", Count: 9, Authors: 8, Baseline: 1, Score: 49}})
+	golang.setTrends(store.Day, []store.Trend{{Hashtag: "generics", Count: 9, Authors: 8, Baseline: 1, Score: 49}})
+	tests := []struct {
+		query, want string
+	}{
+		{"view=trending", `{"leaderboard":"aws","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"reinvent","count":40,"authors":30,"baseline":2,"score":392}]}`},
+		{"board=golang&view=trending", `{"leaderboard":"golang","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"generics","count":9,"authors":8,"baseline":1,"score":49}]}`},
+		{"view=trending&window=24h&board=golang", `{"leaderboard":"golang","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"generics","count":9,"authors":8,"baseline":1,"score":49}]}`},
+		{"board=aws&view=trending&window=24h", `{"leaderboard":"aws","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}`},
+	}
+	for range 2 {
+		for _, tt := range tests {
+			resp := handle(t, h, event("GET", tt.query, nil))
+			if resp.StatusCode != 200 || resp.Body != tt.want+"\n" {
+				t.Errorf("%s: %d\n got %s\nwant %s", tt.query, resp.StatusCode, resp.Body, tt.want)
+			}
+		}
+	}
+	// One read per board, view and window: aws 1h and 24h, golang 1h and 24h, and the top of
+	// golang's 1h window is another read, not the trending one.
+	if a, g := aws.calls.Load(), golang.calls.Load(); a != 2 || g != 2 {
+		t.Errorf("store reads: aws %d, golang %d; want 2 and 2 (one per board, view and window)", a, g)
+	}
+	top := handle(t, h, event("GET", "board=golang&window=1h", nil))
+	trend := handle(t, h, event("GET", "board=golang&view=trending&window=1h", nil))
+	if g := golang.calls.Load(); g != 3 || !strings.Contains(top.Body, `"view":"top"`) {
+		t.Errorf("golang top 1h after its trending view: %d reads, body %s; want 3 reads and the top", g, top.Body)
+	}
+	if top.Headers["ETag"] == trend.Headers["ETag"] {
+		t.Errorf("the top and trending answers share ETag %s", top.Headers["ETag"])
+	}
+	for _, q := range []string{"board=rust&view=trending", "view=trending&board=rust&window=24h"} {
+		resp := handle(t, h, event("GET", q, nil))
+		if resp.StatusCode != 404 || !strings.Contains(resp.Body, `unknown board \"rust\"`) {
+			t.Errorf("%s: %d %s, want 404 naming the board", q, resp.StatusCode, resp.Body)
+		}
+	}
+}
+
 // TestUnavailablePerBoard: a failing board gets 503; the other board is not affected.
 func TestUnavailablePerBoard(t *testing.T) {
 	h, _, golang, _, logs := twoBoards(t, cacheTTL(0))
