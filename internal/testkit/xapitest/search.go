@@ -118,10 +118,17 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	// The request is recorded when its status is written, before the client
+	// can read the answer, so a test that looks right after a response sees
+	// it; deferred for a request that never writes one (CutConnection panics
+	// with http.ErrAbortHandler).
 	sw := &statusWriter{ResponseWriter: w}
-	// Deferred so a request whose connection is cut (CutConnection panics
-	// with http.ErrAbortHandler) is recorded too.
-	defer func() { s.record(r, sw.statusOr(499), fault != nil, now, sw.posts) }()
+	sw.onStatus = func(status int) { s.record(r, status, fault != nil, now, sw.posts) }
+	defer func() {
+		if sw.status == 0 {
+			s.record(r, 499, fault != nil, now, sw.posts)
+		}
+	}()
 	s.serveSearch(sw, r, now, fault)
 }
 
@@ -129,35 +136,35 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 // client went away first) and the posts of a page served.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	posts  int
+	status   int
+	posts    int
+	onStatus func(status int) // called once, when the status is first written
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.setStatus(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.setStatus(http.StatusOK)
 	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) setStatus(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if w.onStatus != nil {
+		w.onStatus(code)
+	}
 }
 
 func (w *statusWriter) Flush() {
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
-}
-
-func (w *statusWriter) statusOr(def int) int {
-	if w.status == 0 {
-		return def
-	}
-	return w.status
 }
 
 // serveSearch answers one search request and returns the status sent.
