@@ -577,9 +577,15 @@ func TestTrendingByAuthors(t *testing.T) {
 	for k := range 6 {
 		posts = append(posts, xapitest.Tweet{CreatedAt: now.Add(-time.Duration(k+1) * 7 * time.Minute), AuthorID: strconv.Itoa(100 + k), Text: "look #real"})
 	}
-	for h := range 7 * 24 {
+	// The same 6 authors in every whole clock hour before this one, as far back as X still
+	// serves whole hours: each baseline hour then has exactly 6, so the baseline is 6 and the
+	// window (at most 6) never beats it, whatever the minute the test runs at. (Posts placed
+	// relative to now straddle clock hours, and a half-served oldest hour pulls the mean just
+	// under 6.)
+	hour := now.Truncate(time.Hour)
+	for h := range 7*24 - 1 {
 		for k := range 6 {
-			posts = append(posts, xapitest.Tweet{CreatedAt: now.Add(-time.Duration(h)*time.Hour - time.Duration(10+k)*time.Minute), AuthorID: strconv.Itoa(200 + k), Text: "as every hour #regular"})
+			posts = append(posts, xapitest.Tweet{CreatedAt: hour.Add(-time.Duration(h+1)*time.Hour + time.Duration(10+k)*time.Minute), AuthorID: strconv.Itoa(200 + k), Text: "as every hour #regular"})
 		}
 	}
 	forEachServer(t, func(t *testing.T, srv redistest.Server) {
