@@ -49,7 +49,6 @@ type Ingest struct {
 	Redis
 	Boards        []Board  // BOARDS, or LEADERBOARD + SEARCH_QUERY (every board has a query)
 	APIURL        string   // TWITTER_API_URL, default DefaultAPIURL
-	Query         string   // the default (first) board's query
 	MaxPages      int      // MAX_PAGES, default DefaultMaxPages
 	SkipSensitive bool     // SKIP_SENSITIVE, default true
 	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
@@ -108,7 +107,6 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	if c.Boards, err = loadBoards(getenv, true); err != nil {
 		return c, err
 	}
-	c.Leaderboard, c.Query = c.Boards[0].Name, c.Boards[0].Query
 	if c.MaxPages, err = intVar(getenv, "MAX_PAGES", DefaultMaxPages, 1, MaxMaxPages); err != nil {
 		return c, err
 	}
@@ -146,7 +144,6 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 	if err != nil {
 		return Leaderboard{}, err
 	}
-	r.Leaderboard = boards[0].Name
 	origins, err := ParseEmbedOrigins(getenv("EMBED_ORIGINS"))
 	if err != nil {
 		return Leaderboard{}, err

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +22,10 @@ func TestLoadIngestDefaults(t *testing.T) {
 	}
 	want := Ingest{
 		Redis:  Redis{Endpoint: "clustercfg.x.memorydb.us-east-1.amazonaws.com:6379", TLS: true, Cluster: true, Leaderboard: "hashtags"},
-		APIURL: "https://api.x.com", Query: "#aws -is:retweet", MaxPages: 10, SkipSensitive: true,
+		Boards: []Board{{Name: "hashtags", Query: "#aws -is:retweet"}},
+		APIURL: "https://api.x.com", MaxPages: 10, SkipSensitive: true,
 	}
-	if c.Redis != want.Redis || c.APIURL != want.APIURL || c.Query != want.Query || c.MaxPages != 10 || !c.SkipSensitive || c.Exclude != nil ||
+	if c.Redis != want.Redis || !slices.Equal(c.Boards, want.Boards) || c.APIURL != want.APIURL || c.MaxPages != 10 || !c.SkipSensitive || c.Exclude != nil ||
 		c.TrendingMinAuthors != 5 || c.DailyPostBudget != 2000 || c.PricePerPost != 0.005 {
 		t.Errorf("got %+v, want %+v", c, want)
 	}
