@@ -21,6 +21,9 @@ local grace = tonumber(ARGV[4])
 local nwin = tonumber(ARGV[5])
 local HOUR = 3600
 
+-- Every number is passed to redis.call as text, made here or taken from ARGV: Redis 7.0 turns a
+-- Lua number argument into text with snprintf("%.17g"), which costs about as much as the
+-- ZINCRBY it is passed to (a third of a batch's cost went there). fmt is whole numbers only.
 local function fmt(x) return string.format('%d', x) end
 
 local wins, trend = {}, {} -- every rolling window; those with a trending view
@@ -101,7 +104,7 @@ for _, w in ipairs(wins) do
       local bk = bucket_key(w, idx)
       e = wrong(bk, 'zset')
       if e then return e end
-      w.left[#w.left + 1] = {key = bk, members = redis.call('ZRANGE', bk, 0, -1, 'WITHSCORES')}
+      w.left[#w.left + 1] = {key = bk, members = redis.call('ZRANGE', bk, '0', '-1', 'WITHSCORES')}
     end
   else
     w.mode = 'keep'
@@ -155,7 +158,7 @@ end
 -- hour_authors returns the members of hour_key(h) as a flat list, whether made now or before.
 local function hour_authors(h)
   if not make[-h] then
-    return redis.call('ZRANGE', hour_key(h), 0, -1, 'WITHSCORES')
+    return redis.call('ZRANGE', hour_key(h), '0', '-1', 'WITHSCORES')
   end
   local out = {}
   for tag, k in pairs(make[-h]) do
@@ -226,7 +229,7 @@ for post = 1, n do
   if not fresh[id] and (not score or tonumber(score) < oldest) then
     fresh[id] = true
     new = new + 1
-    posts[#posts + 1] = {id = id, created = created, author = author, first = i, ntags = ntags}
+    posts[#posts + 1] = {id = id, created = created, at = ARGV[i - 3], author = author, first = i, ntags = ntags}
     if ntags > 0 then
       for _, w in ipairs(wins) do
         local idx = math.floor(created / w.bucket)
@@ -263,7 +266,7 @@ for _, w in ipairs(wins) do
   elseif w.mode == 'advance' then
     for _, b in ipairs(w.left) do
       for j = 1, #b.members, 2 do
-        redis.call('ZINCRBY', w.key, -tonumber(b.members[j + 1]), b.members[j])
+        redis.call('ZINCRBY', w.key, fmt(-tonumber(b.members[j + 1])), b.members[j])
       end
       redis.call('DEL', b.key)
     end
@@ -284,7 +287,7 @@ for nh, authors in pairs(make) do
   local h = -nh
   local args = {}
   for tag, k in pairs(authors) do
-    args[#args + 1] = k
+    args[#args + 1] = fmt(k)
     args[#args + 1] = tag
   end
   for j = 1, #args, 1000 do
@@ -304,7 +307,7 @@ for _, w in ipairs(trend) do
     end
     redis.call('ZREMRANGEBYSCORE', w.pairs, '-inf', '(' .. fmt(w.lo))
     for tag, k in pairs(gone) do
-      redis.call('ZINCRBY', w.authors, -k, tag)
+      redis.call('ZINCRBY', w.authors, fmt(-k), tag)
     end
     redis.call('ZREMRANGEBYSCORE', w.authors, '-inf', 0)
   end
@@ -320,7 +323,7 @@ for _, w in ipairs(trend) do
       end
     end
     for tag, d in pairs(delta) do
-      if d ~= 0 then redis.call('ZINCRBY', w.base, d, tag) end
+      if d ~= 0 then redis.call('ZINCRBY', w.base, fmt(d), tag) end
     end
     redis.call('ZREMRANGEBYSCORE', w.base, '-inf', 0)
   end
@@ -336,7 +339,7 @@ local touched = {}
 local new_first = first
 local members = {}
 for _, p in ipairs(posts) do
-  members[#members + 1] = p.created
+  members[#members + 1] = p.at
   members[#members + 1] = p.id
 end
 for j = 1, #members, 1000 do
@@ -347,13 +350,13 @@ for _, p in ipairs(posts) do
   if new_first == nil or h < new_first then new_first = h end
   for t = p.first, p.first + p.ntags - 1 do
     local tag = ARGV[t]
-    redis.call('ZINCRBY', all, 1, tag)
+    redis.call('ZINCRBY', all, '1', tag)
     for _, w in ipairs(wins) do
       local idx = math.floor(p.created / w.bucket)
       if idx >= w.lo then
         local bk = bucket_key(w, idx)
-        redis.call('ZINCRBY', bk, 1, tag)
-        redis.call('ZINCRBY', w.key, 1, tag)
+        redis.call('ZINCRBY', bk, '1', tag)
+        redis.call('ZINCRBY', w.key, '1', tag)
         touched[bk] = (idx + 1) * w.bucket + w.length + grace
         if w.counted then w.counted[tag] = true end
       end
@@ -365,10 +368,10 @@ for _, p in ipairs(posts) do
       local pair = p.author .. tag
       local hour_new = redis.call('SADD', pairs_key(h), pair) == 1
       if hour_new and h <= new_made then
-        redis.call('ZINCRBY', hour_key(h), 1, tag) -- a late post for an hour already made
+        redis.call('ZINCRBY', hour_key(h), '1', tag) -- a late post for an hour already made
         for _, w in ipairs(trend) do
           if h <= w.bh and h > w.bh - span then
-            redis.call('ZINCRBY', w.base, 1, tag) -- a late post inside the baseline
+            redis.call('ZINCRBY', w.base, '1', tag) -- a late post inside the baseline
             w.full = true
           end
         end
@@ -378,8 +381,8 @@ for _, p in ipairs(posts) do
         local idx = math.floor(p.created / w.bucket)
         -- A pair not new in its hour is already in an hourly window with this hour or later.
         if idx >= w.lo and (hour_new or w.bucket ~= HOUR) then
-          if redis.call('ZADD', w.pairs, 'GT', idx, pair) == 1 then
-            if tonumber(redis.call('ZINCRBY', w.authors, 1, tag)) >= min_authors then
+          if redis.call('ZADD', w.pairs, 'GT', fmt(idx), pair) == 1 then
+            if tonumber(redis.call('ZINCRBY', w.authors, '1', tag)) >= min_authors then
               w.touched[tag] = true
             end
           end
@@ -439,7 +442,7 @@ end
 -- Redis orders tied members by bytes) and returns the tags it removed.
 local function trim(view)
   if redis.call('ZCARD', view) <= cap then return {} end
-  local s = redis.call('ZREVRANGE', view, cap - 1, cap - 1, 'WITHSCORES')[2]
+  local s = redis.call('ZREVRANGE', view, fmt(cap - 1), fmt(cap - 1), 'WITHSCORES')[2]
   local above = redis.call('ZCOUNT', view, '(' .. s, '+inf')
   local gone = redis.call('ZRANGEBYSCORE', view, '-inf', '(' .. s)
   local ties = redis.call('ZRANGEBYSCORE', view, s, s)
@@ -480,7 +483,7 @@ end
 
 -- rebuild_view scores every tag with at least min authors and keeps the best.
 local function rebuild_view(w, nhours)
-  local figs = figures(w, redis.call('ZRANGEBYSCORE', w.authors, min_authors, '+inf'), nhours)
+  local figs = figures(w, redis.call('ZRANGEBYSCORE', w.authors, fmt(min_authors), '+inf'), nhours)
   local listed = {}
   for _, f in ipairs(figs) do
     if f.listed then listed[#listed + 1] = f end
@@ -504,7 +507,7 @@ end
 -- that were used. Between two upkeeps a score only grows, so the view's lowest score only
 -- grows and a tag left out of it stays out unless its own score grew.
 local function refresh_view(w, nhours)
-  local cur = redis.call('ZRANGE', w.view, 0, -1, 'WITHSCORES')
+  local cur = redis.call('ZRANGE', w.view, '0', '-1', 'WITHSCORES')
   local score = {}
   for j = 1, #cur, 2 do score[cur[j]] = tonumber(cur[j + 1]) end
   local size, lowest = #cur / 2, tonumber(cur[2])
