@@ -440,6 +440,19 @@ rounds:
 			break
 		}
 	}
+	// A board that recorded posts settles its trending views at the end of the run, so they hold
+	// the run's posts (see store.Store.Upkeep); when that fails, the next run's first upkeep
+	// settles them, and the board's error says so.
+	for _, r := range runs {
+		if r.res.PostsNew == 0 {
+			continue
+		}
+		if err := r.Board.Upkeep(ctx); err != nil {
+			prev := r.err
+			r.fail(fmt.Errorf("ingest: settle the trending views after recording %d posts (the next run settles them): %w", r.res.PostsNew, err))
+			r.err = errors.Join(prev, r.err)
+		}
+	}
 	if h.quota != nil && served >= 0 {
 		next := order[(served+1)%len(order)].Name
 		if err := h.quota.SetNextBoard(ctx, next); err != nil {

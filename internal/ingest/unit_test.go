@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -23,17 +24,28 @@ import (
 
 // memBoard is an in-memory Board: every post is new, the checkpoint is kept as saved.
 type memBoard struct {
-	mu       sync.Mutex
-	cp       store.Checkpoint
-	recorded int
-	hashtags [][]string // of each post recorded
+	mu        sync.Mutex
+	cp        store.Checkpoint
+	recorded  int
+	hashtags  [][]string // of each post recorded
+	calls     []string   // "upkeep" and "record", in order
+	upkeepErr func(call int) error
 }
 
-func (b *memBoard) Upkeep(context.Context) error { return nil }
+func (b *memBoard) Upkeep(context.Context) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls = append(b.calls, "upkeep")
+	if b.upkeepErr != nil {
+		return b.upkeepErr(len(b.calls))
+	}
+	return nil
+}
 
 func (b *memBoard) Record(_ context.Context, posts []store.Post) (store.RecordResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.calls = append(b.calls, "record")
 	b.recorded += len(posts)
 	for _, p := range posts {
 		b.hashtags = append(b.hashtags, p.Hashtags)
@@ -95,6 +107,46 @@ func runPage(t *testing.T, page xapi.Page, board ingest.Board, cfg ingest.Config
 	t.Helper()
 	src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return page, nil }}
 	return mustRun(t, oneBoard(t, src, board, "", cfg))
+}
+
+// TestUpkeepAtBothEndsOfARun: every run starts with an upkeep, and a run that recorded posts
+// ends with one too, which settles the trending views; when that last one fails, the run fails
+// naming the board, with the posts recorded and the checkpoint saved.
+func TestUpkeepAtBothEndsOfARun(t *testing.T) {
+	tests := []struct {
+		name      string
+		page      xapi.Page
+		upkeepErr error // of the last upkeep
+		want      []string
+	}{
+		{"posts", onePostPage(""), nil, []string{"upkeep", "record", "upkeep"}},
+		{"no posts", xapi.Page{}, nil, []string{"upkeep"}},
+		{"the settle fails", onePostPage(""), errors.New("connection reset"), []string{"upkeep", "record", "upkeep"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			board := &memBoard{upkeepErr: func(call int) error {
+				if call > 1 {
+					return tc.upkeepErr
+				}
+				return nil
+			}}
+			src := &funcSource{fetch: func(context.Context, int) (xapi.Page, error) { return tc.page, nil }}
+			res, err := oneBoard(t, src, board, "", ingest.Config{Logger: quiet}).Handle(context.Background(), scheduled)
+			if got := strings.Join(board.calls, " "); got != strings.Join(tc.want, " ") {
+				t.Errorf("calls %q, want %q", got, strings.Join(tc.want, " "))
+			}
+			switch {
+			case tc.upkeepErr == nil && err != nil:
+				t.Fatalf("run failed: %v", err)
+			case tc.upkeepErr != nil && (!errors.Is(err, tc.upkeepErr) || !strings.Contains(fmt.Sprint(err), "board unit") || !strings.Contains(fmt.Sprint(err), "settle the trending views")):
+				t.Fatalf("error %v, want one naming board unit and the settle, wrapping %v", err, tc.upkeepErr)
+			}
+			if cp, _ := board.Checkpoint(context.Background()); len(tc.page.Posts) > 0 && (res.PostsNew != 1 || cp.UntilID == "" && cp.SinceID == "") {
+				t.Errorf("result %+v, checkpoint %+v: want the post recorded and the checkpoint saved", res, cp)
+			}
+		})
+	}
 }
 
 type netTimeout struct{}

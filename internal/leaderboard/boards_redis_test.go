@@ -50,9 +50,13 @@ func seedBoard(t testing.TB, rdb redis.UniversalClient, board string, n int) {
 		}
 		posts = append(posts, store.Post{ID: fmt.Sprint(5000 + i), CreatedAt: time.Now().Add(-time.Duration(i) * time.Minute), Hashtags: tags})
 	}
-	res, err := storeOf(t, rdb, board).Record(testCtx(t), posts)
+	s := storeOf(t, rdb, board)
+	res, err := s.Record(testCtx(t), posts)
 	if err != nil || res.New != n {
 		t.Fatalf("seed %s: %+v, %v", board, res, err)
+	}
+	if err := s.Upkeep(testCtx(t)); err != nil {
+		t.Fatalf("seed %s: upkeep: %v", board, err)
 	}
 }
 

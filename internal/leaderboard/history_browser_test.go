@@ -70,6 +70,9 @@ func seedSample(t *testing.T, srv redistest.Server) {
 	if len(batch) > 0 {
 		flush()
 	}
+	if err := w.Upkeep(ctx); err != nil {
+		t.Fatalf("seed the sample: upkeep: %v", err)
+	}
 }
 
 // requestLog records the requests a test server answered: query and status.
@@ -290,7 +293,11 @@ h2{margin:0 0 8px}iframe{border:0;width:400px;height:640px}</style></head><body>
 	for i := range int(before.Hashtags[2].Count-climber.Count) + 1 {
 		posts = append(posts, store.Post{ID: strconv.Itoa(9_100_000 + i), CreatedAt: time.Now().Add(-time.Minute), Hashtags: []string{climber.Hashtag}})
 	}
-	if _, err := writerStore(t, srv).Record(testCtx(t), posts); err != nil {
+	w := writerStore(t, srv)
+	if _, err := w.Record(testCtx(t), posts); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Upkeep(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}
 	_, start = reqs.since(0)

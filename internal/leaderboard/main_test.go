@@ -153,7 +153,8 @@ func writerStore(tb testing.TB, srv redistest.Server) *store.Store {
 	return s
 }
 
-// seedAsWriter empties srv and records posts on the board as the ingest writer: every one new.
+// seedAsWriter empties srv and records posts on the board as the ingest writer, every one new,
+// and ends with an upkeep, as an ingest run does, which settles the trending views.
 func seedAsWriter(t testing.TB, srv redistest.Server, posts []store.Post) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -161,8 +162,12 @@ func seedAsWriter(t testing.TB, srv redistest.Server, posts []store.Post) {
 	if err := srv.FlushAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if res, err := writerStore(t, srv).Record(ctx, posts); err != nil || res.New != len(posts) {
+	w := writerStore(t, srv)
+	if res, err := w.Record(ctx, posts); err != nil || res.New != len(posts) {
 		t.Fatalf("seed: %+v, %v; want %d new posts", res, err, len(posts))
+	}
+	if err := w.Upkeep(ctx); err != nil {
+		t.Fatalf("seed: upkeep: %v", err)
 	}
 }
 

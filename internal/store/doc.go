@@ -108,9 +108,10 @@
 // # Trending
 //
 // The 1h and 24h windows each have a trending view: the hashtags whose distinct authors in the
-// window rose most above what the 7 days before the window lead to expect. The writer keeps it
-// as it records, in the same script call and only for the posts that are new, so replays,
-// duplicate deliveries and concurrent runs change no figure; a read is one HGETALL.
+// window rose most above what the 7 days before the window lead to expect. The writer keeps its
+// data as it records, in the same script call and only for the posts that are new, so replays,
+// duplicate deliveries and concurrent runs change no figure, and settles the view at every
+// upkeep (the start and the end of every ingest run); a read is one HGETALL.
 //
 //	{name}:t:p:<hour>     SET   author|tag pairs of the posts created in that hour
 //	{name}:t:w:<window>   ZSET  author|tag -> newest bucket of the window holding the pair
@@ -119,8 +120,10 @@
 //	{name}:t:b:<window>   ZSET  hashtag -> sum of t:h over the window's baseline hours
 //	{name}:t:v:<window>   ZSET  hashtag -> score in hundredths: the view, its best 100
 //	{name}:t:f:<window>   HASH  hashtag -> "score authors baseline count" for the view's members
+//	{name}:t:d:<window>   SET   hashtags whose authors grew since the last upkeep (dirty)
 //	{name}:meta           t:first (oldest hour with a post), t:bh:<window> (newest baseline
-//	                      hour), t:made (newest hour whose t:h exists), t:min (min authors)
+//	                      hour), t:made (newest hour whose t:h exists), t:min (min authors),
+//	                      t:full:<window> (a record since the last upkeep asks for a new view)
 //
 // An author is X's author_id; a post without one (or with one that is not an X id) counts as
 // an author of its own. A pair is the author as 8 bytes (the id, or the post id with the top
@@ -156,12 +159,18 @@
 // hundredths and stored as integers, so the order (score descending, then hashtag ascending in
 // byte order) is exact and the figures shown are the ones ranked. The view keeps the best
 // TrendingSize (100) in t:v, trimmed with Redis's own byte order for ties at the last place,
-// and their figures, with their post count in the window, in t:f. A batch rescores the
-// hashtags whose authors grew and updates the counts of the view's members; whenever a score
-// can fall (a window's bucket left it, a baseline hour moved, a late post raised a baseline,
-// the oldest hour with data moved, the min authors changed) the view is made anew from every
-// hashtag with at least the min authors (ZRANGEBYSCORE of t:a). The view is as of the last
-// record or upkeep (every ingest run) and expires when its newest data has left the window.
+// and their figures, with their post count in the window, in t:f.
+//
+// A record does not touch the views: it adds the hashtags whose authors reached the min
+// authors to the dirty set t:d, and notes in meta when a score may have fallen (a window's
+// bucket left it, a baseline hour moved, a late post raised a baseline, the oldest hour with
+// data moved, the min authors changed). Upkeep settles each view: it is made anew from every
+// hashtag with at least the min authors (ZRANGEBYSCORE of t:a) when a score may have fallen,
+// and otherwise rescores the view's members (their counts moved) and the dirty hashtags (a
+// score only grows between two upkeeps, so a hashtag left out stays out unless its authors
+// grew). Rescoring once per run, not once per batch, is most of what author tracking costs
+// less (make bench). The view is as of the last upkeep, which ingest runs at the start and at
+// the end of every run, and expires when its newest data has left the window.
 //
 // Per-author data lasts only as long as the buckets that need it: a pair set while a post of
 // its hour can still be recorded (SeenRetention), a window's pairs a grace day after the

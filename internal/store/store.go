@@ -143,7 +143,8 @@ func (s *Store) bucketKey(w Window, idx int64) string {
 
 // Record counts the hashtags of the posts not recorded before, and their authors for the
 // trending views, in one atomic script call. Calling it again with the same or overlapping
-// posts changes no count and no trending figure.
+// posts changes no count and no trending figure. The counts are read as Record leaves them;
+// the trending views are settled by the next Upkeep (see the package comment).
 func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) {
 	var res RecordResult
 	if len(posts) > MaxBatch {
@@ -190,12 +191,13 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	return res, nil
 }
 
-// Upkeep advances the rolling windows and the trending views to now without recording
+// Upkeep advances the rolling windows and the trending data to now without recording
 // anything: the buckets that left a window are subtracted from it and deleted, authors that
 // left a window and hours that left a baseline are subtracted, as at the start of every Record
-// call. The writer runs it at the start of every ingest run, whether or not the run then finds
-// posts, so reads find their window current (see Top) and the summing path stays for when
-// ingest stops.
+// call; then it settles the trending views with what was recorded since the last Upkeep. The
+// writer runs it at the start of every ingest run, whether or not the run then finds posts, so
+// reads find their window current (see Top) and the summing path stays for when ingest stops,
+// and at the end of every run, so the trending views hold the run's posts.
 func (s *Store) Upkeep(ctx context.Context) error {
 	args := append(s.scriptArgs(s.now().Unix(), 0), 0)
 	if err := recordScript.Run(ctx, s.rdb, s.scriptKeys(), args...).Err(); err != nil {

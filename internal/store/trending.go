@@ -27,8 +27,8 @@ var TrendingWindows = []Window{Hour, Day}
 // Trending returns the n best hashtags of the trending view of window w (Hour or Day), by
 // score descending, then hashtag ascending in byte order. Only hashtags with at least the
 // writer's min authors and more authors than their baseline are in the view. The view is
-// precomputed by the writer: a read is one HGETALL of at most TrendingSize fields, a read
-// command, one round trip.
+// precomputed by the writer (as of its last Upkeep): a read is one HGETALL of at most
+// TrendingSize fields, a read command, one round trip.
 func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) {
 	if n < 1 || n > TrendingSize {
 		return nil, fmt.Errorf("trending %s: n = %d, want 1-%d", w, n, TrendingSize)

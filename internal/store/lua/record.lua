@@ -1,5 +1,5 @@
--- Records one batch of posts exactly once and keeps the rolling windows and the trending view
--- up to date; with no posts it only advances them (upkeep).
+-- Records one batch of posts exactly once and keeps the rolling windows and the trending data
+-- up to date; with no posts it only advances them and settles the trending views (upkeep).
 -- KEYS[1] all-time set, KEYS[2] seen set, KEYS[3] meta hash.
 -- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
 --       bucket, trending (1 or 0); then min authors, baseline hours, view size; then post
@@ -127,11 +127,15 @@ end
 for _, w in ipairs(trend) do
   w.pairs, w.authors = prefix .. 't:w:' .. w.name, prefix .. 't:a:' .. w.name
   w.base, w.view, w.figs = prefix .. 't:b:' .. w.name, prefix .. 't:v:' .. w.name, prefix .. 't:f:' .. w.name
+  w.dirty, w.flag = prefix .. 't:d:' .. w.name, 't:full:' .. w.name
   e = wrong(w.pairs, 'zset') or wrong(w.authors, 'zset') or wrong(w.base, 'zset') or
-    wrong(w.view, 'zset') or wrong(w.figs, 'hash')
+    wrong(w.view, 'zset') or wrong(w.figs, 'hash') or wrong(w.dirty, 'set')
   if e then return e end
-  w.full = (old_min ~= min_authors) -- recompute the whole view (else only the touched tags)
-  w.touched, w.counted = {}, {}      -- tags whose authors grew; tags whose count grew
+  -- Remake the whole view at the next settle (else rescore its tags and the dirty ones): a
+  -- record since the last settle may have asked for it.
+  w.flagged = redis.call('HEXISTS', meta, w.flag) == 1
+  w.full = (old_min ~= min_authors)
+  w.touched = {} -- the tags whose authors grew to min authors or more
   if w.mode ~= 'keep' then
     w.full = true
     w.leaving = redis.call('ZRANGEBYSCORE', w.pairs, '-inf', '(' .. fmt(w.lo))
@@ -358,7 +362,6 @@ for _, p in ipairs(posts) do
         redis.call('ZINCRBY', bk, '1', tag)
         redis.call('ZINCRBY', w.key, '1', tag)
         touched[bk] = (idx + 1) * w.bucket + w.length + grace
-        if w.counted then w.counted[tag] = true end
       end
     end
     counted = counted + 1
@@ -503,24 +506,26 @@ local function rebuild_view(w, nhours)
   save_figures(w, best, trim(w.view))
 end
 
--- refresh_view rescores the tags whose authors grew and renews the count of the view's tags
--- that were used. Between two upkeeps a score only grows, so the view's lowest score only
--- grows and a tag left out of it stays out unless its own score grew.
+-- refresh_view rescores the view's own tags (their counts moved) and the dirty ones (their
+-- authors grew since the last settle). Unless a view is flagged to be remade (its window or
+-- baseline moved, a late post raised a baseline, the min authors changed), a tag's score only
+-- grows between two settles, so the view's lowest score only grows and a tag left out of it
+-- stays out unless its own authors grew: it is then in the dirty set.
 local function refresh_view(w, nhours)
   local cur = redis.call('ZRANGE', w.view, '0', '-1', 'WITHSCORES')
   local score = {}
   for j = 1, #cur, 2 do score[cur[j]] = tonumber(cur[j + 1]) end
   local size, lowest = #cur / 2, tonumber(cur[2])
-  local tags = {}
-  for tag in pairs(w.touched) do tags[#tags + 1] = tag end
-  for tag in pairs(w.counted) do
-    if score[tag] and not w.touched[tag] then tags[#tags + 1] = tag end
+  local tags, dirty = redis.call('SMEMBERS', w.dirty), {}
+  for _, tag in ipairs(tags) do dirty[tag] = true end
+  for j = 1, #cur, 2 do
+    if not dirty[cur[j]] then tags[#tags + 1] = cur[j] end
   end
   if #tags == 0 then return end
   local args, put = {}, {}
   for _, f in ipairs(figures(w, tags, nhours)) do
     if score[f.tag] and not f.listed then
-      return rebuild_view(w, nhours) -- cannot happen between upkeeps; never leave it wrong
+      return rebuild_view(w, nhours) -- cannot happen between settles; never leave it wrong
     end
     if f.listed and (score[f.tag] or size < cap or f.s >= lowest) then
       if score[f.tag] ~= f.s then
@@ -545,19 +550,35 @@ end
 if old_min ~= min_authors then
   redis.call('HSET', meta, 't:min', fmt(min_authors))
 end
+-- A record only notes what its views need: the tags whose authors grew (the dirty set) and
+-- whether a view must be remade. The views are settled by upkeep (a call without posts), which
+-- ingest runs at the start and at the end of every run: a view is as of the last settle.
+local settle = (n == 0)
 local longest = 0
 for _, w in ipairs(trend) do
-  local nhours = 0
-  if new_first ~= nil then
-    nhours = math.max(0, w.bh - math.max(new_first, w.bh - span + 1) + 1)
+  if settle then
+    local nhours = 0
+    if new_first ~= nil then
+      nhours = math.max(0, w.bh - math.max(new_first, w.bh - span + 1) + 1)
+    end
+    if w.full or w.flagged then rebuild_view(w, nhours) else refresh_view(w, nhours) end
+    redis.call('DEL', w.dirty)
+    if w.flagged then redis.call('HDEL', meta, w.flag) end
+    -- The view lasts as long as its newest data stays in the window.
+    redis.call('EXPIRE', w.view, fmt(w.length + w.bucket))
+    redis.call('EXPIRE', w.figs, fmt(w.length + w.bucket))
+  else
+    if w.full and not w.flagged then redis.call('HSET', meta, w.flag, '1') end
+    local dirty = {}
+    for tag in pairs(w.touched) do dirty[#dirty + 1] = tag end
+    for j = 1, #dirty, 1000 do
+      redis.call('SADD', w.dirty, unpack(dirty, j, math.min(j + 999, #dirty)))
+    end
+    if #dirty > 0 then redis.call('EXPIRE', w.dirty, fmt(w.length + w.bucket + grace)) end
   end
-  if w.full then rebuild_view(w, nhours) else refresh_view(w, nhours) end
   redis.call('EXPIRE', w.pairs, fmt(w.length + w.bucket + grace))
   redis.call('EXPIRE', w.authors, fmt(w.length + w.bucket + grace))
   redis.call('EXPIRE', w.base, fmt(2 * grace))
-  -- The view lasts as long as its newest data stays in the window.
-  redis.call('EXPIRE', w.view, fmt(w.length + w.bucket))
-  redis.call('EXPIRE', w.figs, fmt(w.length + w.bucket))
   longest = math.max(longest, w.length)
 end
 -- A pair set is kept while a post of its hour can still be recorded; an hour's authors while
