@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -28,6 +29,10 @@ type Config struct {
 	Refresh func(ctx context.Context) (username, password string, err error)
 	// Logger receives the refreshes' warnings and errors; default slog.Default().
 	Logger *slog.Logger
+	// IOTimeout bounds each read and write on a connection; default 1 s. A command that times
+	// out is retried by the client: for a record batch that is safe (exactly once), but the
+	// batch then reports its posts as duplicates.
+	IOTimeout time.Duration
 }
 
 // NewClient builds the one Redis client of a process: a cluster client for a cluster
@@ -55,10 +60,8 @@ func NewClient(cfg Config) (redis.UniversalClient, error) {
 	} else if cfg.CAFile != "" {
 		return nil, errors.New("redis CA file given but TLS is off")
 	}
-	const (
-		dialTimeout = 2 * time.Second
-		ioTimeout   = time.Second
-	)
+	const dialTimeout = 2 * time.Second
+	ioTimeout := cmp.Or(cfg.IOTimeout, time.Second)
 	var rot *rotation
 	var creds func(context.Context) (string, string, error)
 	if cfg.Refresh != nil {

@@ -81,7 +81,8 @@ func connectMiniredis(t *testing.T) redis.UniversalClient {
 		t.Fatal("no test user writer")
 	}
 	m.RequireUserAuth(u.Name, u.Password)
-	rdb, err := store.NewClient(store.Config{Addr: m.Addr(), Username: u.Name, Password: u.Password})
+	// As cmd/local connects to it: gopher-lua under -race can take more than the 1 s default.
+	rdb, err := store.NewClient(store.Config{Addr: m.Addr(), Username: u.Name, Password: u.Password, IOTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -240,7 +240,10 @@ func (a *App) startRedis(ctx context.Context) (store.Config, error) {
 	}
 	a.mini = m
 	a.Redis = "embedded (miniredis " + m.Addr() + ", in memory: counts are lost at exit)"
-	return store.Config{Addr: m.Addr(), Username: user, Password: password}, nil
+	// The embedded Redis runs its Lua in Go (gopher-lua), in this process: a record batch can
+	// take a good part of a second (more under -race or a loaded machine), which is no lost
+	// connection, so it gets more than the deployed client's 1 s before a retry.
+	return store.Config{Addr: m.Addr(), Username: user, Password: password, IOTimeout: 30 * time.Second}, nil
 }
 
 // openBoard connects to Redis and checks that it answers.
