@@ -25,6 +25,17 @@ local HOUR = 3600
 -- Lua number argument into text with snprintf("%.17g"), which costs about as much as the
 -- ZINCRBY it is passed to (a third of a batch's cost went there). fmt is whole numbers only.
 local function fmt(x) return string.format('%d', x) end
+-- idx_text is fmt for a bucket number, made once per number and call (a batch's posts fall in
+-- few buckets).
+local idx_texts = {}
+local function idx_text(x)
+  local t = idx_texts[-x]
+  if not t then
+    t = fmt(x)
+    idx_texts[-x] = t
+  end
+  return t
+end
 
 local wins, trend = {}, {} -- every rolling window; those with a trending view
 local i = 6
@@ -384,7 +395,7 @@ for _, p in ipairs(posts) do
         local idx = math.floor(p.created / w.bucket)
         -- A pair not new in its hour is already in an hourly window with this hour or later.
         if idx >= w.lo and (hour_new or w.bucket ~= HOUR) then
-          if redis.call('ZADD', w.pairs, 'GT', fmt(idx), pair) == 1 then
+          if redis.call('ZADD', w.pairs, 'GT', idx_text(idx), pair) == 1 then
             if tonumber(redis.call('ZINCRBY', w.authors, '1', tag)) >= min_authors then
               w.touched[tag] = true
             end
