@@ -5,6 +5,7 @@
 #   redis-server, redis-tools  -> redis-server, redis-cli, redis-benchmark
 #   openssl                    -> openssl
 #   chromium, chromium-driver  -> chromium, chromedriver
+#   valgrind                   -> valgrind, callgrind_control (make bench's instruction counts)
 # Python tools (checked only; they are pip packages and cannot be installed from here):
 #   moto_server (pip "moto[server]"), cfn-lint (pip "cfn-lint"), looked up on PATH and in the
 #   pyenv shims directories.
@@ -22,6 +23,8 @@ debs=(
 	"openssl:openssl"
 	"chromium:chromium"
 	"chromedriver:chromium-driver"
+	"valgrind:valgrind"
+	"callgrind_control:valgrind"
 )
 
 missing_pkgs=()
@@ -98,4 +101,4 @@ if ((${#missing_py[@]} > 0)); then
 fi
 
 redis_version=$(redis-server --version | sed -n 's/.* v=\([^ ]*\).*/\1/p')
-echo "ensure-deps: ok: redis-server ${redis_version:-?}, redis-cli, redis-benchmark, openssl, chromium, chromedriver, moto_server=$moto, cfn-lint=$cfnlint"
+echo "ensure-deps: ok: redis-server ${redis_version:-?}, redis-cli, redis-benchmark, openssl, chromium, chromedriver, valgrind, moto_server=$moto, cfn-lint=$cfnlint"

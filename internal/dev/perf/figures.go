@@ -34,17 +34,18 @@ const (
 
 // The commands that reproduce each group of figures.
 const (
-	cmdRecord      = `go test -run '^$' -bench BenchmarkRecord ./internal/store/`
-	cmdTop         = `go test -run '^$' -bench 'BenchmarkTop$' ./internal/store/`
-	cmdTopBehind   = `go test -run '^$' -bench BenchmarkTopBehind ./internal/store/`
-	cmdTrending    = `go test -run '^$' -bench 'BenchmarkTrending$' ./internal/store/`
-	cmdTrendingMem = `go test -run '^$' -bench BenchmarkTrendingMemory ./internal/store/`
-	cmdHistory     = `go test -run '^$' -bench BenchmarkHistory ./internal/store/`
-	cmdHistoryAPI  = `go test -run '^$' -bench 'BenchmarkHistoryOverTop|BenchmarkDashboardPage' ./internal/leaderboard/`
-	cmdLeaderboard = `go test -run '^$' -bench . -benchmem ./internal/leaderboard/`
-	cmdBoards      = `go test -run '^$' -bench BenchmarkBoards ./internal/ingest/`
-	cmdLambda      = `go run ./cmd/bench -only lambda`
-	cmdSize        = `go run ./cmd/bench -only size`
+	cmdRecord       = `go test -run '^$' -bench 'BenchmarkRecord$' ./internal/store/`
+	cmdInstructions = `go test -run '^$' -bench BenchmarkRecordInstructions ./internal/store/`
+	cmdTop          = `go test -run '^$' -bench 'BenchmarkTop$' ./internal/store/`
+	cmdTopBehind    = `go test -run '^$' -bench BenchmarkTopBehind ./internal/store/`
+	cmdTrending     = `go test -run '^$' -bench 'BenchmarkTrending$' ./internal/store/`
+	cmdTrendingMem  = `go test -run '^$' -bench BenchmarkTrendingMemory ./internal/store/`
+	cmdHistory      = `go test -run '^$' -bench BenchmarkHistory ./internal/store/`
+	cmdHistoryAPI   = `go test -run '^$' -bench 'BenchmarkHistoryOverTop|BenchmarkDashboardPage' ./internal/leaderboard/`
+	cmdLeaderboard  = `go test -run '^$' -bench . -benchmem ./internal/leaderboard/`
+	cmdBoards       = `go test -run '^$' -bench BenchmarkBoards ./internal/ingest/`
+	cmdLambda       = `go run ./cmd/bench -only lambda`
+	cmdSize         = `go run ./cmd/bench -only size`
 )
 
 // StoreFigures reads the figures of the store's benchmarks: recording (with and without author
@@ -70,9 +71,18 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 			Reference: "recording without author tracking", RefValue: plain, Command: cmdRecord},
 		{Name: "the same batches with author tracking, every post by a new author (every author-hashtag pair new: the costliest case; a third board in the same loop)", Value: newAuthors, Unit: "posts/s",
 			Reference: "issue 14 target", RefValue: RecordTarget, MinRatio: 1, Command: cmdRecord},
-		{Name: "ingest recording: Redis commands/s of both (inside the script)", Value: cmds, Unit: "cmds/s",
+		{Name: "ingest recording: Redis commands/s of all three (inside the script)", Value: cmds, Unit: "cmds/s",
 			Reference: "ZINCRBY ceiling (`redis-benchmark -P 100`)", RefValue: ceiling, Command: cmdRecord},
 	}
+	v, err := metrics(results, "BenchmarkRecordInstructions", "instr/batch", "new-authors-instr/batch", "plain-instr/batch")
+	if err != nil {
+		return nil, err
+	}
+	figs = append(figs,
+		Figure{Name: "the same batches with author tracking: instructions inside Redis per batch (callgrind on a fixed clock: the same in every run, whatever the machine's load), against without it", Value: v[0], Unit: "instr/batch",
+			Reference: "recording without author tracking", RefValue: v[2], Command: cmdInstructions},
+		Figure{Name: "the same, every post by a new author, against without author tracking", Value: v[1], Unit: "instr/batch",
+			Reference: "recording without author tracking", RefValue: v[2], Command: cmdInstructions})
 	for _, w := range []string{"1h", "24h", "7d"} {
 		b, err := Find(results, "BenchmarkTop/"+w)
 		if err != nil {

@@ -29,7 +29,7 @@ func TestParseBenchOutput(t *testing.T) {
 	for _, b := range res {
 		names = append(names, b.Name)
 	}
-	if want := []string{"BenchmarkRecord", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
+	if want := []string{"BenchmarkRecord", "BenchmarkRecordInstructions", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
 		"BenchmarkTrending/1h", "BenchmarkTrending/24h", "BenchmarkTrendingMemory",
 		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped", "BenchmarkHistory"}; !slices.Equal(names, want) {
 		t.Fatalf("names %q, want %q", names, want)
@@ -79,8 +79,8 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 18 {
-		t.Fatalf("%d store figures, want 18", len(store))
+	if len(store) != 20 {
+		t.Fatalf("%d store figures, want 20", len(store))
 	}
 	if f := store[0]; f.Value != 20996 || f.RefValue != RecordTarget || f.MinRatio != 1 {
 		t.Errorf("posts/s figure %+v", f)
@@ -95,33 +95,39 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	} else if met, ok := f.Met(); !ok || met {
 		t.Errorf("16,012 posts/s against %d: met %v (target %v), want a target not met", RecordTarget, met, ok)
 	}
+	if f := store[4]; f.Value != 22474762 || f.RefValue != 16905205 || f.Unit != "instr/batch" || f.MaxRatio != 0 {
+		t.Errorf("instructions figure %+v", f)
+	}
+	if f := store[5]; f.Value != 31764495 || f.RefValue != 16905205 {
+		t.Errorf("every author new, instructions figure %+v", f)
+	}
 	if f := store[3]; f.Value != 287119 || f.RefValue != 668449 || math.Abs(f.Ratio()-287119.0/668449) > 1e-12 {
 		t.Errorf("commands/s figure %+v", f)
 	}
-	if f := store[5]; !strings.Contains(f.Name, "24h") || f.Value != 28.45 || f.RefValue != 27.59 || f.MaxRatio != 1.5 {
+	if f := store[7]; !strings.Contains(f.Name, "24h") || f.Value != 28.45 || f.RefValue != 27.59 || f.MaxRatio != 1.5 {
 		t.Errorf("Top 24h figure %+v", f)
 	}
-	if f := store[7]; !strings.Contains(f.Name, "Trending 1h") || f.Value != 112.1 || f.RefValue != 114.9 || f.MaxRatio != TrendingVsTopMax {
+	if f := store[9]; !strings.Contains(f.Name, "Trending 1h") || f.Value != 112.1 || f.RefValue != 114.9 || f.MaxRatio != TrendingVsTopMax {
 		t.Errorf("Trending 1h figure %+v", f)
 	}
-	if f := store[9]; f.Value != 120.9 || f.RefValue != 112.9 || f.Unit != "B/post" {
+	if f := store[11]; f.Value != 120.9 || f.RefValue != 112.9 || f.Unit != "B/post" {
 		t.Errorf("pair set memory figure %+v", f)
 	}
-	if f := store[10]; f.Value != 217.0 || !strings.Contains(f.Name, "24h") {
+	if f := store[12]; f.Value != 217.0 || !strings.Contains(f.Name, "24h") {
 		t.Errorf("24h pairs memory figure %+v", f)
 	}
-	if f := store[14]; !strings.Contains(f.Name, "ingest stopped") || f.Value != 147644 || f.RefValue != 529.6 || f.MaxRatio != 0 {
+	if f := store[16]; !strings.Contains(f.Name, "ingest stopped") || f.Value != 147644 || f.RefValue != 529.6 || f.MaxRatio != 0 {
 		t.Errorf("Top 7d behind, stopped, figure %+v", f)
 	}
-	if f := store[15]; f.Value != 168135 || f.RefValue != 147644 {
+	if f := store[17]; f.Value != 168135 || f.RefValue != 147644 {
 		t.Errorf("Top 7d behind, inside Redis, figure %+v", f)
 	}
-	if f := store[16]; !strings.Contains(f.Name, "store.History 24h, 25 hashtags") || f.Value != 180.4 || f.RefValue != 29.45 || f.MaxRatio != HistoryVsTopMax {
+	if f := store[18]; !strings.Contains(f.Name, "store.History 24h, 25 hashtags") || f.Value != 180.4 || f.RefValue != 29.45 || f.MaxRatio != HistoryVsTopMax {
 		t.Errorf("History figure %+v", f)
 	} else if met, ok := f.Met(); !ok || met {
 		t.Errorf("history/top %.2f against %d: met %v (target %v), want a target not met", f.Ratio(), HistoryVsTopMax, met, ok)
 	}
-	if f := store[17]; f.Value != 104.0 || f.RefValue != 180.4 || f.MaxRatio != 0 {
+	if f := store[19]; f.Value != 104.0 || f.RefValue != 180.4 || f.MaxRatio != 0 {
 		t.Errorf("History inside Redis figure %+v", f)
 	}
 
