@@ -339,6 +339,44 @@ func TestTrendingRisesNotVolume(t *testing.T) {
 	})
 }
 
+// TestRecordThatMovesTheWindowsRemakesTheView: when a record is what moves the windows and
+// baselines to a new hour (the clock passed an hour since the last upkeep), the upkeep after it
+// finds nothing left to move, and must still make the views anew: here a hashtag that no new
+// author touched becomes listed because an hour without its authors entered its baseline.
+func TestRecordThatMovesTheWindowsRemakesTheView(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		hb := t0.Add(24 * time.Hour) // an hour boundary
+		c := &clock{t: hb.Add(59 * time.Minute)}
+		s := newBoard(t, rdb, c)
+		m := newTrendModel()
+		var posts []store.Post
+		for k := range 10 { // x's 10 authors in the 1h baseline's last hour: 10 expected
+			posts = append(posts, store.Post{ID: strconv.Itoa(k + 1), CreatedAt: hb.Add(-2*time.Hour + time.Duration(k)*time.Minute), AuthorID: strconv.Itoa(k + 1), Hashtags: []string{"x"}})
+		}
+		for k := range 6 { // 6 now: not above 10
+			posts = append(posts, store.Post{ID: strconv.Itoa(k + 100), CreatedAt: hb.Add(time.Duration(50+k) * time.Minute), AuthorID: strconv.Itoa(k + 100), Hashtags: []string{"x"}})
+		}
+		record(t, s, posts...)
+		m.record(c.Now(), posts...)
+		upkeep(t, s)
+		checkModel(t, s, m, c.Now(), "before the hour")
+		if got := trending(t, s, store.Hour); len(got) != 0 {
+			t.Fatalf("1h trending before the hour: %v, want none (6 authors against 10 expected)", got)
+		}
+		// A minute later the window's oldest bucket is in the next hour, so the baseline holds
+		// one more hour, without x: 5 expected. The record moves both; the upkeep settles.
+		c.Set(hb.Add(time.Hour))
+		other := []store.Post{{ID: "500", CreatedAt: c.Now(), AuthorID: "500", Hashtags: []string{"other"}}}
+		record(t, s, other...)
+		m.record(c.Now(), other...)
+		upkeep(t, s)
+		checkModel(t, s, m, c.Now(), "after the hour")
+		if got := trending(t, s, store.Hour); len(got) != 1 || got[0].Hashtag != "x" || got[0].Baseline != 5 {
+			t.Errorf("1h trending after the hour: %v, want x alone, 6 authors against 5 expected", got)
+		}
+	})
+}
+
 // TestTrendingExactlyOnce: replaying pages, duplicate deliveries inside a batch and concurrent
 // runs recording overlapping batches change no trending figure and no trending key: authors
 // are counted exactly once, as posts are.
