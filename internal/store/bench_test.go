@@ -53,17 +53,10 @@ func BenchmarkRecord(b *testing.B) {
 	}
 	const batch, run = 100, 10
 	now := time.Now()
-	batches := make([][]store.Post, 64)
-	id := 0
+	batches := make([][]store.Post, recordBatches)
 	for i := range batches {
 		for j := range batch {
-			id++
-			tags := []string{fmt.Sprintf("tag%d", (id*7919)%10000/(1+j%7)), fmt.Sprintf("t%d", id%97)}
-			if j%5 == 0 {
-				tags = tags[:1]
-			}
-			author := strconv.Itoa(1 + (id*40503)%50000)
-			batches[i] = append(batches[i], store.Post{CreatedAt: now.Add(-time.Duration(id) * time.Second), AuthorID: author, Hashtags: tags})
+			batches[i] = append(batches[i], recordBenchPost(i*batch+j+1, now))
 		}
 	}
 	fresh := make([]store.Post, batch)
@@ -147,6 +140,21 @@ func medianRun(t []time.Duration, n int) time.Duration {
 		return median(slices.Clone(t))
 	}
 	return median(runs)
+}
+
+// recordBatches is how many different batches of 100 BenchmarkRecord records in turn.
+const recordBatches = 64
+
+// recordBenchPost is the post in place slot (1 to recordBatches*100) of BenchmarkRecord's
+// batches, without an id: one or two hashtags (the first from a long-tailed pool of 10,000,
+// the second from 97), an author from 50,000, created slot seconds before now.
+func recordBenchPost(slot int, now time.Time) store.Post {
+	j := (slot - 1) % 100 // its place in its batch
+	tags := []string{fmt.Sprintf("tag%d", (slot*7919)%10000/(1+j%7)), fmt.Sprintf("t%d", slot%97)}
+	if j%5 == 0 {
+		tags = tags[:1]
+	}
+	return store.Post{CreatedAt: now.Add(-time.Duration(slot) * time.Second), AuthorID: strconv.Itoa(1 + (slot*40503)%50000), Hashtags: tags}
 }
 
 // recordIDs numbers BenchmarkRecord's posts.

@@ -108,18 +108,14 @@ func recordInstructions(b *testing.B, mode string, n int) int64 {
 			}
 		}
 		var posts []store.Post
-		for j := range 100 {
+		for range 100 {
 			id++
-			at := id % 6400 // the 64 batches of BenchmarkRecord, in turn
-			tags := []string{fmt.Sprintf("tag%d", (at*7919)%10000/(1+j%7)), fmt.Sprintf("t%d", at%97)}
-			if j%5 == 0 {
-				tags = tags[:1]
-			}
-			author := strconv.Itoa(1 + (at*40503)%50000)
+			p := recordBenchPost((id-1)%(recordBatches*100)+1, now) // BenchmarkRecord's batches, in turn
+			p.ID = strconv.Itoa(id)
 			if mode == "new-authors" {
-				author = strconv.Itoa(id)
+				p.AuthorID = p.ID
 			}
-			posts = append(posts, store.Post{ID: strconv.Itoa(id), CreatedAt: now.Add(-time.Duration(at) * time.Second), AuthorID: author, Hashtags: tags})
+			posts = append(posts, p)
 		}
 		if res, err := s.Record(ctx, posts); err != nil || res.New != len(posts) {
 			b.Fatalf("record on %s: %+v, %v", mode, res, err)
