@@ -205,7 +205,7 @@ func BenchmarkHistoryOverTop(b *testing.B) {
 	if body := parse(b, call(b, h, top)); len(body.Hashtags) != 10 || body.Hashtags[0].Hashtag != boarddata.Shown()[0] {
 		b.Fatalf("top 10: %+v", body.Hashtags)
 	}
-	if body := parseHistory(b, call(b, h, hist).Body); len(body.Series) != store.MaxHistory || len(body.Series[0].Points) != boarddata.DayBuckets {
+	if body := parseHistory(b, call(b, h, hist).Body); len(body.Series) != len(boarddata.Shown()) || len(body.Series[0].Points) != boarddata.DayBuckets {
 		b.Fatalf("history: %d series", len(body.Series))
 	}
 	var tops, hists []time.Duration
