@@ -75,7 +75,8 @@
 //
 // When Redis fails or does not answer within the per-call timeout (2 s, or half of the
 // remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard
-// temporarily unavailable"} with Retry-After; the cause is logged, never returned.
+// temporarily unavailable"} with Retry-After; the cause is logged, never returned. A history
+// request past the instance's budget gets 429 with Retry-After (history_cost.go).
 package leaderboard
 
 import (
