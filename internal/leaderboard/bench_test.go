@@ -175,7 +175,9 @@ func BenchmarkMissOverBare(b *testing.B) {
 // on a busy day (boarddata.BusyDay: 25,000 hashtags over the 24h window's 25 buckets) through
 // Handle with the cache off: the top 10 of 24h, and the 24h history of the 25 shown hashtags,
 // and reports the medians (top-µs, hist-µs) and their ratio (x-top; issue 16's target: at most
-// 3). Only a figure: nothing passes or fails on it.
+// 3). Only a figure: nothing passes or fails on it. Since issue 21 the history's shared read (the
+// top 100's history) is kept a second even with the cache off (history_cost.go), so most
+// history requests here are answered from memory and hist-µs is mostly encoding.
 func BenchmarkHistoryOverTop(b *testing.B) {
 	requireServers(b)
 	srv := env.Standalone
@@ -205,7 +207,7 @@ func BenchmarkHistoryOverTop(b *testing.B) {
 	if body := parse(b, call(b, h, top)); len(body.Hashtags) != 10 || body.Hashtags[0].Hashtag != boarddata.Shown()[0] {
 		b.Fatalf("top 10: %+v", body.Hashtags)
 	}
-	if body := parseHistory(b, call(b, h, hist).Body); len(body.Series) != store.MaxHistory || len(body.Series[0].Points) != boarddata.DayBuckets {
+	if body := parseHistory(b, call(b, h, hist).Body); len(body.Series) != len(boarddata.Shown()) || len(body.Series[0].Points) != boarddata.DayBuckets {
 		b.Fatalf("history: %d series", len(body.Series))
 	}
 	var tops, hists []time.Duration

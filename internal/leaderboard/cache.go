@@ -46,12 +46,23 @@ type flight struct {
 // read already in flight, or from a new read of the board. how says which: "hit", "shared" or
 // "miss". Errors are not cached.
 func (h *Handler) answer(ctx context.Context, b *Named, v string, w store.Window, limit int) (*snapshot, string, error) {
+	r, how, err := h.read(ctx, b, v, w)
+	if err != nil {
+		return nil, how, err
+	}
+	snap, err := h.slice(cacheKey{board: b.Name, view: v, window: w}, r, limit)
+	return snap, how, err
+}
+
+// read returns the read of view v of window w of board b (its best MaxLimit) from the cache,
+// from a read already in flight, or from a new read of the board; how says which, as for
+// answer. Errors are not cached.
+func (h *Handler) read(ctx context.Context, b *Named, v string, w store.Window) (*read, string, error) {
 	k := cacheKey{board: b.Name, view: v, window: w}
 	h.mu.Lock()
 	if r, ok := h.reads[k]; ok && h.now().Before(r.expires) {
 		h.mu.Unlock()
-		snap, err := h.slice(k, r, limit)
-		return snap, "hit", err
+		return r, "hit", nil
 	}
 	if f, ok := h.flights[k]; ok {
 		if h.joined != nil {
@@ -60,11 +71,7 @@ func (h *Handler) answer(ctx context.Context, b *Named, v string, w store.Window
 		h.mu.Unlock()
 		select {
 		case <-f.done:
-			if f.err != nil {
-				return nil, "shared", f.err
-			}
-			snap, err := h.slice(k, f.read, limit)
-			return snap, "shared", err
+			return f.read, "shared", f.err
 		case <-ctx.Done():
 			return nil, "shared", fmt.Errorf("wait for the %s view of %s: %w", v, w, ctx.Err())
 		}
@@ -81,11 +88,7 @@ func (h *Handler) answer(ctx context.Context, b *Named, v string, w store.Window
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
 	defer cancel()
 	h.fetch(fctx, b.Board, k, f)
-	if f.err != nil {
-		return nil, "miss", f.err
-	}
-	snap, err := h.slice(k, f.read, limit)
-	return snap, "miss", err
+	return f.read, "miss", f.err
 }
 
 // fetch reads the best MaxLimit of view k.view of window k.window from board, stores a

@@ -27,8 +27,9 @@ type fakeBoard struct {
 	asked   func(n int)   // when non-nil, called with every n asked for
 	calls   atomic.Int64
 
-	hist      map[store.Window]map[string][]int64 // History's counts per bucket; absent: zeros
-	histCalls atomic.Int64
+	hist       map[store.Window]map[string][]int64 // History's counts per bucket; absent: zeros
+	histCalls  atomic.Int64
+	countCalls atomic.Int64
 }
 
 func newFakeBoard(data map[store.Window][]store.Entry) *fakeBoard {
@@ -107,6 +108,25 @@ func (b *fakeBoard) History(ctx context.Context, w store.Window, tags []string) 
 			if c := counts[tag]; j < len(c) {
 				out[i].Points[j].Count = c[j]
 			}
+		}
+	}
+	return out, nil
+}
+
+// Counts answers like store.Counts for the counts in b.hist (their sum; 0 for a tag without
+// any); it blocks and fails like Top.
+func (b *fakeBoard) Counts(ctx context.Context, w store.Window, tags []string) ([]int64, error) {
+	b.countCalls.Add(1)
+	b.mu.Lock()
+	counts := b.hist[w]
+	b.mu.Unlock()
+	if err := b.enter(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(tags))
+	for i, tag := range tags {
+		for _, c := range counts[tag] {
+			out[i] += c
 		}
 	}
 	return out, nil

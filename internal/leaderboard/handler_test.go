@@ -701,3 +701,7 @@ func TestNew(t *testing.T) {
 		}
 	}
 }
+
+func (panicBoard) Counts(context.Context, store.Window, []string) ([]int64, error) {
+	panic("boom")
+}

@@ -28,16 +28,15 @@ import (
 // series has one point per bucket of that window (13, 25 or 29), oldest first, zeros included,
 // and its counts add up to the hashtag's count in the window (store.History). limit does not
 // apply; board names the board as for the top (default the first, 404 for an unknown one), and
-// "leaderboard" in the answer is its name. Each answer is one Redis round trip, kept in memory
-// like the top (CacheTTL) under its board, window and hashtag list, at most maxHistoryAnswers
-// of them in all, with a weak ETag over the data.
+// "leaderboard" in the answer is its name; generated_at is when the window's shared read was
+// made. Its cost in Redis is bounded per instance whatever the lists (history_cost.go,
+// docs/SECURITY.md): a list of hashtags among the window's top 100 is answered from one shared
+// read per board, window and cache period; other hashtags cost one ZMSCORE, and a read of
+// their buckets when they are in the window, from a per-instance budget: past it, 429 with
+// Retry-After. The answer has a weak ETag over the data.
 
 // MaxHistoryHashtags is the most hashtags one history request may list.
-const MaxHistoryHashtags = store.MaxHistory
-
-// maxHistoryAnswers bounds the history answers an instance keeps: each is at most 25 series of
-// 29 points (about 40 KB of JSON), and a caller cycling hashtag lists must not grow memory.
-const maxHistoryAnswers = 64
+const MaxHistoryHashtags = 25
 
 // historyQuery completes q for view=history from the raw hashtags value (given says whether
 // it was) and whether limit and window were given.
@@ -92,17 +91,10 @@ func parseHashtags(raw string) ([]string, error) {
 	return tags, nil
 }
 
-// historyKey identifies a history answer: the board, the window and the hashtags in order.
-type historyKey struct {
-	board  string
-	window store.Window
-	tags   string // NUL-separated
-}
-
-// history returns the answer to a history request on board b, from the cache, a read in flight
-// or a new read; how is "hit", "shared" or "miss".
+// history returns the answer to a history request on board b (historySeries, history_cost.go);
+// how is "hit", "shared" or "miss". A request over the instance's budget fails with a
+// *busyError.
 func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []string) (*snapshot, string, error) {
-	key := historyKey{b.Name, w, strings.Join(tags, "\x00")}
 	wait := func(done <-chan struct{}) error {
 		select {
 		case <-done:
@@ -111,21 +103,11 @@ func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []
 			return fmt.Errorf("wait for the history of %d hashtags in %s: %w", len(tags), w, ctx.Err())
 		}
 	}
-	snap, how, err := h.histories.get(key, h.now, h.ttl, h.joined, wait, func() (*snapshot, error) {
-		// As for the top (answer): the read serves every waiting request, so it is detached
-		// from this request's cancellation and bounded by the call timeout.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
-		defer cancel()
-		series, err := b.Board.History(fctx, w, tags)
-		if err != nil {
-			return nil, err
-		}
-		return encodeHistory(b.Name, w, series, h.now()), nil
-	})
+	series, at, how, err := h.historySeries(ctx, b, w, tags, wait)
 	if err != nil {
 		return nil, how, fmt.Errorf("history of %d hashtags in %s: %w", len(tags), w, err)
 	}
-	return snap, how, nil
+	return encodeHistory(b.Name, w, series, at), how, nil
 }
 
 // encodeHistory builds the answer of board for series read at t, and its weak ETag over the

@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -100,23 +101,32 @@ func TestHistoryJSON(t *testing.T) {
 			}
 		}
 	}
-	if b.calls.Load() != 0 {
-		t.Errorf("a history request read the top %d times", b.calls.Load())
+	// The shared read of 1h (an empty top: no series) and, for aws and golang, one Counts and
+	// the history of aws, the one of them in the window.
+	if b.calls.Load() != 1 || b.countCalls.Load() != 1 || b.histCalls.Load() != 2 {
+		t.Errorf("%d top, %d counts and %d history reads, want 1, 1 and 2", b.calls.Load(), b.countCalls.Load(), b.histCalls.Load())
 	}
 }
 
 func TestHistoryCacheAndETag(t *testing.T) {
-	b := newFakeBoard(sampleData())
+	b := newFakeBoard(sampleData()) // the 24h top: serverless
 	b.setHistory(store.Day, "aws", []int64{5})
+	b.setHistory(store.Day, "serverless", []int64{1, 2})
 	h, clock, _ := newTestHandler(t, b)
-	const q = "view=history&hashtags=aws,go"
+	reads := func() [3]int64 { return [3]int64{b.calls.Load(), b.histCalls.Load(), b.countCalls.Load()} }
+	const q = "view=history&hashtags=aws,go,serverless"
 	first := handle(t, h, event("GET", q, nil))
 	etag := first.Headers["ETag"]
 	if first.StatusCode != 200 || !strings.HasPrefix(etag, `W/"`) {
 		t.Fatalf("status %d ETag %q", first.StatusCode, etag)
 	}
+	// The shared read (the top, the history of serverless), the counts of aws and go, the
+	// history of aws (go is not in the window).
+	if got := reads(); got != [3]int64{1, 2, 1} {
+		t.Fatalf("top, history and counts reads %v, want [1 2 1]", got)
+	}
 	// Within the TTL: the same list is a hit, spelled differently too; HEAD and 304 as usual.
-	for _, q2 := range []string{q, "view=history&hashtags=%23AWS,Go&window=24h"} {
+	for _, q2 := range []string{q, "view=history&hashtags=%23AWS,Go,serverless&window=24h"} {
 		if resp := handle(t, h, event("GET", q2, nil)); resp.Body != first.Body {
 			t.Errorf("%s: body %s, want the cached one", q2, resp.Body)
 		}
@@ -126,60 +136,118 @@ func TestHistoryCacheAndETag(t *testing.T) {
 			t.Errorf("%s If-None-Match: %d %q, want 304 and no body", method, resp.StatusCode, resp.Body)
 		}
 	}
-	if n := b.histCalls.Load(); n != 1 {
-		t.Fatalf("board history calls %d, want 1", n)
+	// Another order is another answer from the same reads; a list of top hashtags costs
+	// nothing more; another window has its own reads.
+	other := handle(t, h, event("GET", "view=history&hashtags=serverless,go,aws", nil))
+	topOnly := handle(t, h, event("GET", "view=history&hashtags=serverless", nil))
+	if got := reads(); got != [3]int64{1, 2, 1} {
+		t.Errorf("another order, a top list: reads %v, want still [1 2 1]", got)
 	}
-	// Another order, another window: other answers, other tags.
-	other := handle(t, h, event("GET", "view=history&hashtags=go,aws", nil))
-	week := handle(t, h, event("GET", "view=history&hashtags=aws,go&window=7d", nil))
-	if n := b.histCalls.Load(); n != 3 {
-		t.Fatalf("board history calls %d, want 3", n)
+	week := handle(t, h, event("GET", "view=history&hashtags=aws,go,serverless&window=7d", nil))
+	if got := reads(); got != [3]int64{2, 3, 2} {
+		t.Errorf("7d: reads %v, want [2 3 2]", got)
 	}
-	if other.Headers["ETag"] == etag || week.Headers["ETag"] == etag {
+	if other.Headers["ETag"] == etag || week.Headers["ETag"] == etag || topOnly.Headers["ETag"] == etag {
 		t.Error("different answers share an ETag")
 	}
 	// After expiry, unchanged data keeps its ETag (generated_at moves on); changed data does not.
 	clock.advance(time.Minute)
 	again := handle(t, h, event("GET", q, map[string]string{"if-none-match": etag}))
-	if again.StatusCode != 304 || b.histCalls.Load() != 4 {
-		t.Errorf("re-read of unchanged data: %d after %d calls, want 304 after 4", again.StatusCode, b.histCalls.Load())
+	if got := reads(); again.StatusCode != 304 || got != [3]int64{3, 5, 3} {
+		t.Errorf("re-read of unchanged data: %d after reads %v, want 304 after [3 5 3]", again.StatusCode, got)
 	}
 	b.setHistory(store.Day, "go", []int64{0, 1})
 	clock.advance(time.Minute)
 	changed := handle(t, h, event("GET", q, map[string]string{"if-none-match": etag}))
-	if changed.StatusCode != 200 || changed.Headers["ETag"] == etag {
+	if changed.StatusCode != 200 || changed.Headers["ETag"] == etag || !strings.Contains(changed.Body, `"count":1`) {
 		t.Errorf("changed data: %d ETag %s (old %s)", changed.StatusCode, changed.Headers["ETag"], etag)
 	}
-	// The top is cached apart: a history read is no top read.
-	handle(t, h, event("GET", "", nil))
-	if b.calls.Load() != 1 {
-		t.Errorf("top calls %d, want 1", b.calls.Load())
+	// The top view shares the shared read's top: no read of its own within the TTL.
+	handle(t, h, event("GET", "window=24h", nil))
+	if n := b.calls.Load(); n != 4 {
+		t.Errorf("top calls %d, want 4", n)
 	}
 }
 
 // TestHistoryCacheIsBounded: a caller cycling hashtag lists within one cache period gets
-// every answer, one board read each, while the handler keeps at most maxHistoryAnswers.
+// every answer; the lists of top hashtags cost no read, those of hashtags absent from the
+// window one Counts each, and the handler keeps at most maxHistoryAnswers of those reads.
 func TestHistoryCacheIsBounded(t *testing.T) {
 	b := newFakeBoard(sampleData())
 	h, clock, _ := newTestHandler(t, b)
 	const lists = 3 * maxHistoryAnswers
 	for i := range lists {
-		resp := handle(t, h, event("GET", fmt.Sprintf("view=history&hashtags=t%d", i), nil))
+		resp := handle(t, h, event("GET", fmt.Sprintf("view=history&hashtags=t%d,serverless", i), nil))
 		if resp.StatusCode != 200 || !strings.Contains(resp.Body, fmt.Sprintf(`"hashtag":"t%d"`, i)) {
 			t.Fatalf("list %d: %d %s", i, resp.StatusCode, resp.Body)
 		}
-		if n := h.histories.size(); n > maxHistoryAnswers {
-			t.Fatalf("after %d lists the handler keeps %d answers, want at most %d", i+1, n, maxHistoryAnswers)
+		if n := h.hist.rests.size(); n > maxHistoryAnswers {
+			t.Fatalf("after %d lists the handler keeps %d reads, want at most %d", i+1, n, maxHistoryAnswers)
 		}
 		clock.advance(time.Millisecond)
 	}
-	if n := b.histCalls.Load(); n != lists {
-		t.Errorf("board calls %d for %d lists, want one each", n, lists)
+	if n, c := b.histCalls.Load(), b.countCalls.Load(); n != 1 || c != lists {
+		t.Errorf("history reads %d and counts %d for %d lists, want the shared read and one Counts each", n, c, lists)
 	}
-	// The newest answers are kept: asking the last list again is a hit.
-	handle(t, h, event("GET", fmt.Sprintf("view=history&hashtags=t%d", lists-1), nil))
-	if n := b.histCalls.Load(); n != lists {
-		t.Errorf("the newest answer was not kept: %d calls", n)
+	// The newest reads are kept: asking the last list again is a hit.
+	handle(t, h, event("GET", fmt.Sprintf("view=history&hashtags=serverless,t%d", lists-1), nil))
+	if n := b.countCalls.Load(); n != lists {
+		t.Errorf("the newest read was not kept: %d calls", n)
+	}
+}
+
+// TestHistoryBudget: hashtags in the window but outside its top 100 cost 1 + (buckets)
+// commands from the instance's budget, absent ones 1; past historyBurst, 429 with a
+// Retry-After that is enough (the clock moved that much, the next request is served). Lists of
+// top hashtags are served all along.
+func TestHistoryBudget(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	b.set(store.Week, []store.Entry{{Hashtag: "serverless", Count: 3}})
+	for i := range 20 {
+		b.setHistory(store.Week, fmt.Sprintf("tail%d", i), []int64{1})
+	}
+	h, clock, _ := newTestHandler(t, b)
+	const perList = 1 + 29 // Counts, then a 7d history
+	for i := range historyBurst / perList {
+		if resp := handle(t, h, event("GET", fmt.Sprintf("view=history&window=7d&hashtags=tail%d", i), nil)); resp.StatusCode != 200 {
+			t.Fatalf("list %d: %d %s", i, resp.StatusCode, resp.Body)
+		}
+	}
+	busy := handle(t, h, event("GET", "view=history&window=7d&hashtags=tail19", nil))
+	retry, err := strconv.Atoi(busy.Headers["Retry-After"])
+	if busy.StatusCode != 429 || err != nil || retry < 1 || !strings.Contains(busy.Body, "retry later") || busy.Headers["Cache-Control"] != "no-store" {
+		t.Fatalf("past the budget: %d %v %s, want 429 with Retry-After", busy.StatusCode, busy.Headers, busy.Body)
+	}
+	for _, q := range []string{"serverless", "tail0", "tail0,serverless"} {
+		if resp := handle(t, h, event("GET", "view=history&window=7d&hashtags="+q, nil)); resp.StatusCode != 200 {
+			t.Errorf("%s (top hashtags, a list already read): %d, want 200", q, resp.StatusCode)
+		}
+	}
+	if resp := handle(t, h, event("GET", "view=history&window=7d&hashtags=tail18", nil)); resp.StatusCode != 429 {
+		t.Errorf("still past the budget: %d, want 429", resp.StatusCode)
+	}
+	clock.advance(time.Duration(retry) * time.Second)
+	if resp := handle(t, h, event("GET", "view=history&window=7d&hashtags=tail19", nil)); resp.StatusCode != 200 {
+		t.Errorf("after Retry-After: %d %s, want 200", resp.StatusCode, resp.Body)
+	}
+}
+
+func TestTokenBucket(t *testing.T) {
+	b := tokenBucket{rate: 10, burst: 30}
+	if d := b.take(t0, 30); d != 0 {
+		t.Fatalf("a full bucket: wait %s", d)
+	}
+	if d := b.take(t0, 1); d != 100*time.Millisecond {
+		t.Errorf("an empty bucket: wait %s, want 100ms", d)
+	}
+	if d := b.take(t0.Add(time.Second), 10); d != 0 {
+		t.Errorf("after a second: wait %s, want 10 tokens there", d)
+	}
+	if d := b.take(t0.Add(time.Hour), 31); d <= 0 {
+		t.Error("more than the burst was taken")
+	}
+	if d := b.take(t0.Add(time.Hour), 30); d != 0 {
+		t.Errorf("after an hour: wait %s, want the bucket full", d)
 	}
 }
 
@@ -239,25 +307,34 @@ func TestHistoryConcurrentMissesShareOneCall(t *testing.T) {
 	b.entered = make(chan struct{}, 1)
 	h, _, _ := newTestHandler(t, b, cacheTTL(0))
 	const n = 10
-	var joined sync.WaitGroup
-	joined.Add(n - 1)
-	h.joined = joined.Done
+	var joins atomic.Int64
+	joined := make(chan struct{})
+	h.joined = func() {
+		if joins.Add(1) == n-1 { // the others all wait on the first one's shared read
+			close(joined)
+		}
+	}
 	results := make(chan events.LambdaFunctionURLResponse, n)
 	ask := func() { results <- handle(t, h, event("GET", "view=history&hashtags=aws", nil)) }
 	go ask()
-	<-b.entered
+	<-b.entered // the first request's top read
+	b.mu.Lock()
+	b.entered = nil
+	b.mu.Unlock()
 	for range n - 1 {
 		go ask()
 	}
-	joined.Wait()
+	<-joined
 	close(b.block)
 	for range n {
 		if r := <-results; r.StatusCode != 200 {
 			t.Fatalf("status %d", r.StatusCode)
 		}
 	}
-	if c := b.histCalls.Load(); c != 1 {
-		t.Errorf("board calls %d for %d concurrent requests, want 1", c, n)
+	// One shared read (the top, the history of serverless) and one Counts of aws (not in the
+	// window): with CACHE_TTL 0 the reads are still kept minHistoryPeriod.
+	if c, hc, cc := b.calls.Load(), b.histCalls.Load(), b.countCalls.Load(); c != 1 || hc != 1 || cc != 1 {
+		t.Errorf("top, history and counts calls %d, %d, %d for %d concurrent requests, want 1 each", c, hc, cc, n)
 	}
 }
 
@@ -271,8 +348,8 @@ func TestHistoryUnavailable(t *testing.T) {
 			t.Fatalf("status %d headers %v body %s, want 503 with Retry-After and no cause", resp.StatusCode, resp.Headers, resp.Body)
 		}
 	}
-	if c := b.histCalls.Load(); c != 2 {
-		t.Errorf("board calls %d, want 2 (failures are not cached)", c)
+	if c := b.calls.Load(); c != 2 {
+		t.Errorf("top reads %d, want 2 (failures are not cached)", c)
 	}
 	if !strings.Contains(logs.String(), "connection refused") || !strings.Contains(logs.String(), `"view":"history"`) {
 		t.Errorf("the cause was not logged with the view: %s", logs.String())

@@ -51,8 +51,9 @@
 // its callers ask for, at most 6 reads per board and period (4 top, 2 trending), and cycling
 // limit=1..100 costs no more than asking one limit. A hit makes no Redis call. Concurrent
 // misses for the same board, view and window share one Redis call. Failures are never cached:
-// the next request tries Redis again. History answers are kept the same way, per board, window
-// and hashtag list, at most 64 of them in all (history.go).
+// the next request tries Redis again. The history view reads each window's top 100 once per
+// cache period and answers every list among them from it; other lists cost Redis commands from
+// a per-instance budget, and past it get 429 with Retry-After (history_cost.go).
 //
 // The ETag is weak, W/"<hash>", computed over the board name, view, window and hashtags with
 // their figures but not generated_at: two reads of unchanged data give the same tag, so a
@@ -74,7 +75,8 @@
 //
 // When Redis fails or does not answer within the per-call timeout (2 s, or half of the
 // remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard
-// temporarily unavailable"} with Retry-After; the cause is logged, never returned.
+// temporarily unavailable"} with Retry-After; the cause is logged, never returned. A history
+// request past the instance's budget gets 429 with Retry-After (history_cost.go).
 package leaderboard
 
 import (
@@ -82,6 +84,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -110,12 +113,14 @@ const (
 
 // Board is what the handler needs from the store: the top n hashtags of a window, count
 // descending then hashtag ascending, the n best of a window's trending view, score descending
-// then hashtag ascending, and the per-bucket history of a few hashtags in a rolling window.
-// *store.Store implements it.
+// then hashtag ascending, the per-bucket history of a few hashtags in a rolling window, and
+// their counts in the window (0 for one not in it: its history is all zeros). *store.Store
+// implements it.
 type Board interface {
 	Top(ctx context.Context, w store.Window, n int) ([]store.Entry, error)
 	Trending(ctx context.Context, w store.Window, n int) ([]store.Trend, error)
 	History(ctx context.Context, w store.Window, tags []string) ([]store.Series, error)
+	Counts(ctx context.Context, w store.Window, tags []string) ([]int64, error)
 }
 
 // Config tunes a Handler.
@@ -148,8 +153,8 @@ type Handler struct {
 	reads   map[cacheKey]*read
 	flights map[cacheKey]*flight
 
-	histories memo[historyKey, *snapshot] // history answers (history.go)
-	embed     page                        // the widget page, framable by Config.EmbedOrigins
+	hist  historyCache // the history view's reads and budget (history_cost.go)
+	embed page         // the widget page, framable by Config.EmbedOrigins
 
 	// joined, when set (tests), is called when a request joins a fetch already in flight.
 	joined func()
@@ -201,8 +206,8 @@ func New(boards []Named, cfg Config) (*Handler, error) {
 		reads:   map[cacheKey]*read{},
 		flights: map[cacheKey]*flight{},
 
-		histories: memo[historyKey, *snapshot]{max: maxHistoryAnswers},
-		embed:     embed,
+		hist:  newHistoryCache(),
+		embed: embed,
 	}, nil
 }
 
@@ -290,6 +295,11 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 		snap, how, err = h.answer(ctx, board, q.view, q.window, q.limit)
 	}
 	info.cache = how
+	if busy := (*busyError)(nil); errors.As(err, &busy) {
+		resp := errorResponse(http.StatusTooManyRequests, "too many history requests for hashtags outside the window's top 100: retry later")
+		resp.Headers["Retry-After"] = strconv.Itoa(busy.retryAfter())
+		return resp, info
+	}
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelError, "read leaderboard",
 			slog.String("request_id", requestID(ctx, req)),

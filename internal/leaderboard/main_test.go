@@ -259,6 +259,13 @@ func (b *failingBoard) History(ctx context.Context, w store.Window, tags []strin
 	return b.next.History(ctx, w, tags)
 }
 
+func (b *failingBoard) Counts(ctx context.Context, w store.Window, tags []string) ([]int64, error) {
+	if b.broken.Load() {
+		return nil, errInjected
+	}
+	return b.next.Counts(ctx, w, tags)
+}
+
 // storeConfig turns the harness's connection settings into the store's.
 func storeConfig(c redistest.ClientConfig) store.Config {
 	return c.Store()

@@ -10,7 +10,8 @@ import (
 // callers of a key share one fetch. Failures are never kept. The zero value with max set is
 // ready to use; it is safe for concurrent use.
 type memo[K comparable, V any] struct {
-	max int
+	max   int
+	until func(V) time.Time // when set, a value expires at the latest then (a zero time: no limit)
 
 	mu      sync.Mutex
 	vals    map[K]memoVal[V]
@@ -31,7 +32,7 @@ type memoFlight[V any] struct {
 
 // get returns the value of key: kept and not expired at now ("hit"), from a fetch in flight
 // ("shared", after calling joined when set), or from fetch, run in this goroutine ("miss"),
-// whose success is kept until now+ttl (not at all when ttl is 0). wait is how a sharing caller
+// whose success is kept until now+ttl, or m.until(v) if sooner (not at all when ttl is 0). wait is how a sharing caller
 // waits for done to close: nil then, or an error when the caller's own request ends first.
 func (m *memo[K, V]) get(key K, now func() time.Time, ttl time.Duration, joined func(),
 	wait func(done <-chan struct{}) error, fetch func() (V, error)) (v V, how string, err error) {
@@ -65,7 +66,14 @@ func (m *memo[K, V]) get(key K, now func() time.Time, ttl time.Duration, joined 
 		m.mu.Lock()
 		delete(m.flights, key)
 		if f.err == nil && ttl > 0 {
-			m.keep(key, f.v, now().Add(ttl), now())
+			t := now()
+			expires := t.Add(ttl)
+			if m.until != nil {
+				if u := m.until(f.v); !u.IsZero() && u.Before(expires) {
+					expires = u
+				}
+			}
+			m.keep(key, f.v, expires, t)
 		}
 		m.mu.Unlock()
 		close(f.done)

@@ -126,7 +126,9 @@
 //	                      t:full:<window> (a record since the last upkeep asks for a new view)
 //
 // An author is X's author_id; a post without one (or with one that is not an X id) counts as
-// an author of its own. A pair is the author as 8 bytes (the id, or the post id with the top
+// an author of its own. A post with more than TrendingMaxHashtags (3) hashtags counts toward
+// no trending figure (its hashtags still count in the top and history views): stuffing one
+// post with many hashtags must not make each of them trend (docs/SECURITY.md). A pair is the author as 8 bytes (the id, or the post id with the top
 // bit set) followed by the hashtag. Recording a new post adds its pairs to the set of its hour
 // (SADD says whether the author used the tag in that hour before) and to each window's pairs
 // with its bucket (ZADD GT: the newest bucket wins; a pair is new to the window only when it

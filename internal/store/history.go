@@ -11,8 +11,9 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 )
 
-// MaxHistory is the most hashtags one History call reads.
-const MaxHistory = 25
+// MaxHistory is the most hashtags one History or Counts call reads: a window's top 100, which
+// the leaderboard reads at once for every history request among them (docs/SECURITY.md).
+const MaxHistory = 100
 
 // Point is one bucket of a hashtag's history: when the bucket starts, and how many posts
 // created in it carry the hashtag.
@@ -40,20 +41,9 @@ type Series struct {
 // script: the reader user can run it. A bucket that holds none of the tags, or that expired,
 // counts zero.
 func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series, error) {
-	sp, ok := spanOf(w)
-	if !ok {
-		return nil, fmt.Errorf("history: window %q: want one of 1h, 24h, 7d", w)
-	}
-	if len(tags) > MaxHistory {
-		return nil, fmt.Errorf("history of %s/%s: %d hashtags, at most %d", s.name, w, len(tags), MaxHistory)
-	}
-	members := make([]string, len(tags))
-	for i, t := range tags {
-		n, err := hashtag.Normalize(t)
-		if err != nil {
-			return nil, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
-		}
-		members[i] = n
+	sp, members, err := s.historyArgs("history", w, tags)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Series, len(members))
 	if len(members) == 0 {
@@ -61,7 +51,7 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 	}
 	now := s.now().Unix()
 	bucket := int64(sp.bucket / time.Second)
-	lo, hi := sp.oldestBucket(now), floorDiv(now, bucket)
+	lo, hi := sp.liveBuckets(now)
 	// Every command's arguments share one backing array of the members, converted to any once.
 	args := make([]any, 2, 2+len(members))
 	args[0] = "zmscore"
@@ -92,6 +82,67 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 		for i, score := range scores {
 			out[i].Points[j] = Point{Start: start, Count: int64(score)}
 		}
+	}
+	return out, nil
+}
+
+// Counts returns the count of each of tags in rolling window w as its window set holds it,
+// 0 for a hashtag not in it, with one ZMSCORE: a read command, one round trip. A hashtag
+// that Counts finds at 0 has no post in any live bucket of the window (the set is the sum of
+// every bucket it holds, the live ones included, and drops a hashtag whose count falls to 0),
+// so its History is all zeros without reading the buckets. Tags are checked as by History.
+func (s *Store) Counts(ctx context.Context, w Window, tags []string) ([]int64, error) {
+	_, members, err := s.historyArgs("counts", w, tags)
+	if err != nil || len(members) == 0 {
+		return make([]int64, len(members)), err
+	}
+	scores, err := s.rdb.ZMScore(ctx, s.key("w:"+string(w)), members...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("counts of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
+	}
+	if len(scores) != len(members) {
+		return nil, fmt.Errorf("counts in %s/%s: ZMSCORE returned %d scores for %d hashtags", s.name, w, len(scores), len(members))
+	}
+	out := make([]int64, len(scores))
+	for i, v := range scores {
+		out[i] = int64(v)
+	}
+	return out, nil
+}
+
+// historyArgs checks the window and the tags of a History or Counts call (what names it) and
+// returns the window's span and the tags normalised.
+func (s *Store) historyArgs(what string, w Window, tags []string) (span, []string, error) {
+	sp, ok := spanOf(w)
+	if !ok {
+		return sp, nil, fmt.Errorf("%s: window %q: want one of 1h, 24h, 7d", what, w)
+	}
+	if len(tags) > MaxHistory {
+		return sp, nil, fmt.Errorf("%s of %s/%s: %d hashtags, at most %d", what, s.name, w, len(tags), MaxHistory)
+	}
+	members := make([]string, len(tags))
+	for i, t := range tags {
+		n, err := hashtag.Normalize(t)
+		if err != nil {
+			return sp, nil, fmt.Errorf("%s of %s/%s: %w", what, s.name, w, err)
+		}
+		members[i] = n
+	}
+	return sp, members, nil
+}
+
+// BucketStarts returns when each live bucket of rolling window w starts at now, oldest first:
+// the Start of every Point that History returns at now.
+func BucketStarts(w Window, now time.Time) ([]time.Time, error) {
+	sp, ok := spanOf(w)
+	if !ok {
+		return nil, fmt.Errorf("bucket starts: window %q: want one of 1h, 24h, 7d", w)
+	}
+	lo, hi := sp.liveBuckets(now.Unix())
+	bucket := int64(sp.bucket / time.Second)
+	out := make([]time.Time, 0, hi-lo+1)
+	for idx := lo; idx <= hi; idx++ {
+		out = append(out, time.Unix(idx*bucket, 0).UTC())
 	}
 	return out, nil
 }

@@ -48,7 +48,8 @@ func randomPosts(rng *rand.Rand, now time.Time, id *int, n int, tags []string, r
 
 // TestHistoryMatchesModel records random posts while the clock moves, sometimes with ingest
 // (every Record keeps the windows) and sometimes without (reads find the upkeep behind), and
-// checks each point of every hashtag's history against the posts' buckets computed here, and
+// checks each point of every hashtag's history against the posts' buckets computed here (and
+// its start against BucketStarts; a hashtag that Counts finds at 0 has only zeros), and
 // that the points add up to the hashtag's count in the window as Top reads it: at least the
 // posts of the window itself, at most those plus one bucket of older ones.
 func TestHistoryMatchesModel(t *testing.T) {
@@ -61,7 +62,7 @@ func TestHistoryMatchesModel(t *testing.T) {
 		s := newBoard(t, rdb, c)
 		ctx := context.Background()
 		var tags []string
-		for i := range store.MaxHistory {
+		for i := range 25 { // as many as a history request may list
 			tags = append(tags, fmt.Sprintf("tag%02d", i))
 		}
 		var recs []modelPost
@@ -81,7 +82,24 @@ func TestHistoryMatchesModel(t *testing.T) {
 					t.Fatalf("step %d, History %s: %v", step, w, err)
 				}
 				counts := top(t, s, w, store.MaxTop)
+				inSet, err := s.Counts(ctx, w, tags)
+				if err != nil || len(inSet) != len(tags) {
+					t.Fatalf("step %d, Counts %s: %v, %v", step, w, inSet, err)
+				}
+				starts, err := store.BucketStarts(w, c.Now())
+				if err != nil || len(starts) != len(got[0].Points) {
+					t.Fatalf("step %d, BucketStarts %s: %v, %v", step, w, starts, err)
+				}
 				for i, series := range got {
+					// Counts of 0 (not in the window set) means a history of zeros.
+					if inSet[i] == 0 && sumPoints(series) != 0 {
+						t.Errorf("step %d, %s, %s: Counts 0 but the points sum to %d", step, w, tags[i], sumPoints(series))
+					}
+					for j, p := range series.Points {
+						if !p.Start.Equal(starts[j]) {
+							t.Fatalf("step %d, %s: point %d starts %v, BucketStarts says %v", step, w, j, p.Start, starts[j])
+						}
+					}
 					tag := tags[i]
 					if series.Hashtag != tag || int64(len(series.Points)) != hi-lo+1 {
 						t.Fatalf("step %d, %s: series %d is %q with %d points, want %q with %d", step, w, i, series.Hashtag, len(series.Points), tag, hi-lo+1)
@@ -132,8 +150,9 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// TestHistoryOneRoundTrip: 25 hashtags of the 7d window (29 buckets) are one pipeline of
-// ZMSCORE commands and nothing else, on the cluster too (every key is in one slot).
+// TestHistoryOneRoundTrip: MaxHistory hashtags of the 7d window (29 buckets) are one pipeline
+// of ZMSCORE commands and nothing else, on the cluster too (every key is in one slot); Counts
+// of as many is one ZMSCORE.
 func TestHistoryOneRoundTrip(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		c := &clock{t: t0}
@@ -155,6 +174,14 @@ func TestHistoryOneRoundTrip(t *testing.T) {
 		}
 		if len(got) != store.MaxHistory || sumPoints(got[0]) != 2 || sumPoints(got[1]) != 1 || sumPoints(got[2]) != 0 {
 			t.Errorf("history %v", got[:3])
+		}
+		counts, err := s.Counts(context.Background(), store.Week, tags)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, names = trips.take()
+		if n != 1 || !slices.Equal(names, []string{"zmscore"}) || len(counts) != len(tags) || counts[0] != 2 || counts[1] != 1 || counts[2] != 0 {
+			t.Errorf("Counts: %v in %d round trips of %v, want a 2, b 1, the rest 0 from one ZMSCORE", counts[:3], n, names)
 		}
 	})
 }
@@ -203,13 +230,16 @@ func TestHistoryInput(t *testing.T) {
 	}{
 		{store.All, []string{"a"}, `window "all": want one of 1h, 24h, 7d`},
 		{"2h", []string{"a"}, `window "2h"`},
-		{store.Hour, tooMany, "26 hashtags, at most 25"},
+		{store.Hour, tooMany, "101 hashtags, at most 100"},
 		{store.Hour, []string{"ok", "<img src=x>"}, `hashtag "<img src=x>"`},
 		{store.Hour, []string{"\u202eevil"}, "bidirectional"},
 		{store.Hour, []string{strings.Repeat("x", 141)}, "longer than 140"},
 	} {
 		if _, err := s.History(ctx, tc.w, tc.tags); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("History(%s, %.40q): %v, want %q", tc.w, tc.tags, err, tc.want)
+		}
+		if _, err := s.Counts(ctx, tc.w, tc.tags); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Counts(%s, %.40q): %v, want %q", tc.w, tc.tags, err, tc.want)
 		}
 	}
 	if n, _ := trips.take(); n != 0 {

@@ -170,7 +170,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 		}
 		tags, rejected := hashtag.Canonical(p.Hashtags)
 		res.RejectedHashtags += len(rejected)
-		args = append(args, p.ID, created, authorKey(p.AuthorID, id), len(tags))
+		args = append(args, p.ID, created, trendingAuthor(p.AuthorID, id, len(tags)), len(tags))
 		for _, t := range tags {
 			args = append(args, t)
 		}

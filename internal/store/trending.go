@@ -24,6 +24,25 @@ type Trend struct {
 // TrendingWindows are the windows that have a trending view.
 var TrendingWindows = []Window{Hour, Day}
 
+// TrendingMaxHashtags is the most hashtags a post may carry and still count its author toward
+// the trending views: a post with more (after normalisation and deduplication) counts in the
+// top and history views like any post, but adds no author to any hashtag, in no window and no
+// baseline. Without it one post counted its author for each of up to 50 hashtags, so a handful
+// of accounts posting once each could fill the trending view with invented hashtags (issue 21).
+// Three keeps an ordinary post's hashtags whole; docs/SECURITY.md says what the rule resists and
+// what it does not.
+const TrendingMaxHashtags = 3
+
+// trendingAuthor is the author the record script gets for a post with ntags hashtags: the
+// post's authorKey, or "" when the post carries more than TrendingMaxHashtags hashtags, which
+// the script reads as "counts toward no trending figure".
+func trendingAuthor(author string, post uint64, ntags int) string {
+	if ntags > TrendingMaxHashtags {
+		return ""
+	}
+	return authorKey(author, post)
+}
+
 // Trending returns the n best hashtags of the trending view of window w (Hour or Day), by
 // score descending, then hashtag ascending in byte order. Only hashtags with at least the
 // writer's min authors and more authors than their baseline are in the view. The view is

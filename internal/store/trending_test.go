@@ -26,9 +26,10 @@ type trendModel struct {
 }
 
 type trendPost struct {
-	at     int64 // created_at, clamped to the time of recording
-	author string
-	tags   []string
+	at       int64 // created_at, clamped to the time of recording
+	author   string
+	tags     []string
+	trending bool // at most store.TrendingMaxHashtags tags: the post counts its author
 }
 
 func newTrendModel() *trendModel {
@@ -53,7 +54,7 @@ func (m *trendModel) record(now time.Time, posts ...store.Post) {
 				tags = append(tags, strings.ToLower(t)) // the tests use ASCII tags
 			}
 		}
-		m.posts = append(m.posts, trendPost{at, author, tags})
+		m.posts = append(m.posts, trendPost{at, author, tags, len(tags) <= store.TrendingMaxHashtags})
 	}
 }
 
@@ -72,6 +73,11 @@ func (m *trendModel) view(now time.Time, length, bucket int64) []store.Trend {
 		for _, t := range p.tags {
 			if floorDiv(p.at, bucket) >= lo {
 				counts[t]++
+			}
+			if !p.trending {
+				continue // a stuffed post: its hashtags count, its author does not
+			}
+			if floorDiv(p.at, bucket) >= lo {
 				if authors[t] == nil {
 					authors[t] = map[string]bool{}
 				}
@@ -165,8 +171,8 @@ func checkModel(t *testing.T, s *store.Store, m *trendModel, now time.Time, step
 // TestTrendingMatchesModel records random posts by small pools of authors (so authors repeat
 // within and across hours; one tag at a time is used by more of them), over days of clock
 // moving in random steps, with replays of
-// earlier batches, posts without author, bad author ids and late posts for hours already in a
-// baseline, and after every call compares both trending views with the model: exact counts,
+// earlier batches, posts without author, bad author ids, posts with more hashtags than
+// store.TrendingMaxHashtags and late posts for hours already in a baseline, and after every call compares both trending views with the model: exact counts,
 // distinct authors, baselines, scores and order.
 func TestTrendingMatchesModel(t *testing.T) {
 	if testing.Short() {
@@ -174,6 +180,7 @@ func TestTrendingMatchesModel(t *testing.T) {
 	}
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		rng := rand.New(rand.NewPCG(5, 6))
+		stuff := rand.New(rand.NewPCG(7, 8)) // its own stream: rng's posts stay as they were
 		c := &clock{t: t0.Add(-8 * 24 * time.Hour)}
 		s := newBoard(t, rdb, c)
 		m := newTrendModel()
@@ -209,6 +216,11 @@ func TestTrendingMatchesModel(t *testing.T) {
 					}
 					if rng.IntN(2) == 0 {
 						tags = append(tags, fmt.Sprintf("T%d", rng.IntN(6)))
+					}
+					if stuff.IntN(8) == 0 { // 2 to 5 more tags: some posts at the limit, most above
+						for k := range 2 + stuff.IntN(4) {
+							tags = append(tags, fmt.Sprintf("s%d", k))
+						}
 					}
 					batch = append(batch, store.Post{ID: strconv.Itoa(id), CreatedAt: c.Now().Add(-age), AuthorID: author, Hashtags: tags})
 				}
@@ -597,6 +609,71 @@ func TestTrendingBadInput(t *testing.T) {
 			if got, err := s.Trending(ctx, store.Hour, 10); err == nil || !strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), `"tag"`) {
 				t.Errorf("figure %q: %v, %v; want an error naming %s and the field", bad, got, err, key)
 			}
+		}
+	})
+}
+
+// TestTrendingIgnoresStuffedPosts is issue 21's "Must hold": in the last hour a real rise, 12
+// authors posting #realrise with two other hashtags (an ordinary post: each of its 3 counts
+// its author), ranks first over 13 accounts that each post once with the same 50 invented
+// hashtags; none of those 50 is listed (at most 3 may be), though the top counts each of them
+// 13 times. Neither are the 4 hashtags that 12 more accounts post together, one over the
+// limit, while a post that spells 2 hashtags 5 ways still counts its author for both. Before
+// the rule every hashtag counted its author: the 50 were listed above the rise, 169 to 144.
+func TestTrendingIgnoresStuffedPosts(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		c := &clock{t: t0}
+		s := newBoard(t, rdb, c)
+		m := newTrendModel()
+		var stuffed []string
+		for k := range 50 {
+			stuffed = append(stuffed, fmt.Sprintf("invented%02d", k))
+		}
+		var posts []store.Post
+		add := func(n, author int, tags ...string) {
+			for k := range n {
+				at := t0.Add(-time.Duration(50-3*k) * time.Minute)
+				posts = append(posts, store.Post{ID: strconv.Itoa(len(posts) + 1), CreatedAt: at, AuthorID: strconv.Itoa(author + k), Hashtags: tags})
+			}
+		}
+		add(13, 2000, stuffed...)
+		add(12, 1000, "realrise", "sunny", "weekend")
+		add(12, 3000, "four", "tags", "is", "over")
+		add(6, 4000, "Twice", "twice", "TWICE", "spelled", "Spelled")
+		upkeep(t, s)
+		record(t, s, posts...)
+		m.record(c.Now(), posts...)
+		upkeep(t, s)
+		checkModel(t, s, m, c.Now(), "after the posts")
+		hour := trending(t, s, store.Hour)
+		if len(hour) == 0 || hour[0].Hashtag != "realrise" || hour[0].Authors != 12 {
+			t.Fatalf("1h trending %v: want realrise first, with 12 authors", hour)
+		}
+		listed := map[string]bool{}
+		for _, tr := range hour {
+			listed[tr.Hashtag] = true
+		}
+		n := 0
+		for _, tag := range stuffed {
+			if listed[tag] {
+				n++
+			}
+		}
+		if n > 3 {
+			t.Errorf("%d of the 50 stuffed hashtags are listed, want at most 3: %v", n, hour)
+		}
+		for _, tag := range []string{"sunny", "weekend", "twice", "spelled"} {
+			if !listed[tag] {
+				t.Errorf("%s (ordinary posts of at most 3 hashtags) is not listed: %v", tag, hour)
+			}
+		}
+		for _, tag := range []string{"four", "over"} {
+			if listed[tag] {
+				t.Errorf("%s (posts of 4 hashtags) is listed: %v", tag, hour)
+			}
+		}
+		if got := top(t, s, store.Hour, 100); got["invented00"] != 13 || got["invented49"] != 13 || got["four"] != 12 {
+			t.Errorf("1h counts %v: want every stuffed hashtag counted 13 times, four 12", got)
 		}
 	})
 }

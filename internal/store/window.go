@@ -69,3 +69,9 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// liveBuckets is the index of the oldest and the newest bucket of the window at now (unix
+// seconds): the buckets Top sums and History reads.
+func (s span) liveBuckets(now int64) (lo, hi int64) {
+	return s.oldestBucket(now), floorDiv(now, int64(s.bucket/time.Second))
+}

@@ -3,7 +3,8 @@
 -- KEYS[1] all-time set, KEYS[2] seen set, KEYS[3] meta hash.
 -- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
 --       bucket, trending (1 or 0); then min authors, baseline hours, view size; then post
---       count, then per post: id, created_at, author (8 bytes), tag count, tags...
+--       count, then per post: id, created_at, author (8 bytes, or empty: the post does not
+--       count toward trending), tag count, tags...
 -- Returns {new posts, duplicate posts, hashtags counted}.
 --
 -- A script is not rolled back when a command in it fails, so this one runs in two phases: it
@@ -376,7 +377,7 @@ for _, p in ipairs(posts) do
       end
     end
     counted = counted + 1
-    if #trend > 0 then
+    if #trend > 0 and p.author ~= '' then -- no author: a stuffed post (store.TrendingMaxHashtags)
       -- The pair counts once per hour (its authors, and the baselines that hold that hour)
       -- and once per window, however often the author uses the tag.
       local pair = p.author .. tag

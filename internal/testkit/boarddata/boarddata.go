@@ -17,10 +17,10 @@ const (
 	PostsPerBucket = 1000
 )
 
-// Shown are the hashtags a dashboard shows on the busy day, most used first: store.MaxHistory of
-// them, each in every bucket.
+// Shown are the hashtags a dashboard shows on the busy day, most used first: 25 of them (the
+// most a history request lists), each in every bucket.
 func Shown() []string {
-	tags := make([]string, store.MaxHistory)
+	tags := make([]string, 25)
 	for j := range tags {
 		tags[j] = fmt.Sprintf("hot%02d", j)
 	}
