@@ -178,6 +178,10 @@ type Result struct {
 	PostsRead       int               `json:"posts_read"`       // posts X returned in this run (what X bills)
 	PostsReadToday  int64             `json:"posts_read_today"` // posts X returned today (UTC), every run and board
 	Boards          map[string]Totals `json:"boards"`           // per board, by name
+	// RateLimitReset is, when RateLimited, the time before which X allows no request (RFC 3339
+	// in the summary): the reset X sent (capped by xapi at xapi.RateWindow ahead), or
+	// xapi.RateWindow after a 429 that sent none.
+	RateLimitReset time.Time `json:"rate_limit_reset,omitzero"`
 
 	// readKnown says PostsReadToday came from the quota (not so without one, or when Redis
 	// could not be asked): the budget left is written only then.
@@ -196,11 +200,28 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		PostsRead       int               `json:"posts_read"`
 		PostsReadToday  int64             `json:"posts_read_today"`
 		Boards          map[string]Totals `json:"boards"`
-	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards})
+		RateLimitReset  string            `json:"rate_limit_reset,omitempty"`
+	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText()})
 	if err != nil {
 		return nil, err
 	}
 	return append(append(totals[:len(totals)-1:len(totals)-1], ','), rest[1:]...), nil
+}
+
+// resetText is RateLimitReset in RFC 3339 ("" when not RateLimited).
+func (r Result) resetText() string {
+	if !r.RateLimited || r.RateLimitReset.IsZero() {
+		return ""
+	}
+	return r.RateLimitReset.UTC().Format(time.RFC3339)
+}
+
+// rateLimited marks r stopped by X's rate limit until reset (the latest one it was told).
+func (r *Result) rateLimited(reset time.Time) {
+	r.RateLimited = true
+	if reset.After(r.RateLimitReset) {
+		r.RateLimitReset = reset.UTC()
+	}
 }
 
 // Handler runs ingest invocations. It is safe for concurrent use.
@@ -312,7 +333,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 	res, err := h.run(ctx, log, stopAt)
 	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
 		"posts_skipped", res.PostsSkipped, "hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
-		"rate_limited", res.RateLimited,
+		"rate_limited", res.RateLimited, "rate_limit_reset", res.resetText(),
 		"budget_exhausted", res.BudgetExhausted, "posts_read", res.PostsRead, "posts_read_today", res.PostsReadToday,
 		"boards", res.Boards}
 	if err != nil {
@@ -397,7 +418,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 	res.PostsReadToday, res.readKnown = st.ReadToday, h.quota != nil
 	switch {
 	case !st.Blocked.IsZero():
-		res.RateLimited = true
+		res.rateLimited(st.Blocked)
 		log.WarnContext(ctx, "the X API rate limit allows no request yet; stopping until the next run",
 			"rate_limit_reset", st.Blocked.Format(time.RFC3339))
 		return h.summarize(res, runs, nil)
@@ -546,16 +567,15 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		page, err := r.Source.FetchPage(fetchCtx, r.req)
 		budgetHit := fetchCtx.Err() != nil && ctx.Err() == nil // the fetch deadline, not the caller, ended it
 		cancel()
-		h.settle(ctx, log, g, postsRead(page, err, g.Posts), blockUntil(page, err), res)
+		block := blockUntil(page, err, h.cfg.Now())
+		h.settle(ctx, log, g, postsRead(page, err, g.Posts), block, res)
 		switch {
 		case err == nil:
 		case errors.Is(err, xapi.ErrRateLimited):
-			res.RateLimited = true
-			attrs := []any{"pages", r.res.Pages}
-			if reset, ok := xapi.RateLimitReset(err); ok {
-				attrs = append(attrs, "rate_limit_reset", reset.UTC().Format(time.RFC3339))
-			}
-			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", attrs...)
+			res.rateLimited(block)
+			_, sent := xapi.RateLimitReset(err)
+			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", "pages", r.res.Pages,
+				"rate_limit_reset", block.UTC().Format(time.RFC3339), "reset_sent", sent)
 			return stopRun, nil
 		case errors.Is(err, xapi.ErrOutsideSearchWindow) && !r.retried:
 			// Our clock and X's disagree about the window's edge: drop the old cursor once.
@@ -575,7 +595,7 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		}
 		h.record(ctx, r, page)
 		if page.RateLimit.Exhausted() {
-			res.RateLimited = true
+			res.rateLimited(page.RateLimit.Reset)
 			log.WarnContext(ctx, "the X API rate limit is used up; no request before its reset",
 				"rate_limit_reset", page.RateLimit.Reset.UTC().Format(time.RFC3339))
 			return stopRun, nil
@@ -598,7 +618,7 @@ func (h *Handler) reserve(ctx context.Context, log *slog.Logger, res *Result) (s
 	res.PostsReadToday = g.ReadToday
 	switch {
 	case !g.Blocked.IsZero():
-		res.RateLimited = true
+		res.rateLimited(g.Blocked)
 		log.WarnContext(ctx, "the X API rate limit allows no request yet; stopping until the next run",
 			"rate_limit_reset", g.Blocked.Format(time.RFC3339))
 		return g, stopRun, nil
@@ -650,8 +670,9 @@ func postsRead(page xapi.Page, err error, n int) int {
 }
 
 // blockUntil is the time before which X allows no further request after this answer: its
-// x-rate-limit-reset when x-rate-limit-remaining was 0, or a 429's reset; zero when none.
-func blockUntil(page xapi.Page, err error) time.Time {
+// x-rate-limit-reset when x-rate-limit-remaining was 0, or a 429's reset (xapi caps both at
+// xapi.RateWindow ahead), or for a 429 without one a whole window from now; zero when none.
+func blockUntil(page xapi.Page, err error, now time.Time) time.Time {
 	if err == nil {
 		if page.RateLimit.Exhausted() {
 			return page.RateLimit.Reset
@@ -666,6 +687,9 @@ func blockUntil(page xapi.Page, err error) time.Time {
 		if reset, ok := xapi.RateLimitReset(err); ok && errors.Is(err, xapi.ErrRateLimited) {
 			return reset
 		}
+	}
+	if errors.Is(err, xapi.ErrRateLimited) {
+		return now.Add(xapi.RateWindow).Truncate(time.Second)
 	}
 	return time.Time{}
 }

@@ -373,7 +373,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 	} else {
 		for i, b := range icfg.Boards {
-			if sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log}); err != nil {
+			if sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log, Now: a.now}); err != nil {
 				return fmt.Errorf("BOARDS: board %q: %w", b.Name, err)
 			}
 		}
