@@ -87,6 +87,13 @@ const (
 	MaxHashtagsPerPost = 50
 	// maxSkippedLogged bounds the skipped entries one page's warning lists.
 	maxSkippedLogged = 10
+	// NoAuthor is the author the store is given for every post whose author_id is missing or not
+	// an X id: 2^63-1, an id X will not give an account for decades. Together such posts count
+	// as one author of each of their hashtags, so they cannot make a hashtag trend (unless
+	// TRENDING_MIN_AUTHORS is 1) and add at most one author to a real rise. The store would
+	// count each as an author of its own: if X stopped sending author_id, trending would
+	// become post counting, and one account posting 5 times could trend.
+	NoAuthor = "9223372036854775807"
 )
 
 // Source fetches one page of recent search (xapi.Source).
@@ -153,6 +160,10 @@ type Totals struct {
 	PostsFetched    int  `json:"posts_fetched"` // entries X returned, skipped ones included
 	PostsNew        int  `json:"posts_new"`
 	PostsSkipped    int  `json:"posts_skipped"` // malformed, or an id X could not have sent
+	// PostsWithoutAuthor are the posts passed to the store whose author_id was missing or not
+	// an X id: they count in the top counts and, all together, as one author (NoAuthor) in the
+	// trending views (a page fetched again counts them again).
+	PostsWithoutAuthor int `json:"posts_without_author"`
 	HashtagsCounted int  `json:"hashtags_counted"`
 	Complete        bool `json:"complete"`     // caught up with the newest post (every board, for the totals)
 	RateLimited     bool `json:"rate_limited"` // stopped by X's rate limit (a 429, or a response at remaining 0)
@@ -332,7 +343,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 
 	res, err := h.run(ctx, log, stopAt)
 	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
-		"posts_skipped", res.PostsSkipped, "hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
+		"posts_skipped", res.PostsSkipped, "posts_without_author", res.PostsWithoutAuthor, "hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
 		"rate_limited", res.RateLimited, "rate_limit_reset", res.resetText(),
 		"budget_exhausted", res.BudgetExhausted, "posts_read", res.PostsRead, "posts_read_today", res.PostsReadToday,
 		"boards", res.Boards}
@@ -506,6 +517,7 @@ func (h *Handler) summarize(res Result, runs []*boardRun, fatal error) (Result, 
 		res.PostsFetched += t.PostsFetched
 		res.PostsNew += t.PostsNew
 		res.PostsSkipped += t.PostsSkipped
+		res.PostsWithoutAuthor += t.PostsWithoutAuthor
 		res.HashtagsCounted += t.HashtagsCounted
 		res.Complete = res.Complete && t.Complete
 		if r.err != nil {
@@ -704,7 +716,11 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 	logSkipped(ctx, log, r.res.Pages, skipped)
 	// A page is one atomic batch (X sends at most 100 posts); a larger one is recorded in
 	// store-sized batches, each atomic and idempotent, before the checkpoint moves.
-	posts := h.toPosts(kept, r.excluded)
+	posts, noAuthor := h.toPosts(kept, r.excluded)
+	r.res.PostsWithoutAuthor += noAuthor
+	if noAuthor > 0 {
+		log.WarnContext(ctx, "posts without an author id: counted, and as one author toward trending", "page", r.res.Pages, "posts_without_author", noAuthor)
+	}
 	for len(posts) > 0 {
 		n := min(len(posts), store.MaxBatch)
 		rec, err := r.Board.Record(ctx, posts[:n])
@@ -915,11 +931,16 @@ func advance(cp store.Checkpoint, page pageBounds) (store.Checkpoint, error) {
 
 // toPosts turns a page into store posts: hashtags from entities, or extracted from the text
 // when the API sent no entities; none for possibly-sensitive posts (when configured), none of
-// the excluded ones, at most MaxHashtagsPerPost. Every post is passed on, so it is marked seen
-// exactly once.
-func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) []store.Post {
+// the excluded ones, at most MaxHashtagsPerPost; NoAuthor for an author_id that is missing or
+// not an X id (noAuthor counts them). Every post is passed on, so it is marked seen exactly once.
+func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) (_ []store.Post, noAuthor int) {
 	out := make([]store.Post, 0, len(in))
 	for _, p := range in {
+		author := p.AuthorID
+		if !postid.Valid(author) {
+			author = NoAuthor
+			noAuthor++
+		}
 		tags := p.Hashtags
 		if !p.HasEntities {
 			tags = hashtag.Extract(p.Text)
@@ -930,9 +951,9 @@ func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) []store.Post
 		if len(tags) > 0 {
 			tags = countable(tags, excluded)
 		}
-		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, AuthorID: p.AuthorID, Hashtags: tags})
+		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, AuthorID: author, Hashtags: tags})
 	}
-	return out
+	return out, noAuthor
 }
 
 // countable returns the hashtags of a post that count: the first MaxHashtagsPerPost distinct
