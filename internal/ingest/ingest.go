@@ -160,13 +160,14 @@ type Totals struct {
 	PostsFetched    int  `json:"posts_fetched"` // entries X returned, skipped ones included
 	PostsNew        int  `json:"posts_new"`
 	PostsSkipped    int  `json:"posts_skipped"` // malformed, or an id X could not have sent
+	HashtagsCounted int  `json:"hashtags_counted"`
+	Complete        bool `json:"complete"`     // caught up with the newest post (every board, for the totals)
+	RateLimited     bool `json:"rate_limited"` // stopped by X's rate limit (a 429, or a response at remaining 0)
+
 	// PostsWithoutAuthor are the posts passed to the store whose author_id was missing or not
 	// an X id: they count in the top counts and, all together, as one author (NoAuthor) in the
 	// trending views (a page fetched again counts them again).
 	PostsWithoutAuthor int `json:"posts_without_author"`
-	HashtagsCounted int  `json:"hashtags_counted"`
-	Complete        bool `json:"complete"`     // caught up with the newest post (every board, for the totals)
-	RateLimited     bool `json:"rate_limited"` // stopped by X's rate limit (a 429, or a response at remaining 0)
 }
 
 // MarshalJSON writes the totals with, after their own keys, the deprecated tweets_fetched and
