@@ -6,8 +6,10 @@ import (
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 // summaryReset returns the rate_limit_reset of res's JSON summary (zero when absent), checking
@@ -84,5 +86,12 @@ func TestBrokenResetHeader(t *testing.T) {
 				assertCounts(t, f.board, expected(posts))
 			})
 		})
+	}
+}
+
+// TestQuotaKeepsXsWindow: the quota keeps no block further ahead than the reset xapi believes.
+func TestQuotaKeepsXsWindow(t *testing.T) {
+	if store.MaxBlockAhead != xapi.RateWindow {
+		t.Errorf("store.MaxBlockAhead %s, xapi.RateWindow %s: want them equal", store.MaxBlockAhead, xapi.RateWindow)
 	}
 }
