@@ -46,8 +46,9 @@
 // quota (store.Quota), min(100, what remains of the UTC day's budget) posts and asks X for that
 // many (max_results); after the answer it gives back what the page did not use. When fewer
 // than 10 (X's smallest page) remain, no request is sent and the run stops: budget_exhausted.
-// When an answer says x-rate-limit-remaining: 0, or X answers 429 with a reset time, that time
-// is saved in the quota and no run sends a request before it: rate_limited. Either way the run
+// When an answer says x-rate-limit-remaining: 0, or X answers 429, its reset time (at most
+// xapi.RateWindow ahead, a whole window for a 429 without one) is saved in the quota and no run
+// sends a request before it: rate_limited, with rate_limit_reset in the summary. Either way the run
 // ends successfully and the checkpoints keep the progress, so the sweeps resume when the budget
 // (the next UTC day) or the rate limit allows.
 package ingest
@@ -344,7 +345,8 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 
 	res, err := h.run(ctx, log, stopAt)
 	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
-		"posts_skipped", res.PostsSkipped, "posts_without_author", res.PostsWithoutAuthor, "hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
+		"posts_skipped", res.PostsSkipped, "posts_without_author", res.PostsWithoutAuthor,
+		"hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
 		"rate_limited", res.RateLimited, "rate_limit_reset", res.resetText(),
 		"budget_exhausted", res.BudgetExhausted, "posts_read", res.PostsRead, "posts_read_today", res.PostsReadToday,
 		"boards", res.Boards}
@@ -720,7 +722,8 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 	posts, noAuthor := h.toPosts(kept, r.excluded)
 	r.res.PostsWithoutAuthor += noAuthor
 	if noAuthor > 0 {
-		log.WarnContext(ctx, "posts without an author id: counted, and as one author toward trending", "page", r.res.Pages, "posts_without_author", noAuthor)
+		log.WarnContext(ctx, "posts without an author id: counted, and as one author toward trending",
+			"page", r.res.Pages, "posts_without_author", noAuthor)
 	}
 	for len(posts) > 0 {
 		n := min(len(posts), store.MaxBatch)
