@@ -89,7 +89,8 @@ Environment, as for the Lambda functions:
   X_DAILY_POST_BUDGET
                   posts X may return per UTC day; default %[10]d on the real X API, none
                   on the sample (it is free: the budget line says what it would cost)
-  EMBED_ORIGINS   origins that may frame the widget (?embed=1); default none
+  EMBED_ORIGINS   origins that may frame the widget (?embed=1): https, or on this machine
+                  (http://localhost:8080); default none
   MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS, CACHE_TTL (%[7]d),
   TWITTER_API_URL (%[8]s), X_PRICE_PER_POST (%[11]g)
 `, localapp.DefaultPort, int(localapp.DefaultInterval/time.Second), int(localapp.DefaultXInterval/time.Minute), localapp.DefaultQuery,

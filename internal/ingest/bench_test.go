@@ -56,7 +56,7 @@ func BenchmarkBoards(b *testing.B) {
 				b.Fatal(err)
 			}
 			query := "#" + topic + " -is:retweet"
-			src, err := xapi.New(xapi.Config{BaseURL: d.x.URL(), BearerToken: token, Query: query, Retry: fastRetries, Logger: quiet})
+			src, err := xapi.New(xapi.Config{BaseURL: d.x.URL(), BearerToken: token, Query: query, Retry: fastRetries, Logger: quiet, Now: d.clock.Now})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -57,7 +57,7 @@ func (d *deployment) board(t *testing.T, topic string) testBoard {
 	t.Helper()
 	s, name := writerBoard(t, d.srv, store.WithClock(d.clock.Now))
 	query := "#" + topic + " -is:retweet"
-	src, err := xapi.New(xapi.Config{BaseURL: d.x.URL(), BearerToken: token, Query: query, Retry: fastRetries, Logger: quiet})
+	src, err := xapi.New(xapi.Config{BaseURL: d.x.URL(), BearerToken: token, Query: query, Retry: fastRetries, Logger: quiet, Now: d.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,9 @@
 // quota (store.Quota), min(100, what remains of the UTC day's budget) posts and asks X for that
 // many (max_results); after the answer it gives back what the page did not use. When fewer
 // than 10 (X's smallest page) remain, no request is sent and the run stops: budget_exhausted.
-// When an answer says x-rate-limit-remaining: 0, or X answers 429 with a reset time, that time
-// is saved in the quota and no run sends a request before it: rate_limited. Either way the run
+// When an answer says x-rate-limit-remaining: 0, or X answers 429, its reset time (at most
+// xapi.RateWindow ahead, a whole window for a 429 without one) is saved in the quota and no run
+// sends a request before it: rate_limited, with rate_limit_reset in the summary. Either way the run
 // ends successfully and the checkpoints keep the progress, so the sweeps resume when the budget
 // (the next UTC day) or the rate limit allows.
 package ingest
@@ -87,6 +88,13 @@ const (
 	MaxHashtagsPerPost = 50
 	// maxSkippedLogged bounds the skipped entries one page's warning lists.
 	maxSkippedLogged = 10
+	// NoAuthor is the author the store is given for every post whose author_id is missing or not
+	// an X id: 2^63-1, an id X will not give an account for decades. Together such posts count
+	// as one author of each of their hashtags, so they cannot make a hashtag trend (unless
+	// TRENDING_MIN_AUTHORS is 1) and add at most one author to a real rise. The store would
+	// count each as an author of its own: if X stopped sending author_id, trending would
+	// become post counting, and one account posting 5 times could trend.
+	NoAuthor = "9223372036854775807"
 )
 
 // Source fetches one page of recent search (xapi.Source).
@@ -156,6 +164,11 @@ type Totals struct {
 	HashtagsCounted int  `json:"hashtags_counted"`
 	Complete        bool `json:"complete"`     // caught up with the newest post (every board, for the totals)
 	RateLimited     bool `json:"rate_limited"` // stopped by X's rate limit (a 429, or a response at remaining 0)
+
+	// PostsWithoutAuthor are the posts passed to the store whose author_id was missing or not
+	// an X id: they count in the top counts and, all together, as one author (NoAuthor) in the
+	// trending views (a page fetched again counts them again).
+	PostsWithoutAuthor int `json:"posts_without_author"`
 }
 
 // MarshalJSON writes the totals with, after their own keys, the deprecated tweets_fetched and
@@ -178,6 +191,10 @@ type Result struct {
 	PostsRead       int               `json:"posts_read"`       // posts X returned in this run (what X bills)
 	PostsReadToday  int64             `json:"posts_read_today"` // posts X returned today (UTC), every run and board
 	Boards          map[string]Totals `json:"boards"`           // per board, by name
+	// RateLimitReset is, when RateLimited, the time before which X allows no request (RFC 3339
+	// in the summary): the reset X sent (capped by xapi at xapi.RateWindow ahead), or
+	// xapi.RateWindow after a 429 that sent none.
+	RateLimitReset time.Time `json:"rate_limit_reset,omitzero"`
 
 	// readKnown says PostsReadToday came from the quota (not so without one, or when Redis
 	// could not be asked): the budget left is written only then.
@@ -196,11 +213,28 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		PostsRead       int               `json:"posts_read"`
 		PostsReadToday  int64             `json:"posts_read_today"`
 		Boards          map[string]Totals `json:"boards"`
-	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards})
+		RateLimitReset  string            `json:"rate_limit_reset,omitempty"`
+	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText()})
 	if err != nil {
 		return nil, err
 	}
 	return append(append(totals[:len(totals)-1:len(totals)-1], ','), rest[1:]...), nil
+}
+
+// resetText is RateLimitReset in RFC 3339 ("" when not RateLimited).
+func (r Result) resetText() string {
+	if !r.RateLimited || r.RateLimitReset.IsZero() {
+		return ""
+	}
+	return r.RateLimitReset.UTC().Format(time.RFC3339)
+}
+
+// rateLimited marks r stopped by X's rate limit until reset (the latest one it was told).
+func (r *Result) rateLimited(reset time.Time) {
+	r.RateLimited = true
+	if reset.After(r.RateLimitReset) {
+		r.RateLimitReset = reset.UTC()
+	}
 }
 
 // Handler runs ingest invocations. It is safe for concurrent use.
@@ -311,8 +345,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 
 	res, err := h.run(ctx, log, stopAt)
 	attrs := []any{"pages", res.Pages, "posts_fetched", res.PostsFetched, "posts_new", res.PostsNew,
-		"posts_skipped", res.PostsSkipped, "hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
-		"rate_limited", res.RateLimited,
+		"posts_skipped", res.PostsSkipped, "posts_without_author", res.PostsWithoutAuthor,
+		"hashtags_counted", res.HashtagsCounted, "complete", res.Complete,
+		"rate_limited", res.RateLimited, "rate_limit_reset", res.resetText(),
 		"budget_exhausted", res.BudgetExhausted, "posts_read", res.PostsRead, "posts_read_today", res.PostsReadToday,
 		"boards", res.Boards}
 	if err != nil {
@@ -397,7 +432,7 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 	res.PostsReadToday, res.readKnown = st.ReadToday, h.quota != nil
 	switch {
 	case !st.Blocked.IsZero():
-		res.RateLimited = true
+		res.rateLimited(st.Blocked)
 		log.WarnContext(ctx, "the X API rate limit allows no request yet; stopping until the next run",
 			"rate_limit_reset", st.Blocked.Format(time.RFC3339))
 		return h.summarize(res, runs, nil)
@@ -485,6 +520,7 @@ func (h *Handler) summarize(res Result, runs []*boardRun, fatal error) (Result, 
 		res.PostsFetched += t.PostsFetched
 		res.PostsNew += t.PostsNew
 		res.PostsSkipped += t.PostsSkipped
+		res.PostsWithoutAuthor += t.PostsWithoutAuthor
 		res.HashtagsCounted += t.HashtagsCounted
 		res.Complete = res.Complete && t.Complete
 		if r.err != nil {
@@ -546,16 +582,15 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		page, err := r.Source.FetchPage(fetchCtx, r.req)
 		budgetHit := fetchCtx.Err() != nil && ctx.Err() == nil // the fetch deadline, not the caller, ended it
 		cancel()
-		h.settle(ctx, log, g, postsRead(page, err, g.Posts), blockUntil(page, err), res)
+		block := blockUntil(page, err, h.cfg.Now())
+		h.settle(ctx, log, g, postsRead(page, err, g.Posts), block, res)
 		switch {
 		case err == nil:
 		case errors.Is(err, xapi.ErrRateLimited):
-			res.RateLimited = true
-			attrs := []any{"pages", r.res.Pages}
-			if reset, ok := xapi.RateLimitReset(err); ok {
-				attrs = append(attrs, "rate_limit_reset", reset.UTC().Format(time.RFC3339))
-			}
-			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", attrs...)
+			res.rateLimited(block)
+			_, sent := xapi.RateLimitReset(err)
+			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", "pages", r.res.Pages,
+				"rate_limit_reset", block.UTC().Format(time.RFC3339), "reset_sent", sent)
 			return stopRun, nil
 		case errors.Is(err, xapi.ErrOutsideSearchWindow) && !r.retried:
 			// Our clock and X's disagree about the window's edge: drop the old cursor once.
@@ -575,7 +610,7 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		}
 		h.record(ctx, r, page)
 		if page.RateLimit.Exhausted() {
-			res.RateLimited = true
+			res.rateLimited(page.RateLimit.Reset)
 			log.WarnContext(ctx, "the X API rate limit is used up; no request before its reset",
 				"rate_limit_reset", page.RateLimit.Reset.UTC().Format(time.RFC3339))
 			return stopRun, nil
@@ -598,7 +633,7 @@ func (h *Handler) reserve(ctx context.Context, log *slog.Logger, res *Result) (s
 	res.PostsReadToday = g.ReadToday
 	switch {
 	case !g.Blocked.IsZero():
-		res.RateLimited = true
+		res.rateLimited(g.Blocked)
 		log.WarnContext(ctx, "the X API rate limit allows no request yet; stopping until the next run",
 			"rate_limit_reset", g.Blocked.Format(time.RFC3339))
 		return g, stopRun, nil
@@ -650,8 +685,9 @@ func postsRead(page xapi.Page, err error, n int) int {
 }
 
 // blockUntil is the time before which X allows no further request after this answer: its
-// x-rate-limit-reset when x-rate-limit-remaining was 0, or a 429's reset; zero when none.
-func blockUntil(page xapi.Page, err error) time.Time {
+// x-rate-limit-reset when x-rate-limit-remaining was 0, or a 429's reset (xapi caps both at
+// xapi.RateWindow ahead), or for a 429 without one a whole window from now; zero when none.
+func blockUntil(page xapi.Page, err error, now time.Time) time.Time {
 	if err == nil {
 		if page.RateLimit.Exhausted() {
 			return page.RateLimit.Reset
@@ -667,6 +703,9 @@ func blockUntil(page xapi.Page, err error) time.Time {
 			return reset
 		}
 	}
+	if errors.Is(err, xapi.ErrRateLimited) {
+		return now.Add(xapi.RateWindow).Truncate(time.Second)
+	}
 	return time.Time{}
 }
 
@@ -680,7 +719,12 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 	logSkipped(ctx, log, r.res.Pages, skipped)
 	// A page is one atomic batch (X sends at most 100 posts); a larger one is recorded in
 	// store-sized batches, each atomic and idempotent, before the checkpoint moves.
-	posts := h.toPosts(kept, r.excluded)
+	posts, noAuthor := h.toPosts(kept, r.excluded)
+	r.res.PostsWithoutAuthor += noAuthor
+	if noAuthor > 0 {
+		log.WarnContext(ctx, "posts without an author id: counted, and as one author toward trending",
+			"page", r.res.Pages, "posts_without_author", noAuthor)
+	}
 	for len(posts) > 0 {
 		n := min(len(posts), store.MaxBatch)
 		rec, err := r.Board.Record(ctx, posts[:n])
@@ -891,11 +935,16 @@ func advance(cp store.Checkpoint, page pageBounds) (store.Checkpoint, error) {
 
 // toPosts turns a page into store posts: hashtags from entities, or extracted from the text
 // when the API sent no entities; none for possibly-sensitive posts (when configured), none of
-// the excluded ones, at most MaxHashtagsPerPost. Every post is passed on, so it is marked seen
-// exactly once.
-func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) []store.Post {
+// the excluded ones, at most MaxHashtagsPerPost; NoAuthor for an author_id that is missing or
+// not an X id (noAuthor counts them). Every post is passed on, so it is marked seen exactly once.
+func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) (_ []store.Post, noAuthor int) {
 	out := make([]store.Post, 0, len(in))
 	for _, p := range in {
+		author := p.AuthorID
+		if !postid.Valid(author) {
+			author = NoAuthor
+			noAuthor++
+		}
 		tags := p.Hashtags
 		if !p.HasEntities {
 			tags = hashtag.Extract(p.Text)
@@ -906,9 +955,9 @@ func (h *Handler) toPosts(in []xapi.Post, excluded map[string]bool) []store.Post
 		if len(tags) > 0 {
 			tags = countable(tags, excluded)
 		}
-		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, AuthorID: p.AuthorID, Hashtags: tags})
+		out = append(out, store.Post{ID: p.ID, CreatedAt: p.CreatedAt, AuthorID: author, Hashtags: tags})
 	}
-	return out
+	return out, noAuthor
 }
 
 // countable returns the hashtags of a post that count: the first MaxHashtagsPerPost distinct

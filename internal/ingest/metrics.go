@@ -8,7 +8,8 @@ import (
 
 // emitMetrics writes the run's figures as one CloudWatch Embedded Metric Format record: a
 // JSON log line that CloudWatch turns into metrics in the HashtagLeaderboard namespace.
-// PostsRead is what X bills for this run; BudgetRemaining, the posts left of the day's read
+// PostsWithoutAuthor counts the posts whose author_id was missing (see NoAuthor); PostsRead
+// is what X bills for this run; BudgetRemaining, the posts left of the day's read
 // budget after it, is written only when there is a budget (the budget alarm watches it).
 //
 // The record must be written whatever LOG_LEVEL is, so it is logged at metricsLevel: Info,
@@ -22,12 +23,13 @@ func emitMetrics(ctx context.Context, log *slog.Logger, r Result, budget int) {
 	}
 	metric := func(name string) map[string]string { return map[string]string{"Name": name, "Unit": "Count"} }
 	metrics := []any{metric("PostsFetched"), metric("PostsNew"), metric("PostsSkipped"),
-		metric("HashtagsCounted"), metric("RateLimited"), metric("Pages"), metric("PostsRead")}
+		metric("PostsWithoutAuthor"), metric("HashtagsCounted"), metric("RateLimited"), metric("Pages"), metric("PostsRead")}
 	values := []any{
 		slog.String("Function", "ingest"),
 		slog.Int("PostsFetched", r.PostsFetched),
 		slog.Int("PostsNew", r.PostsNew),
 		slog.Int("PostsSkipped", r.PostsSkipped),
+		slog.Int("PostsWithoutAuthor", r.PostsWithoutAuthor),
 		slog.Int("HashtagsCounted", r.HashtagsCounted),
 		slog.Int("RateLimited", rateLimited),
 		slog.Int("Pages", r.Pages),

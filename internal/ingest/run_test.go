@@ -303,7 +303,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 					t.Errorf("metrics logged at %s, want %s", rec.Level, tc.want)
 				}
 				if len(rec.AWS.CloudWatchMetrics) != 1 || rec.AWS.CloudWatchMetrics[0].Namespace != "HashtagLeaderboard" ||
-					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 7 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
+					len(rec.AWS.CloudWatchMetrics[0].Metrics) != 8 || rec.AWS.Timestamp == 0 || rec.Function != "ingest" ||
 					rec.PostsFetched == nil || *rec.PostsFetched != 1 || rec.Pages == nil || *rec.Pages != 1 {
 					t.Errorf("EMF record %s", line)
 				}
@@ -391,13 +391,13 @@ func TestSummaryKeys(t *testing.T) {
 	}
 	boards, _ := got["boards"].(map[string]any)
 	delete(got, "boards")
-	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "posts_skipped": 3.0, "hashtags_counted": 300.0,
+	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "posts_skipped": 3.0, "posts_without_author": 0.0, "hashtags_counted": 300.0,
 		"complete": false, "rate_limited": true, "tweets_fetched": 150.0, "tweets_new": 120.0,
 		"budget_exhausted": false, "posts_read": 150.0, "posts_read_today": 1234.0}
 	if !maps.Equal(got, want) {
 		t.Errorf("summary %s, want the keys and values of %v", b, want)
 	}
-	wantBoard := map[string]any{"pages": 1.0, "posts_fetched": 50.0, "posts_new": 20.0, "posts_skipped": 1.0, "hashtags_counted": 100.0,
+	wantBoard := map[string]any{"pages": 1.0, "posts_fetched": 50.0, "posts_new": 20.0, "posts_skipped": 1.0, "posts_without_author": 0.0, "hashtags_counted": 100.0,
 		"complete": true, "rate_limited": false, "tweets_fetched": 50.0, "tweets_new": 20.0}
 	if g, _ := boards["golang"].(map[string]any); len(boards) != 2 || !maps.Equal(g, wantBoard) {
 		t.Errorf("boards %v, want golang's %v and aws's", boards, wantBoard)

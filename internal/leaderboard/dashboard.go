@@ -103,9 +103,12 @@ func buildPage() (page, error) {
 }
 
 // embedPage is the widget page that origins (EMBED_ORIGINS) may frame; with none, nobody may.
+// Each origin is checked again, as the local app reads them (config.ParseLocalEmbedOrigins: the
+// function's rules, or an origin on this machine, which the function's config refuses), so that
+// no source can end the CSP directive whoever built the Config.
 func embedPage(origins []string) (page, error) {
 	for _, o := range origins {
-		got, err := config.ParseEmbedOrigins(o)
+		got, err := config.ParseLocalEmbedOrigins(o)
 		if err != nil {
 			return page{}, err
 		}

@@ -67,6 +67,11 @@ type Grant struct {
 	dayKey    string    // the counter reserved on, which Settle corrects
 }
 
+// MaxBlockAhead is X's rate-limit window (xapi.RateWindow): no reset is kept further ahead. A
+// stored reset beyond it (a reset in milliseconds, saved by a version that believed it) blocks
+// nothing and the next block replaces it; a block asked for beyond it is cut to it.
+const MaxBlockAhead = 15 * time.Minute
+
 func dayKey(t time.Time) string { return QuotaPrefix + "read:" + t.UTC().Format(time.DateOnly) }
 
 func (q *Quota) resetKey() string { return QuotaPrefix + "reset" }
@@ -92,7 +97,7 @@ func (q *Quota) State(ctx context.Context) (QuotaState, error) {
 	if err != nil {
 		return st, fmt.Errorf("read the x api quota: key %s: %w", q.resetKey(), err)
 	}
-	if r > now.Unix() {
+	if r > now.Unix() && r <= now.Add(MaxBlockAhead).Unix() { // further ahead: see MaxBlockAhead
 		st.Blocked = time.Unix(r, 0).UTC()
 	}
 	st.NextBoard = next.Val()

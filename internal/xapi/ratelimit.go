@@ -1,6 +1,16 @@
 package xapi
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// RateWindow is the length of X's rate-limit windows: 15 minutes for every v2 endpoint, so
+// no honest x-rate-limit-reset is further ahead than that. A reset further ahead (a header in
+// milliseconds, a broken proxy) is capped at RateWindow from now: believed, it would stop
+// ingest for as long as it says, 57,000 years for a reset in milliseconds.
+const RateWindow = 15 * time.Minute
 
 // X's bounds of max_results for recent search: PageRequest.MaxResults is one of them or
 // between them.
@@ -29,4 +39,30 @@ func checkMaxResults(req PageRequest) error {
 		return fmt.Errorf("PageRequest.MaxResults is %d, want 0 (the Source's page size) or %d-%d", req.MaxResults, MinPageSize, MaxPageSize)
 	}
 	return nil
+}
+
+// boundResets caps the reset times of one answer (the page's, or the error's) at RateWindow
+// from the application clock, and warns once when it did.
+func (s *Source) boundResets(ctx context.Context, page *Page, xe *Error) {
+	limit := s.appNow().Add(RateWindow).Truncate(time.Second)
+	var sent int64 // the header's value, in Unix seconds as X sends it
+	capAt := func(t *time.Time) {
+		if t != nil && t.After(limit) {
+			sent = t.Unix()
+			*t = limit
+		}
+	}
+	if page.RateLimit != nil {
+		capAt(&page.RateLimit.Reset)
+	}
+	if xe != nil {
+		capAt(xe.ResetAt)
+		if xe.RateLimit != nil {
+			capAt(&xe.RateLimit.Reset)
+		}
+	}
+	if sent != 0 {
+		s.log.WarnContext(ctx, "x-rate-limit-reset is further ahead than X's 15-minute window; capped to the window",
+			"x_rate_limit_reset", sent, "rate_limit_reset", limit.UTC().Format(time.RFC3339))
+	}
 }

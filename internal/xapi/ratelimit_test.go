@@ -1,9 +1,12 @@
 package xapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,5 +93,66 @@ func TestNoRetryAtRemainingZero(t *testing.T) {
 	}
 	if n := len(srv.SearchRequests()); n != 1 || len(ft.Sleeps()) != 0 {
 		t.Errorf("%d requests, sleeps %v: want the one, not retried", n, ft.Sleeps())
+	}
+}
+
+// TestResetCappedAtTheWindow: an x-rate-limit-reset further ahead than X's 15-minute window
+// (a header in milliseconds, a reset days away) is capped at 15 minutes from the application
+// clock (Config.Now) and logged as a warning, in a 429's error and in a page's rate limit alike;
+// a reset within the window is kept as sent, without a warning.
+func TestResetCappedAtTheWindow(t *testing.T) {
+	capped := t0.Add(RateWindow)
+	for _, tc := range []struct {
+		name   string
+		status int       // 429, or 0 for a page
+		reset  time.Time // what the header says
+		want   time.Time
+		warn   bool // a warning naming the header's value
+	}{
+		{"429 in milliseconds", 429, time.Unix(t0.UnixMilli(), 0), capped, true},
+		{"429 a day ahead", 429, t0.Add(24 * time.Hour), capped, true},
+		{"429 16 minutes ahead", 429, t0.Add(16 * time.Minute), capped, true},
+		{"429 at the window", 429, t0.Add(RateWindow), t0.Add(RateWindow), false},
+		{"429 within the window", 429, t0.Add(3 * time.Minute), t0.Add(3 * time.Minute), false},
+		{"429 in the past", 429, t0.Add(-time.Hour), t0.Add(-time.Hour), false},
+		{"page in milliseconds", 0, time.Unix(t0.UnixMilli(), 0), capped, true},
+		{"page within the window", 0, t0.Add(7 * time.Minute), t0.Add(7 * time.Minute), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, clock := standIn(t, golangPosts(3), nil)
+			var logs bytes.Buffer
+			s, _ := newSource(t, srv, func(c *Config) {
+				c.Now = clock.Now
+				c.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+			})
+			srv.InjectFaults(xapitest.Fault{Status: tc.status, ResetAt: tc.reset})
+			page, err := s.FetchPage(context.Background(), PageRequest{})
+			var got []time.Time
+			if tc.status == 429 {
+				var xe *Error
+				if !errors.As(err, &xe) || !errors.Is(err, ErrRateLimited) || xe.RateLimit == nil {
+					t.Fatalf("error %v, want a 429 with its rate limit", err)
+				}
+				reset, _ := RateLimitReset(err)
+				got = []time.Time{reset, xe.RateLimit.Reset}
+			} else {
+				if err != nil || page.RateLimit == nil {
+					t.Fatalf("page %+v, %v", page.RateLimit, err)
+				}
+				got = []time.Time{page.RateLimit.Reset}
+			}
+			for _, g := range got {
+				if !g.Equal(tc.want) {
+					t.Errorf("reset %v, want %v", g, tc.want)
+				}
+			}
+			warned := strings.Contains(logs.String(), `"x_rate_limit_reset":`+strconv.FormatInt(tc.reset.Unix(), 10))
+			if warned != tc.warn {
+				t.Errorf("warned %v, want %v (a warning naming the header's value when capped):\n%s", warned, tc.warn, logs.String())
+			}
+			if n := strings.Count(logs.String(), "x-rate-limit-reset is further ahead"); n > 1 {
+				t.Errorf("%d warnings for one answer, want one", n)
+			}
+		})
 	}
 }

@@ -89,6 +89,9 @@ type Config struct {
 	Retry RetryPolicy
 	// Logger receives retry and partial-error warnings (default slog.Default()).
 	Logger *slog.Logger
+	// Now is the application clock an x-rate-limit-reset is judged by (default time.Now):
+	// a reset further ahead of it than RateWindow is capped (see FetchPage).
+	Now func() time.Time
 
 	// The tests' hooks: max_results (10..100, default pageSize), and the
 	// clock and sleep (sleep must return early with ctx.Err() when ctx
@@ -107,7 +110,8 @@ type Source struct {
 	maxResults int
 	fields     []twitter.TweetField
 	retry      RetryPolicy
-	now        func() time.Time
+	now        func() time.Time // the wall clock, for the retries' deadline
+	appNow     func() time.Time // Config.Now, for the rate-limit reset
 	sleep      func(context.Context, time.Duration) error
 	log        *slog.Logger
 }
@@ -173,11 +177,15 @@ func New(cfg Config) (*Source, error) {
 		fields:     fields,
 		retry:      rp,
 		now:        cfg.now,
+		appNow:     cfg.Now,
 		sleep:      cfg.sleep,
 		log:        cfg.Logger,
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.appNow == nil {
+		s.appNow = time.Now
 	}
 	if s.sleep == nil {
 		s.sleep = sleepCtx
@@ -310,7 +318,9 @@ type Page struct {
 // past ctx's deadline. An answer over MaxResponseBytes is asked for again at
 // once with max_results=10, the smallest page, so a run of very large posts
 // (long posts packed with entities) costs more requests, not the page.
-// Errors are *Error; see the Err* kinds.
+// Errors are *Error; see the Err* kinds. An x-rate-limit-reset further ahead than
+// RateWindow (by Config.Now) is capped at RateWindow from now, with a warning, in the page's
+// and the error's rate limit alike.
 func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 	if err := s.validate(req); err != nil {
 		return Page{}, err
@@ -320,6 +330,7 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 	maxResults := s.maxResultsFor(req)
 	for attempt := 1; ; attempt++ {
 		page, xe := s.fetchOnce(ctx, req, maxResults)
+		s.boundResets(ctx, &page, xe)
 		if xe == nil {
 			if len(page.PartialErrors) > 0 {
 				s.log.WarnContext(ctx, "x recent search returned partial errors",

@@ -29,7 +29,8 @@
 //     says what the reads would cost on X.
 //   - Leaderboard: the leaderboard handler (API, board list and dashboard) of every board
 //     behind funcurl, which builds each LambdaFunctionURLRequest as a Function URL does;
-//     CACHE_TTL and EMBED_ORIGINS as for the function.
+//     CACHE_TTL and EMBED_ORIGINS as for the function (EMBED_ORIGINS may also name origins on
+//     this machine, http://localhost:8080: config.ParseLocalEmbedOrigins).
 //
 // The handlers log JSON to Config.Log; the lines meant for a person (the start-up line and one
 // line per ingest run) go to Config.Out as plain text. The ingest handler's metric records
@@ -333,8 +334,13 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if err != nil {
 		return err
 	}
-	lcfg, err := config.LoadLeaderboard(getenv)
+	// EMBED_ORIGINS as the function reads it, except that origins on this machine may frame the
+	// widget too (http://localhost:8080): a page under development.
+	lcfg, err := config.LoadLeaderboard(overlay(getenv, map[string]string{"EMBED_ORIGINS": ""}))
 	if err != nil {
+		return err
+	}
+	if lcfg.EmbedOrigins, err = config.ParseLocalEmbedOrigins(getenv("EMBED_ORIGINS")); err != nil {
 		return err
 	}
 	a.Boards = icfg.Boards
@@ -373,7 +379,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 	} else {
 		for i, b := range icfg.Boards {
-			if sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log}); err != nil {
+			if sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log, Now: a.now}); err != nil {
 				return fmt.Errorf("BOARDS: board %q: %w", b.Name, err)
 			}
 		}

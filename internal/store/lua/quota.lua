@@ -12,6 +12,10 @@
 -- Every value is checked before the first write: a key holding something else fails the call
 -- with its name, and nothing is written.
 local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
+-- X's rate-limit window (xapi.RateWindow, store.MaxBlockAhead): a reset further ahead is no
+-- reset X meant (one in milliseconds, saved by a version that believed it), so it blocks
+-- nothing, and a settle replaces it; a block asked for further ahead is cut to the window.
+local max_ahead = 900
 
 local function int(key)
   local v = redis.call('GET', key)
@@ -29,7 +33,7 @@ if e then return e end
 
 if ARGV[1] == 'reserve' then
   local budget, want, least = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-  if reset > now then return {0, read, reset} end
+  if reset > now and reset <= now + max_ahead then return {0, read, reset} end
   local n = want
   if budget > 0 and budget - read < n then n = budget - read end
   if n < least then return {0, read, 0} end
@@ -43,7 +47,8 @@ if back ~= 0 and (back < 0 or redis.call('EXISTS', KEYS[1]) == 1) then
   read = redis.call('DECRBY', KEYS[1], back)
   redis.call('EXPIRE', KEYS[1], ttl)
 end
-if block > now and block > reset then
-  redis.call('SET', KEYS[2], ARGV[5], 'EX', block - now + 60)
+if block > now + max_ahead then block = now + max_ahead end
+if block > now and (block > reset or reset > now + max_ahead) then
+  redis.call('SET', KEYS[2], string.format('%d', block), 'EX', block - now + 60)
 end
 return read

@@ -1179,6 +1179,7 @@ func checkIngestSchedule(a *App) []string {
 		probs = append(probs, where+": no CloudWatch alarm on its AWS/Lambda Errors")
 	}
 	probs = append(probs, checkBudgetAlarm(a, t)...)
+	probs = append(probs, checkRateLimitedAlarm(a, t)...)
 	sort.Strings(probs)
 	return probs
 }
@@ -1213,6 +1214,42 @@ func checkBudgetAlarm(a *App, t *Template) []string {
 		return probs
 	}
 	return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard BudgetRemaining (the X API read budget)"}
+}
+
+// checkRateLimitedAlarm: the ingest template t has an alarm when every run of an hour was
+// stopped by X's rate limit: the RateLimited metric the handler writes (1 or 0 per run,
+// namespace HashtagLeaderboard, dimension Function=ingest) at a Minimum >= 1 over 3600 s,
+// notifying the same topic as the errors alarm.
+func checkRateLimitedAlarm(a *App, t *Template) []string {
+	var errorsActions any
+	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
+		if ap := t.Resources()[id].Properties; ap["MetricName"] == "Errors" {
+			errorsActions = ap["AlarmActions"]
+		}
+	}
+	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
+		ap := t.Resources()[id].Properties
+		if ap["Namespace"] != "HashtagLeaderboard" || ap["MetricName"] != "RateLimited" {
+			continue
+		}
+		var probs []string
+		where := fmt.Sprintf("%s: %s", a.rel(t), id)
+		if canon(ap["Dimensions"]) != canon([]any{map[string]any{"Name": "Function", "Value": "ingest"}}) {
+			probs = append(probs, fmt.Sprintf("%s: Dimensions %s, want Function=ingest, as the ingest metrics", where, canon(ap["Dimensions"])))
+		}
+		period, _ := asInt(ap["Period"])
+		evals, _ := asInt(ap["EvaluationPeriods"])
+		if n, _ := asInt(ap["Threshold"]); n != 1 || ap["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" ||
+			ap["Statistic"] != "Minimum" || period*evals != 3600 {
+			probs = append(probs, fmt.Sprintf("%s: want Minimum >= 1 over an hour (every run limited), got %v %v %v over %d x %d s",
+				where, ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"], evals, period))
+		}
+		if errorsActions == nil || canon(ap["AlarmActions"]) != canon(errorsActions) {
+			probs = append(probs, fmt.Sprintf("%s: AlarmActions %s, want the errors alarm's %s", where, canon(ap["AlarmActions"]), canon(errorsActions)))
+		}
+		return probs
+	}
+	return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard RateLimited (runs stopped by X's rate limit)"}
 }
 
 // statefulTypes are the resource types whose deletion loses something: each must say what

@@ -269,6 +269,12 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"budget alarm to no topic", checkIngestSchedule, func(a *App) {
 			props(a, "IngestStack", "IngestBudgetAlarm")["AlarmActions"] = []any{}
 		}, "want the errors alarm's"},
+		{"no rate-limited alarm", checkIngestSchedule, func(a *App) {
+			delete(a.Nested["IngestStack"].Section("Resources"), "IngestRateLimitedAlarm")
+		}, "no CloudWatch alarm on HashtagLeaderboard RateLimited"},
+		{"rate-limited alarm on any limited run", checkIngestSchedule, func(a *App) {
+			props(a, "IngestStack", "IngestRateLimitedAlarm")["Statistic"] = "Maximum"
+		}, "want Minimum >= 1 over an hour"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
