@@ -44,6 +44,8 @@ const (
 	cmdHistoryAPI   = `go test -run '^$' -bench 'BenchmarkHistoryOverTop|BenchmarkDashboardPage' ./internal/leaderboard/`
 	cmdLeaderboard  = `go test -run '^$' -bench . -benchmem ./internal/leaderboard/`
 	cmdBoards       = `go test -run '^$' -bench BenchmarkBoards ./internal/ingest/`
+	cmdMissOverBare = `go test -run '^$' -bench BenchmarkMissOverBare ./internal/leaderboard/`
+	cmdSchedule     = `go test -run '^$' -bench BenchmarkWindowSchedule ./internal/store/`
 	cmdLambda       = `go run ./cmd/bench -only lambda`
 	cmdSize         = `go run ./cmd/bench -only size`
 )
@@ -210,7 +212,7 @@ func LeaderboardFigures(results []Bench) ([]Figure, error) {
 			return nil, err
 		}
 		figs = append(figs, Figure{Name: "leaderboard handler, cache miss, interleaved with the bare round trip (medians)", Value: miss, Unit: "µs",
-			Reference: ref, RefValue: bareI, MaxRatio: MissVsBareMax, Command: `go test -run '^$' -bench BenchmarkMissOverBare ./internal/leaderboard/`})
+			Reference: ref, RefValue: bareI, MaxRatio: MissVsBareMax, Command: cmdMissOverBare})
 	}
 	// Issue 16: a dashboard refresh's two requests, and the page itself.
 	m, err := metrics(results, "BenchmarkHistoryOverTop", "hist-µs", "top-µs")
@@ -296,13 +298,23 @@ func Machine(ctx context.Context) string {
 	if out, err := exec.CommandContext(ctx, "go", "env", "GOVERSION").Output(); err == nil {
 		parts = append(parts, strings.TrimSpace(string(out)))
 	}
-	if out, err := exec.CommandContext(ctx, "redis-server", "--version").Output(); err == nil {
-		f := strings.Fields(string(out))
-		for _, x := range f {
-			if v, ok := strings.CutPrefix(x, "v="); ok {
-				parts = append(parts, "redis-server "+v)
-			}
+	valkey, redis := ServerVersion(ctx, "valkey-server"), ServerVersion(ctx, "redis-server")
+	parts = append(parts, "valkey-server "+valkey+" (every figure; MemoryDB runs Valkey 7.2, which formats replies as 8.0)",
+		"redis-server "+redis+" (the lines marked Redis OSS "+redis+")")
+	return strings.Join(parts, ", ")
+}
+
+// ServerVersion is the version a server binary reports (`valkey-server --version`), or
+// "not installed".
+func ServerVersion(ctx context.Context, bin string) string {
+	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+	if err != nil {
+		return "not installed"
+	}
+	for _, x := range strings.Fields(string(out)) {
+		if v, ok := strings.CutPrefix(x, "v="); ok {
+			return v
 		}
 	}
-	return strings.Join(parts, ", ")
+	return "unknown"
 }
