@@ -47,7 +47,11 @@ unit: ## the fast tier: go test -short, needs only Go (no Redis, moto, Chromium 
 
 suite: ## go test -race over every package on real parts (Redis, Valkey, moto, Chromium, RIE)
 	mkdir -p $(ARTIFACTS)
-	ARTIFACTS_DIR=$(ARTIFACTS) RIE=$(RIE) $(GO) test -race -count=1 -timeout 20m ./...
+	rm -f $(ARTIFACTS)/engines.txt
+	status=0; ARTIFACTS_DIR=$(ARTIFACTS) RIE=$(RIE) REDISTEST_REPORT=$(ARTIFACTS)/engines.txt \
+	  $(GO) test -race -count=1 -timeout 20m ./... || status=$$?; \
+	  echo "the servers the suites ran on (redistest):"; sort -u $(ARTIFACTS)/engines.txt 2>/dev/null || true; \
+	  exit $$status
 
 fuzz: ## run every fuzz target briefly (FUZZTIME each) on its committed corpus
 	bash scripts/fuzz.sh $(FUZZTIME)

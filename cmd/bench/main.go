@@ -27,7 +27,8 @@ var groups = []string{"store", "ingest", "leaderboard", "lambda", "size", "load"
 
 const usage = `Usage: go run ./cmd/bench [flags]      (or: make bench)
 
-Measures, in one run on this machine:
+Measures, in one run on this machine, on Valkey (valkey-server; the headline store, ingest and
+leaderboard figures again on Redis OSS 7.0 for comparison, unless -compare=false):
   store        go test -bench ./internal/store/: ingest recording vs the ZINCRBY ceiling, Top per window,
                History of 25 hashtags vs the top-10 read
   ingest       go test -bench ./internal/ingest/: one run over 5 boards vs 5 runs of one board, Redis time
@@ -61,6 +62,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.Bool("v", false, "show the emulators' and the functions' logs")
 	loadDuration := fs.Duration("load-duration", 30*time.Second, "leaderboard load per phase")
 	ingestPosts := fs.Int("ingest-posts", 1_000_000, "posts recorded by the ingest load")
+	compare := fs.Bool("compare", true, "measure the headline store, ingest and leaderboard figures again on Redis OSS 7.0")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -128,6 +130,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail("store", err)
 		}
 		report.Figures = append(report.Figures, figs...)
+		if *compare {
+			progress("store: the headline benchmarks again on Redis OSS 7.0")
+			cmp, err := perf.RedisComparison(ctx, root, "./internal/store/", res, stderr)
+			if err != nil {
+				return fail("store", err)
+			}
+			report.Figures = append(report.Figures, cmp...)
+		}
 	}
 	if want["ingest"] {
 		progress("ingest benchmarks (go test -bench ./internal/ingest/)")
@@ -140,6 +150,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail("ingest", err)
 		}
 		report.Figures = append(report.Figures, figs...)
+		if *compare {
+			progress("ingest: the headline benchmarks again on Redis OSS 7.0")
+			cmp, err := perf.RedisComparison(ctx, root, "./internal/ingest/", res, stderr)
+			if err != nil {
+				return fail("ingest", err)
+			}
+			report.Figures = append(report.Figures, cmp...)
+		}
 	}
 	if want["leaderboard"] {
 		progress("leaderboard benchmarks (go test -bench ./internal/leaderboard/)")
@@ -152,6 +170,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail("leaderboard", err)
 		}
 		report.Figures = append(report.Figures, figs...)
+		if *compare {
+			progress("leaderboard: the headline benchmarks again on Redis OSS 7.0")
+			cmp, err := perf.RedisComparison(ctx, root, "./internal/leaderboard/", res, stderr)
+			if err != nil {
+				return fail("leaderboard", err)
+			}
+			report.Figures = append(report.Figures, cmp...)
+		}
 	}
 	if want["lambda"] {
 		if *rieBin == "" {

@@ -335,6 +335,9 @@ func normalized(from string, tags []string, base map[string]bool) (map[string]bo
 // Redis errors that outlasted their retries, keeping the progress saved so far (the other
 // boards still get their pages).
 func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Result, error) {
+	if IsUpkeep(ev) { // the schedule at every bucket boundary: the windows only (upkeep.go)
+		return h.upkeep(ctx, ev)
+	}
 	// The deadline is on the wall clock, whatever the application clock (Config.Now) says.
 	deadline, ok := ctx.Deadline()
 	if !ok {

@@ -13,12 +13,13 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
-// The handler tests run on the standalone redis-server and on the TLS + ACL cluster, each
+// The handler tests run on both engines (Valkey, the default, and Redis OSS 7.0), each as a
+// standalone server and as the TLS + ACL cluster, each
 // leaderboard connecting as a writer user made from the store's own access string.
 var env *redistest.Env
 
 func TestMain(m *testing.M) {
-	redistest.Main(m, redistest.EnvOptions{}, func(e *redistest.Env) { env = e })
+	redistest.Main(m, redistest.EnvOptions{Engines: redistest.BothEngines}, func(e *redistest.Env) { env = e })
 }
 
 var boardSeq struct {

@@ -82,7 +82,7 @@ func run(m *testing.M) int {
 	env, err = redistest.StartEnv(redistest.EnvOptions{Users: []redistest.User{
 		{Name: writerUser, Password: writerPass, Access: store.WriterAccess(boardName, otherBoard)},
 		{Name: readerUser, Password: readerPass, Access: store.ReaderAccess(boardName, otherBoard)},
-	}})
+	}, Engines: redistest.BothEngines}) // Valkey (the default) and Redis OSS 7.0, standalone and cluster each
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "leaderboard tests:", err)
 		return 1

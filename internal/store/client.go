@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // Config says how to reach Redis.
@@ -80,6 +81,9 @@ func NewClient(cfg Config) (redis.UniversalClient, error) {
 		ReadTimeout:     ioTimeout,
 		WriteTimeout:    ioTimeout,
 		DisableIdentity: true,
+		// go-redis would send CLIENT MAINT_NOTIFICATIONS (Redis 8) on every new connection:
+		// not a command of MemoryDB's engines (the command-table test checks what is sent).
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 
 		CredentialsProviderContext: creds,
 	}

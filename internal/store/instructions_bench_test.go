@@ -49,7 +49,7 @@ func BenchmarkRecordInstructions(b *testing.B) {
 	b.ReportMetric(per[1]/per[2], "new-authors-x-plain-instr")
 }
 
-// recordInstructions starts redis-server under callgrind, records 70 batches on a board of mode
+// recordInstructions starts the engine of env.Standalone (valkey-server) under callgrind, records 70 batches on a board of mode
 // and then n more, in runs of 10 between upkeeps, and returns the instructions counted inside
 // scripts for the n.
 func recordInstructions(b *testing.B, mode string, n int) int64 {
@@ -63,7 +63,7 @@ func recordInstructions(b *testing.B, mode string, n int) int64 {
 	l.Close()
 	out := filepath.Join(b.TempDir(), "callgrind.out")
 	cmd := exec.Command("valgrind", "--tool=callgrind", "--toggle-collect=evalShaCommand", "--toggle-collect=evalCommand",
-		"--callgrind-out-file="+out, "redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--callgrind-out-file="+out, env.Standalone.Engine.Program(), "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no")
 	cmd.Stdout, cmd.Stderr = os.Stderr, nil
 	if err := cmd.Start(); err != nil {

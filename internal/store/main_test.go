@@ -16,8 +16,8 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
-// The suite runs on a standalone redis-server and on the TLS + ACL cluster that stands in for
-// MemoryDB, connecting as the ACL users built from the store's own access strings. The general
+// The suite runs on both engines the template offers (Valkey, the default, and Redis OSS 7.0),
+// each as a standalone server and as the TLS + ACL cluster that stands in for MemoryDB, connecting as the ACL users built from the store's own access strings. The general
 // tests use many leaderboard names, so their users get the access of the name pattern "*";
 // TestACL uses the exact strings of one leaderboard.
 var env *redistest.Env
@@ -31,7 +31,7 @@ var users = []redistest.User{
 }
 
 func TestMain(m *testing.M) {
-	redistest.Main(m, redistest.EnvOptions{Users: users}, func(e *redistest.Env) { env = e })
+	redistest.Main(m, redistest.EnvOptions{Users: users, Engines: redistest.BothEngines}, func(e *redistest.Env) { env = e })
 }
 
 // connect returns a store client for user on srv, closed when the test ends.

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -68,12 +70,26 @@ func ParseBenchOutput(r io.Reader) ([]Bench, error) {
 	return out, nil
 }
 
-// RunGoBench runs `go test -run '^$' -bench . -benchmem pkg` in moduleRoot, copies its output
-// to progress (if not nil) and returns the parsed results.
+// Engines of the benchmarks: every figure is measured on Valkey (MemoryDB's default engine),
+// and the headline figures again on Redis OSS 7.0 (Engine=redis) for comparison.
+const (
+	EngineValkey = "valkey"
+	EngineRedis  = "redis"
+)
+
+// RunGoBench runs `go test -run '^$' -bench . -benchmem pkg` in moduleRoot on Valkey, copies its
+// output to progress (if not nil) and returns the parsed results.
 func RunGoBench(ctx context.Context, moduleRoot, pkg string, progress io.Writer) ([]Bench, error) {
-	args := []string{"test", "-run", "^$", "-bench", ".", "-benchmem", "-count", "1", pkg}
+	return RunGoBenchOn(ctx, moduleRoot, pkg, EngineValkey, ".", progress)
+}
+
+// RunGoBenchOn runs the benchmarks of pkg matching bench with the test servers on engine
+// (redistest's REDISTEST_ENGINES: "valkey" or "redis").
+func RunGoBenchOn(ctx context.Context, moduleRoot, pkg, engine, bench string, progress io.Writer) ([]Bench, error) {
+	args := []string{"test", "-run", "^$", "-bench", bench, "-benchmem", "-count", "1", pkg}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = moduleRoot
+	cmd.Env = append(os.Environ(), "REDISTEST_ENGINES="+engine)
 	var out bytes.Buffer
 	if progress != nil {
 		cmd.Stdout = io.MultiWriter(&out, progress)
@@ -83,16 +99,43 @@ func RunGoBench(ctx context.Context, moduleRoot, pkg string, progress io.Writer)
 		cmd.Stderr = &out
 	}
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, tail(out.String(), 30))
+		return nil, fmt.Errorf("REDISTEST_ENGINES=%s go %s: %w\n%s", engine, strings.Join(args, " "), err, tail(out.String(), 30))
 	}
 	res, err := ParseBenchOutput(&out)
 	if err != nil {
 		return nil, err
 	}
 	if len(res) == 0 {
-		return nil, fmt.Errorf("go %s: no benchmark results in its output", strings.Join(args, " "))
+		return nil, fmt.Errorf("REDISTEST_ENGINES=%s go %s: no benchmark results in its output", engine, strings.Join(args, " "))
 	}
 	return res, nil
+}
+
+// Merge returns base with every result of over in place of base's result of the same name.
+func Merge(base, over []Bench) []Bench {
+	out := make([]Bench, 0, len(base))
+	for _, b := range base {
+		if o, err := Find(over, b.Name); err == nil {
+			b = o
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// Comparison returns the figures with a target whose command is one of commands, each named
+// as measured on engine (e.g. "Redis OSS 7.0.15"): the comparison lines of the report.
+func Comparison(figs []Figure, engine string, commands ...string) []Figure {
+	var out []Figure
+	for _, f := range figs {
+		if _, hasTarget := f.Met(); !hasTarget || !slices.Contains(commands, f.Command) {
+			continue
+		}
+		f.Name = "on " + engine + ": " + f.Name
+		f.Command = "REDISTEST_ENGINES=redis " + f.Command
+		out = append(out, f)
+	}
+	return out
 }
 
 // Find returns the result called name.

@@ -31,7 +31,7 @@ func TestParseBenchOutput(t *testing.T) {
 	}
 	if want := []string{"BenchmarkRecord", "BenchmarkRecordInstructions", "BenchmarkTop/all", "BenchmarkTop/1h", "BenchmarkTop/24h", "BenchmarkTop/7d",
 		"BenchmarkTrending/1h", "BenchmarkTrending/24h", "BenchmarkTrendingMemory",
-		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped", "BenchmarkHistory"}; !slices.Equal(names, want) {
+		"BenchmarkTopBehind/1-bucket", "BenchmarkTopBehind/stopped", "BenchmarkHistory", "BenchmarkWindowSchedule"}; !slices.Equal(names, want) {
 		t.Fatalf("names %q, want %q", names, want)
 	}
 	rec := res[0]
@@ -79,8 +79,8 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(store) != 20 {
-		t.Fatalf("%d store figures, want 20", len(store))
+	if len(store) != 22 {
+		t.Fatalf("%d store figures, want 22", len(store))
 	}
 	if f := store[0]; f.Value != 20996 || f.RefValue != RecordTarget || f.MinRatio != 1 {
 		t.Errorf("posts/s figure %+v", f)
@@ -129,6 +129,14 @@ func TestStoreAndLeaderboardFigures(t *testing.T) {
 	}
 	if f := store[19]; f.Value != 104.0 || f.RefValue != 180.4 || f.MaxRatio != 0 {
 		t.Errorf("History inside Redis figure %+v", f)
+	}
+	if f := store[20]; !strings.Contains(f.Name, "worst window read") || f.Value != 27.49 || f.RefValue != 20.31 || f.MaxRatio != WindowVsAllMax {
+		t.Errorf("window schedule figure %+v", f)
+	} else if met, ok := f.Met(); !ok || !met {
+		t.Errorf("worst window/all %.2f against %v: met %v (target %v), want a target met", f.Ratio(), WindowVsAllMax, met, ok)
+	}
+	if f := store[21]; f.Value != 0 || f.Unit != "calls" {
+		t.Errorf("window schedule ZUNION figure %+v", f)
 	}
 
 	lb, err := LeaderboardFigures(parseFixture(t, "bench_leaderboard.txt"))

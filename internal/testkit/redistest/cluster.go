@@ -27,12 +27,16 @@ type ClusterOptions struct {
 	// NodeTimeout is cluster-node-timeout (default 2s): how long a node may be unreachable
 	// before failure detection and replica promotion start.
 	NodeTimeout time.Duration
+	// Engine is the server program of every node (default DefaultEngine, valkey-server).
+	Engine Engine
 }
 
 // Cluster is a running Redis Cluster shaped like Amazon MemoryDB: TLS only (also between the
 // nodes, on the cluster bus and for replication), the "default" user off, an "admin" user with
 // full access used by the harness (and as masteruser for replication), plus the optional users.
 type Cluster struct {
+	// Engine is the server program every node runs.
+	Engine Engine
 	// Addrs lists every node as "127.0.0.1:PORT" (TLS), primaries first as built.
 	Addrs []string
 	// CAFile is the PEM CA certificate clients must trust.
@@ -71,7 +75,7 @@ type clusterNode struct {
 // replica has its replication link up.
 func StartCluster(opts ClusterOptions) (*Cluster, error) {
 	begin := time.Now()
-	bin, err := redisServerPath()
+	bin, err := opts.Engine.path()
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +111,7 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 		return nil, fmt.Errorf("start cluster: %w", err)
 	}
 	c := &Cluster{
+		Engine:        opts.Engine.orDefault(),
 		AdminUser:     AdminUser,
 		AdminPassword: users.admin.Password,
 		Dir:           dir,
@@ -118,6 +123,7 @@ func StartCluster(opts ClusterOptions) (*Cluster, error) {
 		return nil, fmt.Errorf("start cluster: %w", err)
 	}
 	c.StartupTime = time.Since(begin)
+	report("cluster", c.Engine, fmt.Sprintf("%d primaries x %d replicas, TLS, ACL", primaries, replicas))
 	return c, nil
 }
 
@@ -511,8 +517,11 @@ func (c *Cluster) checkReplicated(ctx context.Context) error {
 	return nil
 }
 
-// Name returns "cluster".
-func (c *Cluster) Name() string { return "cluster" }
+// Name returns "cluster-" and the engine, e.g. "cluster-valkey".
+func (c *Cluster) Name() string { return "cluster-" + string(c.Engine) }
+
+// ServerEngine returns the engine every node runs.
+func (c *Cluster) ServerEngine() Engine { return c.Engine }
 
 // TLSConfig returns a client TLS configuration trusting the cluster CA (a new value each call).
 func (c *Cluster) TLSConfig() *tls.Config { return c.tls.clientTLS() }

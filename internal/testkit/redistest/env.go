@@ -32,8 +32,10 @@ func (c ClientConfig) Store() store.Config {
 
 // Server is what Standalone and Cluster have in common, so a suite can run on both.
 type Server interface {
-	// Name is "standalone" or "cluster" (use it as the subtest name).
+	// Name is "standalone-" or "cluster-" and the engine (use it as the subtest name).
 	Name() string
+	// ServerEngine is the engine the server runs.
+	ServerEngine() Engine
 	// Admin is the harness's full-access client (owned by the server: do not Close it).
 	Admin() redis.UniversalClient
 	// Connect returns a new client authenticating as user; the caller closes it.
@@ -61,32 +63,58 @@ type EnvOptions struct {
 	NoStandalone, NoCluster bool
 	// StandaloneTLS makes the standalone server TLS only as well.
 	StandaloneTLS bool
+	// Engines lists the engines to start servers of (a standalone server and a cluster each);
+	// nil means DefaultEngine only. BothEngines runs a suite on Valkey and on Redis 7.0.
+	// The EnginesEnv variable overrides it.
+	Engines []Engine
 }
 
-// Env is a standalone server and a cluster started together, both with the same users.
+// Env is a standalone server and a cluster per engine, started together, all with the same users.
 type Env struct {
-	Standalone *Standalone // nil with NoStandalone
-	Cluster    *Cluster    // nil with NoCluster
+	Standalone *Standalone // the first engine's; nil with NoStandalone
+	Cluster    *Cluster    // the first engine's; nil with NoCluster
 	Users      []User      // as given in EnvOptions (initial passwords)
+	Engines    []Engine    // the engines started, the first one's servers in Standalone and Cluster
+
+	standalones []*Standalone // one per engine, in Engines order
+	clusters    []*Cluster
 }
 
 // StartEnv starts the servers concurrently.
 func StartEnv(opts EnvOptions) (*Env, error) {
-	env := &Env{Users: opts.Users}
-	var wg sync.WaitGroup
-	var sErr, cErr error
+	engs, err := engines(opts.Engines)
+	if err != nil {
+		return nil, fmt.Errorf("start env: %w", err)
+	}
+	env := &Env{Users: opts.Users, Engines: engs}
+	n := len(engs)
 	if !opts.NoStandalone {
-		wg.Go(func() {
-			env.Standalone, sErr = StartStandalone(StandaloneOptions{Users: opts.Users, TLS: opts.StandaloneTLS})
-		})
+		env.standalones = make([]*Standalone, n)
 	}
 	if !opts.NoCluster {
-		wg.Go(func() {
-			env.Cluster, cErr = StartCluster(ClusterOptions{Users: opts.Users})
-		})
+		env.clusters = make([]*Cluster, n)
+	}
+	errs := make([]error, 2*n)
+	var wg sync.WaitGroup
+	for i, e := range engs {
+		if !opts.NoStandalone {
+			wg.Go(func() {
+				env.standalones[i], errs[2*i] = StartStandalone(StandaloneOptions{
+					Users: opts.Users, TLS: opts.StandaloneTLS, Engine: e})
+			})
+		}
+		if !opts.NoCluster {
+			wg.Go(func() { env.clusters[i], errs[2*i+1] = StartCluster(ClusterOptions{Users: opts.Users, Engine: e}) })
+		}
 	}
 	wg.Wait()
-	if err := errors.Join(sErr, cErr); err != nil {
+	if len(env.standalones) > 0 {
+		env.Standalone = env.standalones[0]
+	}
+	if len(env.clusters) > 0 {
+		env.Cluster = env.clusters[0]
+	}
+	if err := errors.Join(errs...); err != nil {
 		env.Stop()
 		return nil, err
 	}
@@ -100,16 +128,29 @@ func (e *Env) Need(tb testing.TB) {
 	tier.Skip(tb, "redis-server")
 }
 
-// Servers returns the started servers, standalone first (none under -short).
+// Servers returns the started servers: per engine (in Engines order), standalone first (none
+// under -short).
 func (e *Env) Servers() []Server {
 	var s []Server
-	if e.Standalone != nil {
-		s = append(s, e.Standalone)
-	}
-	if e.Cluster != nil {
-		s = append(s, e.Cluster)
+	for i := range e.Engines {
+		if i < len(e.standalones) && e.standalones[i] != nil {
+			s = append(s, e.standalones[i])
+		}
+		if i < len(e.clusters) && e.clusters[i] != nil {
+			s = append(s, e.clusters[i])
+		}
 	}
 	return s
+}
+
+// StandaloneOf returns the standalone server running engine, or nil.
+func (e *Env) StandaloneOf(engine Engine) *Standalone {
+	for _, s := range e.standalones {
+		if s != nil && s.Engine == engine.orDefault() {
+			return s
+		}
+	}
+	return nil
 }
 
 // User returns the user called name from EnvOptions.Users, with its initial password.
@@ -134,11 +175,15 @@ func (e *Env) FlushAll(ctx context.Context) error {
 
 // Stop stops every server. Safe to call more than once.
 func (e *Env) Stop() {
-	if e.Standalone != nil {
-		e.Standalone.Stop()
+	for _, s := range e.standalones {
+		if s != nil {
+			s.Stop()
+		}
 	}
-	if e.Cluster != nil {
-		e.Cluster.Stop()
+	for _, c := range e.clusters {
+		if c != nil {
+			c.Stop()
+		}
 	}
 }
 
@@ -165,11 +210,11 @@ func run(m *testing.M, opts EnvOptions, set func(*Env)) int {
 	}
 	defer env.Stop()
 	msg := fmt.Sprintf("redistest: servers ready in %s", time.Since(begin).Round(time.Millisecond))
-	if env.Standalone != nil {
-		msg += fmt.Sprintf("; standalone %s (%s)", env.Standalone.Addr, env.Standalone.StartupTime.Round(time.Millisecond))
+	for _, s := range env.standalones {
+		msg += fmt.Sprintf("; standalone on %s %s (%s)", s.Engine.Describe(), s.Addr, s.StartupTime.Round(time.Millisecond))
 	}
-	if env.Cluster != nil {
-		msg += fmt.Sprintf("; cluster %v (%s)", env.Cluster.Addrs, env.Cluster.StartupTime.Round(time.Millisecond))
+	for _, c := range env.clusters {
+		msg += fmt.Sprintf("; cluster on %s %v (%s)", c.Engine.Describe(), c.Addrs, c.StartupTime.Round(time.Millisecond))
 	}
 	fmt.Fprintln(os.Stderr, msg)
 	set(env)
@@ -184,6 +229,7 @@ func MustStandalone(tb testing.TB, opts StandaloneOptions) *Standalone {
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
 	}
+	tb.Logf("redistest: standalone on %s at %s", s.Engine.Describe(), s.Addr)
 	tb.Cleanup(s.Stop)
 	return s
 }
@@ -196,6 +242,7 @@ func MustCluster(tb testing.TB, opts ClusterOptions) *Cluster {
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
 	}
+	tb.Logf("redistest: cluster on %s at %v", c.Engine.Describe(), c.Addrs)
 	tb.Cleanup(c.Stop)
 	return c
 }

@@ -1,6 +1,8 @@
-// Package redistest starts real redis-server processes for tests: a standalone server and a
-// TLS-only, ACL-protected Redis Cluster that stands in for Amazon MemoryDB. Every server listens
-// on a free 127.0.0.1 port chosen at start-up; the Redis on 127.0.0.1:6379 is never used.
+// Package redistest starts real valkey-server or redis-server processes for tests: a standalone
+// server and a TLS-only, ACL-protected cluster that stands in for Amazon MemoryDB. Every server
+// listens on a free 127.0.0.1 port chosen at start-up; the Redis on 127.0.0.1:6379 is never used.
+// Servers run Valkey (MemoryDB's default engine) unless their options name Redis (Engine); an Env
+// can start a standalone server and a cluster per engine (EnvOptions.Engines, BothEngines).
 //
 // Each server gets its own temporary directory holding its redis.conf, users.acl, nodes.conf
 // (cluster), TLS material and redis.log. Processes run in their own process group and are
@@ -18,7 +20,8 @@
 //		}}, func(e *redistest.Env) { env = e })
 //	}
 //
-// and then, in a test, for _, srv := range env.Servers() { t.Run(srv.Name(), ...) }.
+// and then, in a test, for _, srv := range env.Servers() { t.Run(srv.Name(), ...) }; the names
+// say the engine ("standalone-valkey", "cluster-redis").
 //
 // Clients made by this package set DisableIdentity so go-redis does not send CLIENT SETINFO,
 // and verify the server certificate against the harness CA (never InsecureSkipVerify).
@@ -197,15 +200,6 @@ func sweepStaleDirs() {
 			_ = os.RemoveAll(d)
 		}
 	}
-}
-
-// redisServerPath finds redis-server or explains how to install it.
-func redisServerPath() (string, error) {
-	p, err := exec.LookPath("redis-server")
-	if err != nil {
-		return "", fmt.Errorf("redis-server not found on PATH: run scripts/ensure-deps.sh or `apt-get install redis-server redis-tools`: %w", err)
-	}
-	return p, nil
 }
 
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago (never 6379).

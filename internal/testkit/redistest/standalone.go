@@ -21,12 +21,16 @@ type StandaloneOptions struct {
 	DefaultUserOff bool
 	// TLS makes the server listen with TLS only (certificate signed by a harness CA, CAFile).
 	TLS bool
+	// Engine is the server program (default DefaultEngine, valkey-server).
+	Engine Engine
 }
 
-// Standalone is a running redis-server (not clustered), without persistence.
+// Standalone is a running valkey-server or redis-server (not clustered), without persistence.
 type Standalone struct {
 	// Addr is "127.0.0.1:PORT".
 	Addr string
+	// Engine is the server program it runs.
+	Engine Engine
 	// TLS reports whether the server speaks TLS only; CAFile is then the CA to trust.
 	TLS    bool
 	CAFile string
@@ -46,11 +50,11 @@ type Standalone struct {
 	stopped bool
 }
 
-// StartStandalone starts redis-server on a free 127.0.0.1 port with --save "" and
+// StartStandalone starts the engine's server on a free 127.0.0.1 port with --save "" and
 // --appendonly no in its own temporary directory, and waits until it answers PING.
 func StartStandalone(opts StandaloneOptions) (*Standalone, error) {
 	begin := time.Now()
-	bin, err := redisServerPath()
+	bin, err := opts.Engine.path()
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +67,7 @@ func StartStandalone(opts StandaloneOptions) (*Standalone, error) {
 		return nil, fmt.Errorf("start standalone: %w", err)
 	}
 	s := &Standalone{
+		Engine:        opts.Engine.orDefault(),
 		TLS:           opts.TLS,
 		AdminUser:     AdminUser,
 		AdminPassword: users.admin.Password,
@@ -70,7 +75,7 @@ func StartStandalone(opts StandaloneOptions) (*Standalone, error) {
 		users:         users,
 		proc: &process{
 			bin:      bin,
-			name:     "standalone redis-server",
+			name:     "standalone " + opts.Engine.Program(),
 			dir:      dir,
 			confPath: filepath.Join(dir, "redis.conf"),
 			logPath:  filepath.Join(dir, "redis.log"),
@@ -100,6 +105,11 @@ func StartStandalone(opts StandaloneOptions) (*Standalone, error) {
 		}
 	}
 	s.StartupTime = time.Since(begin)
+	tls := "no TLS"
+	if s.TLS {
+		tls = "TLS"
+	}
+	report("standalone", s.Engine, tls)
 	return s, nil
 }
 
@@ -166,8 +176,11 @@ func (s *Standalone) adminOptions() *redis.Options {
 	return s.options(AdminUser, s.AdminPassword)
 }
 
-// Name returns "standalone".
-func (s *Standalone) Name() string { return "standalone" }
+// Name returns "standalone-" and the engine, e.g. "standalone-valkey".
+func (s *Standalone) Name() string { return "standalone-" + string(s.Engine) }
+
+// ServerEngine returns the engine the server runs.
+func (s *Standalone) ServerEngine() Engine { return s.Engine }
 
 // Client returns the admin client (owned by s: do not Close it).
 func (s *Standalone) Client() *redis.Client { return s.admin }

@@ -1127,7 +1127,7 @@ func checkLeaderboardURL(a *App) []string {
 	return probs
 }
 
-// checkIngestSchedule: one schedule with a retry policy and a dead-letter queue, an on-failure
+// checkIngestSchedule: one ingest schedule and one upkeep-only schedule, each with a retry policy and a dead-letter queue, an on-failure
 // destination, reserved concurrency 1, an alarm on the function's errors and one on the read
 // budget.
 func checkIngestSchedule(a *App) []string {
@@ -1141,15 +1141,19 @@ func checkIngestSchedule(a *App) []string {
 	if p["ReservedConcurrentExecutions"] != 1 {
 		probs = append(probs, fmt.Sprintf("%s: ReservedConcurrentExecutions = %v, want 1", where, p["ReservedConcurrentExecutions"]))
 	}
-	var schedules int
+	var schedules, upkeeps int
 	for name, e := range mapAt(p, "Events") {
 		typ := mapAt(e)["Type"]
 		if typ != "Schedule" && typ != "ScheduleV2" {
 			probs = append(probs, fmt.Sprintf("%s: event %s of type %v: only a schedule is expected", where, name, typ))
 			continue
 		}
-		schedules++
 		props := mapAt(e, "Properties")
+		if in, _ := props["Input"].(string); strings.Contains(in, `"Window Upkeep"`) {
+			upkeeps++ // the upkeep-only schedule at every bucket boundary (internal/ingest/upkeep.go)
+		} else {
+			schedules++
+		}
 		if mapAt(props, "RetryPolicy")["MaximumRetryAttempts"] == nil {
 			probs = append(probs, fmt.Sprintf("%s: event %s has no RetryPolicy.MaximumRetryAttempts", where, name))
 		}
@@ -1158,8 +1162,8 @@ func checkIngestSchedule(a *App) []string {
 			probs = append(probs, fmt.Sprintf("%s: event %s has no DeadLetterConfig", where, name))
 		}
 	}
-	if schedules != 1 {
-		probs = append(probs, fmt.Sprintf("%s: %d schedules, want 1", where, schedules))
+	if schedules != 1 || upkeeps != 1 {
+		probs = append(probs, fmt.Sprintf("%s: %d ingest schedules and %d upkeep schedules, want 1 of each", where, schedules, upkeeps))
 	}
 	if mapAt(p, "EventInvokeConfig", "DestinationConfig", "OnFailure")["Destination"] == nil {
 		probs = append(probs, where+": no EventInvokeConfig on-failure destination")
