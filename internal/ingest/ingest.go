@@ -178,6 +178,9 @@ type Result struct {
 	PostsRead       int               `json:"posts_read"`       // posts X returned in this run (what X bills)
 	PostsReadToday  int64             `json:"posts_read_today"` // posts X returned today (UTC), every run and board
 	Boards          map[string]Totals `json:"boards"`           // per board, by name
+	// NotConfigured says the run found no X API credentials and sent nothing to X (Setup);
+	// in the summary only when true.
+	NotConfigured bool `json:"not_configured,omitempty"`
 
 	// readKnown says PostsReadToday came from the quota (not so without one, or when Redis
 	// could not be asked): the budget left is written only then.
@@ -196,7 +199,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		PostsRead       int               `json:"posts_read"`
 		PostsReadToday  int64             `json:"posts_read_today"`
 		Boards          map[string]Totals `json:"boards"`
-	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards})
+		NotConfigured   bool              `json:"not_configured,omitempty"`
+	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.NotConfigured})
 	if err != nil {
 		return nil, err
 	}
