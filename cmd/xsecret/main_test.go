@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,7 +74,7 @@ func TestXSecret(t *testing.T) {
 		{"nothing on stdin", nil, "", pipe, 1, nil, "read the bearer_token: EOF"},
 		{"empty line", nil, "\n", pipe, 1, nil, "the bearer_token is empty: nothing stored"},
 		{"half a key pair", []string{"-key-pair"}, "key-" + token + "\n", pipe, 1, nil, "read the api_secret"},
-		{"two words", nil, token + " " + token + "\n", pipe, 1, nil, "has a space, control or invalid character at byte 114"},
+		{"two words", nil, token + " " + token + "\n", pipe, 1, nil, fmt.Sprintf("has a space, control or invalid character at byte %d", len(token))},
 		{"too long", nil, strings.Repeat("A", maxCredential+1), pipe, 1, nil, "longer than 4096 bytes"},
 		{"token as an argument", []string{token}, "", pipe, 2, nil, "no arguments are taken"},
 	}
