@@ -13,7 +13,7 @@ import (
 
 // ErrNotConfigured is wrapped by a Setup's connect error when the X API credentials are not set
 // yet (the stack's empty secret, {"bearer_token":""}).
-var ErrNotConfigured = errors.New("X API credentials not set")
+var ErrNotConfigured = errors.New("the X API credentials are not set")
 
 // SetupHint is what the warning and the dashboard tell the operator to do.
 const SetupHint = "put the X API bearer token into the secret named by TWITTER_SECRET_ARN (the stack's XApiSecretArn output): make x-secret"
