@@ -13,12 +13,13 @@ ARTIFACTS ?= $(CURDIR)/.artifacts
 BUILD_DIR ?= $(CURDIR)/build
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 BIN       := $(CURDIR)/.bin
-RIE       := $(BIN)/aws-lambda-rie
+RIE       ?= $(BIN)/aws-lambda-rie
+STACK     ?= hashtag-leaderboard
 
 FUNCTION  ?= ingest
 EVENT     ?= events/schedule.json
 
-.PHONY: help run test deps lint unit suite fuzz bench build build-IngestFunction build-LeaderboardFunction invoke clean
+.PHONY: help run test deps lint unit suite fuzz bench build build-IngestFunction build-LeaderboardFunction invoke x-secret clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,8 +34,10 @@ deps: ## install what the tests need (redis-server, chromium, ...) when missing
 	bash scripts/ensure-deps.sh
 	@$(MAKE) --no-print-directory $(RIE)
 
+# Its output goes to stderr, so that `make invoke ... | jq` sees the function's answer alone.
 $(RIE):
-	GOBIN=$(BIN) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	@echo "installing the Lambda Runtime Interface Emulator into $(dir $(RIE)) (once, a few minutes)" >&2
+	@GOBIN=$(abspath $(dir $(RIE))) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 lint: ## gofmt, go vet, staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -80,8 +83,21 @@ build-IngestFunction build-LeaderboardFunction:
 	  echo "$@: ARTIFACTS_DIR is not set (sam build sets it; make build sets build/<function>)" >&2; exit 2; fi
 	$(LAMBDA_BUILD) -o "$(abspath $(ARTIFACTS_DIR))/bootstrap" $(LAMBDA_MAIN)
 
+# The recipe is not echoed: stdout is the function's answer alone (make invoke ... | jq), the
+# logs go to stderr.
 invoke: $(RIE) ## run one function's real bootstrap under the Lambda RIE, no Docker: make invoke FUNCTION=leaderboard EVENT=events/function-url-get.json
-	RIE=$(RIE) $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) $(ARGS)
+	@RIE=$(RIE) $(GO) run ./cmd/invoke -function $(FUNCTION) -event $(EVENT) $(ARGS)
+
+# The token is read by cmd/xsecret (without echo, or from stdin), never from the command line.
+x-secret: ## put the X API bearer token into the deployed stack's X secret: make x-secret [STACK=hashtag-leaderboard]
+	@arn="$${X_SECRET_ARN:-}"; \
+	if [ -z "$$arn" ]; then \
+	  arn=$$(aws cloudformation describe-stacks --stack-name "$(STACK)" --output text \
+	    --query "Stacks[0].Outputs[?OutputKey=='XApiSecretArn'].OutputValue") || exit 1; \
+	  if [ -z "$$arn" ] || [ "$$arn" = None ]; then \
+	    echo "x-secret: stack $(STACK) has no XApiSecretArn output: set STACK=<your stack> or X_SECRET_ARN=<arn>" >&2; exit 1; fi; \
+	fi; \
+	$(GO) run ./cmd/xsecret -secret-id "$$arn" $(ARGS)
 
 clean: ## remove build output and test artifacts
 	rm -rf build .artifacts .bin

@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,5 +96,40 @@ func TestInvoke(t *testing.T) {
 				t.Logf("stderr:\n%s", stderr.String())
 			}
 		})
+	}
+}
+
+// TestMakeInvokeStdout runs `make invoke` as the README shows it: stdout is the function's
+// answer alone, one JSON document (so `make invoke ... | jq` works), and the logs, with the
+// bootstrap's measured peak memory, go to stderr.
+func TestMakeInvokeStdout(t *testing.T) {
+	rieBin := rie.RequireRIE(t)
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("make", "--no-print-directory", "invoke", "FUNCTION=ingest", "EVENT=events/schedule.json", "RIE="+rieBin)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "MAX_PAGES=1")
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("make invoke: %v\nstdout %s\nstderr %s", err, stdout.String(), stderr.String())
+	}
+	dec := json.NewDecoder(&stdout)
+	var res ingest.Result
+	if err := dec.Decode(&res); err != nil || res.Pages != 1 {
+		t.Fatalf("stdout is not the ingest answer: %+v, %v\n%s", res, err, stdout.String())
+	}
+	if rest, _ := io.ReadAll(dec.Buffered()); len(bytes.TrimSpace(rest)) > 0 || stdout.Len() > 0 {
+		t.Errorf("stdout has more than the answer: %q", rest)
+	}
+	for _, want := range []string{"REPORT RequestId", "ingest: peak memory", `"message":"ingest done"`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
 	}
 }

@@ -195,6 +195,9 @@ type Result struct {
 	// in the summary): the reset X sent (capped by xapi at xapi.RateWindow ahead), or
 	// xapi.RateWindow after a 429 that sent none.
 	RateLimitReset time.Time `json:"rate_limit_reset,omitzero"`
+	// NotConfigured says the run found no X API credentials and sent nothing to X (Setup);
+	// in the summary only when true.
+	NotConfigured bool `json:"not_configured,omitempty"`
 
 	// readKnown says PostsReadToday came from the quota (not so without one, or when Redis
 	// could not be asked): the budget left is written only then.
@@ -214,7 +217,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		PostsReadToday  int64             `json:"posts_read_today"`
 		Boards          map[string]Totals `json:"boards"`
 		RateLimitReset  string            `json:"rate_limit_reset,omitempty"`
-	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText()})
+		NotConfigured   bool              `json:"not_configured,omitempty"`
+	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText(), r.NotConfigured})
 	if err != nil {
 		return nil, err
 	}

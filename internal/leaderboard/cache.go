@@ -26,6 +26,8 @@ type read struct {
 	at      time.Time
 	expires time.Time
 	answers map[int]*snapshot
+	// notConfigured: the board is empty because its ingest has no X API credentials yet.
+	notConfigured bool
 }
 
 // snapshot is one encoded answer: the JSON body and its ETag.
@@ -117,9 +119,30 @@ func (h *Handler) fetch(ctx context.Context, board Board, k cacheKey, f *flight)
 		f.err = fmt.Errorf("%s %d of %s: %w", k.view, MaxLimit, k.window, err)
 		return
 	}
+	if len(r.entries) == 0 && len(r.trends) == 0 {
+		r.notConfigured = notConfigured(ctx, board)
+	}
 	r.at = h.now()
 	r.expires = r.at.Add(h.ttl)
 	f.read = r
+}
+
+// setupMarker is the part of store.Store that says whether the board's ingest found no X API
+// credentials (ingest.Setup marks it).
+type setupMarker interface {
+	NotConfigured(ctx context.Context) (bool, time.Time, error)
+}
+
+// notConfigured says whether an empty board is empty because the X API credentials are not set
+// yet: one GET, made only for an empty read, so a board with data never pays for it. An error
+// leaves the answer as it is (an empty board without the notice).
+func notConfigured(ctx context.Context, board Board) bool {
+	m, ok := board.(setupMarker)
+	if !ok {
+		return false
+	}
+	unset, _, err := m.NotConfigured(ctx)
+	return err == nil && unset
 }
 
 // slice returns the answer for the best limit of r, the read of k, encoding it on first use.
@@ -130,7 +153,7 @@ func (h *Handler) slice(k cacheKey, r *read, limit int) (*snapshot, error) {
 	if snap != nil {
 		return snap, nil
 	}
-	snap, err := encode(k, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.at)
+	snap, err := encode(k, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.at, r.notConfigured)
 	if err != nil {
 		return nil, err
 	}

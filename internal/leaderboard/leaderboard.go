@@ -371,6 +371,9 @@ type answer struct {
 	Window      store.Window `json:"window"`
 	GeneratedAt string       `json:"generated_at"`
 	Hashtags    any          `json:"hashtags"` // []row or []trendRow, never nil: an empty board is []
+	// NotConfigured (only when true): the board is empty because its ingest has no X API
+	// credentials yet; the dashboard says how to set them.
+	NotConfigured bool `json:"not_configured,omitempty"`
 }
 
 // row is one ranked hashtag of a top answer.
@@ -395,7 +398,7 @@ type trendRow struct {
 // the window and the ranked hashtags with their figures, but not generated_at. encoding/json
 // escapes '<', '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert
 // even if a browser sniffed it as HTML.
-func encode(k cacheKey, entries []store.Entry, trends []store.Trend, t time.Time) (*snapshot, error) {
+func encode(k cacheKey, entries []store.Entry, trends []store.Trend, t time.Time, notConfigured bool) (*snapshot, error) {
 	// The ETag covers the name, the view, the window and each hashtag with its figures,
 	// NUL-separated.
 	tagged := make([]byte, 0, len(k.board)+len(k.view)+len(k.window)+3+(len(entries)+len(trends))*48)
@@ -423,10 +426,14 @@ func encode(k cacheKey, entries []store.Entry, trends []store.Trend, t time.Time
 		}
 		hashtags = rows
 	}
+	if notConfigured {
+		tagged = append(tagged, "not_configured"...)
+	}
 	digest := sha256.Sum256(tagged)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
 
-	body, err := json.Marshal(answer{Leaderboard: k.board, View: k.view, Window: k.window, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: hashtags})
+	body, err := json.Marshal(answer{Leaderboard: k.board, View: k.view, Window: k.window, GeneratedAt: t.UTC().Format(time.RFC3339),
+		Hashtags: hashtags, NotConfigured: notConfigured})
 	if err != nil {
 		return nil, fmt.Errorf("encode %s of %s: %w", k.view, k.window, err)
 	}

@@ -80,6 +80,12 @@ func ParseRedis(value string) (RedisCredentials, error) {
 	return c, nil
 }
 
+// ErrXNotConfigured is wrapped by the error for X API credentials that hold nothing at all: the
+// secret the stack creates, {"bearer_token":""}, before anyone filled it (or, locally, none of
+// the stand-in variables set). Ingest then answers "not configured" instead of failing. Half a
+// key pair is a different error: someone configured it, wrongly.
+var ErrXNotConfigured = errors.New("no X credentials")
+
 // ParseX parses an X API secret: a JSON object with "bearer_token", or
 // "api_key" and "api_secret", or all three (other keys are ignored). Errors
 // name the key at fault and never quote the value.
@@ -113,7 +119,7 @@ func (c XCredentials) check(bearer, key, secret string) error {
 	case c.APISecret != "" && c.APIKey == "":
 		return fmt.Errorf("%s is set but %s is missing or empty", secret, key)
 	case c.BearerToken == "" && c.APIKey == "":
-		return fmt.Errorf("no X credentials: need %s, or %s and %s", bearer, key, secret)
+		return fmt.Errorf("%w: need %s, or %s and %s", ErrXNotConfigured, bearer, key, secret)
 	}
 	return nil
 }

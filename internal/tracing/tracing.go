@@ -15,7 +15,7 @@
 // The X-Ray SDK is imported here and nowhere else in the deployed code, so
 // that a move to OpenTelemetry (the SDK's end of support is 2027-02-25)
 // replaces this package's four functions rather than touching every caller;
-// README.md (Tracing) lists what else such a move touches.
+// docs/DESIGN.md (Tracing) lists what else such a move touches.
 package tracing
 
 import (

@@ -259,6 +259,12 @@ func runOnce(ctx context.Context, cfg InvokeConfig, function string, env []strin
 			fmt.Fprintf(cfg.Log, "%s: init duration %.1f ms (INIT REPORT)\n", function, float64(d)/float64(time.Millisecond))
 		}
 		cancel()
+		// The REPORT line's "Max Memory Used" only repeats "Memory Size" (the emulator cannot
+		// measure it); the bootstrap's peak RSS is what Lambda would report.
+		if rss, rerr := emu.PeakRSS(); rerr == nil {
+			fmt.Fprintf(cfg.Log, "%s: peak memory %.1f MiB (VmHWM of the bootstrap; the REPORT line's Max Memory Used is not measured)\n",
+				function, float64(rss)/(1<<20))
+		}
 	}
 	return resp, err
 }

@@ -191,7 +191,7 @@ func hostileBody(limit int, entry func(i int) string) []byte {
 // TestResponseLimitFitsTheFunction: an answer of xapi.MaxResponseBytes, of the shapes that cost
 // the most memory per byte (tens of thousands of tiny posts; long posts packed with hashtag
 // entities), is decoded with a heap growth a 128 MB function holds beside the 23 MiB the
-// ingest function needs at rest (README, Performance): under 64 MiB.
+// ingest function needs at rest (docs/DESIGN.md, Sizing): under 64 MiB.
 func TestResponseLimitFitsTheFunction(t *testing.T) {
 	const budget = 64 << 20
 	first := postid.Make(time.Now().Add(-time.Hour), 0)

@@ -1028,7 +1028,8 @@ func checkParentParameters(a *App) []string {
 		"FunctionMemorySize":             {def: nil},
 		"LogLevel":                       {def: nil},
 		"AppName":                        {def: nil},
-		"LeaderboardReservedConcurrency": {def: nil},
+		"LeaderboardReservedConcurrency": {def: 0},
+		"IngestReservedConcurrency":      {def: 0},
 		"FinalSnapshot":                  {def: "true", allowed: []any{"true", "false"}},
 	}
 	for name, w := range wants {
@@ -1068,7 +1069,8 @@ func checkParentParameters(a *App) []string {
 }
 
 // checkLeaderboardURL: the Function URL with the auth-type parameter, CORS GET/HEAD from the
-// origins parameter, and the public-access permissions for NONE; a reserved-concurrency cap.
+// origins parameter, and the public-access permissions for NONE (its optional reserved
+// concurrency: checkReservations).
 func checkLeaderboardURL(a *App) []string {
 	var probs []string
 	f := functions[1]
@@ -1117,9 +1119,6 @@ func checkLeaderboardURL(a *App) []string {
 	for action := range wantPerms {
 		probs = append(probs, fmt.Sprintf("%s: no public %s permission for AuthType NONE", where, action))
 	}
-	if p["ReservedConcurrentExecutions"] == nil {
-		probs = append(probs, where+": no ReservedConcurrentExecutions")
-	}
 	if mapAt(t.Doc, "Outputs", "FunctionUrl") == nil {
 		probs = append(probs, a.rel(t)+": no FunctionUrl output")
 	}
@@ -1127,9 +1126,9 @@ func checkLeaderboardURL(a *App) []string {
 	return probs
 }
 
-// checkIngestSchedule: one ingest schedule and one upkeep-only schedule, each with a retry policy and a dead-letter queue, an on-failure
-// destination, reserved concurrency 1, an alarm on the function's errors and one on the read
-// budget.
+// checkIngestSchedule: one ingest schedule and one upkeep-only schedule, each with a retry
+// policy and a dead-letter queue, an on-failure destination, an alarm on the function's errors
+// and one on the read budget (its optional reserved concurrency: checkReservations).
 func checkIngestSchedule(a *App) []string {
 	var probs []string
 	f := functions[0]
@@ -1138,9 +1137,6 @@ func checkIngestSchedule(a *App) []string {
 		return []string{err.Error()}
 	}
 	where := fmt.Sprintf("%s: %s", a.rel(t), f.id)
-	if p["ReservedConcurrentExecutions"] != 1 {
-		probs = append(probs, fmt.Sprintf("%s: ReservedConcurrentExecutions = %v, want 1", where, p["ReservedConcurrentExecutions"]))
-	}
 	var schedules, upkeeps int
 	for name, e := range mapAt(p, "Events") {
 		typ := mapAt(e)["Type"]

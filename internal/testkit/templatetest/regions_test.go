@@ -313,34 +313,34 @@ func TestExcludedRegionsLackATypeInCfnLint(t *testing.T) {
 	}
 }
 
-// README.md lists the supported Regions, the ones the template's Rules accept.
+// docs/DEPLOY.md lists the supported Regions, the ones the template's Rules accept.
 func TestReadmeListsRegions(t *testing.T) {
 	a := loadApp(t)
 	supported, named, err := regionLists(a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	readme, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "DEPLOY.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, section, found := strings.Cut(string(readme), "\n### Regions\n")
 	if !found {
-		t.Fatal("README.md: no ### Regions section")
+		t.Fatal("docs/DEPLOY.md: no ### Regions section")
 	}
 	section, _, _ = strings.Cut(section, "\n#")
 	listed, _, _ := strings.Cut(section, "\n\n")
 	for _, r := range supported {
 		if !strings.Contains(listed, "`"+r+"`") {
-			t.Errorf("README.md, Regions: the first paragraph does not list supported Region `%s`", r)
+			t.Errorf("docs/DEPLOY.md, Regions: the first paragraph does not list supported Region `%s`", r)
 		}
 	}
 	for _, r := range named {
 		if strings.Contains(listed, "`"+r+"`") {
-			t.Errorf("README.md, Regions: the first paragraph lists `%s`, which the template rules out", r)
+			t.Errorf("docs/DEPLOY.md, Regions: the first paragraph lists `%s`, which the template rules out", r)
 		}
 		if !strings.Contains(section, "`"+r+"`") {
-			t.Errorf("README.md, Regions: does not say why `%s` is ruled out", r)
+			t.Errorf("docs/DEPLOY.md, Regions: does not say why `%s` is ruled out", r)
 		}
 	}
 }

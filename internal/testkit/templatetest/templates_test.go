@@ -62,6 +62,7 @@ var checks = []check{
 	{"parent parameters", checkParentParameters},
 	{"leaderboard url", checkLeaderboardURL},
 	{"ingest schedule", checkIngestSchedule},
+	{"reserved concurrency", checkReservations},
 	{"data on delete", checkDataOnDelete},
 }
 
@@ -238,9 +239,18 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 		{"public URL without invoke permission", checkLeaderboardURL, func(a *App) {
 			delete(a.Nested["LeaderboardStack"].Section("Resources"), "LeaderboardFunctionUrlPublicInvoke")
 		}, "no public lambda:InvokeFunction permission"},
-		{"ingest may overlap", checkIngestSchedule, func(a *App) {
-			delete(props(a, "IngestStack", "IngestFunction"), "ReservedConcurrentExecutions")
-		}, "ReservedConcurrentExecutions = <nil>, want 1"},
+		{"ingest always reserves", checkReservations, func(a *App) {
+			props(a, "IngestStack", "IngestFunction")["ReservedConcurrentExecutions"] = 1
+		}, "IngestFunction: ReservedConcurrentExecutions = 1, want !If"},
+		{"leaderboard reserves by default", checkReservations, func(a *App) {
+			a.Parent.Parameter("LeaderboardReservedConcurrency")["Default"] = 10
+		}, "LeaderboardReservedConcurrency Default 10, want 0"},
+		{"reservation not passed", checkReservations, func(a *App) {
+			mapAt(a.Parent.Section("Resources")["IngestStack"], "Properties", "Parameters")["ReservedConcurrency"] = 1
+		}, "IngestStack.ReservedConcurrency = 1, want !Ref IngestReservedConcurrency"},
+		{"reservation of 0 kept", checkReservations, func(a *App) {
+			a.Nested["LeaderboardStack"].Section("Conditions")["HasReservedConcurrency"] = map[string]any{"Fn::Equals": []any{"a", "a"}}
+		}, `condition "HasReservedConcurrency"`},
 		{"schedule without DLQ", checkIngestSchedule, func(a *App) {
 			delete(mapAt(props(a, "IngestStack", "IngestFunction"), "Events", "Schedule", "Properties"), "DeadLetterConfig")
 		}, "no DeadLetterConfig"},
