@@ -20,6 +20,7 @@
 //	view      top | trending | history, default top
 //	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
 //	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
+//	kiosk     1: the dashboard's wall layout (large type, several columns, no controls)
 //
 // An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
 // longer than MaxQueryBytes gives 400 naming the parameter and the allowed values, so a typo
