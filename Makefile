@@ -15,7 +15,7 @@ RIE       := $(BIN)/aws-lambda-rie
 FUNCTION  ?= ingest
 EVENT     ?= events/schedule.json
 
-.PHONY: help run test deps lint unit fuzz bench build build-IngestFunction build-LeaderboardFunction invoke clean
+.PHONY: help run test deps lint unit fuzz bench screenshots build build-IngestFunction build-LeaderboardFunction invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ fuzz: ## run every fuzz target briefly (FUZZTIME each) on its committed corpus
 
 bench: deps ## benchmarks with figures and ratios against raw Redis, measured in one run
 	bash scripts/bench.sh
+
+screenshots: deps ## the dashboard's screenshots in docs/ (light, dark, phone, embed, wall, trending) from the bundled sample
+	CI=true UPDATE_SCREENSHOT=1 $(GO) test -count=1 -run 'TestDashboardHistoryInChromium|TestDashboardOnTheSampleInChromium' ./internal/leaderboard/
 
 build: ## linux/arm64 bootstraps exactly as sam build makes them, into build/<function>/bootstrap
 	$(MAKE) --no-print-directory build-IngestFunction ARTIFACTS_DIR=$(BUILD_DIR)/ingest
