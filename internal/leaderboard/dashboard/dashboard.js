@@ -236,7 +236,7 @@
       boardNotice.hidden = false;
       state.board = boards.length < 2 ? "" : boards[0].name;
     }
-    if (boards.length < 2) {
+    if (boards.length < 2 || state.embed) {
       return;
     }
     boardSelect.replaceChildren(...boards.map((b) => {
