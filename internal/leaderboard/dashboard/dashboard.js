@@ -113,6 +113,7 @@
       state.window = "1h";
       windowSelect.value = "1h";
     }
+    document.querySelector("main").classList.toggle("trending", trending);
     heading.textContent = trending ? "Trending hashtags" : "Top hashtags";
     bars.setAttribute("aria-label", trending ? "Trending hashtags by rise in distinct authors" : "Top hashtags by number of posts");
     empty.textContent = trending ? "Nothing is trending in this window." : "No hashtags yet in this window.";
