@@ -49,7 +49,8 @@ fuzz: ## run every fuzz target briefly (FUZZTIME each) on its committed corpus
 bench: deps ## benchmarks with figures and ratios against raw Redis, measured in one run
 	bash scripts/bench.sh
 
-screenshots: deps ## the dashboard's screenshots in docs/ (light, dark, phone, embed, wall, trending) from the bundled sample
+screenshots: ## the dashboard's screenshots in docs/ (light, dark, phone, embed, wall, trending) from the bundled sample
+	bash scripts/ensure-deps.sh
 	CI=true UPDATE_SCREENSHOT=1 $(GO) test -count=1 -run 'TestDashboardHistoryInChromium|TestDashboardOnTheSampleInChromium' ./internal/leaderboard/
 
 build: ## linux/arm64 bootstraps exactly as sam build makes them, into build/<function>/bootstrap

@@ -294,7 +294,9 @@
     const trending = data.view === "trending";
     const estimated = estimatedAnswer(data);
     const tags = Array.isArray(data.hashtags) ? data.hashtags : [];
-    checked.textContent = new Date().toLocaleTimeString();
+    const now = new Date();
+    checked.dateTime = now.toISOString();
+    checked.textContent = now.toLocaleTimeString();
     const key = sel + "|" + estimated + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
     if (key === lastKey) {
       return; // nothing changed: the page stays as it is, markers included
