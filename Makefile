@@ -19,7 +19,7 @@ STACK     ?= hashtag-leaderboard
 FUNCTION  ?= ingest
 EVENT     ?= events/schedule.json
 
-.PHONY: help run test deps lint unit suite fuzz bench build build-IngestFunction build-LeaderboardFunction invoke x-secret clean
+.PHONY: help run test deps lint unit suite fuzz bench screenshots build build-IngestFunction build-LeaderboardFunction invoke x-secret clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -61,6 +61,10 @@ fuzz: ## run every fuzz target briefly (FUZZTIME each) on its committed corpus
 
 bench: deps ## benchmarks with figures and ratios against raw Redis, measured in one run
 	bash scripts/bench.sh
+
+screenshots: ## the dashboard's screenshots in docs/ (light, dark, phone, embed, wall, trending) from the bundled sample
+	bash scripts/ensure-deps.sh
+	CI=true UPDATE_SCREENSHOT=1 $(GO) test -count=1 -run 'TestDashboardHistoryInChromium|TestDashboardOnTheSampleInChromium' ./internal/leaderboard/
 
 build: ## linux/arm64 bootstraps exactly as sam build makes them, into build/<function>/bootstrap
 	$(MAKE) --no-print-directory build-IngestFunction ARTIFACTS_DIR=$(BUILD_DIR)/ingest

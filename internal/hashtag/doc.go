@@ -56,8 +56,10 @@
 //     distinct from "aws" and full-width katakana. NFKC would turn some
 //     twitter-text hashtag characters (U+FF5E, U+309B) into characters that
 //     are not allowed in hashtags.
-//   - Lower-casing is language-neutral: "İ" (U+0130) becomes "i̇" (i + U+0307),
-//     so "#İstanbul" and "#istanbul" are different hashtags; "ß" is kept
+//   - Lower-casing is language-neutral, with one fold: "İ" (U+0130) lower-cases
+//     to "i" + U+0307, and a U+0307 right after "i" is removed, so "#İstanbul",
+//     "#ISTANBUL" and "#istanbul" are one hashtag, "istanbul" (the dotless "ı"
+//     stays distinct: "ısparta" is not "isparta"); "ß" is kept
 //     ("straße" and "strasse" differ) and capital "ẞ" becomes "ß"; a final
 //     capital sigma becomes "ς".
 //   - The limit is MaxLen (140) runes of the canonical form. twitter-text has

@@ -124,6 +124,9 @@ func normalizeUnicode(tag, s string, prefix int) (string, error) {
 		casers.Put(c)
 		s = norm.NFC.String(s)
 	}
+	if strings.Contains(s, "i\u0307") {
+		s = norm.NFC.String(foldDottedI(s))
+	}
 
 	n, letter := 0, false
 	for _, r := range s {
@@ -152,6 +155,23 @@ func normalizeUnicode(tag, s string, prefix int) (string, error) {
 		return "", rejectf(tag, ErrTooLong, fmt.Sprintf(" (%d)", n))
 	}
 	return s, nil
+}
+
+// foldDottedI removes the combining dot above (U+0307) right after an "i": what lower-casing
+// "İ" (U+0130) leaves, so "#İstanbul" and "#istanbul" are one hashtag. In NFC no other
+// character composes with "i" + U+0307, so only a literal "i" can carry it.
+func foldDottedI(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	afterI := false
+	for _, r := range s {
+		if r == '\u0307' && afterI {
+			continue // and the next U+0307 goes too: "i" + two dots is still "i"
+		}
+		afterI = r == 'i'
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // needsLower reports whether lower-casing could change s: whether a rune has

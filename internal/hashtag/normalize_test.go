@@ -40,7 +40,15 @@ func TestNormalize(t *testing.T) {
 		{"angstrom sign singleton", "\u212bngstrom", "\u00e5ngstrom", nil},
 
 		// Documented casing choices.
-		{"turkish dotted capital I", "İstanbul", "i\u0307stanbul", nil},
+		{"turkish dotted capital I folds to i", "İstanbul", "istanbul", nil},
+		{"dotted capital I upper case", "İSTANBUL", "istanbul", nil},
+		{"i with combining dot above", "i\u0307stanbul", "istanbul", nil},
+		{"capital I with combining dot above", "I\u0307stanbul", "istanbul", nil},
+		{"i with two dots above", "i\u0307\u0307stanbul", "istanbul", nil},
+		{"dotted I then acute composes", "\u0130\u0301", "\u00ed", nil},
+		{"dot above kept after other letters", "a\u0307b", "\u0227b", nil},
+		{"dot above kept after dotless i", "\u0131\u0307", "\u0131\u0307", nil},
+		{"dot above after i-acute kept", "\u00ed\u0307", "\u00ed\u0307", nil},
 		{"turkish dotless i kept", "ısparta", "ısparta", nil},
 		{"german sharp s kept", "Straße", "straße", nil},
 		{"german capital sharp s", "STRAẞE", "straße", nil},
@@ -112,7 +120,8 @@ func TestNormalize(t *testing.T) {
 		{"japanese over limit", strings.Repeat("語", MaxLen+1), "", ErrTooLong},
 		{"decomposed composes under limit", strings.Repeat("e\u0301", MaxLen), strings.Repeat("\u00e9", MaxLen), nil},
 		{"invisible not counted", strings.Repeat("a\u200d", MaxLen), strings.Repeat("a", MaxLen), nil},
-		{"dotted I expands over limit", strings.Repeat("İ", MaxLen), "", ErrTooLong},
+		{"dotted I folds at limit", strings.Repeat("İ", MaxLen), strings.Repeat("i", MaxLen), nil},
+		{"dotted I over limit", strings.Repeat("İ", MaxLen+1), "", ErrTooLong},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,7 +263,7 @@ func TestCanonicalOfExtract(t *testing.T) {
 func TestNormalizeConcurrent(t *testing.T) {
 	// The pooled cases.Caser must not be shared: run under -race.
 	tags := []string{"ÉCOLE", "İstanbul", "ΟΔΟΣ", "Straße", "ПРИВЕТ"}
-	want := []string{"école", "i\u0307stanbul", "οδος", "straße", "привет"}
+	want := []string{"école", "istanbul", "οδος", "straße", "привет"}
 	done := make(chan error)
 	for g := range 8 {
 		go func() {

@@ -46,7 +46,6 @@ func TestBoardParameter(t *testing.T) {
 		{"board=rust", 404, `unknown board "rust": the boards are "aws", "golang"`},
 		{"board=AWS", 404, `unknown board "AWS": the boards are "aws", "golang"`},
 		{"board=%3Cscript%3E", 404, `unknown board "<script>"`}, // quoted; encoding/json escapes < and >
-		{"board=rust&format=html", 404, `unknown board "rust"`},
 		{"board=", 400, `query parameter "board" is empty`},
 		{"board=rust&limit=0", 400, `query parameter "limit"`}, // a bad query is reported before the board is looked up
 	}

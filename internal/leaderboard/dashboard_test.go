@@ -96,3 +96,36 @@ func TestDashboardKnowsTheAPILimits(t *testing.T) {
 		}
 	}
 }
+
+// A browser asking for an unknown board gets the page (which says so and shows the default
+// board); the JSON API keeps its 404.
+func TestDashboardUnknownBoard(t *testing.T) {
+	h, _, _, _, _ := twoBoards(t)
+	tests := []struct {
+		name, query string
+		headers     map[string]string
+		status      int
+		html        bool
+	}{
+		{"browser", "board=nope", map[string]string{"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}, 200, true},
+		{"format=html", "board=nope&format=html", nil, 200, true},
+		{"widget", "board=nope&embed=1&format=html", nil, 200, true},
+		{"JSON", "board=nope", map[string]string{"accept": "application/json"}, 404, false},
+		{"no Accept", "board=nope", nil, 404, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := handle(t, h, event("GET", tc.query, tc.headers))
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tc.status, resp.Body)
+			}
+			isHTML := strings.HasPrefix(resp.Headers["Content-Type"], "text/html") && strings.Contains(resp.Body, "<title>Hashtag leaderboard</title>")
+			if isHTML != tc.html {
+				t.Errorf("page served: %v, want %v (%s)", isHTML, tc.html, resp.Headers["Content-Type"])
+			}
+			if !tc.html && !strings.Contains(resp.Body, `unknown board \"nope\"`) {
+				t.Errorf("JSON error %s does not name the board", resp.Body)
+			}
+		})
+	}
+}

@@ -148,7 +148,7 @@ func TestStatusAndHeaders(t *testing.T) {
 		{name: "delete", req: event("DELETE", "", nil), wantStatus: 405},
 		{name: "bad limit", req: event("GET", "limit=0", nil), wantStatus: 400, wantHeader: map[string]string{"Cache-Control": "no-store"}, wantError: `query parameter "limit" is "0": want an integer from 1 to 100`},
 		{name: "bad window", req: event("GET", "window=2h", nil), wantStatus: 400, wantError: `query parameter "window" is "2h": want one of all, 1h, 24h, 7d`},
-		{name: "unknown parameter", req: event("GET", "windw=1h", nil), wantStatus: 400, wantError: `unknown query parameter "windw": allowed are limit, window, format, board, view, hashtags, embed`},
+		{name: "unknown parameter", req: event("GET", "windw=1h", nil), wantStatus: 400, wantError: `unknown query parameter "windw": allowed are limit, window, format, board, view, hashtags, embed, kiosk`},
 		{name: "unknown view", req: event("GET", "view=hot", nil), wantStatus: 400, wantError: `query parameter "view" is "hot": want top, trending or history`},
 		{name: "trending all time", req: event("GET", "view=trending&window=all", nil), wantStatus: 400, wantError: `query parameter "window" is "all": want 1h or 24h with view=trending`},
 		{name: "trending 7d", req: event("GET", "window=7d&view=trending", nil), wantStatus: 400, wantError: `query parameter "window" is "7d": want 1h or 24h with view=trending`},

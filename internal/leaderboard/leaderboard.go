@@ -16,10 +16,11 @@
 //	          view=trending: 1h | 24h, default 1h)
 //	format    json | html, default: by the Accept header
 //	board     a board's name, default the first board; an unknown board gives 404 naming the
-//	          boards
+//	          boards (the dashboard page is served for any board: it says so and shows the default)
 //	view      top | trending | history, default top
 //	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
 //	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
+//	kiosk     1: the dashboard's wall layout (large type, several columns, no controls)
 //
 // An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
 // longer than MaxQueryBytes gives 400 naming the parameter and the allowed values, so a typo
@@ -272,20 +273,20 @@ func (h *Handler) serve(ctx context.Context, req events.LambdaFunctionURLRequest
 	if err != nil {
 		return errorResponse(http.StatusBadRequest, err.Error()), info
 	}
-	board, notFound := h.board(q.board)
-	if notFound != nil {
-		return *notFound, info
-	}
-	info.board, info.view, info.window, info.limit = board.Name, q.view, q.window, q.limit
-
-	html := q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept")))
-	if html {
+	// A browser gets the page whatever the board: the page itself says when the board is
+	// unknown and shows the default one (the JSON API answers 404 below).
+	if q.format == formatHTML || (q.format == "" && prefersHTML(header(req, "accept"))) {
 		p := &dashboard
 		if q.embed {
 			p = &h.embed
 		}
 		return p.response(header(req, "if-none-match")), info
 	}
+	board, notFound := h.board(q.board)
+	if notFound != nil {
+		return *notFound, info
+	}
+	info.board, info.view, info.window, info.limit = board.Name, q.view, q.window, q.limit
 
 	var snap *snapshot
 	var how string

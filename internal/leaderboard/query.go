@@ -38,10 +38,11 @@ type query struct {
 	view     string   // viewTop, viewTrending or viewHistory
 	hashtags []string // view=history: the hashtags asked for, normalised, distinct, in order
 	embed    bool     // embed=1: the dashboard as a compact widget for a frame
+	kiosk    bool     // kiosk=1: the dashboard's wall layout (the page reads it; the API ignores it)
 }
 
 const (
-	allowedParams         = "allowed are limit, window, format, board, view, hashtags, embed"
+	allowedParams         = "allowed are limit, window, format, board, view, hashtags, embed, kiosk"
 	allowedLimit          = "want an integer from 1 to 100 (no sign, no leading zeros)"
 	allowedWindow         = "want one of all, 1h, 24h, 7d"
 	allowedTrendingWindow = "want 1h or 24h with view=trending"
@@ -49,6 +50,7 @@ const (
 	allowedBoard          = "want a board's name (GET /boards lists them)"
 	allowedView           = "want top, trending or history"
 	allowedEmbed          = "want 1"
+	allowedKiosk          = "want 1"
 	maxQuotedBytes        = 60
 	maxNamedParams        = 3
 )
@@ -61,7 +63,7 @@ func parseQuery(raw string) (query, error) {
 		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
 	}
 	// The known parameters, in this order; seen says which were given.
-	names := [...]string{"limit", "window", "format", "board", "view", "hashtags", "embed"}
+	names := [...]string{"limit", "window", "format", "board", "view", "hashtags", "embed", "kiosk"}
 	var values [len(names)]string
 	var seen [len(names)]bool
 	var unknown, repeated []string
@@ -147,6 +149,12 @@ func parseQuery(raw string) (query, error) {
 			return q, invalid("embed", v, allowedEmbed)
 		}
 		q.embed = true
+	}
+	if v := values[7]; seen[7] {
+		if v != "1" {
+			return q, invalid("kiosk", v, allowedKiosk)
+		}
+		q.kiosk = true
 	}
 	if q.view == viewHistory {
 		return historyQuery(q, values[5], seen[5], seen[0], seen[1])

@@ -57,7 +57,7 @@ func TestParseQuery(t *testing.T) {
 		{raw: "format=HTML", wantErr: `"HTML"`},
 		{raw: "limit=5&limit=5", wantErr: `query parameter "limit" given more than once`},
 		{raw: "window=1h&window=24h", wantErr: `"window" given more than once`},
-		{raw: "windw=1h", wantErr: `unknown query parameter "windw": allowed are limit, window, format, board, view, hashtags, embed`},
+		{raw: "windw=1h", wantErr: `unknown query parameter "windw": allowed are limit, window, format, board, view, hashtags, embed, kiosk`},
 		{raw: "Limit=5", wantErr: `unknown query parameter "Limit"`},
 		{raw: "a=1&b=2&a=3", wantErr: `unknown query parameters "a", "b": allowed are`},
 		{raw: "a&b&c&d&e", wantErr: `unknown query parameters "a", "b", "c" and 2 more`},
@@ -71,6 +71,8 @@ func TestParseQuery(t *testing.T) {
 		{raw: "embed=1&format=html", want: query{window: store.All, limit: 10, format: "html", embed: true}},
 		{raw: "view=Top", wantErr: `query parameter "view" is "Top": want top, trending or history`},
 		{raw: "embed=true", wantErr: `query parameter "embed" is "true": want 1`},
+		{raw: "kiosk=1&window=24h", want: query{window: store.Day, limit: 10, kiosk: true}},
+		{raw: "kiosk=yes", wantErr: `query parameter "kiosk" is "yes": want 1`},
 		{raw: "embed=", wantErr: `query parameter "embed" is empty: want 1`},
 		{raw: "hashtags=aws", wantErr: `query parameter "hashtags" applies only to view=history`},
 		// board, view, hashtags and embed together, in any order.

@@ -1,9 +1,11 @@
 "use strict";
-// Dashboard of the hashtag leaderboard. It polls the JSON API at the page's own path, two
-// requests per refresh at most: the top, then the history of the rows it shows (one request
-// for all of them), each revalidated with its ETag (304 when nothing changed). It renders the
-// answers with DOM APIs only: every text from the API is set with textContent, never parsed as
-// HTML (the page's CSP also forbids HTML sinks through Trusted Types).
+// Dashboard of the hashtag leaderboard. It polls the JSON API at the page's own path: the top,
+// then the history of the rows it shows (one request per MAX_HISTORY rows: one for Top 10 and
+// Top 25, four for Top 100), each revalidated with its ETag (304 when nothing changed). It
+// renders the answers with DOM APIs only: every text from the API is set with textContent,
+// never parsed as HTML (the page's CSP also forbids HTML sinks through Trusted Types).
+// Where an answer sampled the posts (coverage below 1, issue 20), rows show the estimate with
+// its margin and bars follow the estimates; otherwise the exact counts.
 (function () {
   const REFRESH_MS = 5000;
   const FETCH_TIMEOUT_MS = 10000;
@@ -15,11 +17,14 @@
   const MAX_QUERY_BYTES = 4096;
   // The history shown for each window: all-time rows show the last 7 days.
   const SPARK = {
-    "1h": { window: "1h", legend: "Columns: posts per 5 minutes, last hour" },
-    "24h": { window: "24h", legend: "Columns: posts per hour, last 24 hours" },
-    "7d": { window: "7d", legend: "Columns: posts per 6 hours, last 7 days" },
-    "all": { window: "7d", legend: "Columns: posts per 6 hours, last 7 days" },
+    "1h": { window: "1h", legend: "Columns: posts per 5 minutes, last hour", from: "1 h ago" },
+    "24h": { window: "24h", legend: "Columns: posts per hour, last 24 hours", from: "24 h ago" },
+    "7d": { window: "7d", legend: "Columns: posts per 6 hours, last 7 days", from: "7 days ago" },
+    "all": { window: "7d", legend: "Columns: posts per 6 hours, last 7 days", from: "7 days ago" },
   };
+  const SPAN = { "1h": "in the last hour", "24h": "in the last 24 hours", "7d": "in the last 7 days", "all": "in all" };
+  // The wall layout (large type, several columns): ?kiosk=1, or a large screen.
+  const WALL = window.matchMedia("(min-width: 1600px) and (min-height: 860px)");
   // A hashtag in the store's canonical form (package hashtag): letters, marks, digits, "_" and
   // twitter-text's few special characters, a letter or mark among them, lower case, NFC, at
   // most 140 characters. Only these are asked for: anything else (an entry a faulty writer
@@ -43,6 +48,13 @@
   const legend = $("legend");
   const announce = $("announce");
   const boardName = $("board-name");
+  const query = $("query");
+  const boardNotice = $("board-notice");
+  const checked = $("checked");
+  const sampled = $("sampled");
+  const barLegend = $("bar-legend");
+  const axisFrom = $("axis-from");
+  const axisFigure = $("axis-figure");
 
   const numberFormat = new Intl.NumberFormat();
   const baselineFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
@@ -54,6 +66,8 @@
   let previous = null;  // hashtag -> rank before the last change of the data on screen
   let sparks = new Map(); // hashtag -> points of the last history, for the selection shown
   let sparkKey = "";
+  let boards = [];      // the deployment's boards ({name, query}), once loaded
+  let answersTags = []; // the hashtags of each history request of the last refresh
 
   // The page's state lives in its address (board, window, limit, view; embed for the widget),
   // so a reload or a shared link shows the same. Each control is a labelled element of the
@@ -67,8 +81,14 @@
     limit: "10",
     board: params.get("board") || "",
     embed: params.get("embed") === "1",
+    kiosk: params.get("kiosk") === "1",
   };
-  const lim = params.get("limit");
+  const root = document.documentElement;
+  root.classList.toggle("kiosk", state.kiosk);
+  const fitWall = () => root.classList.toggle("wall", !state.embed && (state.kiosk || WALL.matches));
+  fitWall();
+  WALL.addEventListener("change", fitWall);
+  const lim = params.get("limit") || (state.kiosk ? "25" : "");
   if (lim && /^[1-9][0-9]{0,2}$/.test(lim) && Number(lim) <= 100) {
     if (![...limitSelect.options].some((o) => o.value === lim)) {
       const opt = document.createElement("option");
@@ -93,9 +113,15 @@
       state.window = "1h";
       windowSelect.value = "1h";
     }
+    document.querySelector("main").classList.toggle("trending", trending);
     heading.textContent = trending ? "Trending hashtags" : "Top hashtags";
     bars.setAttribute("aria-label", trending ? "Trending hashtags by rise in distinct authors" : "Top hashtags by number of posts");
     empty.textContent = trending ? "Nothing is trending in this window." : "No hashtags yet in this window.";
+    barLegend.textContent = trending
+      ? "Bars: how far each hashtag rose above its usual number of distinct authors (the score)."
+      : "";
+    axisFigure.textContent = trending ? "Authors" : "Posts";
+    barLegend.hidden = !trending;
   }
 
   // The selection's parameters shared by the data requests and the address.
@@ -117,36 +143,41 @@
     if (state.embed) {
       q.set("embed", "1");
     }
+    if (state.kiosk) {
+      q.set("kiosk", "1");
+    }
     q.set("format", "html");
     history.replaceState(null, "", location.pathname + "?" + q.toString());
   }
 
-  // The history request for the rows shown: the first MAX_HISTORY canonical hashtags that fit
-  // in the API's query length.
-  function historyURL(tags) {
+  // The history requests for the rows shown, in their order: the canonical hashtags in chunks
+  // of at most MAX_HISTORY that fit in the API's query length.
+  function historyURLs(tags) {
     const q = new URLSearchParams({ view: "history", window: SPARK[state.window].window });
     if (state.board) {
       q.set("board", state.board);
     }
-    const asked = [];
-    for (const t of tags) {
-      if (asked.length === MAX_HISTORY) {
-        break;
+    const urls = [];
+    let asked = [];
+    const flush = () => {
+      if (asked.length > 0) {
+        q.set("hashtags", asked.join(","));
+        urls.push(location.pathname + "?" + q.toString());
+        asked = [];
       }
+    };
+    for (const t of tags) {
       if (!canonical(t)) {
         continue;
       }
       q.set("hashtags", asked.concat(t).join(","));
-      if (q.toString().length > MAX_QUERY_BYTES) {
-        break;
+      if (asked.length === MAX_HISTORY || q.toString().length > MAX_QUERY_BYTES) {
+        flush();
       }
       asked.push(t);
     }
-    if (asked.length === 0) {
-      return "";
-    }
-    q.set("hashtags", asked.join(","));
-    return location.pathname + "?" + q.toString();
+    flush();
+    return urls;
   }
 
   function canonical(t) {
@@ -196,8 +227,17 @@
   // board selected (the default, the first, if the address names none or an unknown one).
   async function loadBoards() {
     const data = await getJSON(location.pathname.replace(/[^/]*$/, "") + "boards");
-    const boards = Array.isArray(data.boards) ? data.boards : [];
-    if (boards.length < 2) {
+    boards = Array.isArray(data.boards) ? data.boards.filter((b) => b && typeof b.name === "string") : [];
+    if (boards.length === 0) {
+      return;
+    }
+    if (state.board && !boards.some((b) => b.name === state.board)) {
+      boardNotice.textContent = "There is no board \u201C" + state.board + "\u201D here; showing the default board, \u201C" +
+        boards[0].name + "\u201D.";
+      boardNotice.hidden = false;
+      state.board = boards.length < 2 ? "" : boards[0].name;
+    }
+    if (boards.length < 2 || state.embed) {
       return;
     }
     boardSelect.replaceChildren(...boards.map((b) => {
@@ -214,7 +254,12 @@
 
   // What a row says: its post count, or for the trending view its authors against its
   // baseline ("N authors, usually M").
-  function figure(t, trending) {
+  function figure(t, trending, estimated) {
+    if (!trending && estimated) {
+      const est = Number(t.estimate) || 0;
+      return ["\u2248\u202F" + numberFormat.format(est), " posts, estimated; \u00B1" + numberFormat.format(Number(t.margin) || 0) +
+        "; " + numberFormat.format(Number(t.count) || 0) + " read"];
+    }
     if (!trending) {
       const count = Number(t.count) || 0;
       return [numberFormat.format(count), count === 1 ? " post" : " posts"];
@@ -224,25 +269,55 @@
       " in this window"];
   }
 
+  // estimatedAnswer reports whether an answer sampled the posts: coverage below 1 (issue 20).
+  function estimatedAnswer(data) {
+    return typeof data.coverage === "number" && data.coverage < 1;
+  }
+
+  // sampledText is the line that says how much was read: "Sampled 8% of 52,300 posts in the
+  // last 24 hours", or "" where everything was read.
+  function sampledText(data) {
+    if (!estimatedAnswer(data)) {
+      return "";
+    }
+    const pct = Math.max(0, data.coverage) * 100;
+    const shownPct = pct > 0 && pct < 1 ? "less than 1" : numberFormat.format(Math.round(pct));
+    return "Sampled " + shownPct + "% of " + numberFormat.format(Number(data.posts_had) || 0) + " posts " +
+      SPAN[data.window || state.window] + ": figures marked \u2248 are estimates (\u00B1 a 95% range).";
+  }
+
   function render(data, sel) {
     boardName.textContent = data.leaderboard;
+    const board = boards.find((b) => b.name === data.leaderboard);
+    query.textContent = board && board.query ? board.query : "";
+    query.parentElement.hidden = !query.textContent;
     const trending = data.view === "trending";
+    const estimated = estimatedAnswer(data);
     const tags = Array.isArray(data.hashtags) ? data.hashtags : [];
-    const key = sel + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending)[0]).join(",");
+    const now = new Date();
+    checked.dateTime = now.toISOString();
+    checked.textContent = now.toLocaleTimeString();
+    const key = sel + "|" + estimated + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
     if (key === lastKey) {
       return; // nothing changed: the page stays as it is, markers included
     }
     if (sel !== shown) {
       previous = null; // another selection: nothing to compare with
     }
-    // Bars are as long as the count, or the score of the trending view.
-    const value = (t) => Number(trending ? t.score : t.count) || 0;
+    sampled.textContent = sampledText(data);
+    sampled.hidden = !estimated;
+    // Bars are as long as the count (the estimate where sampled), or the trending view's score.
+    const value = (t) => Number(trending ? t.score : (estimated ? t.estimate : t.count)) || 0;
     const max = tags.reduce((m, t) => Math.max(m, value(t)), 0);
     const rows = tags.map((t) => {
       const count = Number(t.count) || 0;
       const li = el("li", "bar");
       li.dataset.hashtag = t.hashtag;
       li.dataset.count = String(count);
+      if (estimated) {
+        li.dataset.estimate = String(Number(t.estimate) || 0);
+        li.dataset.margin = String(Number(t.margin) || 0);
+      }
       if (trending) {
         li.dataset.authors = String(Number(t.authors) || 0);
         li.dataset.baseline = String(Number(t.baseline) || 0);
@@ -255,6 +330,8 @@
       const name = el("span", "name");
       const tag = el("span", "tag", t.hashtag);
       tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
+      tag.title = "#" + t.hashtag; // the full name where it is cut with an ellipsis
+      tag.dataset.full = "#" + t.hashtag;
       name.append(tag);
       const move = marker(t.hashtag, t.rank);
       if (move) {
@@ -262,9 +339,16 @@
         name.append(move);
       }
 
-      const [text, rest] = figure(t, trending);
+      const [text, rest] = figure(t, trending, estimated);
       const num = el("span", "count", text);
       num.append(hidden(rest));
+      if (estimated && !trending) {
+        const margin = el("span", "margin", "\u00B1" + numberFormat.format(Number(t.margin) || 0));
+        margin.setAttribute("aria-hidden", "true");
+        num.title = "Estimate from a sample: 95% range \u00B1" + numberFormat.format(Number(t.margin) || 0) +
+          "; " + numberFormat.format(count) + " posts read";
+        num.append(margin);
+      }
 
       const track = el("span", "track");
       track.setAttribute("aria-hidden", "true");
@@ -278,19 +362,35 @@
       return li;
     });
     bars.replaceChildren(...rows);
+    markCut();
     empty.hidden = tags.length !== 0;
     previous = new Map(tags.map((t) => [t.hashtag, t.rank]));
     shown = sel;
 
+    // The answer that first shows these figures was read when they last changed: an unchanged
+    // answer is revalidated (304) and keeps its generated_at.
     const at = new Date(data.generated_at);
     updated.dateTime = data.generated_at;
     updated.textContent = isNaN(at) ? data.generated_at : at.toLocaleTimeString();
 
     announce.textContent = tags.length === 0
       ? empty.textContent
-      : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + tags[0].hashtag + " with " + figure(tags[0], trending).join("") + ".";
+      : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + tags[0].hashtag + " with " + figure(tags[0], trending, estimated).join("") + ".";
     lastKey = key;
   }
+
+  // markCut makes the hashtags cut with an ellipsis focusable, so a keyboard reaches their
+  // full name (shown on focus and hover); the others stay out of the tab order.
+  function markCut() {
+    for (const tag of bars.querySelectorAll(".tag")) {
+      if (tag.scrollWidth > tag.clientWidth + 1) {
+        tag.tabIndex = 0;
+      } else {
+        tag.removeAttribute("tabindex");
+      }
+    }
+  }
+  window.addEventListener("resize", markCut);
 
   // drawSpark fills a row's sparkline: one column per bucket, oldest first, its height the
   // bucket's count against the row's busiest bucket.
@@ -301,7 +401,8 @@
       spark.removeAttribute("aria-label");
       return;
     }
-    const counts = points.map((p) => Number(p.count) || 0);
+    // A sampled history has estimates beside the counts: the columns follow the estimates.
+    const counts = points.map((p) => Number(typeof p.estimate === "number" ? p.estimate : p.count) || 0);
     const max = Math.max(...counts);
     const cols = points.map((p, i) => {
       const col = el("span", "col");
@@ -318,14 +419,30 @@
       numberFormat.format(max) + " per column, " + numberFormat.format(counts[counts.length - 1]) + " in the latest");
   }
 
-  function renderSparks(data, key) {
-    const series = Array.isArray(data.series) ? data.series : [];
-    const text = JSON.stringify(series);
+  // renderSparks draws the series of the history answers (one per chunk of rows; a failed
+  // chunk, null, keeps the points it had).
+  function renderSparks(answers, key) {
+    const next = new Map();
+    answers.forEach((data, i) => {
+      const series = data && Array.isArray(data.series) ? data.series : null;
+      if (series) {
+        for (const s of series) {
+          next.set(s.hashtag, s.points);
+        }
+      } else {
+        for (const t of answersTags[i] || []) {
+          if (sparks.has(t)) {
+            next.set(t, sparks.get(t));
+          }
+        }
+      }
+    });
+    const text = JSON.stringify([...next]);
     if (key + text === sparkKey) {
       return;
     }
     sparkKey = key + text;
-    sparks = new Map(series.map((s) => [s.hashtag, s.points]));
+    sparks = next;
     for (const li of bars.children) {
       drawSpark(li.querySelector(".spark"), sparks.get(li.dataset.hashtag));
     }
@@ -356,6 +473,7 @@
     const sel = q.toString();
     const mine = ++seq;
     legend.textContent = SPARK[state.window].legend;
+    axisFrom.textContent = SPARK[state.window].from;
     try {
       const data = await getJSON(location.pathname + "?" + sel);
       if (mine !== seq) {
@@ -370,15 +488,13 @@
         error.hidden = true;
         announce.textContent = "Leaderboard updated again.";
       }
-      const url = historyURL((Array.isArray(data.hashtags) ? data.hashtags : []).map((t) => t.hashtag));
-      if (url) {
-        try {
-          const hist = await getJSON(url);
-          if (mine === seq) {
-            renderSparks(hist, sel);
-          }
-        } catch (e) {
-          // The sparklines keep their last data; the next refresh asks again.
+      const urls = historyURLs((Array.isArray(data.hashtags) ? data.hashtags : []).map((t) => t.hashtag));
+      if (urls.length > 0) {
+        // A chunk that fails keeps its sparklines' last data; the next refresh asks again.
+        const hists = await Promise.all(urls.map((u) => getJSON(u).catch(() => null)));
+        if (mine === seq) {
+          answersTags = urls.map((u) => (new URL(u, location.href).searchParams.get("hashtags") || "").split(","));
+          renderSparks(hists, sel);
         }
       }
     } catch (e) {
@@ -428,9 +544,10 @@
     }
   });
 
-  // The widget has no controls: it shows the address's board without asking for the list.
-  // Without the list the page still works, on the address's board; the selector stays hidden.
-  (state.embed ? Promise.resolve() : loadBoards().catch(() => {})).then(() => {
+  // The list of boards gives the selector (shown with two boards or more; never in the widget,
+  // which has no controls), each board's query, and the default board where the address names
+  // an unknown one. Without the list the page still works, on the address's board.
+  loadBoards().catch(() => {}).then(() => {
     remember();
     refresh();
   });

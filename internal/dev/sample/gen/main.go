@@ -138,10 +138,12 @@ func generate() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// times draws the creation times, oldest first, whole seconds. Before the anchor the density
-// rises towards it (10% of those posts in the last hour, 30% in the 23 hours before, 60% in
-// the rest of the week, with a day/night rhythm); after it, firstHour of the arriving posts
-// come in the first hour and the rest over the following 23 hours.
+// times draws the creation times, oldest first, whole seconds. Before the anchor the week is
+// nearly steady (2% of those posts in the last hour, 16% in the 23 hours before, 82% in the
+// rest of the week, with a day/night rhythm), so the 24h window holds about a sixth of a
+// steady hashtag's week and the trending view lists the hashtags that rose (the trends), not
+// the biggest; after it, firstHour of the arriving posts come in the first hour and the rest
+// over the following 23 hours.
 func (g *generator) times() []time.Time {
 	back := int(math.Round(total * backShare))
 	var ages []time.Duration // before the anchor, positive
@@ -159,7 +161,7 @@ func (g *generator) times() []time.Time {
 		}
 	}
 	ages = make([]time.Duration, 0, back)
-	lastHour, lastDay := back/10, back*3/10
+	lastHour, lastDay := back*2/100, back*16/100
 	span(lastHour, time.Second, hour, false)
 	span(lastDay, hour, day, true)
 	span(back-lastHour-lastDay, day, oldest, true)

@@ -408,7 +408,7 @@ var languages = []language{
 				"Boğazda harika bir akşam.",
 				"Derbi çok heyecanlıydı.",
 			}, tags: [][]string{
-				// Language-neutral lower-casing: "İstanbul" becomes "i̇stanbul", not "istanbul".
+				// "İstanbul", "Istanbul" and "istanbul" are one hashtag (package hashtag folds the dot).
 				{"İstanbul", "Istanbul", "istanbul"}, {"Galatasaray"}, {"Fenerbahçe"}, {"Teknoloji"},
 			}},
 		},
