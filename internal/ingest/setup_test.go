@@ -76,6 +76,7 @@ func TestSetup(t *testing.T) {
 
 // TestSetupMarkFails: a board whose mark cannot be written (Redis refuses) fails the run.
 func TestSetupMarkFails(t *testing.T) {
+	env.Need(t)
 	srv := env.Servers()[0]
 	f := newFixture(t, srv, nil)
 	other := writerClient(t, srv, f.name+"x") // a user of another board
