@@ -295,6 +295,39 @@ func TestMemoEvictsExpiredThenOldest(t *testing.T) {
 	}
 }
 
+// TestMemoUntil: a value expires at the sooner of its TTL and until(v) (a zero time: the TTL).
+func TestMemoUntil(t *testing.T) {
+	now := t0
+	m := memo[string, int]{max: 4, until: func(v int) time.Time {
+		if v == 0 {
+			return time.Time{}
+		}
+		return t0.Add(time.Duration(v) * time.Second)
+	}}
+	get := func(k string, v int) string {
+		_, how, err := m.get(k, func() time.Time { return now }, 10*time.Second, nil, nil, func() (int, error) { return v, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return how
+	}
+	get("a", 3)  // until +3s
+	get("b", 0)  // no limit: the TTL, +10s
+	get("c", 30) // the TTL, +10s
+	now = t0.Add(3*time.Second - time.Nanosecond)
+	if get("a", 3) != "hit" || get("b", 0) != "hit" || get("c", 30) != "hit" {
+		t.Error("a value expired before its time")
+	}
+	now = t0.Add(3 * time.Second)
+	if get("a", 3) != "miss" || get("b", 0) != "hit" {
+		t.Error("a outlived until(a), or b did not live its TTL")
+	}
+	now = t0.Add(10 * time.Second)
+	if get("b", 0) != "miss" || get("c", 30) != "miss" {
+		t.Error("b or c outlived the TTL")
+	}
+}
+
 func (m *memo[K, V]) size() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -407,6 +440,28 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		}
 		if got := encodeHistory(board, store.Day, tc.series, t0).body; got != string(b)+"\n" {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, b)
+		}
+	}
+}
+
+// TestHistorySharedReadEndsAtTheNextBucket: with a cache period longer than a bucket, the
+// shared read of 1h is kept until its window's next bucket starts, not longer, so every series
+// of an answer has the same buckets.
+func TestHistorySharedReadEndsAtTheNextBucket(t *testing.T) {
+	b := newFakeBoard(sampleData())
+	b.set(store.Hour, []store.Entry{{Hashtag: "aws", Count: 1}})
+	h, clock, _ := newTestHandler(t, b, cacheTTL(time.Hour))
+	const q = "view=history&window=1h&hashtags=aws"
+	for _, step := range []struct {
+		advance time.Duration
+		reads   int64
+	}{{0, 1}, {5*time.Minute - time.Second, 1}, {time.Second, 2}} { // the fake's buckets stay at t0's
+		clock.advance(step.advance)
+		if resp := handle(t, h, event("GET", q, nil)); resp.StatusCode != 200 {
+			t.Fatalf("%d %s", resp.StatusCode, resp.Body)
+		}
+		if n := b.histCalls.Load(); n != step.reads {
+			t.Errorf("at %s: %d shared reads, want %d", clock.now().Format(time.TimeOnly), n, step.reads)
 		}
 	}
 }

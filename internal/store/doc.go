@@ -101,7 +101,10 @@
 // rolling window): one pipeline of one ZMSCORE per live bucket with every hashtag, 13, 25 or 29
 // commands, one round trip. The live buckets are the ones Top sums, so a hashtag's points add
 // up to its count in the window as Top reads it. Its cost grows with hashtags x buckets (up to
-// 725 scores), not with the window's size; make bench measures it against the top-10 read.
+// 2,900 scores), not with the window's size; make bench measures it against the top-10 read.
+// Counts reads the same hashtags' counts in the window set, one ZMSCORE: a hashtag at 0 there
+// has only zeros in History, so a caller need not read its buckets (the leaderboard bounds its
+// history reads with it, docs/SECURITY.md).
 //
 // Reading needs only read commands: no script runs for a read, so the reader user has no
 // scripting permission at all (see ReaderAccess).
