@@ -26,8 +26,8 @@
   // The wall layout (large type, several columns): ?kiosk=1, or a large screen.
   const WALL = window.matchMedia("(min-width: 1600px) and (min-height: 860px)");
   // A hashtag in the store's canonical form (package hashtag): letters, marks, digits, "_" and
-  // twitter-text's few special characters, a letter or mark among them, lower case, NFC, at
-  // most 140 characters. Only these are asked for: anything else (an entry a faulty writer
+  // twitter-text's few special characters, a letter or mark among them, lower case, NFC, no
+  // U+0307 after "i" (the folded dot of "İ"), at most 140 characters. Only these are asked for: anything else (an entry a faulty writer
   // planted) would fail the whole history request.
   const TAG_CHARS = /^[\p{L}\p{Mn}\p{Mc}\p{Nd}_\u00B7\u05BE\u05F3\u05F4\u0F0B\u0F0C\u3003\u301C\u309B\u309C\u30A0\u30FB\uA67E\uFF5E]+$/u;
   const TAG_LETTER = /[\p{L}\p{Mn}\p{Mc}]/u;
@@ -182,7 +182,7 @@
 
   function canonical(t) {
     return typeof t === "string" && TAG_CHARS.test(t) && TAG_LETTER.test(t) && !TOO_MANY_MARKS.test(t) &&
-      t === t.normalize("NFC") && t === t.toLowerCase() && [...t].length <= 140;
+      t === t.normalize("NFC") && t === t.toLowerCase() && !t.includes("i\u0307") && [...t].length <= 140;
   }
 
   function el(tag, className, text) {
