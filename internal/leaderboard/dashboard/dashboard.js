@@ -269,6 +269,61 @@
       " in this window"];
   }
 
+  // rowOf is the list item of a row: rank, hashtag with its marker, sparkline, figure and a bar
+  // of value against the longest, max.
+  function rowOf(t, trending, estimated, value, max) {
+    const count = Number(t.count) || 0;
+    const li = el("li", "bar");
+    li.dataset.hashtag = t.hashtag;
+    li.dataset.count = String(count);
+    if (estimated) {
+      li.dataset.estimate = String(Number(t.estimate) || 0);
+      li.dataset.margin = String(Number(t.margin) || 0);
+    }
+    if (trending) {
+      li.dataset.authors = String(Number(t.authors) || 0);
+      li.dataset.baseline = String(Number(t.baseline) || 0);
+      li.dataset.score = String(value);
+    }
+
+    const rank = el("span", "rank", String(t.rank));
+    rank.setAttribute("aria-hidden", "true"); // the ordered list already says the position
+
+    const name = el("span", "name");
+    const tag = el("span", "tag", t.hashtag);
+    tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
+    tag.title = "#" + t.hashtag; // the full name where it is cut with an ellipsis
+    tag.dataset.full = "#" + t.hashtag;
+    name.append(tag);
+    const move = marker(t.hashtag, t.rank);
+    if (move) {
+      li.dataset.move = move.className.slice(5);
+      name.append(move);
+    }
+
+    const [text, rest] = figure(t, trending, estimated);
+    const num = el("span", "count", text);
+    num.append(hidden(rest));
+    if (estimated && !trending) {
+      const margin = el("span", "margin", "\u00B1" + numberFormat.format(Number(t.margin) || 0));
+      margin.setAttribute("aria-hidden", "true");
+      num.title = "Estimate from a sample: 95% range \u00B1" + numberFormat.format(Number(t.margin) || 0) +
+        "; " + numberFormat.format(count) + " posts read";
+      num.append(margin);
+    }
+
+    const track = el("span", "track");
+    track.setAttribute("aria-hidden", "true");
+    const fill = el("span", "fill");
+    fill.style.width = (max > 0 ? (value / max) * 100 : 0).toFixed(2) + "%";
+    track.append(fill);
+
+    const spark = el("span", "spark");
+    li.append(rank, name, spark, num, track);
+    drawSpark(spark, sparks.get(t.hashtag));
+    return li;
+  }
+
   // estimatedAnswer reports whether an answer sampled the posts: coverage below 1 (issue 20).
   function estimatedAnswer(data) {
     return typeof data.coverage === "number" && data.coverage < 1;
@@ -309,58 +364,7 @@
     // Bars are as long as the count (the estimate where sampled), or the trending view's score.
     const value = (t) => Number(trending ? t.score : (estimated ? t.estimate : t.count)) || 0;
     const max = tags.reduce((m, t) => Math.max(m, value(t)), 0);
-    const rows = tags.map((t) => {
-      const count = Number(t.count) || 0;
-      const li = el("li", "bar");
-      li.dataset.hashtag = t.hashtag;
-      li.dataset.count = String(count);
-      if (estimated) {
-        li.dataset.estimate = String(Number(t.estimate) || 0);
-        li.dataset.margin = String(Number(t.margin) || 0);
-      }
-      if (trending) {
-        li.dataset.authors = String(Number(t.authors) || 0);
-        li.dataset.baseline = String(Number(t.baseline) || 0);
-        li.dataset.score = String(value(t));
-      }
-
-      const rank = el("span", "rank", String(t.rank));
-      rank.setAttribute("aria-hidden", "true"); // the ordered list already says the position
-
-      const name = el("span", "name");
-      const tag = el("span", "tag", t.hashtag);
-      tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
-      tag.title = "#" + t.hashtag; // the full name where it is cut with an ellipsis
-      tag.dataset.full = "#" + t.hashtag;
-      name.append(tag);
-      const move = marker(t.hashtag, t.rank);
-      if (move) {
-        li.dataset.move = move.className.slice(5);
-        name.append(move);
-      }
-
-      const [text, rest] = figure(t, trending, estimated);
-      const num = el("span", "count", text);
-      num.append(hidden(rest));
-      if (estimated && !trending) {
-        const margin = el("span", "margin", "\u00B1" + numberFormat.format(Number(t.margin) || 0));
-        margin.setAttribute("aria-hidden", "true");
-        num.title = "Estimate from a sample: 95% range \u00B1" + numberFormat.format(Number(t.margin) || 0) +
-          "; " + numberFormat.format(count) + " posts read";
-        num.append(margin);
-      }
-
-      const track = el("span", "track");
-      track.setAttribute("aria-hidden", "true");
-      const fill = el("span", "fill");
-      fill.style.width = (max > 0 ? (value(t) / max) * 100 : 0).toFixed(2) + "%";
-      track.append(fill);
-
-      const spark = el("span", "spark");
-      li.append(rank, name, spark, num, track);
-      drawSpark(spark, sparks.get(t.hashtag));
-      return li;
-    });
+    const rows = tags.map((t) => rowOf(t, trending, estimated, value(t), max));
     bars.replaceChildren(...rows);
     markCut();
     empty.hidden = tags.length !== 0;
