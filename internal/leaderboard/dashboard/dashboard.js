@@ -52,6 +52,7 @@
   const boardNotice = $("board-notice");
   const checked = $("checked");
   const sampled = $("sampled");
+  const notConfigured = $("not-configured");
   const barLegend = $("bar-legend");
   const axisFrom = $("axis-from");
   const axisFigure = $("axis-figure");
@@ -352,7 +353,9 @@
     const now = new Date();
     checked.dateTime = now.toISOString();
     checked.textContent = now.toLocaleTimeString();
-    const key = sel + "|" + estimated + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
+    // An empty board whose ingest has no X API credentials yet (issue 23) says how to set them.
+    const unset = data.not_configured === true;
+    const key = sel + "|" + estimated + "|" + unset + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
     if (key === lastKey) {
       return; // nothing changed: the page stays as it is, markers included
     }
@@ -367,7 +370,8 @@
     const rows = tags.map((t) => rowOf(t, trending, estimated, value(t), max));
     bars.replaceChildren(...rows);
     markCut();
-    empty.hidden = tags.length !== 0;
+    notConfigured.hidden = !unset;
+    empty.hidden = tags.length !== 0 || unset;
     previous = new Map(tags.map((t) => [t.hashtag, t.rank]));
     shown = sel;
 
