@@ -98,7 +98,7 @@ func TestDashboardOnTheSampleInChromium(t *testing.T) {
 
 	// 5. The wall: at 1920x1080, automatic and with ?kiosk=1, Top 25 in several columns of large
 	// type without scrolling.
-	for _, addr := range []string{"/?window=24h&limit=25&format=html", "/?window=24h&kiosk=1&format=html"} {
+	for _, addr := range []string{"/?window=24h&limit=25&format=html", "/?window=24h&kiosk=1&view=trending&format=html", "/?window=24h&kiosk=1&format=html"} {
 		checkWall(t, b, web.URL+addr, strings.Contains(addr, "kiosk=1"))
 	}
 	shot(t, b.ctx, artifacts, "dashboard-wall.png", updateScreenshot)
