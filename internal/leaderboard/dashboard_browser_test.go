@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -64,15 +63,73 @@ func TestDashboardOnTheSampleInChromium(t *testing.T) {
 	b := startChromium(t, exe)
 	artifacts := artifactDir(t)
 
-	// 1. Top 100: every row has a sparkline with posts in it (every post of the sample is
-	// within the 7 days that all-time rows show), from one history request per 25 rows.
+	checkTop100Sparks(t, b, web.URL, reqs)
+
+	// 2. #İstanbul and #istanbul are one row, in the spelling's canonical form.
+	raw := string(sample.Raw())
+	if !strings.Contains(raw, "#İstanbul") || !strings.Contains(raw, "#istanbul") {
+		t.Fatal("the sample lacks #İstanbul or #istanbul: the check below would prove nothing")
+	}
+	var istanbul []string
+	b.eval("istanbul rows", `[...document.querySelectorAll('#bars > li')].map(li => li.dataset.hashtag).filter(h => h.normalize('NFD').replace(/\u0307/g, '') === 'istanbul')`, &istanbul)
+	if len(istanbul) != 1 || istanbul[0] != "istanbul" {
+		t.Errorf("rows for #İstanbul/#istanbul: %q, want one, \"istanbul\"", istanbul)
+	}
+
+	// 3. The board's query under the title.
+	var q struct {
+		Text   string
+		Hidden bool
+	}
+	b.eval("query", `({text: document.getElementById('query').textContent, hidden: document.getElementById('query').parentElement.hidden})`, &q)
+	if q.Text != sampleQuery || q.Hidden {
+		t.Errorf("the board's query: %+v, want %q shown", q, sampleQuery)
+	}
+
+	// 4. 320 and 360 px: no hashtag broken inside a word, in the top and the trending view.
+	for _, width := range []int64{320, 360} {
+		for _, view := range []string{"top", "trending"} {
+			checkNarrow(t, b, web.URL, view, width)
+		}
+	}
+	b.run("desktop trending", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(web.URL+"/?window=24h&limit=25&view=trending&format=html"))
+	b.waitFor("trending rows with sparklines", `document.querySelectorAll('#bars > li[data-authors]').length > 5 && document.querySelectorAll('#bars > li .spark .col').length > 0`)
+	shot(t, b.ctx, artifacts, "dashboard-trending.png", updateScreenshot)
+
+	// 5. The wall: at 1920x1080, automatic and with ?kiosk=1, Top 25 in several columns of large
+	// type without scrolling.
+	for _, addr := range []string{"/?window=24h&limit=25&format=html", "/?window=24h&kiosk=1&view=trending&format=html", "/?window=24h&kiosk=1&format=html"} {
+		checkWall(t, b, web.URL+addr, strings.Contains(addr, "kiosk=1"))
+	}
+	shot(t, b.ctx, artifacts, "dashboard-wall.png", updateScreenshot)
+
+	// 6. An unknown board: the page, saying so, on the default board.
+	b.run("unknown board", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(web.URL+"/?board=nope&window=24h&format=html"))
+	b.waitFor("the default board's rows", `document.querySelectorAll('#bars > li').length > 0`)
+	var unknown struct {
+		Notice, Board, Search string
+		Hidden                bool
+	}
+	b.eval("notice", `({notice: document.getElementById('board-notice').textContent, hidden: document.getElementById('board-notice').hidden,
+		board: document.getElementById('board-name').textContent, search: location.search})`, &unknown)
+	if unknown.Hidden || !strings.Contains(unknown.Notice, "nope") || !strings.Contains(unknown.Notice, boardName) ||
+		unknown.Board != boardName || strings.Contains(unknown.Search, "nope") {
+		t.Errorf("unknown board: %+v, want a notice naming it and the default board, and the address without it", unknown)
+	}
+}
+
+// checkTop100Sparks opens the all-time Top 100 of the sample and checks that every row has a
+// sparkline with posts in it (every post of the sample is within the 7 days that all-time rows
+// show), from one history request per 25 rows.
+func checkTop100Sparks(t *testing.T, b *chromium, base string, reqs *requestLog) {
+	t.Helper()
 	var top apiBody
-	getAPI(t, web.URL, "window=all&limit=100", &top)
+	getAPI(t, base, "window=all&limit=100", &top)
 	if len(top.Hashtags) != 100 {
 		t.Fatalf("the sample's all-time top has %d rows, want 100", len(top.Hashtags))
 	}
 	_, start := reqs.since(0)
-	b.run("open Top 100", chromedp.Navigate(web.URL+"/?window=all&limit=100&format=html"))
+	b.run("open Top 100", chromedp.Navigate(base+"/?window=all&limit=100&format=html"))
 	b.waitFor("a sparkline in each of 100 rows", `document.querySelectorAll('#bars > li').length === 100 &&
 		[...document.querySelectorAll('#bars > li')].every(li => [...li.querySelectorAll('.spark .col')].some(c => Number(c.dataset.count) > 0))`)
 	var rows []struct {
@@ -98,98 +155,63 @@ func TestDashboardOnTheSampleInChromium(t *testing.T) {
 	if histories != 4 {
 		t.Errorf("the first refresh of Top 100 sent %d history requests, want 4 of 25 hashtags: %+v", histories, list)
 	}
+}
 
-	// 2. #İstanbul and #istanbul are one row, in the spelling's canonical form.
-	raw := string(sample.Raw())
-	if !strings.Contains(raw, "#İstanbul") || !strings.Contains(raw, "#istanbul") {
-		t.Fatal("the sample lacks #İstanbul or #istanbul: the check below would prove nothing")
-	}
-	var istanbul []string
-	b.eval("istanbul rows", `[...document.querySelectorAll('#bars > li')].map(li => li.dataset.hashtag).filter(h => h.normalize('NFD').replace(/\u0307/g, '') === 'istanbul')`, &istanbul)
-	if len(istanbul) != 1 || istanbul[0] != "istanbul" {
-		t.Errorf("rows for #İstanbul/#istanbul: %q, want one, \"istanbul\"", istanbul)
-	}
-
-	// 3. The board's query under the title.
-	var q struct {
-		Text   string
-		Hidden bool
-	}
-	b.eval("query", `({text: document.getElementById('query').textContent, hidden: document.getElementById('query').parentElement.hidden})`, &q)
-	if q.Text != sampleQuery || q.Hidden {
-		t.Errorf("the board's query: %+v, want %q shown", q, sampleQuery)
-	}
-
-	// 4. 320 px: no hashtag broken inside a word, in the top and the trending view.
-	for _, view := range []string{"top", "trending"} {
-		b.run("320 px "+view, chromedp.EmulateViewport(320, 720, chromedp.EmulateMobile),
-			chromedp.Navigate(web.URL+"/?window=24h&limit=25&view="+view+"&format=html"))
-		b.waitFor(view+" rows", fmt.Sprintf(`document.querySelectorAll('#bars > li').length > 5 && (new URLSearchParams(location.search).get('view') || 'top') === %q && ('authors' in document.querySelector('#bars > li').dataset) === %v`,
-			view, view == "trending"))
-		var tags []tagLayout
-		b.eval("tags", readTags, &tags)
-		for _, tg := range tags {
-			if tg.WhiteSpace != "nowrap" || tg.Lines > 1.3 {
-				t.Errorf("%s at 320 px: #%s takes %.1f lines (white-space %s): broken inside a word", view, tg.Hashtag, tg.Lines, tg.WhiteSpace)
-			}
-			if tg.Cut && (tg.Title != "#"+tg.Hashtag || tg.Tab != 0) {
-				t.Errorf("%s at 320 px: #%s is cut but has title %q and tabIndex %d", view, tg.Hashtag, tg.Title, tg.Tab)
-			}
+// checkNarrow opens a view of the 24h window at a phone's width: every hashtag on one line
+// (cut with an ellipsis where it does not fit, its full name as a title and in the tab order),
+// nothing wider than the screen, and the trending view's legend for its bars.
+func checkNarrow(t *testing.T, b *chromium, base, view string, width int64) {
+	t.Helper()
+	at := fmt.Sprintf("%s at %d px", view, width)
+	b.run(at, chromedp.EmulateViewport(width, 720, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/?window=24h&limit=25&view="+view+"&format=html"))
+	b.waitFor(at+" rows", fmt.Sprintf(`document.querySelectorAll('#bars > li').length > 5 && (new URLSearchParams(location.search).get('view') || 'top') === %q && ('authors' in document.querySelector('#bars > li').dataset) === %v`,
+		view, view == "trending"))
+	var tags []tagLayout
+	b.eval("tags", readTags, &tags)
+	for _, tg := range tags {
+		if tg.WhiteSpace != "nowrap" || tg.Lines > 1.3 {
+			t.Errorf("%s: #%s takes %.1f lines (white-space %s): broken inside a word", at, tg.Hashtag, tg.Lines, tg.WhiteSpace)
 		}
-		var width struct{ Scroll, Client int }
-		b.eval("width", `({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})`, &width)
-		if width.Scroll > width.Client {
-			t.Errorf("%s at 320 px: the page is %d px wide", view, width.Scroll)
-		}
-		if view == "trending" {
-			var legend string
-			b.eval("bar legend", `document.getElementById('bar-legend').hidden ? '' : document.getElementById('bar-legend').textContent`, &legend)
-			if !strings.HasPrefix(legend, "Bars: ") {
-				t.Errorf("trending view: bar legend %q", legend)
-			}
-			b.run("desktop trending", chromedp.EmulateViewport(1100, 900))
-			time.Sleep(500 * time.Millisecond)
-			shot(t, b.ctx, artifacts, "dashboard-trending.png", updateScreenshot)
+		if tg.Cut && (tg.Title != "#"+tg.Hashtag || tg.Tab != 0) {
+			t.Errorf("%s: #%s is cut but has title %q and tabIndex %d", at, tg.Hashtag, tg.Title, tg.Tab)
 		}
 	}
-
-	// 5. The wall: at 1920x1080, automatic and with ?kiosk=1, Top 25 in several columns of large
-	// type without scrolling.
-	for _, addr := range []string{"/?window=24h&limit=25&format=html", "/?window=24h&kiosk=1&format=html"} {
-		b.run("wall "+addr, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(web.URL+addr))
-		b.waitFor("25 rows with sparklines", `document.querySelectorAll('#bars > li').length === 25 && document.querySelectorAll('#bars > li .spark .col').length > 0`)
-		var wall struct {
-			Wall, Kiosk       bool
-			ScrollH, ClientH  int
-			Bottom, FontPX    float64
-			Columns, Controls int
-		}
-		b.eval("wall layout", `(() => { const lis = [...document.querySelectorAll('#bars > li')]; return {
-			wall: document.documentElement.classList.contains('wall'), kiosk: document.documentElement.classList.contains('kiosk'),
-			scrollH: document.documentElement.scrollHeight, clientH: document.documentElement.clientHeight,
-			bottom: Math.max(...lis.map(li => li.getBoundingClientRect().bottom)),
-			fontPX: parseFloat(getComputedStyle(document.querySelector('.tag')).fontSize),
-			columns: new Set(lis.map(li => Math.round(li.getBoundingClientRect().left))).size,
-			controls: document.getElementById('controls').getClientRects().length}; })()`, &wall)
-		kiosk := strings.Contains(addr, "kiosk=1")
-		if !wall.Wall || wall.Kiosk != kiosk || wall.ScrollH > wall.ClientH || wall.Bottom > 1080 || wall.FontPX < 24 || wall.Columns < 3 ||
-			(wall.Controls == 0) != kiosk {
-			t.Errorf("wall %s: %+v: want the wall layout, Top 25 within 1080 px, text of 24 px or more, 3 columns or more, controls only without kiosk", addr, wall)
+	var page struct{ Scroll, Client int }
+	b.eval("width", `({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})`, &page)
+	if page.Scroll > page.Client {
+		t.Errorf("%s: the page is %d px wide", at, page.Scroll)
+	}
+	if view == "trending" {
+		var legend string
+		b.eval("bar legend", `document.getElementById('bar-legend').hidden ? '' : document.getElementById('bar-legend').textContent`, &legend)
+		if !strings.HasPrefix(legend, "Bars: ") {
+			t.Errorf("%s: bar legend %q", at, legend)
 		}
 	}
-	shot(t, b.ctx, artifacts, "dashboard-wall.png", updateScreenshot)
+}
 
-	// 6. An unknown board: the page, saying so, on the default board.
-	b.run("unknown board", chromedp.EmulateViewport(1100, 900), chromedp.Navigate(web.URL+"/?board=nope&window=24h&format=html"))
-	b.waitFor("the default board's rows", `document.querySelectorAll('#bars > li').length > 0`)
-	var unknown struct {
-		Notice, Board, Search string
-		Hidden                bool
+// checkWall opens addr at 1920x1080: the wall layout, Top 25 in three columns or more of text
+// of 24 px or more, without scrolling; the controls hidden in kiosk mode only.
+func checkWall(t *testing.T, b *chromium, addr string, kiosk bool) {
+	t.Helper()
+	b.run("wall "+addr, chromedp.EmulateViewport(1920, 1080), chromedp.Navigate(addr))
+	b.waitFor("25 rows with sparklines", `document.querySelectorAll('#bars > li').length === 25 && document.querySelectorAll('#bars > li .spark .col').length > 0`)
+	var wall struct {
+		Wall, Kiosk       bool
+		ScrollH, ClientH  int
+		Bottom, FontPX    float64
+		Columns, Controls int
 	}
-	b.eval("notice", `({notice: document.getElementById('board-notice').textContent, hidden: document.getElementById('board-notice').hidden,
-		board: document.getElementById('board-name').textContent, search: location.search})`, &unknown)
-	if unknown.Hidden || !strings.Contains(unknown.Notice, "nope") || !strings.Contains(unknown.Notice, boardName) ||
-		unknown.Board != boardName || strings.Contains(unknown.Search, "nope") {
-		t.Errorf("unknown board: %+v, want a notice naming it and the default board, and the address without it", unknown)
+	b.eval("wall layout", `(() => { const lis = [...document.querySelectorAll('#bars > li')]; return {
+		wall: document.documentElement.classList.contains('wall'), kiosk: document.documentElement.classList.contains('kiosk'),
+		scrollH: document.documentElement.scrollHeight, clientH: document.documentElement.clientHeight,
+		bottom: Math.max(...lis.map(li => li.getBoundingClientRect().bottom)),
+		fontPX: parseFloat(getComputedStyle(document.querySelector('.tag')).fontSize),
+		columns: new Set(lis.map(li => Math.round(li.getBoundingClientRect().left))).size,
+		controls: document.getElementById('controls').getClientRects().length}; })()`, &wall)
+	if !wall.Wall || wall.Kiosk != kiosk || wall.ScrollH > wall.ClientH || wall.Bottom > 1080 || wall.FontPX < 24 || wall.Columns < 3 ||
+		(wall.Controls == 0) != kiosk {
+		t.Errorf("wall %s: %+v: want the wall layout, Top 25 within 1080 px, text of 24 px or more, 3 columns or more, controls only without kiosk", addr, wall)
 	}
 }

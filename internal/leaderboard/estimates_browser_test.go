@@ -22,7 +22,7 @@ import (
 // estimatesStub answers the page's JSON requests the way issue 20's API does (CONTRACT-20):
 // rows with count, estimate and margin, and the answer's coverage, posts_read and posts_had;
 // sampled says whether the posts were sampled (coverage 0.08) or all read (coverage 1).
-func estimatesStub(t *testing.T, sampled *atomic.Bool) http.Handler {
+func estimatesStub(t *testing.T, sampled, unset *atomic.Bool) http.Handler {
 	page := newHandler(t, &failingBoard{}, nil, leaderboard.Config{}) // serves the page only
 	pageHTTP := funcurl.Handler(page.Handle, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +56,9 @@ func estimatesStub(t *testing.T, sampled *atomic.Bool) http.Handler {
 					{"rank": 1, "hashtag": "aws", "count": 992, "estimate": 992, "margin": 0},
 					{"rank": 2, "hashtag": "golang", "count": 510, "estimate": 510, "margin": 0},
 					{"rank": 3, "hashtag": "serverless", "count": 500, "estimate": 500, "margin": 0}}}
-			if sampled.Load() {
+			if unset.Load() { // issue 23: an ingest without X API credentials yet
+				a["hashtags"], a["not_configured"], a["coverage"], a["posts_read"], a["posts_had"] = []any{}, true, 1, 0, 0
+			} else if sampled.Load() {
 				a["coverage"], a["posts_read"], a["posts_had"] = 0.08, 4184, 52300
 				a["hashtags"] = []map[string]any{
 					{"rank": 1, "hashtag": "aws", "count": 992, "estimate": 12400, "margin": 310},
@@ -77,9 +79,9 @@ func estimatesStub(t *testing.T, sampled *atomic.Bool) http.Handler {
 // exact counts, as before. The API's answers are stubbed in CONTRACT-20's shape.
 func TestDashboardEstimatesInChromium(t *testing.T) {
 	exe := chromiumPath(t)
-	var sampled atomic.Bool
+	var sampled, unset atomic.Bool
 	sampled.Store(true)
-	web := httptest.NewServer(estimatesStub(t, &sampled))
+	web := httptest.NewServer(estimatesStub(t, &sampled, &unset))
 	t.Cleanup(web.Close)
 	b := startChromium(t, exe)
 
@@ -130,4 +132,19 @@ func TestDashboardEstimatesInChromium(t *testing.T) {
 	if line != "" {
 		t.Errorf("coverage 1 shows %q, want no sampled line", line)
 	}
+
+	// An ingest without X API credentials (not_configured, issue 23): the page says how to set
+	// them instead of "No hashtags yet", and stops saying so once the board has data.
+	notice := `(() => { const n = document.getElementById('not-configured'); return n.hidden ? '' : n.textContent; })()`
+	unset.Store(true)
+	b.waitFor("the credentials notice", `!document.getElementById('not-configured').hidden && document.querySelectorAll('#bars > li').length === 0`)
+	var text string
+	var emptyShown bool
+	b.eval("notice", notice, &text)
+	b.eval("empty state", `!document.getElementById('empty').hidden`, &emptyShown)
+	if !strings.Contains(text, "credentials are not set yet") || !strings.Contains(text, "make x-secret") || emptyShown {
+		t.Errorf("not configured: notice %q, empty state shown %v", text, emptyShown)
+	}
+	unset.Store(false)
+	b.waitFor("rows again", `document.querySelectorAll('#bars > li').length === 3 && document.getElementById('not-configured').hidden`)
 }

@@ -26,8 +26,8 @@
   // The wall layout (large type, several columns): ?kiosk=1, or a large screen.
   const WALL = window.matchMedia("(min-width: 1600px) and (min-height: 860px)");
   // A hashtag in the store's canonical form (package hashtag): letters, marks, digits, "_" and
-  // twitter-text's few special characters, a letter or mark among them, lower case, NFC, at
-  // most 140 characters. Only these are asked for: anything else (an entry a faulty writer
+  // twitter-text's few special characters, a letter or mark among them, lower case, NFC, no
+  // U+0307 after "i" (the folded dot of "İ"), at most 140 characters. Only these are asked for: anything else (an entry a faulty writer
   // planted) would fail the whole history request.
   const TAG_CHARS = /^[\p{L}\p{Mn}\p{Mc}\p{Nd}_\u00B7\u05BE\u05F3\u05F4\u0F0B\u0F0C\u3003\u301C\u309B\u309C\u30A0\u30FB\uA67E\uFF5E]+$/u;
   const TAG_LETTER = /[\p{L}\p{Mn}\p{Mc}]/u;
@@ -52,6 +52,7 @@
   const boardNotice = $("board-notice");
   const checked = $("checked");
   const sampled = $("sampled");
+  const notConfigured = $("not-configured");
   const barLegend = $("bar-legend");
   const axisFrom = $("axis-from");
   const axisFigure = $("axis-figure");
@@ -182,7 +183,7 @@
 
   function canonical(t) {
     return typeof t === "string" && TAG_CHARS.test(t) && TAG_LETTER.test(t) && !TOO_MANY_MARKS.test(t) &&
-      t === t.normalize("NFC") && t === t.toLowerCase() && [...t].length <= 140;
+      t === t.normalize("NFC") && t === t.toLowerCase() && !t.includes("i\u0307") && [...t].length <= 140;
   }
 
   function el(tag, className, text) {
@@ -269,6 +270,61 @@
       " in this window"];
   }
 
+  // rowOf is the list item of a row: rank, hashtag with its marker, sparkline, figure and a bar
+  // of value against the longest, max.
+  function rowOf(t, trending, estimated, value, max) {
+    const count = Number(t.count) || 0;
+    const li = el("li", "bar");
+    li.dataset.hashtag = t.hashtag;
+    li.dataset.count = String(count);
+    if (estimated) {
+      li.dataset.estimate = String(Number(t.estimate) || 0);
+      li.dataset.margin = String(Number(t.margin) || 0);
+    }
+    if (trending) {
+      li.dataset.authors = String(Number(t.authors) || 0);
+      li.dataset.baseline = String(Number(t.baseline) || 0);
+      li.dataset.score = String(value);
+    }
+
+    const rank = el("span", "rank", String(t.rank));
+    rank.setAttribute("aria-hidden", "true"); // the ordered list already says the position
+
+    const name = el("span", "name");
+    const tag = el("span", "tag", t.hashtag);
+    tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
+    tag.title = "#" + t.hashtag; // the full name where it is cut with an ellipsis
+    tag.dataset.full = "#" + t.hashtag;
+    name.append(tag);
+    const move = marker(t.hashtag, t.rank);
+    if (move) {
+      li.dataset.move = move.className.slice(5);
+      name.append(move);
+    }
+
+    const [text, rest] = figure(t, trending, estimated);
+    const num = el("span", "count", text);
+    num.append(hidden(rest));
+    if (estimated && !trending) {
+      const margin = el("span", "margin", "\u00B1" + numberFormat.format(Number(t.margin) || 0));
+      margin.setAttribute("aria-hidden", "true");
+      num.title = "Estimate from a sample: 95% range \u00B1" + numberFormat.format(Number(t.margin) || 0) +
+        "; " + numberFormat.format(count) + " posts read";
+      num.append(margin);
+    }
+
+    const track = el("span", "track");
+    track.setAttribute("aria-hidden", "true");
+    const fill = el("span", "fill");
+    fill.style.width = (max > 0 ? (value / max) * 100 : 0).toFixed(2) + "%";
+    track.append(fill);
+
+    const spark = el("span", "spark");
+    li.append(rank, name, spark, num, track);
+    drawSpark(spark, sparks.get(t.hashtag));
+    return li;
+  }
+
   // estimatedAnswer reports whether an answer sampled the posts: coverage below 1 (issue 20).
   function estimatedAnswer(data) {
     return typeof data.coverage === "number" && data.coverage < 1;
@@ -297,7 +353,9 @@
     const now = new Date();
     checked.dateTime = now.toISOString();
     checked.textContent = now.toLocaleTimeString();
-    const key = sel + "|" + estimated + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
+    // An empty board whose ingest has no X API credentials yet (issue 23) says how to set them.
+    const unset = data.not_configured === true;
+    const key = sel + "|" + estimated + "|" + unset + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
     if (key === lastKey) {
       return; // nothing changed: the page stays as it is, markers included
     }
@@ -309,61 +367,11 @@
     // Bars are as long as the count (the estimate where sampled), or the trending view's score.
     const value = (t) => Number(trending ? t.score : (estimated ? t.estimate : t.count)) || 0;
     const max = tags.reduce((m, t) => Math.max(m, value(t)), 0);
-    const rows = tags.map((t) => {
-      const count = Number(t.count) || 0;
-      const li = el("li", "bar");
-      li.dataset.hashtag = t.hashtag;
-      li.dataset.count = String(count);
-      if (estimated) {
-        li.dataset.estimate = String(Number(t.estimate) || 0);
-        li.dataset.margin = String(Number(t.margin) || 0);
-      }
-      if (trending) {
-        li.dataset.authors = String(Number(t.authors) || 0);
-        li.dataset.baseline = String(Number(t.baseline) || 0);
-        li.dataset.score = String(value(t));
-      }
-
-      const rank = el("span", "rank", String(t.rank));
-      rank.setAttribute("aria-hidden", "true"); // the ordered list already says the position
-
-      const name = el("span", "name");
-      const tag = el("span", "tag", t.hashtag);
-      tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
-      tag.title = "#" + t.hashtag; // the full name where it is cut with an ellipsis
-      tag.dataset.full = "#" + t.hashtag;
-      name.append(tag);
-      const move = marker(t.hashtag, t.rank);
-      if (move) {
-        li.dataset.move = move.className.slice(5);
-        name.append(move);
-      }
-
-      const [text, rest] = figure(t, trending, estimated);
-      const num = el("span", "count", text);
-      num.append(hidden(rest));
-      if (estimated && !trending) {
-        const margin = el("span", "margin", "\u00B1" + numberFormat.format(Number(t.margin) || 0));
-        margin.setAttribute("aria-hidden", "true");
-        num.title = "Estimate from a sample: 95% range \u00B1" + numberFormat.format(Number(t.margin) || 0) +
-          "; " + numberFormat.format(count) + " posts read";
-        num.append(margin);
-      }
-
-      const track = el("span", "track");
-      track.setAttribute("aria-hidden", "true");
-      const fill = el("span", "fill");
-      fill.style.width = (max > 0 ? (value(t) / max) * 100 : 0).toFixed(2) + "%";
-      track.append(fill);
-
-      const spark = el("span", "spark");
-      li.append(rank, name, spark, num, track);
-      drawSpark(spark, sparks.get(t.hashtag));
-      return li;
-    });
+    const rows = tags.map((t) => rowOf(t, trending, estimated, value(t), max));
     bars.replaceChildren(...rows);
     markCut();
-    empty.hidden = tags.length !== 0;
+    notConfigured.hidden = !unset;
+    empty.hidden = tags.length !== 0 || unset;
     previous = new Map(tags.map((t) => [t.hashtag, t.rank]));
     shown = sel;
 
