@@ -1,8 +1,11 @@
 # Hashtag leaderboard: the commands a user and CI run. `make help` lists them.
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
-# The Python tools (moto_server, cfn-lint) live in pyenv's shims, which only ~/.bashrc adds.
-export PATH := $(HOME)/.pyenv/shims:/root/.pyenv/shims:$(PATH)
+# The Python tools (moto_server, cfn-lint) are pip packages; under pyenv their shims are on PATH
+# only in an interactive shell (~/.bashrc). Add the shims directory, looked up as
+# scripts/ensure-deps.sh does: pyenv's own answer, then $PYENV_ROOT, then ~/.pyenv.
+PYENV_SHIMS := $(firstword $(wildcard $(addsuffix /shims,$(shell pyenv root 2>/dev/null) $(PYENV_ROOT) $(HOME)/.pyenv)))
+export PATH := $(if $(PYENV_SHIMS),$(PYENV_SHIMS):)$(PATH)
 
 GO        ?= go
 FUZZTIME  ?= 5s
@@ -15,7 +18,7 @@ RIE       := $(BIN)/aws-lambda-rie
 FUNCTION  ?= ingest
 EVENT     ?= events/schedule.json
 
-.PHONY: help run test deps lint unit fuzz bench build build-IngestFunction build-LeaderboardFunction invoke clean
+.PHONY: help run test deps lint unit suite fuzz bench build build-IngestFunction build-LeaderboardFunction invoke clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,7 +27,7 @@ run: ## run the whole app locally: ingest on a sample + the leaderboard at http:
 	$(GO) build -o $(BIN)/local ./cmd/local
 	exec $(BIN)/local $(ARGS)
 
-test: deps lint unit fuzz ## the full test suite (CI runs exactly this)
+test: deps lint suite fuzz ## the full test suite (CI runs exactly this)
 
 deps: ## install what the tests need (redis-server, chromium, ...) when missing
 	bash scripts/ensure-deps.sh
@@ -39,7 +42,10 @@ lint: ## gofmt, go vet, staticcheck
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
-unit: ## go test -race over every package (real redis-server, moto, chromium, RIE)
+unit: ## the fast tier: go test -short, needs only Go (no Redis, moto, Chromium or emulator)
+	$(GO) test -short -count=1 ./...
+
+suite: ## go test -race over every package on real parts (Redis, Valkey, moto, Chromium, RIE)
 	mkdir -p $(ARTIFACTS)
 	rm -f $(ARTIFACTS)/engines.txt
 	status=0; ARTIFACTS_DIR=$(ARTIFACTS) RIE=$(RIE) REDISTEST_REPORT=$(ARTIFACTS)/engines.txt \

@@ -190,6 +190,9 @@ func (s *syncBuffer) String() string {
 // until ingest has caught up, checks every window's top 10 against the counts the sample
 // implies, fetches the dashboard, and stops the command with Ctrl-C (SIGINT).
 func TestLocalRunEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole local app over a minute and more: skipped under -short")
+	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is needed to build cmd/local: %v", err)

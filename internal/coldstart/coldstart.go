@@ -58,7 +58,8 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis, opts ...store.Option)
 
 // Boards connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
 // local stand-ins) and returns the store of each board in names, in that order, all on the one
-// client and each made with opts (ingest passes the trending option, WithTrendingMinAuthors). Nothing is dialled yet: go-redis connects at the first command, so a Redis that is
+// client and each made with opts (ingest passes the trending option, WithTrendingMinAuthors).
+// Nothing is dialled yet: go-redis connects at the first command, so a Redis that is
 // down at cold start fails the first invoke, not the init, and the next invoke after it returns
 // succeeds in the same process. The client lives as long as the process (an execution
 // environment), so nothing closes it.

@@ -131,7 +131,8 @@ func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []
 // encodeHistory builds the answer of board for series read at t, and its weak ETag over the
 // board name, the window and every point (start and count) but not generated_at. The body is
 //
-//	{"leaderboard":…,"view":"history","window":…,"generated_at":…,"series":[{"hashtag":…,"points":[{"start":…,"count":…},…]},…]}
+//	{"leaderboard":…,"view":"history","window":…,"generated_at":…,
+//	 "series":[{"hashtag":…,"points":[{"start":…,"count":…},…]},…]}
 //
 // written here rather than by encoding/json's reflection (up to 725 points per answer); the
 // strings that come from outside (the name, the hashtags) are still encoded by encoding/json,

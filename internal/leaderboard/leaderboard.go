@@ -109,7 +109,6 @@ const (
 )
 
 // Board is what the handler needs from the store: the top n hashtags of a window, count
-// Board is what the handler needs from the store: the top n hashtags of a window, count
 // descending then hashtag ascending, the n best of a window's trending view, score descending
 // then hashtag ascending, and the per-bucket history of a few hashtags in a rolling window.
 // *store.Store implements it.

@@ -20,6 +20,7 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // The leaderboard every test here uses, the second board of the deployment, and the two ACL
@@ -48,6 +49,9 @@ func TestMain(m *testing.M) {
 	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
 		fuzzingMode = true
 		os.Exit(m.Run())
+	}
+	if tier.Short() {
+		os.Exit(m.Run()) // no moto or redis: the tests that need them skip in requireServers
 	}
 	os.Exit(run(m))
 }
@@ -98,6 +102,7 @@ func randomSecret() string {
 
 func requireServers(tb testing.TB) {
 	tb.Helper()
+	tier.Skip(tb, "redis-server and moto_server")
 	if fuzzingMode || env == nil {
 		tb.Fatal("redis and moto servers were not started (fuzzing mode runs only FuzzQuery)")
 	}

@@ -52,6 +52,9 @@ func randomPosts(rng *rand.Rand, now time.Time, id *int, n int, tags []string, r
 // that the points add up to the hashtag's count in the window as Top reads it: at least the
 // posts of the window itself, at most those plus one bucket of older ones.
 func TestHistoryMatchesModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long model run: skipped under -short")
+	}
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		c := &clock{t: t0}

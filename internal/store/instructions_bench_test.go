@@ -25,9 +25,9 @@ import (
 // ratio that wall-clock posts/s on a shared machine can only approximate. Each board first
 // records 7 runs of BenchmarkRecord's batches (all 64 of them, so the first board is in the same
 // state as there: its authors have used their hashtags in that hour before), and then the 6
-// runs of 10 batches that are counted, an upkeep before and after each run (callgrind_control dumps the counts between
-// the two). It reports the instructions per batch of each (upkeeps included) and the ratios of
-// the two tracked boards to the plain one. It is skipped without valgrind.
+// runs of 10 batches that are counted, an upkeep before and after each run (callgrind_control
+// dumps the counts between the two). It reports the instructions per batch of each (upkeeps
+// included) and the ratios of the two tracked boards to the plain one. It is skipped without valgrind.
 func BenchmarkRecordInstructions(b *testing.B) {
 	for _, tool := range []string{"valgrind", "callgrind_control"} {
 		if _, err := exec.LookPath(tool); err != nil {

@@ -332,6 +332,9 @@ func TestWindowsSlideAndExpire(t *testing.T) {
 // TestWindowsMatchModel records random posts while the clock moves in random steps and checks
 // every window against counts computed here from the posts and the documented bucket rule.
 func TestWindowsMatchModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long model run: skipped under -short")
+	}
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		c := &clock{t: t0}
@@ -501,6 +504,9 @@ func TestNewRejectsBadNames(t *testing.T) {
 }
 
 func TestRedisErrorsAreWrapped(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a slow fault run: skipped under -short")
+	}
 	rdb, err := store.NewClient(store.Config{Addr: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)

@@ -169,6 +169,9 @@ func checkModel(t *testing.T, s *store.Store, m *trendModel, now time.Time, step
 // baseline, and after every call compares both trending views with the model: exact counts,
 // distinct authors, baselines, scores and order.
 func TestTrendingMatchesModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long model run: skipped under -short")
+	}
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		rng := rand.New(rand.NewPCG(5, 6))
 		c := &clock{t: t0.Add(-8 * 24 * time.Hour)}
@@ -279,6 +282,9 @@ func week(t *testing.T, s *store.Store, c *clock, end time.Time, posts func(from
 // listed). The 24h view lists the new tag, but not the riser: its 24h baseline (24 times its
 // hourly mean, 48) is above its 35 distinct authors of the day.
 func TestTrendingRisesNotVolume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a long model run (50 s on miniredis): skipped under -short")
+	}
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		c := &clock{}
 		s := newBoard(t, rdb, c)

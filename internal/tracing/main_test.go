@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/tracing"
 )
 
@@ -68,6 +69,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 
+	if tier.Short() {
+		return m.Run() // no redis-server: the tests that need it skip in needRedis
+	}
 	redisSv, err = redistest.StartStandalone(redistest.StandaloneOptions{
 		Users: []redistest.User{{Name: "writer", Password: leakPassword, Access: "~* &* +@all"}},
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-xray-sdk-go/v2/xray"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/tracing"
 )
 
@@ -18,6 +19,7 @@ import (
 // every new connection, like the deployed client) with the hook added.
 func newClient(t *testing.T) *redis.Client {
 	t.Helper()
+	tier.Skip(t, "redis-server")
 	c := redis.NewClient(&redis.Options{Addr: redisSv.Addr, Username: "writer", Password: leakPassword})
 	c.AddHook(tracing.RedisHook())
 	t.Cleanup(func() { c.Close() })

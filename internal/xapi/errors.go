@@ -240,7 +240,8 @@ func classify(ctx context.Context, err error, c *capture) *Error {
 // outsideWindow recognises X's 400 for cursors older than the recent-search
 // window. Messages seen from X (2021-2026):
 //
-//	'since_id' must be a tweet id created after 2026-06-22T16:35Z. Please use a 'since_id' that is larger than 2069097036665323520
+//	'since_id' must be a tweet id created after 2026-06-22T16:35Z. Please use a 'since_id'
+//	  that is larger than 2069097036665323520
 //	Invalid 'start_time':'2025-01-01T00:00Z'. 'start_time' must be on or after 2025-01-17T09:13Z
 func outsideWindow(xe *Error) bool {
 	for _, m := range xe.Messages {

@@ -163,6 +163,9 @@ func arrivingWhere(t *testing.T, start, from, to time.Time, match func(xapitest.
 // Redis, for its two default boards: everything created by the start is counted once, and
 // moving the clock releases the posts created since, which change the 1h leaderboard.
 func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole bundled sample, ingested: skipped under -short")
+	}
 	t0 := pastBoundary()
 	c := &clock{t: t0}
 	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"CACHE_TTL": "0", "EMBED_ORIGINS": "http://localhost:8080"})})
@@ -226,6 +229,9 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 // TestSampleWithBudget: the bundled sample is read without a budget unless X_DAILY_POST_BUDGET
 // is set; with one, a run reads up to it and the next one reads nothing until the next UTC day.
 func TestSampleWithBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole bundled sample, ingested: skipped under -short")
+	}
 	t0 := pastBoundary()
 	c := &clock{t: t0}
 	a := start(t, localapp.Config{Now: c.Now, Getenv: env(map[string]string{"X_DAILY_POST_BUDGET": "1500", "MAX_PAGES": "20"})})
@@ -426,6 +432,9 @@ func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return 
 // TestRunStopsCleanly: Run prints the start-up line and a line per ingest run, and returns
 // nil once its context ends, with the leaderboard server closed.
 func TestRunStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole local app: skipped under -short")
+	}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var url string
@@ -485,6 +494,9 @@ func TestRunStopsCleanly(t *testing.T) {
 // TestMetricRecordsOnlyWhenAsked: the ingest runs' EMF metric records (JSON for CloudWatch)
 // reach the log only with Config.Metrics (cmd/local's -v); the other lines are unaffected.
 func TestMetricRecordsOnlyWhenAsked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the whole local app: skipped under -short")
+	}
 	t0 := pastBoundary()
 	for _, metrics := range []bool{false, true} {
 		logs := &syncBuffer{}

@@ -9,8 +9,8 @@ import (
 
 // TestMeasureSize builds the leaderboard bootstrap for Lambda three ways (as sam build and make
 // build do, with symbols, and with the X-Ray stub of testdata/notrace laid over
-// internal/tracing) and checks the analysis adds up. It also fails when the stub no longer matches package tracing's API,
-// which would break `make bench`.
+// internal/tracing) and checks the analysis adds up. It also fails when the stub no longer
+// matches package tracing's API, which would break `make bench`.
 func TestMeasureSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds linux/arm64 bootstraps three times")

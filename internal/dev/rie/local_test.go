@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // envOf is a Getenv over KEY=value entries.
@@ -31,6 +32,7 @@ func TestStartLocal(t *testing.T) {
 	now := time.Now()
 
 	t.Run("ingest", func(t *testing.T) {
+		tier.Skip(t, "redis-server")
 		l, err := rie.StartLocal(ctx, rie.LocalConfig{Function: "ingest", Getenv: envOf(), Now: func() time.Time { return now }})
 		if err != nil {
 			t.Fatal(err)
@@ -90,6 +92,7 @@ func TestStartLocal(t *testing.T) {
 	})
 
 	t.Run("leaderboard", func(t *testing.T) {
+		tier.Skip(t, "redis-server")
 		l, err := rie.StartLocal(ctx, rie.LocalConfig{Function: "leaderboard", Getenv: envOf("LEADERBOARD=trial")})
 		if err != nil {
 			t.Fatal(err)
@@ -121,6 +124,7 @@ func TestStartLocal(t *testing.T) {
 	})
 
 	t.Run("boards", func(t *testing.T) {
+		tier.Skip(t, "redis-server")
 		l, err := rie.StartLocal(ctx, rie.LocalConfig{Function: "ingest", Getenv: envOf(`BOARDS={"aws": "#aws", "golang": "#golang"}`)})
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,8 @@ package rie
 import (
 	"os"
 	"testing"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // RequireRIE returns the path of aws-lambda-rie for a test (FindRIE from the module root of the
@@ -10,6 +12,7 @@ import (
 // with a message saying how to install it.
 func RequireRIE(tb testing.TB) string {
 	tb.Helper()
+	tier.Skip(tb, "the Lambda RIE")
 	p, err := LookupRIE()
 	if err != nil {
 		if os.Getenv("CI") == "true" {

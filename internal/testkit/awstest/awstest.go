@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // Fake settings every client of the stand-in uses. moto accepts any credentials.
@@ -107,6 +108,7 @@ func StartMoto() (*Moto, error) {
 // MustMoto starts moto_server for one test and stops it in t.Cleanup.
 func MustMoto(tb testing.TB) *Moto {
 	tb.Helper()
+	tier.Skip(tb, "moto_server")
 	m, err := StartMoto()
 	if err != nil {
 		tb.Fatalf("awstest: %v", err)

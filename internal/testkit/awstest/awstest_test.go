@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/awstest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 var moto *awstest.Moto
@@ -25,6 +26,7 @@ func TestMain(m *testing.M) {
 		// Child of TestEnvForChildProcess: the parent's moto_server is used.
 		os.Exit(m.Run())
 	}
+	tier.SkipAll("awstest", "moto_server")
 	var err error
 	moto, err = awstest.StartMoto()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // env is one standalone redis-server and one TLS + ACL cluster shared by the tests that do
@@ -12,5 +13,6 @@ import (
 var env *redistest.Env
 
 func TestMain(m *testing.M) {
+	tier.SkipAll("faulttest", "redis-server")
 	redistest.Main(m, redistest.EnvOptions{}, func(e *redistest.Env) { env = e })
 }

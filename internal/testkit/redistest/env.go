@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // ClientConfig is how a client reaches a server; Store turns it into the store's Config.
@@ -120,7 +121,15 @@ func StartEnv(opts EnvOptions) (*Env, error) {
 	return env, nil
 }
 
-// Servers returns the started servers: per engine (in Engines order), standalone first.
+// Need skips tb in the fast tier (-short), where no server runs; call it before using
+// Standalone or Cluster.
+func (e *Env) Need(tb testing.TB) {
+	tb.Helper()
+	tier.Skip(tb, "valkey-server")
+}
+
+// Servers returns the started servers: per engine (in Engines order), standalone first (none
+// under -short).
 func (e *Env) Servers() []Server {
 	var s []Server
 	for i := range e.Engines {
@@ -181,11 +190,18 @@ func (e *Env) Stop() {
 // Main is for TestMain: it starts the servers, hands the Env to set (store it in a package
 // variable), runs the tests, stops the servers and exits with the tests' code. When the servers
 // cannot start it prints why and exits 1: the tests fail, they are never skipped.
+//
+// Under -short (the fast tier) it starts nothing: set gets an Env with the users and no server,
+// Servers is empty, and the tests that need a server skip through Env.Need.
 func Main(m *testing.M, opts EnvOptions, set func(*Env)) {
 	os.Exit(run(m, opts, set))
 }
 
 func run(m *testing.M, opts EnvOptions, set func(*Env)) int {
+	if tier.Short() {
+		set(&Env{Users: opts.Users})
+		return m.Run()
+	}
 	begin := time.Now()
 	env, err := StartEnv(opts)
 	if err != nil {
@@ -208,6 +224,7 @@ func run(m *testing.M, opts EnvOptions, set func(*Env)) int {
 // MustStandalone starts a standalone server for one test and stops it in t.Cleanup.
 func MustStandalone(tb testing.TB, opts StandaloneOptions) *Standalone {
 	tb.Helper()
+	tier.Skip(tb, "valkey-server")
 	s, err := StartStandalone(opts)
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
@@ -220,6 +237,7 @@ func MustStandalone(tb testing.TB, opts StandaloneOptions) *Standalone {
 // MustCluster starts a cluster for one test and stops it in t.Cleanup.
 func MustCluster(tb testing.TB, opts ClusterOptions) *Cluster {
 	tb.Helper()
+	tier.Skip(tb, "valkey-server")
 	c, err := StartCluster(opts)
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // Users created on both servers of the shared Env.
@@ -31,6 +32,7 @@ var (
 var env *redistest.Env
 
 func TestMain(m *testing.M) {
+	tier.SkipAll("redistest", "redis-server")
 	redistest.Main(m, redistest.EnvOptions{
 		Users: []redistest.User{getter, noSlots, noCommand, noReadonly, readonly},
 	}, func(e *redistest.Env) { env = e })

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
 
 // What `sam build` does for a function with Metadata BuildMethod: makefile (SAM CLI's
@@ -111,9 +113,7 @@ func TestBuildTargetsCatchMissingTarget(t *testing.T) {
 // checks the bootstrap it leaves in ARTIFACTS_DIR is the documented artifact, byte for byte the
 // one `make build` makes.
 func TestSAMBuild(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds linux/arm64 bootstraps")
-	}
+	tier.Skip(t, "two linux/arm64 builds of the bootstraps")
 	root := repoRoot(t)
 	a := loadApp(t)
 	// make build, into a folder of the test's.

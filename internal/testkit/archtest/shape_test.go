@@ -1,0 +1,149 @@
+package archtest
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Limits of the code's shape (the team's guide): a comment line fits in 110 columns (a tab
+// counts 4), a non-test file in 400 lines, a function in 80.
+const (
+	maxCommentColumns = 110
+	maxFileLines      = 400
+	maxFuncLines      = 80
+	tabWidth          = 4
+)
+
+// goFiles lists the module's Go files, relative to the module root, skipping testdata.
+func goFiles(t *testing.T) (root string, files []string) {
+	t.Helper()
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && p != root) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") {
+			rel, _ := filepath.Rel(root, p)
+			files = append(files, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 50 {
+		t.Fatalf("found only %d Go files under %s", len(files), root)
+	}
+	return root, files
+}
+
+func columns(line string) int {
+	n := 0
+	for _, r := range line {
+		if r == '\t' {
+			n += tabWidth - n%tabWidth
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func TestCommentLinesFit(t *testing.T) {
+	root, files := goFiles(t)
+	for _, rel := range files {
+		src, err := os.ReadFile(filepath.Join(root, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "//") && columns(line) > maxCommentColumns {
+				t.Errorf("%s:%d: a comment line of %d columns (at most %d)", rel, i+1, columns(line), maxCommentColumns)
+			}
+		}
+	}
+}
+
+// tooLarge lists the files and functions over the limits today, to be split by purpose: the
+// list may only shrink (a listed entry that fits now fails the test until it is removed).
+var tooLarge = map[string]bool{
+	"cmd/bench/main.go run":                           true,
+	"internal/dev/funcurl/funcurl.go":                 true,
+	"internal/dev/funcurl/funcurl.go NewRequest":      true,
+	"internal/dev/localapp/localapp.go":               true,
+	"internal/dev/localapp/localapp.go wire":          true,
+	"internal/dev/localapp/redisurl.go ParseRedisURL": true,
+	"internal/dev/perf/figures.go StoreFigures":       true,
+	"internal/dev/perf/lambda.go MeasureLambda":       true,
+	"internal/dev/perf/size.go":                       true,
+	"internal/dev/rie/local.go StartLocal":            true,
+	"internal/dev/rie/rie.go":                         true,
+	"internal/dev/sample/gen/main.go":                 true,
+	"internal/dev/sample/gen/main.go post":            true,
+	"internal/dev/sample/gen/vocab.go":                true,
+	"internal/ingest/ingest.go":                       true,
+	"internal/ingest/ingest.go run":                   true,
+	"internal/ingest/ingest.go turn":                  true,
+	"internal/leaderboard/leaderboard.go":             true,
+	"internal/leaderboard/query.go parseQuery":        true,
+	"internal/store/store.go":                         true,
+	"internal/testkit/redistest/cluster.go":           true,
+	"internal/testkit/redistest/cluster.go build":     true,
+	"internal/testkit/xapitest/search.go":             true,
+	"internal/testkit/xapitest/search.go parseSearch": true,
+	"internal/testkit/xapitest/search.go serveSearch": true,
+	"internal/xapi/xapi.go":                           true,
+}
+
+// TestFilesAndFunctionsAreSmall: no non-test file over maxFileLines lines, no function over
+// maxFuncLines lines, but those in tooLarge.
+func TestFilesAndFunctionsAreSmall(t *testing.T) {
+	over := map[string]string{}
+	root, files := goFiles(t)
+	fset := token.NewFileSet()
+	for _, rel := range files {
+		if strings.HasSuffix(rel, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(root, rel), nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := fset.File(f.Pos()).LineCount(); n > maxFileLines {
+			over[rel] = fmt.Sprintf("%s: %d lines (at most %d): split it by purpose", rel, n, maxFileLines)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Body == nil {
+				continue
+			}
+			n := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
+			if n > maxFuncLines {
+				over[rel+" "+fn.Name.Name] = fmt.Sprintf("%s: func %s is %d lines (at most %d)", rel, fn.Name.Name, n, maxFuncLines)
+			}
+		}
+	}
+	for k, msg := range over {
+		if !tooLarge[k] {
+			t.Error(msg)
+		}
+	}
+	for k := range tooLarge {
+		if _, ok := over[k]; !ok {
+			t.Errorf("%s fits the limits now: remove it from tooLarge", k)
+		}
+	}
+}
