@@ -1127,9 +1127,9 @@ func checkLeaderboardURL(a *App) []string {
 	return probs
 }
 
-// checkIngestSchedule: one ingest schedule and one upkeep-only schedule, each with a retry policy and a dead-letter queue, an on-failure
-// destination, reserved concurrency 1, an alarm on the function's errors and one on the read
-// budget.
+// checkIngestSchedule: one ingest schedule and one upkeep-only schedule, each with a retry
+// policy and a dead-letter queue, an on-failure destination, reserved concurrency 1, an alarm on
+// the function's errors and one on the read budget.
 func checkIngestSchedule(a *App) []string {
 	var probs []string
 	f := functions[0]
