@@ -31,9 +31,10 @@ type memoFlight[V any] struct {
 }
 
 // get returns the value of key: kept and not expired at now ("hit"), from a fetch in flight
-// ("shared", after calling joined when set), or from fetch, run in this goroutine ("miss"),
-// whose success is kept until now+ttl, or m.until(v) if sooner (not at all when ttl is 0). wait is how a sharing caller
-// waits for done to close: nil then, or an error when the caller's own request ends first.
+// ("shared", after calling joined when set), or from fetch, run in this goroutine ("miss"), whose
+// success is kept until now+ttl, or m.until(v) if sooner (not at all when ttl is 0). wait is how a
+// sharing caller waits for done to close: nil then, or an error when the caller's own request ends
+// first.
 func (m *memo[K, V]) get(key K, now func() time.Time, ttl time.Duration, joined func(),
 	wait func(done <-chan struct{}) error, fetch func() (V, error)) (v V, how string, err error) {
 	var zero V

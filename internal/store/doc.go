@@ -129,17 +129,18 @@
 //	                      hour), t:made (newest hour whose t:h exists), t:min (min authors),
 //	                      t:full:<window> (a record since the last upkeep asks for a new view)
 //
-// An author is X's author_id; a post without one (or with one that is not an X id) counts as
-// an author of its own. A post with more than TrendingMaxHashtags (3) hashtags counts toward
-// no trending figure (its hashtags still count in the top and history views): stuffing one
-// post with many hashtags must not make each of them trend (docs/SECURITY.md). A pair is the author as 8 bytes (the id, or the post id with the top
-// bit set) followed by the hashtag. Recording a new post adds its pairs to the set of its hour
-// (SADD says whether the author used the tag in that hour before) and to each window's pairs
-// with its bucket (ZADD GT: the newest bucket wins; a pair is new to the window only when it
-// was not there), and a pair new to a window adds one author to the hashtag. When a window's
-// oldest bucket moves on, the pairs whose newest bucket left it are removed and their authors
-// subtracted: the authors are exact over the same buckets as the counts, however late or out of
-// order posts arrive, and one author counts once per hashtag however often it posts.
+// An author is X's author_id; a post without one (or with one that is not an X id) counts as an
+// author of its own. A post with more than TrendingMaxHashtags (3) hashtags counts toward no
+// trending figure (its hashtags still count in the top and history views): stuffing one post with
+// many hashtags must not make each of them trend (docs/SECURITY.md). A pair is the author as 8
+// bytes (the id, or the post id with the top bit set) followed by the hashtag. Recording a new post
+// adds its pairs to the set of its hour (SADD says whether the author used the tag in that hour
+// before) and to each window's pairs with its bucket (ZADD GT: the newest bucket wins; a pair is
+// new to the window only when it was not there), and a pair new to a window adds one author to the
+// hashtag. When a window's oldest bucket moves on, the pairs whose newest bucket left it are
+// removed and their authors subtracted: the authors are exact over the same buckets as the counts,
+// however late or out of order posts arrive, and one author counts once per hashtag however often
+// it posts.
 //
 // Baselines are hourly. An hour's distinct authors per hashtag (t:h) are counted once from its
 // pair set when the hour enters the first baseline, and kept current after that by the posts

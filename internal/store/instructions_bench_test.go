@@ -49,9 +49,9 @@ func BenchmarkRecordInstructions(b *testing.B) {
 	b.ReportMetric(per[1]/per[2], "new-authors-x-plain-instr")
 }
 
-// recordInstructions starts the engine of env.Standalone (valkey-server) under callgrind, records 70 batches on a board of mode
-// and then n more, in runs of 10 between upkeeps, and returns the instructions counted inside
-// scripts for the n.
+// recordInstructions starts the engine of env.Standalone (valkey-server) under callgrind, records
+// 70 batches on a board of mode and then n more, in runs of 10 between upkeeps, and returns the
+// instructions counted inside scripts for the n.
 func recordInstructions(b *testing.B, mode string, n int) int64 {
 	b.Helper()
 	ctx := context.Background()

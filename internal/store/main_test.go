@@ -16,10 +16,11 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 )
 
-// The suite runs on both engines the template offers (Valkey, the default, and Redis OSS 7.0),
-// each as a standalone server and as the TLS + ACL cluster that stands in for MemoryDB, connecting as the ACL users built from the store's own access strings. The general
-// tests use many leaderboard names, so their users get the access of the name pattern "*";
-// TestACL uses the exact strings of one leaderboard.
+// The suite runs on both engines the template offers (Valkey, the default, and Redis OSS 7.0), each
+// as a standalone server and as the TLS + ACL cluster that stands in for MemoryDB, connecting as
+// the ACL users built from the store's own access strings. The general tests use many leaderboard
+// names, so their users get the access of the name pattern "*"; TestACL uses the exact strings of
+// one leaderboard.
 var env *redistest.Env
 
 const aclBoard = "acl"

@@ -168,12 +168,12 @@ func checkModel(t *testing.T, s *store.Store, m *trendModel, now time.Time, step
 	}
 }
 
-// TestTrendingMatchesModel records random posts by small pools of authors (so authors repeat
-// within and across hours; one tag at a time is used by more of them), over days of clock
-// moving in random steps, with replays of
-// earlier batches, posts without author, bad author ids, posts with more hashtags than
-// store.TrendingMaxHashtags and late posts for hours already in a baseline, and after every call compares both trending views with the model: exact counts,
-// distinct authors, baselines, scores and order.
+// TestTrendingMatchesModel records random posts by small pools of authors (so authors repeat within
+// and across hours; one tag at a time is used by more of them), over days of clock moving in random
+// steps, with replays of earlier batches, posts without author, bad author ids, posts with more
+// hashtags than store.TrendingMaxHashtags and late posts for hours already in a baseline, and after
+// every call compares both trending views with the model: exact counts, distinct authors,
+// baselines, scores and order.
 func TestTrendingMatchesModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a long model run: skipped under -short")

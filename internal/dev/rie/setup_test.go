@@ -10,10 +10,10 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// TestEmptyXSecret: the real bootstrap with the X secret the stack creates, {"bearer_token":""}.
-// A run answers without an error and with "not_configured": true, sends nothing to X and marks
-// the board, so the leaderboard answers "not_configured": true; once the secret is filled, the next run of the same execution
-// environment reads it again, counts the posts and clears the mark.
+// TestEmptyXSecret: the real bootstrap with the X secret the stack creates, {"bearer_token":""}. A
+// run answers without an error and with "not_configured": true, sends nothing to X and marks the
+// board, so the leaderboard answers "not_configured": true; once the secret is filled, the next run
+// of the same execution environment reads it again, counts the posts and clears the mark.
 func TestEmptyXSecret(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()

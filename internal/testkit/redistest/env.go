@@ -125,7 +125,7 @@ func StartEnv(opts EnvOptions) (*Env, error) {
 // Standalone or Cluster.
 func (e *Env) Need(tb testing.TB) {
 	tb.Helper()
-	tier.Skip(tb, "redis-server")
+	tier.Skip(tb, "valkey-server")
 }
 
 // Servers returns the started servers: per engine (in Engines order), standalone first (none
@@ -224,7 +224,7 @@ func run(m *testing.M, opts EnvOptions, set func(*Env)) int {
 // MustStandalone starts a standalone server for one test and stops it in t.Cleanup.
 func MustStandalone(tb testing.TB, opts StandaloneOptions) *Standalone {
 	tb.Helper()
-	tier.Skip(tb, "redis-server")
+	tier.Skip(tb, "valkey-server")
 	s, err := StartStandalone(opts)
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
@@ -237,7 +237,7 @@ func MustStandalone(tb testing.TB, opts StandaloneOptions) *Standalone {
 // MustCluster starts a cluster for one test and stops it in t.Cleanup.
 func MustCluster(tb testing.TB, opts ClusterOptions) *Cluster {
 	tb.Helper()
-	tier.Skip(tb, "redis-server")
+	tier.Skip(tb, "valkey-server")
 	c, err := StartCluster(opts)
 	if err != nil {
 		tb.Fatalf("redistest: %v", err)
