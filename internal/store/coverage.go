@@ -27,7 +27,7 @@ import (
 //	                          slot leaves SeenRetention
 //	{name}:c:<window>   HASH  r:<idx>, e:<idx> = posts read and effective had in bucket idx of
 //	                          the window; the fields of a bucket go when it leaves the window
-//	{name}:c:all        HASH  r = posts read, all time
+//	{name}:meta         c:read = posts read, all time
 //
 // A counts bucket of X (a minute or an hour) is mapped onto the slots it overlaps in proportion
 // to the overlap (an hour's count is spread evenly over its 12 slots), in whole posts: the

@@ -55,7 +55,7 @@ func (s *Store) queueCov(ctx context.Context, pipe redis.Pipeliner, w Window) (*
 	c := &windowCov{w: w, sw: w}
 	if w == All {
 		c.sw = Week
-		c.all = pipe.HGet(ctx, s.key("c:all"), "r")
+		c.all = pipe.HGet(ctx, s.key("meta"), "c:read")
 	}
 	sp, ok := spanOf(c.sw)
 	if !ok {

@@ -268,10 +268,9 @@ end
 -- Coverage (coverage.go): per 5-minute slot the posts read and, from SetHad, what X had there
 -- (c:d:<day>, fields r:<slot> and h:<slot>); per live bucket of each window the posts read and
 -- the effective had, the sum over the bucket's slots of the larger of had and read (c:<window>,
--- fields r:<idx> and e:<idx>); c:all field r, the posts read all time. A new post counts once,
--- with or without hashtags.
+-- fields r:<idx> and e:<idx>); meta field c:read, the posts read all time. A new post counts
+-- once, with or without hashtags.
 local SLOT = 300
-local cov_all = prefix .. 'c:all'
 local cov = {} -- the slots of the new posts: {slot, day = key, n = new posts, de = effective had added}
 do
   local by_slot, days = {}, {}
@@ -287,8 +286,6 @@ do
     end
     c.n = c.n + 1
   end
-  e = wrong(cov_all, 'hash')
-  if e then return e end
   for _, w in ipairs(wins) do
     w.cov = prefix .. 'c:' .. w.name
     e = wrong(w.cov, 'hash')
@@ -454,7 +451,7 @@ end
 
 -- Coverage: the new posts read per slot and per live bucket of each window; the fields of the
 -- buckets that left a window go with them.
-if #posts > 0 then redis.call('HINCRBY', cov_all, 'r', fmt(#posts)) end
+if #posts > 0 then redis.call('HINCRBY', meta, 'c:read', fmt(#posts)) end
 for _, c in ipairs(cov) do
   redis.call('HINCRBY', c.day, 'r:' .. fmt(c.slot), fmt(c.n))
   local day = math.floor(c.slot * SLOT / 86400)
