@@ -2,8 +2,9 @@
 -- up to date; with no posts it only advances them and settles the trending views (upkeep).
 -- KEYS[1] all-time set, KEYS[2] seen set, KEYS[3] meta hash.
 -- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
---       bucket, trending (1 or 0); then min authors, baseline hours, view size; then post
---       count, then per post: id, created_at, author (8 bytes), tag count, tags...
+--       bucket, trending (1 or 0); then min authors, baseline hours, view size; then coverage
+--       (1: count the posts read, 0: not, the benchmark's reference); then post count, then
+--       per post: id, created_at, author (8 bytes), tag count, tags...
 -- Returns {new posts, duplicate posts, hashtags counted}.
 --
 -- A script is not rolled back when a command in it fails, so this one runs in two phases: it
@@ -47,7 +48,8 @@ for w = 1, nwin do
   i = i + 4
 end
 local min_authors, span, cap = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-i = i + 3
+local coverage = ARGV[i + 3] == '1'
+i = i + 4
 
 -- Tables keyed by a bucket or hour number use its negation: the Lua of miniredis (gopher-lua)
 -- keeps a positive integer key in an array part that it fills with nils up to that key.
@@ -272,7 +274,7 @@ end
 -- once, with or without hashtags.
 local SLOT = 300
 local cov = {} -- the slots of the new posts: {slot, day = key, n = new posts, de = effective had added}
-do
+if coverage then
   local by_slot, days = {}, {}
   for _, p in ipairs(posts) do
     local s = math.floor(p.created / SLOT)
@@ -286,11 +288,41 @@ do
     end
     c.n = c.n + 1
   end
+  -- Each coverage hash also keeps its totals over the live buckets (R, E): the buckets that
+  -- leave are subtracted, or on a rebuild the live ones summed.
+  e = wrong(prefix .. 'e:all', 'zset')
+  if e then return e end
   for _, w in ipairs(wins) do
-    w.cov = prefix .. 'c:' .. w.name
-    e = wrong(w.cov, 'hash')
+    w.cov, w.est = prefix .. 'c:' .. w.name, prefix .. 'e:' .. w.name
+    e = wrong(w.cov, 'hash') or wrong(w.est, 'zset')
     if e then return e end
-    if w.mode == 'rebuild' then w.cov_fields = redis.call('HKEYS', w.cov) end
+    w.gone, w.dr, w.de = {}, 0, 0
+    if w.mode == 'advance' then
+      for idx = w.old, w.lo - 1 do
+        w.gone[#w.gone + 1] = 'r:' .. fmt(idx)
+        w.gone[#w.gone + 1] = 'e:' .. fmt(idx)
+      end
+      local v = redis.call('HMGET', w.cov, unpack(w.gone))
+      for j = 1, #w.gone, 2 do
+        w.dr, w.de = w.dr - (tonumber(v[j]) or 0), w.de - (tonumber(v[j + 1]) or 0)
+      end
+    elseif w.mode == 'rebuild' then
+      local all_fields = redis.call('HGETALL', w.cov)
+      w.total = {0, 0}
+      for j = 1, #all_fields, 2 do
+        local f = all_fields[j]
+        if f ~= 'R' and f ~= 'E' then
+          local idx = tonumber(string.sub(f, 3))
+          if idx == nil or idx < w.lo then
+            w.gone[#w.gone + 1] = f
+          elseif string.sub(f, 1, 1) == 'r' then
+            w.total[1] = w.total[1] + tonumber(all_fields[j + 1])
+          else
+            w.total[2] = w.total[2] + tonumber(all_fields[j + 1])
+          end
+        end
+      end
+    end
   end
   for day, list in pairs(days) do
     e = wrong(day, 'hash')
@@ -451,13 +483,13 @@ end
 
 -- Coverage: the new posts read per slot and per live bucket of each window; the fields of the
 -- buckets that left a window go with them.
-if #posts > 0 then redis.call('HINCRBY', meta, 'c:read', fmt(#posts)) end
+if coverage and #posts > 0 then redis.call('HINCRBY', meta, 'c:read', fmt(#posts)) end
 for _, c in ipairs(cov) do
   redis.call('HINCRBY', c.day, 'r:' .. fmt(c.slot), fmt(c.n))
   local day = math.floor(c.slot * SLOT / 86400)
   redis.call('EXPIRE', c.day, fmt((day + 1) * 86400 + retention + grace - now))
 end
-for _, w in ipairs(wins) do
+for _, w in ipairs(coverage and wins or {}) do
   local add, order = {}, {}
   for _, c in ipairs(cov) do
     local idx = math.floor(c.slot * SLOT / w.bucket)
@@ -474,23 +506,26 @@ for _, w in ipairs(wins) do
   for _, a in ipairs(order) do
     redis.call('HINCRBY', w.cov, 'r:' .. idx_text(a.idx), fmt(a.r))
     if a.e ~= 0 then redis.call('HINCRBY', w.cov, 'e:' .. idx_text(a.idx), fmt(a.e)) end
+    w.dr, w.de = w.dr + a.r, w.de + a.e
   end
-  local gone = {}
-  if w.mode == 'advance' then
-    for idx = w.old, w.lo - 1 do
-      gone[#gone + 1] = 'r:' .. fmt(idx)
-      gone[#gone + 1] = 'e:' .. fmt(idx)
-    end
-  elseif w.mode == 'rebuild' then
-    for _, f in ipairs(w.cov_fields) do
-      local idx = tonumber(string.sub(f, 3))
-      if idx == nil or idx < w.lo then gone[#gone + 1] = f end
-    end
+  if w.total then
+    redis.call('HSET', w.cov, 'R', fmt(w.total[1] + w.dr), 'E', fmt(w.total[2] + w.de))
+  else
+    if w.dr ~= 0 then redis.call('HINCRBY', w.cov, 'R', fmt(w.dr)) end
+    if w.de ~= 0 then redis.call('HINCRBY', w.cov, 'E', fmt(w.de)) end
   end
+  local gone = w.gone
   for j = 1, #gone, 1000 do
     redis.call('HDEL', w.cov, unpack(gone, j, math.min(j + 999, #gone)))
   end
   redis.call('EXPIRE', w.cov, fmt(w.length + w.bucket + grace))
+end
+-- Upkeep (a call without posts) remakes the estimate sets that Top ranks sampled windows by.
+if coverage and n == 0 then
+  for _, w in ipairs(wins) do
+    w.hi, w.bkey, w.ttl = math.floor(now / w.bucket), prefix .. w.bkind, w.length + w.bucket + grace
+  end
+  settle_estimates(wins, all, prefix .. 'e:all')
 end
 
 -- TTLs are relative to the script's now, so they hold whatever the server's clock says.
