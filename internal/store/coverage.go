@@ -26,8 +26,8 @@ import (
 //	                          5-minute slot of that UTC day; expires a grace day after its last
 //	                          slot leaves SeenRetention
 //	{name}:c:<window>   HASH  r:<idx>, e:<idx> = posts read and effective had in bucket idx of
-//	                          the window; the fields of a bucket go when it leaves the window;
-//	                          R, E = their totals over the live buckets
+//	                          the window; the fields of a bucket go when it leaves the window
+//	{name}:meta         c:R:<window>, c:E:<window> = their totals over the live buckets
 //	{name}:e:<window>   ZSET  hashtag -> estimate over the live buckets, as of the last upkeep
 //	                          or SetHad, only while a live bucket is sampled (e:all for All)
 //	{name}:meta         c:read = posts read, all time

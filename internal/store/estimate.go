@@ -69,7 +69,7 @@ func (s *Store) queueCov(ctx context.Context, pipe redis.Pipeliner, w Window) (*
 
 // TopEstimates returns the n best hashtags of window w by estimate, with their counts,
 // estimates and margins, and the window's coverage. Top's pipeline also reads the window's
-// coverage totals (an HMGET of 2 fields of its coverage hash, and one of meta): where nothing
+// coverage totals (one HMGET of 4 fields of meta): where nothing
 // of the window was sampled, that is all, and every estimate is its count with margin 0.
 // Otherwise (see topSampled) two more round trips: the best by the estimate set the writer
 // keeps, then their figures from their buckets, computed as History does.
@@ -107,13 +107,13 @@ func (s *Store) TopEstimates(ctx context.Context, w Window, n int) (Ranked, erro
 	return Ranked{Rows: rows, Coverage: c}, nil
 }
 
-// totalsCmd is the queued read of a window's coverage totals: meta's oldest live bucket of
-// the window (of 7d for All) and posts read all time, and the coverage hash's R and E.
+// totalsCmd is the queued read of a window's coverage totals, one HMGET of meta: the oldest
+// live bucket of the window (of 7d for All), the posts read all time, and the posts read and
+// had over the window's live buckets.
 type totalsCmd struct {
-	w   Window
-	sp  span
-	lo  *redis.SliceCmd
-	tot *redis.SliceCmd
+	w    Window
+	sp   span
+	meta *redis.SliceCmd
 }
 
 func (s *Store) queueTotals(ctx context.Context, pipe redis.Pipeliner, w Window) (*totalsCmd, error) {
@@ -125,11 +125,7 @@ func (s *Store) queueTotals(ctx context.Context, pipe redis.Pipeliner, w Window)
 	if !ok {
 		return nil, fmt.Errorf("coverage: unknown window %q: allowed are all, 1h, 24h, 7d", w)
 	}
-	return &totalsCmd{
-		w: w, sp: sp,
-		lo:  pipe.HMGet(ctx, s.key("meta"), "lo:"+string(sw), "c:read"),
-		tot: pipe.HMGet(ctx, s.key("c:"+string(sw)), "R", "E"),
-	}, nil
+	return &totalsCmd{w: w, sp: sp, meta: pipe.HMGet(ctx, s.key("meta"), "lo:"+string(sw), "c:read", "c:R:"+string(sw), "c:E:"+string(sw))}, nil
 }
 
 // coverage decodes the totals at now: the window's coverage, whether a bucket was sampled,
@@ -137,21 +133,19 @@ func (s *Store) queueTotals(ctx context.Context, pipe redis.Pipeliner, w Window)
 func (t *totalsCmd) coverage(now int64) (c Coverage, sampled, current bool, err error) {
 	var v [4]int64
 	var found [4]bool
-	for i, cmd := range []*redis.SliceCmd{t.lo, t.tot} {
-		vals, err := cmd.Result()
-		if err != nil || len(vals) != 2 {
-			return Coverage{}, false, false, fmt.Errorf("coverage totals: %v", err)
+	vals, err := t.meta.Result()
+	if err != nil || len(vals) != len(v) {
+		return Coverage{}, false, false, fmt.Errorf("coverage totals: %d values, %v", len(vals), err)
+	}
+	for k, x := range vals {
+		if x == nil {
+			continue
 		}
-		for k, x := range vals {
-			if x == nil {
-				continue
-			}
-			str, _ := x.(string)
-			if v[2*i+k], err = strconv.ParseInt(str, 10, 64); err != nil {
-				return Coverage{}, false, false, fmt.Errorf("coverage totals: field holds %q, want an integer", str)
-			}
-			found[2*i+k] = true
+		str, _ := x.(string)
+		if v[k], err = strconv.ParseInt(str, 10, 64); err != nil {
+			return Coverage{}, false, false, fmt.Errorf("coverage totals: field holds %q, want an integer", str)
 		}
+		found[k] = true
 	}
 	lo, allRead, read, had := v[0], v[1], v[2], max(v[3], v[2])
 	current = found[0] && lo == t.sp.oldestBucket(now)

@@ -1,6 +1,6 @@
 -- Sets what X had for the board's query in 5-minute slots (SetHad, coverage.go), moves the
 -- effective had of the live buckets that hold them (per slot the larger of had and read) and
--- their totals (E), and remakes the estimate sets (settle.lua, prepended).
+-- their totals (meta c:E:<window>), and remakes the estimate sets (settle.lua, prepended).
 -- KEYS[1] meta hash.
 -- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
 --       bucket; then slot count, then per slot: slot index, posts X had.
@@ -72,7 +72,7 @@ for _, s in ipairs(slots) do
       local idx = math.floor(s.slot * SLOT / w.bucket)
       if idx >= w.lo and idx <= w.hi then
         redis.call('HINCRBY', w.cov, 'e:' .. fmt(idx), fmt(s.de))
-        redis.call('HINCRBY', w.cov, 'E', fmt(s.de))
+        redis.call('HINCRBY', meta, 'c:E:' .. w.name, fmt(s.de))
         redis.call('EXPIRE', w.cov, fmt(w.length + w.bucket + grace))
       end
     end

@@ -288,8 +288,8 @@ if coverage then
     end
     c.n = c.n + 1
   end
-  -- Each coverage hash also keeps its totals over the live buckets (R, E): the buckets that
-  -- leave are subtracted, or on a rebuild the live ones summed.
+  -- meta also keeps each window's totals over its live buckets (c:R:<window>, c:E:<window>):
+  -- the buckets that leave are subtracted, or on a rebuild the live ones summed.
   e = wrong(prefix .. 'e:all', 'zset')
   if e then return e end
   for _, w in ipairs(wins) do
@@ -311,7 +311,7 @@ if coverage then
       w.total = {0, 0}
       for j = 1, #all_fields, 2 do
         local f = all_fields[j]
-        if f ~= 'R' and f ~= 'E' then
+        do
           local idx = tonumber(string.sub(f, 3))
           if idx == nil or idx < w.lo then
             w.gone[#w.gone + 1] = f
@@ -509,10 +509,10 @@ for _, w in ipairs(coverage and wins or {}) do
     w.dr, w.de = w.dr + a.r, w.de + a.e
   end
   if w.total then
-    redis.call('HSET', w.cov, 'R', fmt(w.total[1] + w.dr), 'E', fmt(w.total[2] + w.de))
+    redis.call('HSET', meta, 'c:R:' .. w.name, fmt(w.total[1] + w.dr), 'c:E:' .. w.name, fmt(w.total[2] + w.de))
   else
-    if w.dr ~= 0 then redis.call('HINCRBY', w.cov, 'R', fmt(w.dr)) end
-    if w.de ~= 0 then redis.call('HINCRBY', w.cov, 'E', fmt(w.de)) end
+    if w.dr ~= 0 then redis.call('HINCRBY', meta, 'c:R:' .. w.name, fmt(w.dr)) end
+    if w.de ~= 0 then redis.call('HINCRBY', meta, 'c:E:' .. w.name, fmt(w.de)) end
   end
   local gone = w.gone
   for j = 1, #gone, 1000 do
