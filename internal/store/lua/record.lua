@@ -324,6 +324,18 @@ if coverage then
       end
     end
   end
+  -- A settle scales the trending figures by the baselines' coverage: their days' slots.
+  for _, w in ipairs(trend) do
+    w.cov_days = {}
+    if n == 0 then
+      for d = math.floor((w.bh - span + 1) * HOUR / 86400), math.floor(w.bh * HOUR / 86400) do
+        local k = key('c:d:', d)
+        e = wrong(k, 'hash')
+        if e then return e end
+        w.cov_days[#w.cov_days + 1] = k
+      end
+    end
+  end
   for day, list in pairs(days) do
     e = wrong(day, 'hash')
     if e then return e end
@@ -527,6 +539,35 @@ if coverage and n == 0 then
   end
   settle_estimates(wins, all, prefix .. 'e:all')
 end
+-- trend_factors sets, at a settle, each trending window's coverage factors: w.fw over its live
+-- buckets (meta's totals), w.fb over its baseline hours (the slots of w.cov_days, checked in
+-- phase 1); a view with a factor other than 1 is made anew (its scores may fall).
+local function trend_factors()
+  local function factor(r, e)
+    if e > r and r > 0 then return e / r end
+    return 1
+  end
+  for _, w in ipairs(trend) do
+    local v = redis.call('HMGET', meta, 'c:R:' .. w.name, 'c:E:' .. w.name)
+    w.fw = factor(tonumber(v[1]) or 0, tonumber(v[2]) or 0)
+    local first_slot, last_slot = (w.bh - span + 1) * HOUR / SLOT, (w.bh + 1) * HOUR / SLOT - 1
+    local r, e = 0, 0
+    for _, day in ipairs(w.cov_days) do
+      local f = redis.call('HGETALL', day)
+      local got = {}
+      for j = 1, #f, 2 do got[f[j]] = tonumber(f[j + 1]) end
+      for name, x in pairs(got) do
+        local slot = tonumber(string.sub(name, 3))
+        if string.sub(name, 1, 2) == 'r:' and slot and slot >= first_slot and slot <= last_slot then
+          r = r + x
+          e = e + math.max(x, got['h:' .. string.sub(name, 3)] or 0)
+        end
+      end
+    end
+    w.fb = factor(r, e)
+    if w.fw ~= 1 or w.fb ~= 1 then w.full = true end
+  end
+end
 
 -- TTLs are relative to the script's now, so they hold whatever the server's clock says.
 for bk, at in pairs(touched) do
@@ -560,16 +601,20 @@ end
 -- figures computes the figures of tags: authors, baseline and score (both in hundredths), and
 -- whether the tag is listed. The baseline is the mean of the distinct authors per hour over
 -- the baseline hours with data, times the window's length in hours.
+-- The authors and the baseline are scaled by their hours' coverage (w.fw, w.fb: had / read,
+-- 1 where everything was read), so a window sampled more thinly than its baseline compares
+-- like with like.
 local function figures(w, tags, nhours)
   local a, sum = mscore(w.authors, tags), mscore(w.base, tags)
   local out = {}
   for j, tag in ipairs(tags) do
     local b = 0
-    if nhours > 0 then b = math.floor(sum[j] * w.length * 100 / (HOUR * nhours) + 0.5) end
-    local d = a[j] * 100 - b
+    if nhours > 0 then b = math.floor(sum[j] * (w.fb or 1) * w.length * 100 / (HOUR * nhours) + 0.5) end
+    local as = math.floor(a[j] * (w.fw or 1) + 0.5)
+    local d = as * 100 - b
     local s = 0
     if d > 0 then s = math.floor(d * d / math.max(b, 100) + 0.5) end
-    out[j] = {tag = tag, a = a[j], b = b, s = s, listed = a[j] >= min_authors and d > 0}
+    out[j] = {tag = tag, a = as, b = b, s = s, listed = a[j] >= min_authors and d > 0}
   end
   return out
 end
@@ -688,6 +733,7 @@ end
 -- ingest runs at the start and at the end of every run: a view is as of the last settle.
 local settle = (n == 0)
 local longest = 0
+if settle and coverage then trend_factors() end
 for _, w in ipairs(trend) do
   if settle then
     local nhours = 0
