@@ -78,5 +78,7 @@ for _, s in ipairs(slots) do
     end
   end
 end
+-- The board was sampled: its upkeeps scale the trending figures by coverage from now on.
+redis.call('HSET', meta, 'c:had', '1')
 settle_estimates(wins, prefix .. 'all', prefix .. 'e:all')
 return n

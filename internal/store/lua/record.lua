@@ -274,6 +274,7 @@ end
 -- once, with or without hashtags.
 local SLOT = 300
 local cov = {} -- the slots of the new posts: {slot, day = key, n = new posts, de = effective had added}
+local ever_sampled = false
 if coverage then
   local by_slot, days = {}, {}
   for _, p in ipairs(posts) do
@@ -324,10 +325,12 @@ if coverage then
       end
     end
   end
-  -- A settle scales the trending figures by the baselines' coverage: their days' slots.
+  -- A settle scales the trending figures by the baselines' coverage: their days' slots (on a
+  -- board that SetHad ever sampled: elsewhere every factor is 1).
+  ever_sampled = redis.call('HEXISTS', meta, 'c:had') == 1
   for _, w in ipairs(trend) do
     w.cov_days = {}
-    if n == 0 then
+    if n == 0 and ever_sampled then
       for d = math.floor((w.bh - span + 1) * HOUR / 86400), math.floor(w.bh * HOUR / 86400) do
         local k = key('c:d:', d)
         e = wrong(k, 'hash')
@@ -733,7 +736,7 @@ end
 -- ingest runs at the start and at the end of every run: a view is as of the last settle.
 local settle = (n == 0)
 local longest = 0
-if settle and coverage then trend_factors() end
+if settle and coverage and ever_sampled then trend_factors() end
 for _, w in ipairs(trend) do
   if settle then
     local nhours = 0
