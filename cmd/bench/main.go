@@ -130,6 +130,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail("store", err)
 		}
 		report.Figures = append(report.Figures, figs...)
+		if figs, err = perf.EstimateFigures(res); err != nil {
+			return fail("store", err)
+		}
+		report.Figures = append(report.Figures, figs...)
 		if *compare {
 			progress("store: the headline benchmarks again on Redis OSS 7.0")
 			cmp, err := perf.RedisComparison(ctx, root, "./internal/store/", res, stderr)

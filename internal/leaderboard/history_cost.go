@@ -49,6 +49,7 @@ const (
 type topHistory struct {
 	gen     uint64 // tells this read from the others, for the reads of other lists made with it
 	at      time.Time
+	cov     store.Coverage // the window's coverage at the read (every series of it shares it)
 	starts  []time.Time
 	series  map[string]store.Series
 	expires time.Time // the start of the next bucket: a new bucket needs a new read
@@ -117,11 +118,11 @@ func (h *Handler) topHistory(ctx context.Context, b *Named, w store.Window, wait
 				tags = append(tags, e.Hashtag)
 			}
 		}
-		series, err := b.Board.History(fctx, w, tags)
+		series, cov, err := historyOf(fctx, b.Board, w, tags)
 		if err != nil {
 			return nil, fmt.Errorf("history of the top %d: %w", len(tags), err)
 		}
-		t := &topHistory{gen: h.hist.gen.Add(1), at: h.now(), series: make(map[string]store.Series, len(series))}
+		t := &topHistory{gen: h.hist.gen.Add(1), at: h.now(), cov: cov, series: make(map[string]store.Series, len(series))}
 		for _, s := range series {
 			t.series[s.Hashtag] = s
 		}
@@ -168,7 +169,7 @@ func (h *Handler) restHistory(ctx context.Context, b *Named, w store.Window, top
 		if d := h.hist.budget.take(h.now(), float64(len(top.starts))); d > 0 {
 			return nil, &busyError{window: w, retry: d}
 		}
-		series, err := b.Board.History(fctx, w, in)
+		series, _, err := historyOf(fctx, b.Board, w, in)
 		if err != nil {
 			return nil, err
 		}
@@ -183,10 +184,10 @@ func (h *Handler) restHistory(ctx context.Context, b *Named, w store.Window, top
 // a read of the others, or zeros; how is "hit" when no Redis call was needed, "shared" when
 // this request waited for another's, else "miss".
 func (h *Handler) historySeries(ctx context.Context, b *Named, w store.Window, tags []string,
-	wait func(<-chan struct{}) error) ([]store.Series, time.Time, string, error) {
+	wait func(<-chan struct{}) error) ([]store.Series, store.Coverage, time.Time, string, error) {
 	top, how, err := h.topHistory(ctx, b, w, wait)
 	if err != nil {
-		return nil, time.Time{}, how, err
+		return nil, store.Coverage{}, time.Time{}, how, err
 	}
 	var rest []string
 	for _, t := range tags {
@@ -200,7 +201,7 @@ func (h *Handler) historySeries(ctx context.Context, b *Named, w store.Window, t
 		var how2 string
 		others, how2, err = h.restHistory(ctx, b, w, top, rest, wait)
 		if err != nil {
-			return nil, time.Time{}, how2, err
+			return nil, store.Coverage{}, time.Time{}, how2, err
 		}
 		if how2 == "miss" || how == "hit" {
 			how = how2
@@ -219,7 +220,7 @@ func (h *Handler) historySeries(ctx context.Context, b *Named, w store.Window, t
 			}
 		}
 	}
-	return out, top.at, how, nil
+	return out, top.cov, top.at, how, nil
 }
 
 // tokenBucket is a budget that holds at most burst tokens and refills at rate a second, on

@@ -15,11 +15,13 @@ import (
 // the leaderboard reads at once for every history request among them (docs/SECURITY.md).
 const MaxHistory = 100
 
-// Point is one bucket of a hashtag's history: when the bucket starts, and how many posts
-// created in it carry the hashtag.
+// Point is one bucket of a hashtag's history: when the bucket starts, how many posts created
+// in it carry the hashtag, and how many posts on X are estimated to (see TopEstimates): the
+// estimates of a series add up to its row's estimate.
 type Point struct {
-	Start time.Time
-	Count int64
+	Start    time.Time
+	Count    int64
+	Estimate int64
 }
 
 // Series is the history of one hashtag in a rolling window: one point per live bucket of the
@@ -41,13 +43,29 @@ type Series struct {
 // script: the reader user can run it. A bucket that holds none of the tags, or that expired,
 // counts zero.
 func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series, error) {
+	series, _, err := s.history(ctx, w, tags, false)
+	return series, err
+}
+
+// HistoryWithCoverage is History with the window's coverage, read in the same pipeline (one
+// HMGET of 2 fields per live bucket), and each point's estimate.
+func (s *Store) HistoryWithCoverage(ctx context.Context, w Window, tags []string) ([]Series, Coverage, error) {
+	return s.history(ctx, w, tags, true)
+}
+
+// history is History; withCov also answers the coverage when no tag is asked (a round trip).
+func (s *Store) history(ctx context.Context, w Window, tags []string, withCov bool) ([]Series, Coverage, error) {
 	sp, members, err := s.historyArgs("history", w, tags)
 	if err != nil {
-		return nil, err
+		return nil, Coverage{}, err
 	}
 	out := make([]Series, len(members))
 	if len(members) == 0 {
-		return out, nil
+		if !withCov {
+			return out, Coverage{}, nil
+		}
+		c, err := s.Coverage(ctx, w)
+		return out, c, err
 	}
 	now := s.now().Unix()
 	bucket := int64(sp.bucket / time.Second)
@@ -59,6 +77,7 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 		args = append(args, m)
 	}
 	pipe := s.rdb.Pipeline()
+	cov := s.queueCoverage(ctx, pipe, w, lo, hi)
 	cmds := make([]*redis.FloatSliceCmd, 0, hi-lo+1)
 	for idx := lo; idx <= hi; idx++ {
 		a := slices.Clone(args)
@@ -68,7 +87,7 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 		cmds = append(cmds, cmd)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("history of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
+		return nil, Coverage{}, fmt.Errorf("history of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
 	}
 	for i, m := range members {
 		out[i] = Series{Hashtag: m, Points: make([]Point, len(cmds))}
@@ -76,14 +95,21 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 	for j, cmd := range cmds {
 		scores := cmd.Val()
 		if len(scores) != len(members) {
-			return nil, fmt.Errorf("history of %s/%s: ZMSCORE returned %d scores for %d hashtags", s.name, w, len(scores), len(members))
+			return nil, Coverage{}, fmt.Errorf("history of %s/%s: ZMSCORE returned %d scores for %d hashtags", s.name, w, len(scores), len(members))
 		}
 		start := time.Unix((lo+int64(j))*bucket, 0).UTC()
 		for i, score := range scores {
-			out[i].Points[j] = Point{Start: start, Count: int64(score)}
+			out[i].Points[j] = Point{Start: start, Count: int64(score), Estimate: int64(score)}
 		}
 	}
-	return out, nil
+	bs, err := bucketCovs(cov)
+	if err != nil {
+		return nil, Coverage{}, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
+	}
+	if sampled(bs) {
+		estimatePoints(out, bs)
+	}
+	return out, total(bs), nil
 }
 
 // Counts returns the count of each of tags in rolling window w as its window set holds it,
