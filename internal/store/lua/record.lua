@@ -265,6 +265,52 @@ for post = 1, n do
   i = i + ntags
 end
 
+-- Coverage (coverage.go): per 5-minute slot the posts read and, from SetHad, what X had there
+-- (c:d:<day>, fields r:<slot> and h:<slot>); per live bucket of each window the posts read and
+-- the effective had, the sum over the bucket's slots of the larger of had and read (c:<window>,
+-- fields r:<idx> and e:<idx>); c:all field r, the posts read all time. A new post counts once,
+-- with or without hashtags.
+local SLOT = 300
+local cov_all = prefix .. 'c:all'
+local cov = {} -- the slots of the new posts: {slot, day = key, n = new posts, de = effective had added}
+do
+  local by_slot, days = {}, {}
+  for _, p in ipairs(posts) do
+    local s = math.floor(p.created / SLOT)
+    local c = by_slot[-s]
+    if not c then
+      c = {slot = s, n = 0, day = key('c:d:', math.floor(s * SLOT / 86400))}
+      by_slot[-s] = c
+      cov[#cov + 1] = c
+      days[c.day] = days[c.day] or {}
+      table.insert(days[c.day], c)
+    end
+    c.n = c.n + 1
+  end
+  e = wrong(cov_all, 'hash')
+  if e then return e end
+  for _, w in ipairs(wins) do
+    w.cov = prefix .. 'c:' .. w.name
+    e = wrong(w.cov, 'hash')
+    if e then return e end
+    if w.mode == 'rebuild' then w.cov_fields = redis.call('HKEYS', w.cov) end
+  end
+  for day, list in pairs(days) do
+    e = wrong(day, 'hash')
+    if e then return e end
+    local fields = {}
+    for _, c in ipairs(list) do
+      fields[#fields + 1] = 'r:' .. fmt(c.slot)
+      fields[#fields + 1] = 'h:' .. fmt(c.slot)
+    end
+    local v = redis.call('HMGET', day, unpack(fields))
+    for j, c in ipairs(list) do
+      local r, h = tonumber(v[2 * j - 1]) or 0, tonumber(v[2 * j]) or 0
+      c.de = math.max(h, r + c.n) - math.max(h, r)
+    end
+  end
+end
+
 -- Phase 2: write. Every key written below was checked above.
 for _, w in ipairs(wins) do
   local field = 'lo:' .. w.name
@@ -404,6 +450,50 @@ for _, p in ipairs(posts) do
       end
     end
   end
+end
+
+-- Coverage: the new posts read per slot and per live bucket of each window; the fields of the
+-- buckets that left a window go with them.
+if #posts > 0 then redis.call('HINCRBY', cov_all, 'r', fmt(#posts)) end
+for _, c in ipairs(cov) do
+  redis.call('HINCRBY', c.day, 'r:' .. fmt(c.slot), fmt(c.n))
+  local day = math.floor(c.slot * SLOT / 86400)
+  redis.call('EXPIRE', c.day, fmt((day + 1) * 86400 + retention + grace - now))
+end
+for _, w in ipairs(wins) do
+  local add, order = {}, {}
+  for _, c in ipairs(cov) do
+    local idx = math.floor(c.slot * SLOT / w.bucket)
+    if idx >= w.lo then
+      local a = add[-idx]
+      if not a then
+        a = {idx = idx, r = 0, e = 0}
+        add[-idx] = a
+        order[#order + 1] = a
+      end
+      a.r, a.e = a.r + c.n, a.e + c.de
+    end
+  end
+  for _, a in ipairs(order) do
+    redis.call('HINCRBY', w.cov, 'r:' .. idx_text(a.idx), fmt(a.r))
+    if a.e ~= 0 then redis.call('HINCRBY', w.cov, 'e:' .. idx_text(a.idx), fmt(a.e)) end
+  end
+  local gone = {}
+  if w.mode == 'advance' then
+    for idx = w.old, w.lo - 1 do
+      gone[#gone + 1] = 'r:' .. fmt(idx)
+      gone[#gone + 1] = 'e:' .. fmt(idx)
+    end
+  elseif w.mode == 'rebuild' then
+    for _, f in ipairs(w.cov_fields) do
+      local idx = tonumber(string.sub(f, 3))
+      if idx == nil or idx < w.lo then gone[#gone + 1] = f end
+    end
+  end
+  for j = 1, #gone, 1000 do
+    redis.call('HDEL', w.cov, unpack(gone, j, math.min(j + 999, #gone)))
+  end
+  redis.call('EXPIRE', w.cov, fmt(w.length + w.bucket + grace))
 end
 
 -- TTLs are relative to the script's now, so they hold whatever the server's clock says.
