@@ -36,7 +36,7 @@ func main() {
 	}
 	h, err := ingest.New(feeds, stores[0].Quota(), ingest.Config{
 		MaxPages: cfg.MaxPages, SkipSensitive: cfg.SkipSensitive, Exclude: cfg.Exclude,
-		DailyPostBudget: cfg.DailyPostBudget, PricePerPost: cfg.PricePerPost, Logger: env.Log,
+		DailyPostBudget: cfg.DailyPostBudget, PricePerPost: cfg.PricePerPost, Interval: cfg.Interval, Logger: env.Log,
 	})
 	if err != nil {
 		env.Fatal("configuration", err)

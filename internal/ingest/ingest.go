@@ -582,7 +582,7 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 			}
 			r.req, r.sweeping, r.decided = req, true, false
 		}
-		g, t, err := h.reserve(ctx, log, res, h.fairShare(res, r.active))
+		g, t, err := h.reserve(ctx, log, res, h.firstPage(r, h.fairShare(res, r.active)))
 		if t == stopRun {
 			return t, err
 		}

@@ -60,6 +60,34 @@ type samplePlan struct {
 	size   int     // max_results of each piece
 }
 
+// firstPage is the posts to ask for in r's next sweep page given its share: the share, except
+// for the first page of a sweep over a span longer than the interval, which gets the part of
+// the share that the span's newest interval would have if posts came evenly (at least X's
+// smallest page): when the span needs sampling, its newest end is not read more densely than the
+// rest. Without a budget or sampling the share is returned.
+func (h *Handler) firstPage(r *boardRun, share int) int {
+	if r.decided || r.req.NextToken != "" || h.cfg.DailyPostBudget == 0 {
+		return share
+	}
+	if _, ok := r.Source.(counter); !ok {
+		return share
+	}
+	now := h.cfg.Now()
+	from := now.Add(-searchWindow)
+	if t, err := postid.Time(r.req.SinceID); r.req.SinceID != "" && err == nil && t.After(from) {
+		from = t
+	}
+	to := now
+	if t, err := postid.Time(r.req.UntilID); r.req.UntilID != "" && err == nil {
+		to = t
+	}
+	span := to.Sub(from)
+	if span <= h.cfg.Interval {
+		return share
+	}
+	return max(int(float64(share)*float64(h.cfg.Interval)/float64(span)), xapi.MinPageSize)
+}
+
 // span is a board's unread span after the first page of a sweep: from the checkpoint's since_id
 // (or the search window's edge) to the oldest post read.
 func (h *Handler) span(r *boardRun) (from, to time.Time, ok bool) {
@@ -328,4 +356,3 @@ func coverage(read, had int) float64 {
 	}
 	return float64(int(float64(read)/float64(had)*1e4+0.5)) / 1e4
 }
-

@@ -385,7 +385,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	a.budget, a.price = icfg.DailyPostBudget, icfg.PricePerPost
 	if a.ingest, err = ingest.New(feeds, stores[0].Quota(), ingest.Config{
 		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Exclude: icfg.Exclude,
-		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Now: a.now, Logger: ingestLog,
+		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Interval: a.Interval, Now: a.now, Logger: ingestLog,
 	}); err != nil {
 		return err
 	}
