@@ -21,11 +21,12 @@ type cacheKey struct {
 // so one read serves them all: the cache holds at most len(store.Windows) +
 // len(store.TrendingWindows) reads per board and needs no eviction beyond expiry.
 type read struct {
-	entries []store.Entry
-	trends  []store.Trend
-	at      time.Time
-	expires time.Time
-	answers map[int]*snapshot
+	entries  []store.Row
+	trends   []store.TrendRow
+	coverage store.Coverage
+	at       time.Time
+	expires  time.Time
+	answers  map[int]*snapshot
 }
 
 // snapshot is one encoded answer: the JSON body and its ETag.
@@ -106,9 +107,11 @@ func (h *Handler) fetch(ctx context.Context, board Board, k cacheKey, f *flight)
 	r := &read{answers: map[int]*snapshot{}}
 	var err error
 	if k.view == viewTrending {
-		r.trends, err = board.Trending(ctx, k.window, MaxLimit)
+		r.trends, r.coverage, err = trendingOf(ctx, board, k.window, MaxLimit)
 	} else {
-		r.entries, err = board.Top(ctx, k.window, MaxLimit)
+		var top store.Ranked
+		top, err = topOf(ctx, board, k.window, MaxLimit)
+		r.entries, r.coverage = top.Rows, top.Coverage
 	}
 	if err != nil {
 		f.err = fmt.Errorf("%s %d of %s: %w", k.view, MaxLimit, k.window, err)
@@ -127,7 +130,7 @@ func (h *Handler) slice(k cacheKey, r *read, limit int) (*snapshot, error) {
 	if snap != nil {
 		return snap, nil
 	}
-	snap, err := encode(k, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.at)
+	snap, err := encode(k, r.entries[:min(limit, len(r.entries))], r.trends[:min(limit, len(r.trends))], r.coverage, r.at)
 	if err != nil {
 		return nil, err
 	}

@@ -73,14 +73,14 @@ func TestJSONBody(t *testing.T) {
 		query string
 		want  string
 	}{
-		{"", `{"leaderboard":"hashtags","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"aws","count":42},{"rank":2,"hashtag":"go","count":7},{"rank":3,"hashtag":"redis","count":7},{"rank":4,"hashtag":"lambda","count":1}]}` + "\n"},
-		{"limit=2", `{"leaderboard":"hashtags","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"aws","count":42},{"rank":2,"hashtag":"go","count":7}]}` + "\n"},
-		{"window=24h", `{"leaderboard":"hashtags","view":"top","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"serverless","count":3}]}` + "\n"},
-		{"window=1h&limit=100", `{"leaderboard":"hashtags","view":"top","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
-		{"window=7d&format=json&view=top", `{"leaderboard":"hashtags","view":"top","window":"7d","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
-		{"view=trending", `{"leaderboard":"hashtags","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"new","count":31,"authors":30,"baseline":0,"score":900},{"rank":2,"hashtag":"riser","count":15,"authors":15,"baseline":2.29,"score":70.88}]}` + "\n"},
-		{"view=trending&limit=1&window=1h", `{"leaderboard":"hashtags","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","hashtags":[{"rank":1,"hashtag":"new","count":31,"authors":30,"baseline":0,"score":900}]}` + "\n"},
-		{"view=trending&window=24h", `{"leaderboard":"hashtags","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","hashtags":[]}` + "\n"},
+		{"", `{"leaderboard":"hashtags","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"aws","count":42,"estimate":42,"margin":0},{"rank":2,"hashtag":"go","count":7,"estimate":7,"margin":0},{"rank":3,"hashtag":"redis","count":7,"estimate":7,"margin":0},{"rank":4,"hashtag":"lambda","count":1,"estimate":1,"margin":0}]}` + "\n"},
+		{"limit=2", `{"leaderboard":"hashtags","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"aws","count":42,"estimate":42,"margin":0},{"rank":2,"hashtag":"go","count":7,"estimate":7,"margin":0}]}` + "\n"},
+		{"window=24h", `{"leaderboard":"hashtags","view":"top","window":"24h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"serverless","count":3,"estimate":3,"margin":0}]}` + "\n"},
+		{"window=1h&limit=100", `{"leaderboard":"hashtags","view":"top","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[]}` + "\n"},
+		{"window=7d&format=json&view=top", `{"leaderboard":"hashtags","view":"top","window":"7d","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[]}` + "\n"},
+		{"view=trending", `{"leaderboard":"hashtags","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"new","count":31,"estimate":31,"margin":0,"authors":30,"baseline":0,"score":900},{"rank":2,"hashtag":"riser","count":15,"estimate":15,"margin":0,"authors":15,"baseline":2.29,"score":70.88}]}` + "\n"},
+		{"view=trending&limit=1&window=1h", `{"leaderboard":"hashtags","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"new","count":31,"estimate":31,"margin":0,"authors":30,"baseline":0,"score":900}]}` + "\n"},
+		{"view=trending&window=24h", `{"leaderboard":"hashtags","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[]}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {

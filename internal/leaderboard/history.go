@@ -20,13 +20,15 @@ import (
 //
 //	GET /?view=history&hashtags=aws,golang&window=24h
 //	{"leaderboard": "<name>", "view": "history", "window": "24h", "generated_at": "<RFC 3339 UTC>",
-//	 "series": [{"hashtag": "aws", "points": [{"start": "<RFC 3339 UTC>", "count": 3}, ...]}, ...]}
+//	 "coverage": 1, "posts_read": 52, "posts_had": 52,
+//	 "series": [{"hashtag": "aws", "points": [{"start": "<RFC 3339 UTC>", "count": 3, "estimate": 3}, ...]}, ...]}
 //
 // hashtags lists 1 to MaxHistoryHashtags hashtags, comma-separated (spaces around them are
 // ignored), each normalised as everywhere (package hashtag: "#AWS" is "aws"); a series comes
 // for each distinct one, in the order asked. window is 1h, 24h (the default) or 7d; every
 // series has one point per bucket of that window (13, 25 or 29), oldest first, zeros included,
-// and its counts add up to the hashtag's count in the window (store.History). limit does not
+// and its counts add up to the hashtag's count in the window (store.History), its estimates
+// to the hashtag's estimate there (coverage as in the top view). limit does not
 // apply; board names the board as for the top (default the first, 404 for an unknown one), and
 // "leaderboard" in the answer is its name. Each answer is one Redis round trip, kept in memory
 // like the top (CacheTTL) under its board, window and hashtag list, at most maxHistoryAnswers
@@ -116,11 +118,11 @@ func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []
 		// from this request's cancellation and bounded by the call timeout.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.callTimeout(ctx))
 		defer cancel()
-		series, err := b.Board.History(fctx, w, tags)
+		series, c, err := historyOf(fctx, b.Board, w, tags)
 		if err != nil {
 			return nil, err
 		}
-		return encodeHistory(b.Name, w, series, h.now()), nil
+		return encodeHistory(b.Name, w, series, c, h.now()), nil
 	})
 	if err != nil {
 		return nil, how, fmt.Errorf("history of %d hashtags in %s: %w", len(tags), w, err)
@@ -128,16 +130,18 @@ func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []
 	return snap, how, nil
 }
 
-// encodeHistory builds the answer of board for series read at t, and its weak ETag over the
-// board name, the window and every point (start and count) but not generated_at. The body is
+// encodeHistory builds the answer of board for series and the window's coverage c, read at t,
+// and its weak ETag over the board name, the window, the coverage and every point (start,
+// count and estimate) but not generated_at. The body is
 //
-//	{"leaderboard":…,"view":"history","window":…,"generated_at":…,"series":[{"hashtag":…,"points":[{"start":…,"count":…},…]},…]}
+//	{"leaderboard":…,"view":"history","window":…,"generated_at":…,"coverage":…,"posts_read":…,
+//	 "posts_had":…,"series":[{"hashtag":…,"points":[{"start":…,"count":…,"estimate":…},…]},…]}
 //
 // written here rather than by encoding/json's reflection (up to 725 points per answer); the
 // strings that come from outside (the name, the hashtags) are still encoded by encoding/json,
 // so '<', '>' and '&' are escaped and invalid UTF-8 replaced, as in the top's answers
 // (TestHistoryJSONIsEncodingJSON holds the two to the same bytes).
-func encodeHistory(board string, w store.Window, series []store.Series, t time.Time) *snapshot {
+func encodeHistory(board string, w store.Window, series []store.Series, c store.Coverage, t time.Time) *snapshot {
 	points := 0
 	for _, s := range series {
 		points += len(s.Points)
@@ -145,6 +149,8 @@ func encodeHistory(board string, w store.Window, series []store.Series, t time.T
 	tagged := make([]byte, 0, 64+len(series)*32+points*20)
 	tagged = append(append(append(append(tagged, board...), 0), viewHistory...), 0)
 	tagged = append(append(tagged, w...), 0)
+	tagged = append(strconv.AppendInt(tagged, c.Read, 10), 0)
+	tagged = append(strconv.AppendInt(tagged, c.Had, 10), 0)
 	body := make([]byte, 0, 160+len(series)*48+points*48)
 	body = append(body, `{"leaderboard":`...)
 	body = appendJSONString(body, board)
@@ -152,7 +158,11 @@ func encodeHistory(board string, w store.Window, series []store.Series, t time.T
 	body = appendJSONString(body, string(w))
 	body = append(body, `,"generated_at":"`...)
 	body = t.UTC().AppendFormat(body, time.RFC3339)
-	body = append(body, `","series":[`...)
+	body = append(body, `","coverage":`...)
+	body = strconv.AppendFloat(body, c.Ratio(), 'f', -1, 64)
+	body = strconv.AppendInt(append(body, `,"posts_read":`...), c.Read, 10)
+	body = strconv.AppendInt(append(body, `,"posts_had":`...), max(c.Had, c.Read), 10)
+	body = append(body, `,"series":[`...)
 	// Every series has the same bucket starts: format each once.
 	var starts [][]byte
 	var at []time.Time
@@ -174,9 +184,11 @@ func encodeHistory(board string, w store.Window, series []store.Series, t time.T
 				body = append(body, ',')
 			}
 			body = append(append(append(body, `{"start":"`...), starts[j]...), `","count":`...)
-			body = append(strconv.AppendInt(body, p.Count, 10), '}')
+			body = strconv.AppendInt(body, p.Count, 10)
+			body = append(strconv.AppendInt(append(body, `,"estimate":`...), p.Estimate, 10), '}')
 			tagged = strconv.AppendInt(tagged, p.Start.Unix(), 10)
-			tagged = append(strconv.AppendInt(append(tagged, ':'), p.Count, 10), 0)
+			tagged = strconv.AppendInt(append(tagged, ':'), p.Count, 10)
+			tagged = append(strconv.AppendInt(append(tagged, ':'), p.Estimate, 10), 0)
 		}
 		body = append(body, "]}"...)
 	}

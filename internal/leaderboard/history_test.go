@@ -73,9 +73,9 @@ func TestHistoryJSON(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Headers["Content-Type"] != "application/json; charset=utf-8" || resp.Headers["Cache-Control"] != "public, max-age=5" {
 		t.Fatalf("status %d headers %v: %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
-	const head = `{"leaderboard":"hashtags","view":"history","window":"1h","generated_at":"2026-11-25T12:00:00Z",` +
-		`"series":[{"hashtag":"aws","points":[{"start":"2026-11-25T11:00:00Z","count":1},{"start":"2026-11-25T11:05:00Z","count":0},`
-	if !strings.HasPrefix(resp.Body, head) || !strings.HasSuffix(resp.Body, `{"start":"2026-11-25T12:00:00Z","count":0}]}]}`+"\n") {
+	const head = `{"leaderboard":"hashtags","view":"history","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,` +
+		`"series":[{"hashtag":"aws","points":[{"start":"2026-11-25T11:00:00Z","count":1,"estimate":1},{"start":"2026-11-25T11:05:00Z","count":0,"estimate":0},`
+	if !strings.HasPrefix(resp.Body, head) || !strings.HasSuffix(resp.Body, `{"start":"2026-11-25T12:00:00Z","count":0,"estimate":0}]}]}`+"\n") {
 		t.Errorf("body\n%s\nwant it to start with\n%s", resp.Body, head)
 	}
 	var got HistoryBody
@@ -291,8 +291,9 @@ func TestHistoryUnavailable(t *testing.T) {
 // invalid hashtags included.
 func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 	type point struct {
-		Start string `json:"start"`
-		Count int64  `json:"count"`
+		Start    string `json:"start"`
+		Count    int64  `json:"count"`
+		Estimate int64  `json:"estimate"`
 	}
 	type series struct {
 		Hashtag string  `json:"hashtag"`
@@ -303,24 +304,29 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		View        string       `json:"view"`
 		Window      store.Window `json:"window"`
 		GeneratedAt string       `json:"generated_at"`
+		Coverage    float64      `json:"coverage"`
+		PostsRead   int64        `json:"posts_read"`
+		PostsHad    int64        `json:"posts_had"`
 		Series      []series     `json:"series"`
 	}
 	const board = "hashtags"
 	start := time.Date(2026, 11, 25, 11, 0, 0, 0, time.FixedZone("CET", 3600))
 	in := []store.Series{
-		{Hashtag: "aws", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40}}},
-		{Hashtag: "<img src=x onerror=alert(1)>&\u2028\xff\"\\", Points: []store.Point{{Start: start, Count: 7}, {Start: start.Add(time.Hour), Count: 0}}},
+		{Hashtag: "aws", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40, Estimate: 1 << 42}}},
+		{Hashtag: "<img src=x onerror=alert(1)>&\u2028\xff\"\\", Points: []store.Point{{Start: start, Count: 7, Estimate: 19}, {Start: start.Add(time.Hour), Count: 0}}},
 		{Hashtag: "none"},
 	}
 	for _, tc := range []struct {
 		name   string
 		series []store.Series
 	}{{"series", in}, {"none", nil}} {
-		want := answer{Leaderboard: board, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z", Series: []series{}}
+		cov := store.Coverage{Read: 123, Had: 4567}
+		want := answer{Leaderboard: board, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z",
+			Coverage: 0.0269, PostsRead: 123, PostsHad: 4567, Series: []series{}}
 		for _, s := range tc.series {
 			ws := series{Hashtag: s.Hashtag, Points: []point{}}
 			for _, p := range s.Points {
-				ws.Points = append(ws.Points, point{Start: p.Start.UTC().Format(time.RFC3339), Count: p.Count})
+				ws.Points = append(ws.Points, point{Start: p.Start.UTC().Format(time.RFC3339), Count: p.Count, Estimate: p.Estimate})
 			}
 			want.Series = append(want.Series, ws)
 		}
@@ -328,7 +334,7 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := encodeHistory(board, store.Day, tc.series, t0).body; got != string(b)+"\n" {
+		if got := encodeHistory(board, store.Day, tc.series, cov, t0).body; got != string(b)+"\n" {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, b)
 		}
 	}

@@ -32,10 +32,16 @@
 // The JSON body of "/" is
 //
 //	{"leaderboard": "<board>", "view": "top", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
-//	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42}, ...]}
+//	 "coverage": 1, "posts_read": 52, "posts_had": 52,
+//	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42, "estimate": 42, "margin": 0}, ...]}
 //
-// ordered by count descending, then hashtag ascending (byte order); ranks are 1..n in that
-// order, so tied hashtags get consecutive ranks (no "1, 2, 2, 4"). An empty board gives
+// count is the posts read that carry the hashtag (exact); estimate the posts on X estimated to
+// carry it, ± margin (a 95% interval); coverage is posts_read ÷ posts_had, what was read of
+// what X had for the board's query in the window (0-1, 4 decimals). Where everything was read,
+// coverage is 1, every estimate its count and every margin 0 (docs/SAMPLING.md, "Estimates").
+// Rows are ordered by estimate descending, then count descending, then hashtag ascending (byte
+// order); ranks are 1..n in that order, so tied hashtags get consecutive ranks (no "1, 2, 2,
+// 4"). An empty board gives
 // "hashtags": []. generated_at is when the data was read from Redis, so a cached answer keeps
 // its original time. With view=trending, each row also has "authors" (distinct authors in the
 // window), "baseline" (the authors a window of that length usually has) and "score", and the
@@ -110,7 +116,7 @@ const (
 
 // Board is what the handler needs from the store: the top n hashtags of a window, count
 // Board is what the handler needs from the store: the top n hashtags of a window, count
-// descending then hashtag ascending, the n best of a window's trending view, score descending
+// descending then hashtag ascending (an Estimator adds estimates: estimates.go), the n best of a window's trending view, score descending
 // then hashtag ascending, and the per-bucket history of a few hashtags in a rolling window.
 // *store.Store implements it.
 type Board interface {
@@ -361,14 +367,19 @@ type answer struct {
 	View        string       `json:"view"`
 	Window      store.Window `json:"window"`
 	GeneratedAt string       `json:"generated_at"`
-	Hashtags    any          `json:"hashtags"` // []row or []trendRow, never nil: an empty board is []
+	Coverage    float64      `json:"coverage"`   // posts read ÷ posts X had in the window, 4 decimals
+	PostsRead   int64        `json:"posts_read"` // posts read (recorded) in the window
+	PostsHad    int64        `json:"posts_had"`  // posts X had for the board's query there
+	Hashtags    any          `json:"hashtags"`   // []row or []trendRow, never nil: an empty board is []
 }
 
 // row is one ranked hashtag of a top answer.
 type row struct {
-	Rank    int    `json:"rank"`
-	Hashtag string `json:"hashtag"`
-	Count   int64  `json:"count"`
+	Rank     int    `json:"rank"`
+	Hashtag  string `json:"hashtag"`
+	Count    int64  `json:"count"`
+	Estimate int64  `json:"estimate"`
+	Margin   int64  `json:"margin"`
 }
 
 // trendRow is one ranked hashtag of a trending answer.
@@ -376,30 +387,37 @@ type trendRow struct {
 	Rank     int     `json:"rank"`
 	Hashtag  string  `json:"hashtag"`
 	Count    int64   `json:"count"`
+	Estimate int64   `json:"estimate"`
+	Margin   int64   `json:"margin"`
 	Authors  int64   `json:"authors"`
 	Baseline float64 `json:"baseline"`
 	Score    float64 `json:"score"`
 }
 
 // encode builds the cached answer of k (a view of a window of a board) for entries (the top
-// view) or trends (the trending view) read at t, and its ETag over the board name, the view,
-// the window and the ranked hashtags with their figures, but not generated_at. encoding/json
-// escapes '<', '>' and '&' and replaces invalid UTF-8, so the body is valid UTF-8 and inert
-// even if a browser sniffed it as HTML.
-func encode(k cacheKey, entries []store.Entry, trends []store.Trend, t time.Time) (*snapshot, error) {
-	// The ETag covers the name, the view, the window and each hashtag with its figures,
-	// NUL-separated.
-	tagged := make([]byte, 0, len(k.board)+len(k.view)+len(k.window)+3+(len(entries)+len(trends))*48)
+// view) or trends (the trending view) and the window's coverage c, read at t, and its ETag over
+// the board name, the view, the window, the coverage and the ranked hashtags with their
+// figures, but not generated_at. encoding/json escapes '<', '>' and '&' and replaces invalid
+// UTF-8, so the body is valid UTF-8 and inert even if a browser sniffed it as HTML.
+func encode(k cacheKey, entries []store.Row, trends []store.TrendRow, c store.Coverage, t time.Time) (*snapshot, error) {
+	// The ETag covers the name, the view, the window, the coverage and each hashtag with its
+	// figures, NUL-separated.
+	tagged := make([]byte, 0, len(k.board)+len(k.view)+len(k.window)+40+(len(entries)+len(trends))*64)
 	for _, s := range []string{k.board, k.view, string(k.window)} {
 		tagged = append(append(tagged, s...), 0)
 	}
+	tagged = append(strconv.AppendInt(tagged, c.Read, 10), 0)
+	tagged = append(strconv.AppendInt(tagged, c.Had, 10), 0)
 	var hashtags any
 	if k.view == viewTrending {
 		rows := make([]trendRow, len(trends))
 		for i, e := range trends {
-			rows[i] = trendRow{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Authors: e.Authors, Baseline: e.Baseline, Score: e.Score}
+			rows[i] = trendRow{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Estimate, Margin: e.Margin,
+				Authors: e.Authors, Baseline: e.Baseline, Score: e.Score}
 			tagged = append(append(tagged, e.Hashtag...), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Estimate, 10), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Margin, 10), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Authors, 10), 0)
 			tagged = append(strconv.AppendFloat(tagged, e.Baseline, 'g', -1, 64), 0)
 			tagged = append(strconv.AppendFloat(tagged, e.Score, 'g', -1, 64), 0)
@@ -408,16 +426,19 @@ func encode(k cacheKey, entries []store.Entry, trends []store.Trend, t time.Time
 	} else {
 		rows := make([]row, len(entries))
 		for i, e := range entries {
-			rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count}
+			rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Estimate, Margin: e.Margin}
 			tagged = append(append(tagged, e.Hashtag...), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Estimate, 10), 0)
+			tagged = append(strconv.AppendInt(tagged, e.Margin, 10), 0)
 		}
 		hashtags = rows
 	}
 	digest := sha256.Sum256(tagged)
 	etag := `W/"` + base64.RawURLEncoding.EncodeToString(digest[:18]) + `"`
 
-	body, err := json.Marshal(answer{Leaderboard: k.board, View: k.view, Window: k.window, GeneratedAt: t.UTC().Format(time.RFC3339), Hashtags: hashtags})
+	body, err := json.Marshal(answer{Leaderboard: k.board, View: k.view, Window: k.window, GeneratedAt: t.UTC().Format(time.RFC3339),
+		Coverage: c.Ratio(), PostsRead: c.Read, PostsHad: max(c.Had, c.Read), Hashtags: hashtags})
 	if err != nil {
 		return nil, fmt.Errorf("encode %s of %s: %w", k.view, k.window, err)
 	}

@@ -37,14 +37,19 @@ func testCtx(t testing.TB) context.Context {
 
 // apiBody is the JSON answer, parsed.
 type apiBody struct {
-	Leaderboard string `json:"leaderboard"`
-	View        string `json:"view"`
-	Window      string `json:"window"`
-	GeneratedAt string `json:"generated_at"`
+	Leaderboard string  `json:"leaderboard"`
+	View        string  `json:"view"`
+	Window      string  `json:"window"`
+	GeneratedAt string  `json:"generated_at"`
+	Coverage    float64 `json:"coverage"`
+	PostsRead   int64   `json:"posts_read"`
+	PostsHad    int64   `json:"posts_had"`
 	Hashtags    []struct {
-		Rank    int    `json:"rank"`
-		Hashtag string `json:"hashtag"`
-		Count   int64  `json:"count"`
+		Rank     int    `json:"rank"`
+		Hashtag  string `json:"hashtag"`
+		Count    int64  `json:"count"`
+		Estimate int64  `json:"estimate"`
+		Margin   int64  `json:"margin"`
 		// The trending view's figures: absent from top answers.
 		Authors  *int64   `json:"authors"`
 		Baseline *float64 `json:"baseline"`
@@ -184,6 +189,12 @@ func TestHandlerOnRedis(t *testing.T) {
 					if e.Authors != nil || e.Baseline != nil || e.Score != nil {
 						t.Errorf("%s: top row %+v has trending figures", w, e)
 					}
+					if e.Estimate != e.Count || e.Margin != 0 {
+						t.Errorf("%s: row %+v read whole, want estimate == count and margin 0", w, e)
+					}
+				}
+				if b.Coverage != 1 || b.PostsRead == 0 || b.PostsRead != b.PostsHad {
+					t.Errorf("%s: coverage %v of %d posts read, %d had: want 1, all read", w, b.Coverage, b.PostsRead, b.PostsHad)
 				}
 				if got := b.entries(); fmt.Sprint(got) != fmt.Sprint(want[w]) {
 					t.Errorf("%s: hashtags %v, want %v", w, got, want[w])
@@ -230,13 +241,14 @@ func TestHandlerOnRedis(t *testing.T) {
 				t.Errorf("serving the page sent %d Redis commands", n)
 			}
 
-			// A cache miss costs one round trip (for a window: HGET and ZREVRANGE pipelined).
+			// A cache miss costs one round trip (for a window: HGET, ZREVRANGE and the coverage's
+			// HMGET pipelined).
 			miss := newHandler(t, st, nil, leaderboard.Config{})
 			before = counter.n.Load()
 			call(t, miss, get("GET", "window=1h&limit=3", nil))
 			call(t, miss, get("GET", "window=1h&limit=3", nil))
-			if n := counter.n.Load() - before; n != 4 {
-				t.Errorf("two uncached requests sent %d commands, want 4 (HGET + ZREVRANGE each)", n)
+			if n := counter.n.Load() - before; n != 6 {
+				t.Errorf("two uncached requests sent %d commands, want 6 (HGET + ZREVRANGE + HMGET each)", n)
 			}
 		})
 	}
@@ -262,9 +274,9 @@ func TestEveryLimitOneRedisRead(t *testing.T) {
 					}
 				}
 			}
-			if n := counter.n.Load() - before; n > int64(2*len(store.Windows)) {
-				t.Errorf("%d requests sent %d Redis commands, want at most 2 per window (%d)",
-					len(store.Windows)*leaderboard.MaxLimit, n, 2*len(store.Windows))
+			if n := counter.n.Load() - before; n > int64(3*len(store.Windows)) {
+				t.Errorf("%d requests sent %d Redis commands, want at most 3 per window (%d)",
+					len(store.Windows)*leaderboard.MaxLimit, n, 3*len(store.Windows))
 			}
 		})
 	}
@@ -312,9 +324,9 @@ func TestTrendingOnRedis(t *testing.T) {
 					}
 				}
 			}
-			if n := counter.n.Load() - before; n != int64(len(store.TrendingWindows)) {
-				t.Errorf("%d requests sent %d Redis commands, want one per window (%d)",
-					len(store.TrendingWindows)*leaderboard.MaxLimit, n, len(store.TrendingWindows))
+			if n := counter.n.Load() - before; n != int64(2*len(store.TrendingWindows)) {
+				t.Errorf("%d requests sent %d Redis commands, want two per window, the view's HGETALL and the coverage's HMGET (%d)",
+					len(store.TrendingWindows)*leaderboard.MaxLimit, n, 2*len(store.TrendingWindows))
 			}
 			first := call(t, h, get("GET", "view=trending", nil))
 			if b := parse(t, first); b.Window != "1h" {
@@ -610,7 +622,7 @@ func TestOverHTTP(t *testing.T) {
 	}
 
 	resp, body := do("GET", "/?window=24h&limit=2", nil)
-	if resp.StatusCode != 200 || !strings.Contains(body, `"hashtags":[{"rank":1,"hashtag":"aws","count":3},{"rank":2,"hashtag":"serverless","count":3}]`) {
+	if resp.StatusCode != 200 || !strings.Contains(body, `"hashtags":[{"rank":1,"hashtag":"aws","count":3,"estimate":3,"margin":0},{"rank":2,"hashtag":"serverless","count":3,"estimate":3,"margin":0}]`) {
 		t.Fatalf("GET: %d %s", resp.StatusCode, body)
 	}
 	for k, v := range map[string]string{

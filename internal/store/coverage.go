@@ -232,35 +232,18 @@ func bucketCovs(cmd *redis.SliceCmd) ([]bucketCov, error) {
 // window's live buckets. One round trip of read commands.
 func (s *Store) Coverage(ctx context.Context, w Window) (Coverage, error) {
 	pipe := s.rdb.Pipeline()
-	cov, all, err := s.queueWindowCoverage(ctx, pipe, w)
+	cov, err := s.queueCov(ctx, pipe, w)
 	if err != nil {
 		return Coverage{}, err
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return Coverage{}, fmt.Errorf("coverage of %s/%s: %w", s.name, w, err)
 	}
-	c, _, err := windowCoverage(cov, all)
+	c, _, err := windowCoverage(cov.cmd, cov.all)
 	if err != nil {
 		return Coverage{}, fmt.Errorf("coverage of %s/%s: %w", s.name, w, err)
 	}
 	return c, nil
-}
-
-// queueWindowCoverage queues the reads of window w's coverage: the per-bucket HMGET of the
-// window (of 7d for All) and, for All, the HGET of the posts read all time (nil otherwise).
-func (s *Store) queueWindowCoverage(ctx context.Context, pipe redis.Pipeliner, w Window) (*redis.SliceCmd, *redis.StringCmd, error) {
-	sw := w
-	var all *redis.StringCmd
-	if w == All {
-		sw = Week
-		all = pipe.HGet(ctx, s.key("c:all"), "r")
-	}
-	sp, ok := spanOf(sw)
-	if !ok {
-		return nil, nil, fmt.Errorf("coverage: unknown window %q: allowed are all, 1h, 24h, 7d", w)
-	}
-	lo, hi := s.liveBuckets(sp)
-	return s.queueCoverage(ctx, pipe, sw, lo, hi), all, nil
 }
 
 // liveBuckets are the oldest and newest bucket of rolling window sp at the store's now.

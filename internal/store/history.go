@@ -14,11 +14,13 @@ import (
 // MaxHistory is the most hashtags one History call reads.
 const MaxHistory = 25
 
-// Point is one bucket of a hashtag's history: when the bucket starts, and how many posts
-// created in it carry the hashtag.
+// Point is one bucket of a hashtag's history: when the bucket starts, how many posts created
+// in it carry the hashtag, and how many posts on X are estimated to (see TopEstimates): the
+// estimates of a series add up to its row's estimate.
 type Point struct {
-	Start time.Time
-	Count int64
+	Start    time.Time
+	Count    int64
+	Estimate int64
 }
 
 // Series is the history of one hashtag in a rolling window: one point per live bucket of the
@@ -40,24 +42,32 @@ type Series struct {
 // script: the reader user can run it. A bucket that holds none of the tags, or that expired,
 // counts zero.
 func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series, error) {
+	series, _, err := s.HistoryWithCoverage(ctx, w, tags)
+	return series, err
+}
+
+// HistoryWithCoverage is History with the window's coverage, read in the same pipeline (one
+// HMGET of 2 fields per live bucket), and each point's estimate.
+func (s *Store) HistoryWithCoverage(ctx context.Context, w Window, tags []string) ([]Series, Coverage, error) {
 	sp, ok := spanOf(w)
 	if !ok {
-		return nil, fmt.Errorf("history: window %q: want one of 1h, 24h, 7d", w)
+		return nil, Coverage{}, fmt.Errorf("history: window %q: want one of 1h, 24h, 7d", w)
 	}
 	if len(tags) > MaxHistory {
-		return nil, fmt.Errorf("history of %s/%s: %d hashtags, at most %d", s.name, w, len(tags), MaxHistory)
+		return nil, Coverage{}, fmt.Errorf("history of %s/%s: %d hashtags, at most %d", s.name, w, len(tags), MaxHistory)
 	}
 	members := make([]string, len(tags))
 	for i, t := range tags {
 		n, err := hashtag.Normalize(t)
 		if err != nil {
-			return nil, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
+			return nil, Coverage{}, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
 		}
 		members[i] = n
 	}
 	out := make([]Series, len(members))
 	if len(members) == 0 {
-		return out, nil
+		c, err := s.Coverage(ctx, w)
+		return out, c, err
 	}
 	now := s.now().Unix()
 	bucket := int64(sp.bucket / time.Second)
@@ -69,6 +79,7 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 		args = append(args, m)
 	}
 	pipe := s.rdb.Pipeline()
+	cov := s.queueCoverage(ctx, pipe, w, lo, hi)
 	cmds := make([]*redis.FloatSliceCmd, 0, hi-lo+1)
 	for idx := lo; idx <= hi; idx++ {
 		a := slices.Clone(args)
@@ -78,7 +89,7 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 		cmds = append(cmds, cmd)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("history of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
+		return nil, Coverage{}, fmt.Errorf("history of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
 	}
 	for i, m := range members {
 		out[i] = Series{Hashtag: m, Points: make([]Point, len(cmds))}
@@ -86,12 +97,19 @@ func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series,
 	for j, cmd := range cmds {
 		scores := cmd.Val()
 		if len(scores) != len(members) {
-			return nil, fmt.Errorf("history of %s/%s: ZMSCORE returned %d scores for %d hashtags", s.name, w, len(scores), len(members))
+			return nil, Coverage{}, fmt.Errorf("history of %s/%s: ZMSCORE returned %d scores for %d hashtags", s.name, w, len(scores), len(members))
 		}
 		start := time.Unix((lo+int64(j))*bucket, 0).UTC()
 		for i, score := range scores {
-			out[i].Points[j] = Point{Start: start, Count: int64(score)}
+			out[i].Points[j] = Point{Start: start, Count: int64(score), Estimate: int64(score)}
 		}
 	}
-	return out, nil
+	bs, err := bucketCovs(cov)
+	if err != nil {
+		return nil, Coverage{}, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
+	}
+	if sampled(bs) {
+		estimatePoints(out, bs)
+	}
+	return out, total(bs), nil
 }

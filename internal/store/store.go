@@ -251,6 +251,12 @@ func authorKey(author string, post uint64) string {
 // the first read's way. On a busy board (a long tail tied at place n, counts that move slowly)
 // a read is one round trip of about n members.
 func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
+	return s.topCounts(ctx, w, n, nil)
+}
+
+// topCounts is Top; queue, when not nil, queues more reads on Top's first pipeline
+// (TopEstimates: the window's coverage).
+func (s *Store) topCounts(ctx context.Context, w Window, n int, queue func(redis.Pipeliner)) ([]Entry, error) {
 	if n < 1 || n > MaxTop {
 		return nil, fmt.Errorf("top %s: n = %d, want 1-%d", w, n, MaxTop)
 	}
@@ -263,6 +269,9 @@ func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 	}
 	now := s.now().Unix()
 	pipe := s.rdb.Pipeline()
+	if queue != nil {
+		queue(pipe)
+	}
 	var kept *redis.StringCmd
 	if rolling {
 		kept = pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))
