@@ -1,9 +1,11 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,13 +53,30 @@ const (
 	hadSlot = 5 * time.Minute
 )
 
-// piece is one time slice of a sampled span: posts created in [start, end).
-type piece struct{ start, end time.Time }
+// piece is one time slice of a sampled span: posts created in [start, end), of which X's counts
+// say there are about posts.
+type piece struct {
+	start, end time.Time
+	posts      float64
+}
 
 // samplePlan is a board's sampling of its unread span, piece by piece.
 type samplePlan struct {
 	pieces []piece // left to read, oldest first
-	size   int     // max_results of each piece
+}
+
+// size is max_results for the plan's next piece: its part of the board's share, in proportion to
+// the posts of the pieces left, within X's page bounds.
+func (p *samplePlan) size(share int64) int {
+	var left float64
+	for _, pc := range p.pieces {
+		left += pc.posts
+	}
+	n := int64(xapi.MaxPageSize)
+	if share >= 0 && left > 0 {
+		n = int64(float64(share) * p.pieces[0].posts / left)
+	}
+	return int(min(max(n, xapi.MinPageSize), xapi.MaxPageSize))
 }
 
 // firstPage is the posts to ask for in r's next sweep page given its share: the share, except
@@ -139,14 +158,14 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	if unread <= share {
 		return nil
 	}
+	// The plan may use the pages the other boards leave (each takes one a round anyway); what it
+	// does not read in this run stays the gap it was.
+	pages = max(pagesLeft-(active-1), 1)
 	count := min(int64(pages), share/xapi.MinPageSize)
-	plan := &samplePlan{pieces: equalPieces(counts.Buckets, from, to, int(count))}
-	if len(plan.pieces) > 0 {
-		plan.size = int(min(max(share/int64(len(plan.pieces)), xapi.MinPageSize), xapi.MaxPageSize))
-	}
+	plan := &samplePlan{pieces: hourPieces(counts.Buckets, from, to, int(count))}
 	r.plan = plan
 	r.log.InfoContext(ctx, "sampling the unread span", "from", from.Format(time.RFC3339), "to", to.Format(time.RFC3339),
-		"posts_had", unread, "share", share, "pieces", len(plan.pieces), "max_results", plan.size)
+		"posts_had", unread, "share", share, "pieces", len(plan.pieces))
 	if len(plan.pieces) == 0 {
 		return h.closeSample(ctx, r)
 	}
@@ -193,6 +212,10 @@ func (h *Handler) count(ctx context.Context, r *boardRun, ctr counter, res *Resu
 
 // within is the posts of buckets in [from, to), a bucket partly inside counted in proportion.
 func within(buckets []xapi.CountBucket, from, to time.Time) int64 {
+	return int64(withinF(buckets, from, to) + 0.5)
+}
+
+func withinF(buckets []xapi.CountBucket, from, to time.Time) float64 {
 	var sum float64
 	for _, b := range buckets {
 		lo, hi := maxTime(b.Start, from), minTime(b.End, to)
@@ -200,7 +223,50 @@ func within(buckets []xapi.CountBucket, from, to time.Time) int64 {
 			sum += float64(b.Posts) * float64(hi.Sub(lo)) / float64(b.End.Sub(b.Start))
 		}
 	}
-	return int64(sum + 0.5)
+	return sum
+}
+
+// hourPieces cuts [from, to) into at most n pieces along the UTC hours (the buckets of the 24h
+// view), so that every hour holding posts by the buckets' counts has one when n allows, and the
+// pieces left go to the hours in proportion to their posts (largest remainders first); an
+// hour's pieces hold equal numbers of posts. With fewer pieces than such hours, the whole span
+// is cut into equal pieces (equalPieces).
+func hourPieces(buckets []xapi.CountBucket, from, to time.Time, n int) []piece {
+	type hour struct {
+		lo, hi time.Time
+		posts  float64
+		k      int
+		rem    float64
+	}
+	var hours []*hour
+	var total float64
+	for h := from.Truncate(time.Hour); h.Before(to); h = h.Add(time.Hour) {
+		lo, hi := maxTime(h, from), minTime(h.Add(time.Hour), to)
+		if p := withinF(buckets, lo, hi); p >= 0.5 {
+			hours = append(hours, &hour{lo: lo, hi: hi, posts: p})
+			total += p
+		}
+	}
+	if n < len(hours) || len(hours) == 0 {
+		return equalPieces(buckets, from, to, n)
+	}
+	left := n
+	for _, h := range hours {
+		f := float64(n-len(hours)) * h.posts / total
+		h.k = 1 + int(f)
+		h.rem = f - float64(int(f))
+		left -= h.k
+	}
+	byRem := slices.Clone(hours)
+	slices.SortStableFunc(byRem, func(a, b *hour) int { return cmp.Compare(b.rem, a.rem) })
+	for i := 0; i < left && i < len(byRem); i++ {
+		byRem[i].k++
+	}
+	var out []piece
+	for _, h := range hours {
+		out = append(out, equalPieces(buckets, h.lo, h.hi, h.k)...)
+	}
+	return out
 }
 
 // equalPieces cuts [from, to) into at most n pieces holding equal numbers of posts by the
@@ -225,7 +291,7 @@ func equalPieces(buckets []xapi.CountBucket, from, to time.Time, n int) []piece 
 	if n < 1 || total < 1 {
 		return nil
 	}
-	n = min(n, int(total))
+	n = max(min(n, int(total)), 1)
 	var out []piece
 	start := segs[0].lo.Truncate(time.Second)
 	acc, k := 0.0, 1
@@ -234,7 +300,7 @@ func equalPieces(buckets []xapi.CountBucket, from, to time.Time, n int) []piece 
 			f := (total*float64(k)/float64(n) - acc) / s.posts
 			cut := s.lo.Add(time.Duration(f * float64(s.hi.Sub(s.lo)))).Truncate(time.Second)
 			if cut.After(start) {
-				out = append(out, piece{start, cut})
+				out = append(out, piece{start, cut, withinF(buckets, start, cut)})
 				start = cut
 			}
 			k++
@@ -243,7 +309,7 @@ func equalPieces(buckets []xapi.CountBucket, from, to time.Time, n int) []piece 
 	}
 	end := segs[len(segs)-1].hi
 	if end.After(start) {
-		out = append(out, piece{start, end})
+		out = append(out, piece{start, end, withinF(buckets, start, end)})
 	}
 	return out
 }
@@ -266,7 +332,8 @@ func minTime(a, b time.Time) time.Time {
 func (h *Handler) samplePiece(ctx context.Context, r *boardRun, stopAt time.Time, res *Result) (turn, error) {
 	log := r.log
 	p := r.plan.pieces[0]
-	g, t, err := h.reserve(ctx, log, res, r.plan.size)
+	share, _ := h.boardShare(res, r.active, r.pagesLeft)
+	g, t, err := h.reserve(ctx, log, res, r.plan.size(share))
 	if t == stopRun {
 		return t, err
 	}

@@ -115,6 +115,7 @@ func TestBusyDayIsSampled(t *testing.T) {
 		}
 		for _, h := range busyDay {
 			r := est[h.tag]
+			t.Logf("#%s: truth %d, read %d, estimate %d ± %d", h.tag, h.posts, r.Count, r.Estimate, r.Margin)
 			if off := math.Abs(float64(r.Estimate)-float64(h.posts)) / float64(h.posts); off > 0.25 {
 				t.Errorf("#%s: estimate %d ± %d (read %d), truth %d: off by %.0f%%", h.tag, r.Estimate, r.Margin, r.Count, h.posts, 100*off)
 			}
@@ -126,6 +127,7 @@ func TestBusyDayIsSampled(t *testing.T) {
 		}
 		c := ranked.Coverage
 		want := float64(read) / busyDayPosts
+		t.Logf("24h coverage %.4f (read %d of %d had); posts read ÷ 20,000 = %.4f", c.Ratio(), c.Read, c.Had, want)
 		if got := c.Ratio(); math.Abs(got-want) > 0.15*want {
 			t.Errorf("coverage %.4f (read %d, had %d), want within 15%% of %.4f", got, c.Read, c.Had, want)
 		}
