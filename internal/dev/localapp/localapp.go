@@ -511,13 +511,16 @@ func (a *App) Loop(ctx context.Context) error {
 func Progress(at time.Time, n int, res ingest.Result, err error) string {
 	head := fmt.Sprintf("%s ingest #%d: %s, %s, %d new, %s counted", at.Format("15:04:05"), n,
 		plural(res.Pages, "page"), plural(res.PostsFetched, "post"), res.PostsNew, plural(res.HashtagsCounted, "hashtag"))
+	if res.PostsHad > res.PostsFetched {
+		head += fmt.Sprintf(" (a sample: %.1f%% of the %d posts X had there)", 100*res.Coverage, res.PostsHad)
+	}
 	switch {
 	case err != nil:
 		return head + "; failed: " + err.Error()
 	case res.RateLimited:
 		return head + "; rate limited by the X API, resuming after its reset"
 	case res.BudgetExhausted:
-		return head + "; the daily X API read budget is spent, resuming the next UTC day"
+		return head + "; the X API read budget accrued so far is spent, more accrues through the UTC day"
 	case res.Complete:
 		return head + "; caught up"
 	default:
