@@ -153,6 +153,7 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	}
 	r.sampledHad += within(counts.Buckets, from, now)
 	r.sampledRead += int(n)
+	r.counted = true // the sweep's next pages, if read whole, are in the span counted
 	unread := within(counts.Buckets, from, to)
 	share, _ = h.boardShare(res, active, pagesLeft)
 	if unread <= share {

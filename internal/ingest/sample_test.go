@@ -171,3 +171,46 @@ func TestBusyDayIsSampled(t *testing.T) {
 		}
 	})
 }
+
+// TestBoardsShareTheBudget: three boards on one budget (a day's schedule: all of it open), one
+// busy (3,000 posts), one of 250, one of 40. The small boards need less than their shares and
+// are read whole, exactly; the busy one is sampled and gets what they leave, so the run spends
+// about the whole budget, and never more. With the busy board served first and a budget a
+// third the size, it still cannot take the others' shares: each of them reads at least its
+// share or all it has.
+func TestBoardsShareTheBudget(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		for _, tc := range []struct{ budget, busyMin int }{{900, 500}, {300, 0}} {
+			d := newDeployment(t, srv, time.Now().UTC().Truncate(time.Hour).Add(-time.Hour), xapitest.Options{})
+			boards := d.boards(t, 3)
+			d.add(t, boards[0].topic, "", 3000)
+			d.add(t, boards[1].topic, "", 250)
+			d.add(t, boards[2].topic, "", 40)
+			h := d.handler(t, boards, func(c *ingest.Config) { c.DailyPostBudget, c.Interval, c.MaxPages = tc.budget, 24*time.Hour, 30 })
+			res := mustRun(t, h)
+			checkSummary(t, res, boards)
+			busy, mid, small := res.Boards[boards[0].name], res.Boards[boards[1].name], res.Boards[boards[2].name]
+			t.Logf("budget %d: busy %+v, mid %+v, small %+v, read today %d", tc.budget, busy, mid, small, res.PostsReadToday)
+			if res.PostsReadToday > int64(tc.budget) || busy.PostsFetched < tc.busyMin || busy.Coverage >= 1 {
+				t.Errorf("budget %d: read today %d, the busy board %+v: want at least %d read of a sample, within the budget",
+					tc.budget, res.PostsReadToday, busy, tc.busyMin)
+			}
+			share := tc.budget/3 - xapi.MinPageSize
+			for _, b := range []struct {
+				tot  ingest.Totals
+				need int
+				tb   testBoard
+			}{{mid, 214, boards[1]}, {small, 34, boards[2]}} { // the posts that are not retweets
+				if b.tot.PostsFetched < min(b.need, share) {
+					t.Errorf("budget %d: board %s read %d posts, want at least %d", tc.budget, b.tb.name, b.tot.PostsFetched, min(b.need, share))
+				}
+			}
+			if small.Coverage != 1 || !small.Complete {
+				t.Errorf("budget %d: the small board %+v, want it read whole", tc.budget, small)
+			}
+			if tc.budget == 900 {
+				d.assertCounts(t, boards[1:])
+			}
+		}
+	})
+}
