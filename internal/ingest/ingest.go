@@ -42,10 +42,13 @@
 //
 // # What X allows
 //
-// X bills every post it returns. Before each request the run reserves, in the deployment-wide
-// quota (store.Quota), min(100, what remains of the UTC day's budget) posts and asks X for that
-// many (max_results); after the answer it gives back what the page did not use. When fewer
-// than 10 (X's smallest page) remain, no request is sent and the run stops: budget_exhausted.
+// X bills every post it returns. The budget accrues over the UTC day (see pace.go: Accrued).
+// Before each request the run reserves, in the deployment-wide quota (store.Quota), the board's
+// fair share of what has accrued and is not spent (10-100 posts) and asks X for that many
+// (max_results); after the answer it gives back what the page did not use. When fewer than 10
+// (X's smallest page) are open, no request is sent and the run stops: budget_exhausted. A board
+// whose unread span holds more posts than its share is sampled, with X's counts of the span
+// (see sample.go).
 // When an answer says x-rate-limit-remaining: 0, or X answers 429 with a reset time, that time
 // is saved in the quota and no run sends a request before it: rate_limited. Either way the run
 // ends successfully and the checkpoints keep the progress, so the sweeps resume when the budget

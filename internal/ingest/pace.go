@@ -60,13 +60,11 @@ func (h *Handler) fairShare(res *Result, active int) int {
 }
 
 // boardShare is what a board may spend on the rest of its unread span in this run: an equal part
-// of what remains open (-1: no limit), and the pages it may use: an equal part of those left.
-func (h *Handler) boardShare(res *Result, active, pagesLeft int) (posts int64, pages int) {
-	active = max(active, 1)
-	pages = max(pagesLeft/active, 1)
+// of what remains open among the boards still active (-1: no limit).
+func (h *Handler) boardShare(res *Result, active int) int64 {
 	open := h.open(res)
 	if open < 0 {
-		return -1, pages
+		return -1
 	}
-	return open / int64(active), pages
+	return open / int64(max(active, 1))
 }

@@ -132,7 +132,7 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	if !ok1 || !ok2 || !ok || h.cfg.DailyPostBudget == 0 || h.quota == nil {
 		return nil
 	}
-	share, pages := h.boardShare(res, active, pagesLeft)
+	share := h.boardShare(res, active)
 	now := h.cfg.Now()
 	n := int64(len(page.Posts) + len(page.Skipped))
 	est := n * int64(to.Sub(from)/time.Second) / max(int64(now.Sub(to)/time.Second), 1)
@@ -155,13 +155,13 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	r.sampledRead += int(n)
 	r.counted = true // the sweep's next pages, if read whole, are in the span counted
 	unread := within(counts.Buckets, from, to)
-	share, _ = h.boardShare(res, active, pagesLeft)
+	share = h.boardShare(res, active)
 	if unread <= share {
 		return nil
 	}
 	// The plan may use the pages the other boards leave (each takes one a round anyway); what it
 	// does not read in this run stays the gap it was.
-	pages = max(pagesLeft-(active-1), 1)
+	pages := max(pagesLeft-(active-1), 1)
 	count := min(int64(pages), share/xapi.MinPageSize)
 	plan := &samplePlan{pieces: hourPieces(counts.Buckets, from, to, int(count))}
 	r.plan = plan
@@ -333,7 +333,7 @@ func minTime(a, b time.Time) time.Time {
 func (h *Handler) samplePiece(ctx context.Context, r *boardRun, stopAt time.Time, res *Result) (turn, error) {
 	log := r.log
 	p := r.plan.pieces[0]
-	share, _ := h.boardShare(res, r.active, r.pagesLeft)
+	share := h.boardShare(res, r.active)
 	g, t, err := h.reserve(ctx, log, res, r.plan.size(share))
 	if t == stopRun {
 		return t, err
