@@ -214,3 +214,34 @@ func TestBoardsShareTheBudget(t *testing.T) {
 		}
 	})
 }
+
+// TestCountsRateLimitRespected: the counts endpoint's answer says x-rate-limit-remaining 0 (its
+// limit is 1 request per 15 minutes here): the run records the reset and sends nothing more,
+// the next run before the reset sends nothing, the one after it reads and counts again, and no
+// request is ever answered 429.
+func TestCountsRateLimitRespected(t *testing.T) {
+	forEachServer(t, func(t *testing.T, srv redistest.Server) {
+		d := newDeployment(t, srv, time.Now().UTC().Truncate(time.Hour).Add(-time.Hour), xapitest.Options{CountsRateLimit: 1})
+		boards := d.boards(t, 1)
+		d.add(t, boards[0].topic, "", 2000)
+		h := d.handler(t, boards, func(c *ingest.Config) { c.DailyPostBudget, c.Interval = 600, 24*time.Hour })
+		res := mustRun(t, h)
+		if !res.RateLimited || res.CountsRequests != 1 {
+			t.Fatalf("first run: %+v, want rate limited after its counts request", res)
+		}
+		sent := len(d.x.Requests())
+		d.clock.Advance(5 * time.Minute)
+		if res := mustRun(t, h); !res.RateLimited || len(d.x.Requests()) != sent {
+			t.Errorf("a run before the reset: %+v, %d requests sent", res, len(d.x.Requests())-sent)
+		}
+		d.clock.Advance(11 * time.Minute)
+		if res := mustRun(t, h); res.PostsRead == 0 || res.CountsRequests != 1 {
+			t.Errorf("a run after the reset: %+v, want reads and a counts request", res)
+		}
+		for i, r := range d.x.Requests() {
+			if r.Status == 429 {
+				t.Errorf("request %d (%s) answered 429", i+1, r.Path)
+			}
+		}
+	})
+}
