@@ -128,6 +128,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return fail("store", err)
 		}
 		report.Figures = append(report.Figures, figs...)
+		if figs, err = perf.EstimateFigures(res); err != nil {
+			return fail("store", err)
+		}
+		report.Figures = append(report.Figures, figs...)
 	}
 	if want["ingest"] {
 		progress("ingest benchmarks (go test -bench ./internal/ingest/)")

@@ -22,16 +22,19 @@ import (
 )
 
 // BenchmarkRecord records batches of 100 new posts with about 2 hashtags each (drawn from a
-// long-tailed pool of 10,000), on the standalone redis-server, on three boards in every
+// long-tailed pool of 10,000), on the standalone redis-server, on four boards in every
 // iteration, so their ratios are measured under the same load: with author tracking (the
 // trending views), by authors drawn from 50,000 (the same 64 batches go round, so an author
 // has mostly used the hashtag in that hour before); with author tracking, every post by a new
-// author (every author-hashtag pair is new: the costliest case); and without author tracking
-// (WithoutTrending). Every 10 batches are one ingest run: an upkeep before them and one after
+// author (every author-hashtag pair is new: the costliest case); without author tracking
+// (WithoutTrending); and as the first without counting the posts read for the estimates
+// (WithoutCoverage). Every 10 batches are one ingest run: an upkeep before them and one after
 // them, which settles the trending views, as ingest does.
 //
-// It reports the posts/s of each (posts/s, new-authors-posts/s, plain-posts/s) from the median
-// run's time (its upkeeps included), the ratio of the first to the last (x-plain), the Redis
+// It reports the posts/s of each (posts/s, new-authors-posts/s, plain-posts/s, nocov-posts/s)
+// from the median run's time (its upkeeps included), the ratio of the first to the third
+// (x-plain), what recording with estimates costs against recording without them (x-nocov: the
+// first's time over the fourth's), the Redis
 // commands/s of the whole loop (from INFO commandstats, commands run inside the script
 // included), and the ZINCRBY ceiling that redis-benchmark -P 100 measures on the same server in
 // the same run.
@@ -39,11 +42,14 @@ func BenchmarkRecord(b *testing.B) {
 	ctx := context.Background()
 	srv := env.Standalone
 	rdb := benchClient(b, srv)
-	var boards [3]*store.Store // tracked, every author new, plain
-	for i, name := range []string{"bench-record", "bench-record-new", "bench-record-plain"} {
+	var boards [4]*store.Store // tracked, every author new, plain, tracked without coverage
+	for i, name := range []string{"bench-record", "bench-record-new", "bench-record-plain", "bench-record-nocov"} {
 		var opts []store.Option
 		if i == 2 {
 			opts = append(opts, store.WithoutTrending())
+		}
+		if i == 3 {
+			opts = append(opts, store.WithoutCoverage())
 		}
 		s, err := store.New(rdb, name, opts...)
 		if err != nil {
@@ -96,11 +102,19 @@ func BenchmarkRecord(b *testing.B) {
 		return fresh
 	})
 	plain := recordOn(boards[2], func() []store.Post { return posts })
+	uncounted := make([]store.Post, batch)
+	noCoverage := recordOn(boards[3], func() []store.Post {
+		for j, p := range posts {
+			p.ID = strconv.FormatInt(recordIDs.Add(1), 10)
+			uncounted[j] = p
+		}
+		return uncounted
+	})
 	before := commandCalls(b, srv.Client())
 	b.ResetTimer()
-	times := make([][]time.Duration, 3)
+	times := make([][]time.Duration, 4)
 	for range b.N {
-		for i, f := range []func(){tracked, newAuthors, plain} {
+		for i, f := range []func(){tracked, newAuthors, plain, noCoverage} {
 			start := time.Now()
 			f()
 			times[i] = append(times[i], time.Since(start))
@@ -110,7 +124,7 @@ func BenchmarkRecord(b *testing.B) {
 	b.StopTimer()
 	secs := b.Elapsed().Seconds()
 	cmds := commandCalls(b, srv.Client()) - before
-	rate := make([]float64, 3)
+	rate := make([]float64, 4)
 	for i, t := range times {
 		rate[i] = batch / medianRun(t, run).Seconds()
 	}
@@ -118,6 +132,8 @@ func BenchmarkRecord(b *testing.B) {
 	b.ReportMetric(rate[1], "new-authors-posts/s")
 	b.ReportMetric(rate[2], "plain-posts/s")
 	b.ReportMetric(rate[2]/rate[0], "x-plain")
+	b.ReportMetric(rate[3], "nocov-posts/s")
+	b.ReportMetric(rate[3]/rate[0], "x-nocov")
 	b.ReportMetric(float64(cmds)/secs, "redis-cmds/s")
 	ceiling := zincrbyCeiling(b)
 	b.ReportMetric(ceiling, "zincrby-ceiling/s")

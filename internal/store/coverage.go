@@ -27,7 +27,10 @@ import (
 //	                          slot leaves SeenRetention
 //	{name}:c:<window>   HASH  r:<idx>, e:<idx> = posts read and effective had in bucket idx of
 //	                          the window; the fields of a bucket go when it leaves the window
-//	{name}:c:all        HASH  r = posts read, all time
+//	{name}:meta         c:R:<window>, c:E:<window> = their totals over the live buckets
+//	{name}:e:<window>   ZSET  hashtag -> estimate over the live buckets, as of the last upkeep
+//	                          or SetHad, only while a live bucket is sampled (e:all for All)
+//	{name}:meta         c:read = posts read, all time
 //
 // A counts bucket of X (a minute or an hour) is mapped onto the slots it overlaps in proportion
 // to the overlap (an hour's count is spread evenly over its 12 slots), in whole posts: the
@@ -35,10 +38,14 @@ import (
 // slots add up to the count exactly. A slot partly covered by the buckets given gets the part
 // they cover.
 
-//go:embed lua/had.lua
-var hadSrc string
+var (
+	//go:embed lua/had.lua
+	hadSrc string
+	//go:embed lua/settle.lua
+	settleSrc string
 
-var hadScript = redis.NewScript(hadSrc)
+	hadScript = redis.NewScript(settleSrc + hadSrc)
+)
 
 // slotSize is the span of one coverage slot: the bucket of the 1h window, which divides every
 // other bucket.
@@ -269,4 +276,13 @@ func windowCoverage(cov *redis.SliceCmd, all *redis.StringCmd) (Coverage, []buck
 		c = Coverage{Read: read, Had: read + c.Had - c.Read}
 	}
 	return c, bs, nil
+}
+
+// coverageFlag is the record script's coverage argument: "0" when off (the benchmark's
+// reference, WithoutCoverage), else "1".
+func coverageFlag(off bool) string {
+	if off {
+		return "0"
+	}
+	return "1"
 }

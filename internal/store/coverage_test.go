@@ -101,6 +101,14 @@ func checkCoverage(t *testing.T, s *store.Store, want map[store.Window]store.Cov
 		if got != want[w] {
 			t.Errorf("Coverage %s = %+v, want %+v", w, got, want[w])
 		}
+		// TopEstimates reads the totals the scripts keep instead of the buckets.
+		top, err := s.TopEstimates(context.Background(), w, 1)
+		if err != nil {
+			t.Fatalf("TopEstimates %s: %v", w, err)
+		}
+		if top.Coverage != want[w] {
+			t.Errorf("TopEstimates %s coverage = %+v, want %+v", w, top.Coverage, want[w])
+		}
 	}
 }
 

@@ -18,6 +18,7 @@
 //	{name}:seen           ZSET  post id -> created_at (unix seconds); the exactly-once record
 //	{name}:ckpt           HASH  ingest checkpoint: since_id, newest_id, until_id, version
 //	{name}:t:...          the trending views (see Trending below)
+//	{name}:c:..., e:...   posts read and had per slot and bucket, estimate sets (coverage.go)
 //
 // One set of keys belongs to the deployment, not to a board: the X API quota all boards share
 // (Quota; QuotaPrefix lists them), under the hash tag "{x:quota}", which no board name can

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -55,7 +56,7 @@ func (s *Store) queueCov(ctx context.Context, pipe redis.Pipeliner, w Window) (*
 	c := &windowCov{w: w, sw: w}
 	if w == All {
 		c.sw = Week
-		c.all = pipe.HGet(ctx, s.key("c:all"), "r")
+		c.all = pipe.HGet(ctx, s.key("meta"), "c:read")
 	}
 	sp, ok := spanOf(c.sw)
 	if !ok {
@@ -67,38 +68,92 @@ func (s *Store) queueCov(ctx context.Context, pipe redis.Pipeliner, w Window) (*
 }
 
 // TopEstimates returns the n best hashtags of window w by estimate, with their counts,
-// estimates and margins, and the window's coverage. Where everything was read (no bucket of
-// the window sampled) it is Top's read, with the coverage in the same pipeline (one HMGET of 2
-// fields per live bucket), and every estimate is its count with margin 0. Otherwise the rank
-// needs every hashtag's estimate: one ZUNION of the live buckets weighted by their factors and
-// one of their counts (a reply the size of the window, as Top's behind path), then one
-// pipeline of a ZMSCORE per bucket for the n best, whose figures it computes as History does.
+// estimates and margins, and the window's coverage. Top's pipeline also reads the window's
+// coverage totals (one HMGET of 4 fields of meta): where nothing
+// of the window was sampled, that is all, and every estimate is its count with margin 0.
+// Otherwise (see topSampled) two more round trips: the best by the estimate set the writer
+// keeps, then their figures from their buckets, computed as History does.
 func (s *Store) TopEstimates(ctx context.Context, w Window, n int) (Ranked, error) {
-	var cov *windowCov
+	var tot *totalsCmd
 	var qerr error
-	entries, err := s.topCounts(ctx, w, n, func(pipe redis.Pipeliner) { cov, qerr = s.queueCov(ctx, pipe, w) })
+	entries, err := s.topCounts(ctx, w, n, func(pipe redis.Pipeliner) { tot, qerr = s.queueTotals(ctx, pipe, w) })
 	if err == nil {
 		err = qerr
 	}
 	if err != nil {
 		return Ranked{}, err
 	}
-	c, bs, err := windowCoverage(cov.cmd, cov.all)
+	c, sampledNow, current, err := tot.coverage(s.now().Unix())
 	if err != nil {
 		return Ranked{}, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
 	}
-	if !sampled(bs) {
+	if !current { // the upkeep is behind: the totals may hold buckets that left
+		if c, err = s.Coverage(ctx, w); err != nil {
+			return Ranked{}, err
+		}
+		sampledNow = c.Had > c.Read
+	}
+	if !sampledNow {
 		rows := make([]Row, len(entries))
 		for i, e := range entries {
 			rows[i] = Row{Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Count}
 		}
 		return Ranked{Rows: rows, Coverage: c}, nil
 	}
-	rows, err := s.topSampled(ctx, cov, bs, n)
+	rows, err := s.topSampled(ctx, w, n)
 	if err != nil {
 		return Ranked{}, fmt.Errorf("top %d of %s/%s, sampled: %w", n, s.name, w, err)
 	}
 	return Ranked{Rows: rows, Coverage: c}, nil
+}
+
+// totalsCmd is the queued read of a window's coverage totals, one HMGET of meta: the oldest
+// live bucket of the window (of 7d for All), the posts read all time, and the posts read and
+// had over the window's live buckets.
+type totalsCmd struct {
+	w    Window
+	sp   span
+	meta *redis.SliceCmd
+}
+
+func (s *Store) queueTotals(ctx context.Context, pipe redis.Pipeliner, w Window) (*totalsCmd, error) {
+	sw := w
+	if w == All {
+		sw = Week
+	}
+	sp, ok := spanOf(sw)
+	if !ok {
+		return nil, fmt.Errorf("coverage: unknown window %q: allowed are all, 1h, 24h, 7d", w)
+	}
+	return &totalsCmd{w: w, sp: sp, meta: pipe.HMGet(ctx, s.key("meta"), "lo:"+string(sw), "c:read", "c:R:"+string(sw), "c:E:"+string(sw))}, nil
+}
+
+// coverage decodes the totals at now: the window's coverage, whether a bucket was sampled,
+// and whether the totals are current (the last upkeep kept the window's oldest bucket at now).
+func (t *totalsCmd) coverage(now int64) (c Coverage, sampled, current bool, err error) {
+	var v [4]int64
+	var found [4]bool
+	vals, err := t.meta.Result()
+	if err != nil || len(vals) != len(v) {
+		return Coverage{}, false, false, fmt.Errorf("coverage totals: %d values, %v", len(vals), err)
+	}
+	for k, x := range vals {
+		if x == nil {
+			continue
+		}
+		str, _ := x.(string)
+		if v[k], err = strconv.ParseInt(str, 10, 64); err != nil {
+			return Coverage{}, false, false, fmt.Errorf("coverage totals: field holds %q, want an integer", str)
+		}
+		found[k] = true
+	}
+	lo, allRead, read, had := v[0], v[1], v[2], max(v[3], v[2])
+	current = found[0] && lo == t.sp.oldestBucket(now)
+	c = Coverage{Read: read, Had: had}
+	if t.w == All {
+		c = Coverage{Read: allRead, Had: allRead + had - read}
+	}
+	return c, had > read, current, nil
 }
 
 // estKeys are the sets an estimate of cov's window sums, with the weights of its estimate and
@@ -123,9 +178,84 @@ func (s *Store) estKeys(cov *windowCov, bs []bucketCov) (keys []string, est, cou
 	return keys, est, count, bi
 }
 
-// topSampled ranks every hashtag of a sampled window by estimate (see TopEstimates).
-func (s *Store) topSampled(ctx context.Context, cov *windowCov, bs []bucketCov, n int) ([]Row, error) {
+// topSampled ranks the hashtags of a sampled window by estimate (see TopEstimates): one
+// pipeline reads the coverage of every live bucket and the best n+5 of the estimate set the
+// writer remade at its last upkeep (or SetHad); a second one reads those hashtags' counts in
+// every bucket (one ZMSCORE per bucket), from which their figures are computed now, as History
+// computes them, and ranked. Without an estimate set (no upkeep since the window was first
+// sampled) the best come from a ZUNION of the buckets weighted by their factors, whose reply is
+// the size of the window.
+func (s *Store) topSampled(ctx context.Context, w Window, n int) ([]Row, error) {
+	pipe := s.rdb.Pipeline()
+	cov, err := s.queueCov(ctx, pipe, w)
+	if err != nil {
+		return nil, err
+	}
+	best := pipe.ZRevRangeWithScores(ctx, s.key("e:"+string(w)), 0, int64(n+4))
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, fmt.Errorf("coverage and estimates: %w", err)
+	}
+	_, bs, err := windowCoverage(cov.cmd, cov.all)
+	if err != nil {
+		return nil, err
+	}
 	keys, est, count, bi := s.estKeys(cov, bs)
+	var tags []string
+	for _, z := range best.Val() {
+		tags = append(tags, z.Member.(string))
+	}
+	if len(tags) == 0 {
+		if tags, err = s.unionBest(ctx, keys, est, count, n); err != nil {
+			return nil, err
+		}
+	}
+	if len(tags) == 0 {
+		return []Row{}, nil
+	}
+	pipe = s.rdb.Pipeline()
+	cmds := make([]*redis.FloatSliceCmd, len(keys))
+	for k, key := range keys {
+		cmds[k] = pipe.ZMScore(ctx, key, tags...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("scores of %d hashtags in %d sets: %w", len(tags), len(keys), err)
+	}
+	rows := make([]Row, 0, len(tags))
+	cs := make([]float64, len(bs))
+	for i, tag := range tags {
+		clear(cs)
+		var base, sum float64
+		for k, cmd := range cmds {
+			v := cmd.Val()
+			if len(v) != len(tags) {
+				return nil, fmt.Errorf("ZMSCORE of %s returned %d scores for %d hashtags", keys[k], len(v), len(tags))
+			}
+			if bi[k] < 0 {
+				base = v[i]
+			} else {
+				cs[bi[k]] = v[i]
+				sum += v[i]
+			}
+		}
+		r := Row{Hashtag: tag}
+		if cov.w == All {
+			r.Count = int64(base)
+			r.Estimate, r.Margin, _ = estimate(r.Count, cs, bs, true)
+		} else {
+			r.Count = int64(sum)
+			r.Estimate, r.Margin, _ = estimate(0, cs, bs, false)
+		}
+		if r.Count > 0 {
+			rows = append(rows, r)
+		}
+	}
+	rankRows(rows)
+	return rows[:min(len(rows), n)], nil
+}
+
+// unionBest returns the n+5 best hashtags by estimate from a ZUNION of keys weighted by est,
+// ties by the counts of a ZUNION weighted by count (the same pipeline).
+func (s *Store) unionBest(ctx context.Context, keys []string, est, count []float64, n int) ([]string, error) {
 	pipe := s.rdb.Pipeline()
 	estU := pipe.ZUnionWithScores(ctx, redis.ZStore{Keys: keys, Weights: est})
 	countU := pipe.ZUnionWithScores(ctx, redis.ZStore{Keys: keys, Weights: count})
@@ -144,52 +274,11 @@ func (s *Store) topSampled(ctx context.Context, cov *windowCov, bs []bucketCov, 
 		}
 	}
 	rankRows(cands)
-	// The figures of the best are computed again from their buckets, as History does: a few
-	// more than n, in case a sum rounded otherwise in Redis.
-	cands = cands[:min(len(cands), n+5)]
-	if len(cands) == 0 {
-		return []Row{}, nil
+	tags := make([]string, 0, min(len(cands), n+5))
+	for _, r := range cands[:min(len(cands), n+5)] {
+		tags = append(tags, r.Hashtag)
 	}
-	tags := make([]string, len(cands))
-	for i, r := range cands {
-		tags[i] = r.Hashtag
-	}
-	pipe = s.rdb.Pipeline()
-	cmds := make([]*redis.FloatSliceCmd, len(keys))
-	for k, key := range keys {
-		cmds[k] = pipe.ZMScore(ctx, key, tags...)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("scores of %d hashtags in %d sets: %w", len(tags), len(keys), err)
-	}
-	for i := range cands {
-		cs := make([]float64, len(bs))
-		var base int64
-		for k, cmd := range cmds {
-			v := cmd.Val()
-			if len(v) != len(tags) {
-				return nil, fmt.Errorf("ZMSCORE of %s returned %d scores for %d hashtags", keys[k], len(v), len(tags))
-			}
-			if bi[k] < 0 {
-				base = int64(v[i])
-			} else {
-				cs[bi[k]] = v[i]
-			}
-		}
-		if cov.w == All {
-			cands[i].Count = base
-			cands[i].Estimate, cands[i].Margin, _ = estimate(base, cs, bs, true)
-		} else {
-			var c float64
-			for _, x := range cs {
-				c += x
-			}
-			cands[i].Count = int64(c)
-			cands[i].Estimate, cands[i].Margin, _ = estimate(0, cs, bs, false)
-		}
-	}
-	rankRows(cands)
-	return cands[:min(len(cands), n)], nil
+	return tags, nil
 }
 
 // rankRows orders rows by estimate descending, then count descending, then hashtag ascending.

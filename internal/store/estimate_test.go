@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 func TestEstimatesSampledHour(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
 		ctx := context.Background()
-		s := newBoard(t, rdb, &clock{t: t0})
+		s, prefix := newNamedBoard(t, rdb, &clock{t: t0})
 		var posts []store.Post
 		add := func(at time.Time, tags ...string) {
 			posts = append(posts, post(strconv.Itoa(5000+len(posts)), at, tags...))
@@ -53,18 +54,26 @@ func TestEstimatesSampledHour(t *testing.T) {
 			store.All: {Rows: []store.Row{{"go", 35, 161, 26}, {"aws", 10, 46, 23}},
 				Coverage: store.Coverage{Read: 50, Had: 230}},
 		}
-		for _, w := range store.Windows {
-			got, err := s.TopEstimates(ctx, w, 10)
-			if err != nil {
-				t.Fatalf("TopEstimates %s: %v", w, err)
+		// From the estimate sets SetHad made, and again without them (no upkeep since the
+		// window was sampled: the best come from a union of the buckets).
+		for _, drop := range []bool{false, true} {
+			for _, w := range store.Windows {
+				if drop {
+					if err := rdb.Del(ctx, prefix+"e:"+string(w)).Err(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				got, err := s.TopEstimates(ctx, w, 10)
+				if err != nil {
+					t.Fatalf("TopEstimates %s: %v", w, err)
+				}
+				if !equalRanked(got, want[w]) {
+					t.Errorf("TopEstimates %s (estimate set dropped: %v) = %+v, want %+v", w, drop, got, want[w])
+				}
+				if w != store.All {
+					checkHistorySums(t, s, w, got)
+				}
 			}
-			if !equalRanked(got, want[w]) {
-				t.Errorf("TopEstimates %s = %+v, want %+v", w, got, want[w])
-			}
-			if w == store.All {
-				continue
-			}
-			checkHistorySums(t, s, w, got)
 		}
 		if got, _ := s.TopEstimates(ctx, store.Day, 1); len(got.Rows) != 1 || got.Rows[0].Hashtag != "aws" {
 			t.Errorf("TopEstimates 24h top 1 = %+v, want aws", got.Rows)
@@ -149,6 +158,56 @@ func TestEstimatesReadWhole(t *testing.T) {
 					checkHistorySums(t, s, w, got)
 				}
 			}
+		}
+	})
+}
+
+// TestTrendingScaledByCoverage reads the baseline hours whole and the last hour sampled at a
+// tenth: #spike, 10 authors an hour before and 8 of the sample now (about 80 on X), trends; #flat,
+// 20 an hour before and 2 of the sample now (about 20), does not, though unscaled the sample
+// would list neither.
+func TestTrendingScaledByCoverage(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, rdb redis.UniversalClient) {
+		ctx := context.Background()
+		s := newBoard(t, rdb, &clock{t: t0})
+		var posts []store.Post
+		add := func(at time.Time, author int, tag string) {
+			id := strconv.Itoa(9000 + len(posts))
+			posts = append(posts, store.Post{ID: id, CreatedAt: at, AuthorID: strconv.Itoa(author), Hashtags: []string{tag}})
+		}
+		for h := 6; h >= 2; h-- { // 06:00 to 10:59, the baseline of the 1h window at 12:00
+			hour := t0.Add(-time.Duration(h) * time.Hour)
+			for a := range 20 {
+				add(hour.Add(time.Duration(a)*time.Minute), 100+a, "flat")
+			}
+			for a := range 10 {
+				add(hour.Add(time.Duration(a)*time.Minute+30*time.Second), 200+a, "spike")
+			}
+		}
+		last := t0.Add(-time.Hour) // 11:00, sampled
+		for a := range 8 {
+			add(last.Add(time.Duration(a)*time.Minute), 300+a, "spike")
+		}
+		for a := range 2 {
+			add(last.Add(time.Duration(a)*time.Minute+30*time.Second), 400+a, "flat")
+		}
+		record(t, s, posts...)
+		if err := s.Upkeep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := trending(t, s, store.Hour); len(got) != 0 {
+			t.Fatalf("1h trending read whole: %v, want none listed", got)
+		}
+		if err := s.SetHad(ctx, []store.Had{{Start: last, End: t0, Posts: 100}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Upkeep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// 1h: 10 read of 100 had, factor 10: spike 80 authors against a baseline of 10.
+		want := []store.Trend{{Hashtag: "spike", Count: 8, Authors: 80, Baseline: 10, Score: 490}}
+		if got := trending(t, s, store.Hour); !slices.Equal(got, want) {
+			t.Errorf("1h trending sampled: %v, want %v", got, want)
 		}
 	})
 }

@@ -13,3 +13,7 @@ func (s *Store) TopBehind(ctx context.Context, w Window, kept int64, n int) ([]E
 // WithoutTrending records without author tracking: no trending view (the benchmark's
 // reference for what author tracking costs).
 func WithoutTrending() Option { return func(s *Store) { s.noTrending = true } }
+
+// WithoutCoverage records without counting the posts read (the benchmark's reference for what
+// counting them costs): estimates then see no posts read.
+func WithoutCoverage() Option { return func(s *Store) { s.noCoverage = true } }

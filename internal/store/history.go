@@ -42,13 +42,18 @@ type Series struct {
 // script: the reader user can run it. A bucket that holds none of the tags, or that expired,
 // counts zero.
 func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series, error) {
-	series, _, err := s.HistoryWithCoverage(ctx, w, tags)
+	series, _, err := s.history(ctx, w, tags, false)
 	return series, err
 }
 
 // HistoryWithCoverage is History with the window's coverage, read in the same pipeline (one
 // HMGET of 2 fields per live bucket), and each point's estimate.
 func (s *Store) HistoryWithCoverage(ctx context.Context, w Window, tags []string) ([]Series, Coverage, error) {
+	return s.history(ctx, w, tags, true)
+}
+
+// history is History; withCov also answers the coverage when no tag is asked (a round trip).
+func (s *Store) history(ctx context.Context, w Window, tags []string, withCov bool) ([]Series, Coverage, error) {
 	sp, ok := spanOf(w)
 	if !ok {
 		return nil, Coverage{}, fmt.Errorf("history: window %q: want one of 1h, 24h, 7d", w)
@@ -66,6 +71,9 @@ func (s *Store) HistoryWithCoverage(ctx context.Context, w Window, tags []string
 	}
 	out := make([]Series, len(members))
 	if len(members) == 0 {
+		if !withCov {
+			return out, Coverage{}, nil
+		}
 		c, err := s.Coverage(ctx, w)
 		return out, c, err
 	}

@@ -46,7 +46,7 @@ var (
 	//go:embed lua/record.lua
 	recordSrc string
 
-	recordScript = redis.NewScript(recordSrc)
+	recordScript = redis.NewScript(settleSrc + recordSrc) // settle.lua: coverage.go
 
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
@@ -84,6 +84,7 @@ type Store struct {
 	now        func() time.Time
 	minAuthors int
 	noTrending bool     // tests: record without author tracking (export_test.go)
+	noCoverage bool     // tests: record without counting the posts read (export_test.go)
 	shapes     sync.Map // topKey -> topShape: what the last read of the top n looked like
 }
 
@@ -213,7 +214,7 @@ func (s *Store) scriptKeys() []string {
 
 // scriptArgs are the record script's arguments up to the post count, with room for more.
 func (s *Store) scriptArgs(now int64, more int) []any {
-	args := make([]any, 0, 9+4*len(rolling)+more)
+	args := make([]any, 0, 10+4*len(rolling)+more)
 	args = append(args, s.prefix, now, int64(SeenRetention/time.Second), int64(upkeepGrace/time.Second), len(rolling))
 	for _, w := range rolling {
 		trending := 0
@@ -222,7 +223,7 @@ func (s *Store) scriptArgs(now int64, more int) []any {
 		}
 		args = append(args, string(w.window), int64(w.length/time.Second), int64(w.bucket/time.Second), trending)
 	}
-	return append(args, s.minAuthors, baselineHours, TrendingSize)
+	return append(args, s.minAuthors, baselineHours, TrendingSize, coverageFlag(s.noCoverage))
 }
 
 // authorKey is the 8 bytes that stand for a post's author in the trending pairs: the author

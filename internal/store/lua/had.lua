@@ -1,5 +1,6 @@
--- Sets what X had for the board's query in 5-minute slots (SetHad, coverage.go) and moves the
--- effective had of the live buckets that hold them: per slot the larger of had and read.
+-- Sets what X had for the board's query in 5-minute slots (SetHad, coverage.go), moves the
+-- effective had of the live buckets that hold them (per slot the larger of had and read) and
+-- their totals (meta c:E:<window>), and remakes the estimate sets (settle.lua, prepended).
 -- KEYS[1] meta hash.
 -- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
 --       bucket; then slot count, then per slot: slot index, posts X had.
@@ -32,8 +33,9 @@ local wins = {}
 local i = 6
 for w = 1, nwin do
   local win = {name = ARGV[i], length = tonumber(ARGV[i + 1]), bucket = tonumber(ARGV[i + 2])}
-  win.cov = prefix .. 'c:' .. win.name
-  e = wrong(win.cov, 'hash')
+  win.cov, win.est = prefix .. 'c:' .. win.name, prefix .. 'e:' .. win.name
+  win.bkey, win.ttl = prefix .. 'b:' .. win.name .. ':', win.length + win.bucket + grace
+  e = wrong(win.cov, 'hash') or wrong(win.est, 'zset')
   if e then return e end
   -- The oldest bucket whose fields the hash keeps: the window's last upkeep, else the clock.
   win.lo = tonumber(redis.call('HGET', meta, 'lo:' .. win.name)) or
@@ -42,6 +44,9 @@ for w = 1, nwin do
   wins[w] = win
   i = i + 3
 end
+
+e = wrong(prefix .. 'e:all', 'zset')
+if e then return e end
 
 local n = tonumber(ARGV[i])
 i = i + 1
@@ -67,9 +72,11 @@ for _, s in ipairs(slots) do
       local idx = math.floor(s.slot * SLOT / w.bucket)
       if idx >= w.lo and idx <= w.hi then
         redis.call('HINCRBY', w.cov, 'e:' .. fmt(idx), fmt(s.de))
+        redis.call('HINCRBY', meta, 'c:E:' .. w.name, fmt(s.de))
         redis.call('EXPIRE', w.cov, fmt(w.length + w.bucket + grace))
       end
     end
   end
 end
+settle_estimates(wins, prefix .. 'all', prefix .. 'e:all')
 return n

@@ -2,8 +2,9 @@
 -- up to date; with no posts it only advances them and settles the trending views (upkeep).
 -- KEYS[1] all-time set, KEYS[2] seen set, KEYS[3] meta hash.
 -- ARGV: prefix, now, seen retention, grace, window count, then per window: name, length,
---       bucket, trending (1 or 0); then min authors, baseline hours, view size; then post
---       count, then per post: id, created_at, author (8 bytes), tag count, tags...
+--       bucket, trending (1 or 0); then min authors, baseline hours, view size; then coverage
+--       (1: count the posts read, 0: not, the benchmark's reference); then post count, then
+--       per post: id, created_at, author (8 bytes), tag count, tags...
 -- Returns {new posts, duplicate posts, hashtags counted}.
 --
 -- A script is not rolled back when a command in it fails, so this one runs in two phases: it
@@ -47,7 +48,8 @@ for w = 1, nwin do
   i = i + 4
 end
 local min_authors, span, cap = tonumber(ARGV[i]), tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-i = i + 3
+local coverage = ARGV[i + 3] == '1'
+i = i + 4
 
 -- Tables keyed by a bucket or hour number use its negation: the Lua of miniredis (gopher-lua)
 -- keeps a positive integer key in an array part that it fills with nils up to that key.
@@ -268,12 +270,11 @@ end
 -- Coverage (coverage.go): per 5-minute slot the posts read and, from SetHad, what X had there
 -- (c:d:<day>, fields r:<slot> and h:<slot>); per live bucket of each window the posts read and
 -- the effective had, the sum over the bucket's slots of the larger of had and read (c:<window>,
--- fields r:<idx> and e:<idx>); c:all field r, the posts read all time. A new post counts once,
--- with or without hashtags.
+-- fields r:<idx> and e:<idx>); meta field c:read, the posts read all time. A new post counts
+-- once, with or without hashtags.
 local SLOT = 300
-local cov_all = prefix .. 'c:all'
 local cov = {} -- the slots of the new posts: {slot, day = key, n = new posts, de = effective had added}
-do
+if coverage then
   local by_slot, days = {}, {}
   for _, p in ipairs(posts) do
     local s = math.floor(p.created / SLOT)
@@ -287,13 +288,53 @@ do
     end
     c.n = c.n + 1
   end
-  e = wrong(cov_all, 'hash')
+  -- meta also keeps each window's totals over its live buckets (c:R:<window>, c:E:<window>):
+  -- the buckets that leave are subtracted, or on a rebuild the live ones summed.
+  e = wrong(prefix .. 'e:all', 'zset')
   if e then return e end
   for _, w in ipairs(wins) do
-    w.cov = prefix .. 'c:' .. w.name
-    e = wrong(w.cov, 'hash')
+    w.cov, w.est = prefix .. 'c:' .. w.name, prefix .. 'e:' .. w.name
+    e = wrong(w.cov, 'hash') or wrong(w.est, 'zset')
     if e then return e end
-    if w.mode == 'rebuild' then w.cov_fields = redis.call('HKEYS', w.cov) end
+    w.gone, w.dr, w.de = {}, 0, 0
+    if w.mode == 'advance' then
+      for idx = w.old, w.lo - 1 do
+        w.gone[#w.gone + 1] = 'r:' .. fmt(idx)
+        w.gone[#w.gone + 1] = 'e:' .. fmt(idx)
+      end
+      local v = redis.call('HMGET', w.cov, unpack(w.gone))
+      for j = 1, #w.gone, 2 do
+        w.dr, w.de = w.dr - (tonumber(v[j]) or 0), w.de - (tonumber(v[j + 1]) or 0)
+      end
+    elseif w.mode == 'rebuild' then
+      local all_fields = redis.call('HGETALL', w.cov)
+      w.total = {0, 0}
+      for j = 1, #all_fields, 2 do
+        local f = all_fields[j]
+        do
+          local idx = tonumber(string.sub(f, 3))
+          if idx == nil or idx < w.lo then
+            w.gone[#w.gone + 1] = f
+          elseif string.sub(f, 1, 1) == 'r' then
+            w.total[1] = w.total[1] + tonumber(all_fields[j + 1])
+          else
+            w.total[2] = w.total[2] + tonumber(all_fields[j + 1])
+          end
+        end
+      end
+    end
+  end
+  -- A settle scales the trending figures by the baselines' coverage: their days' slots.
+  for _, w in ipairs(trend) do
+    w.cov_days = {}
+    if n == 0 then
+      for d = math.floor((w.bh - span + 1) * HOUR / 86400), math.floor(w.bh * HOUR / 86400) do
+        local k = key('c:d:', d)
+        e = wrong(k, 'hash')
+        if e then return e end
+        w.cov_days[#w.cov_days + 1] = k
+      end
+    end
   end
   for day, list in pairs(days) do
     e = wrong(day, 'hash')
@@ -454,13 +495,13 @@ end
 
 -- Coverage: the new posts read per slot and per live bucket of each window; the fields of the
 -- buckets that left a window go with them.
-if #posts > 0 then redis.call('HINCRBY', cov_all, 'r', fmt(#posts)) end
+if coverage and #posts > 0 then redis.call('HINCRBY', meta, 'c:read', fmt(#posts)) end
 for _, c in ipairs(cov) do
   redis.call('HINCRBY', c.day, 'r:' .. fmt(c.slot), fmt(c.n))
   local day = math.floor(c.slot * SLOT / 86400)
   redis.call('EXPIRE', c.day, fmt((day + 1) * 86400 + retention + grace - now))
 end
-for _, w in ipairs(wins) do
+for _, w in ipairs(coverage and wins or {}) do
   local add, order = {}, {}
   for _, c in ipairs(cov) do
     local idx = math.floor(c.slot * SLOT / w.bucket)
@@ -477,23 +518,55 @@ for _, w in ipairs(wins) do
   for _, a in ipairs(order) do
     redis.call('HINCRBY', w.cov, 'r:' .. idx_text(a.idx), fmt(a.r))
     if a.e ~= 0 then redis.call('HINCRBY', w.cov, 'e:' .. idx_text(a.idx), fmt(a.e)) end
+    w.dr, w.de = w.dr + a.r, w.de + a.e
   end
-  local gone = {}
-  if w.mode == 'advance' then
-    for idx = w.old, w.lo - 1 do
-      gone[#gone + 1] = 'r:' .. fmt(idx)
-      gone[#gone + 1] = 'e:' .. fmt(idx)
-    end
-  elseif w.mode == 'rebuild' then
-    for _, f in ipairs(w.cov_fields) do
-      local idx = tonumber(string.sub(f, 3))
-      if idx == nil or idx < w.lo then gone[#gone + 1] = f end
-    end
+  if w.total then
+    redis.call('HSET', meta, 'c:R:' .. w.name, fmt(w.total[1] + w.dr), 'c:E:' .. w.name, fmt(w.total[2] + w.de))
+  else
+    if w.dr ~= 0 then redis.call('HINCRBY', meta, 'c:R:' .. w.name, fmt(w.dr)) end
+    if w.de ~= 0 then redis.call('HINCRBY', meta, 'c:E:' .. w.name, fmt(w.de)) end
   end
+  local gone = w.gone
   for j = 1, #gone, 1000 do
     redis.call('HDEL', w.cov, unpack(gone, j, math.min(j + 999, #gone)))
   end
   redis.call('EXPIRE', w.cov, fmt(w.length + w.bucket + grace))
+end
+-- Upkeep (a call without posts) remakes the estimate sets that Top ranks sampled windows by.
+if coverage and n == 0 then
+  for _, w in ipairs(wins) do
+    w.hi, w.bkey, w.ttl = math.floor(now / w.bucket), prefix .. w.bkind, w.length + w.bucket + grace
+  end
+  settle_estimates(wins, all, prefix .. 'e:all')
+end
+-- trend_factors sets, at a settle, each trending window's coverage factors: w.fw over its live
+-- buckets (meta's totals), w.fb over its baseline hours (the slots of w.cov_days, checked in
+-- phase 1); a view with a factor other than 1 is made anew (its scores may fall).
+local function trend_factors()
+  local function factor(r, e)
+    if e > r and r > 0 then return e / r end
+    return 1
+  end
+  for _, w in ipairs(trend) do
+    local v = redis.call('HMGET', meta, 'c:R:' .. w.name, 'c:E:' .. w.name)
+    w.fw = factor(tonumber(v[1]) or 0, tonumber(v[2]) or 0)
+    local first_slot, last_slot = (w.bh - span + 1) * HOUR / SLOT, (w.bh + 1) * HOUR / SLOT - 1
+    local r, e = 0, 0
+    for _, day in ipairs(w.cov_days) do
+      local f = redis.call('HGETALL', day)
+      local got = {}
+      for j = 1, #f, 2 do got[f[j]] = tonumber(f[j + 1]) end
+      for name, x in pairs(got) do
+        local slot = tonumber(string.sub(name, 3))
+        if string.sub(name, 1, 2) == 'r:' and slot and slot >= first_slot and slot <= last_slot then
+          r = r + x
+          e = e + math.max(x, got['h:' .. string.sub(name, 3)] or 0)
+        end
+      end
+    end
+    w.fb = factor(r, e)
+    if w.fw ~= 1 or w.fb ~= 1 then w.full = true end
+  end
 end
 
 -- TTLs are relative to the script's now, so they hold whatever the server's clock says.
@@ -528,16 +601,20 @@ end
 -- figures computes the figures of tags: authors, baseline and score (both in hundredths), and
 -- whether the tag is listed. The baseline is the mean of the distinct authors per hour over
 -- the baseline hours with data, times the window's length in hours.
+-- The authors and the baseline are scaled by their hours' coverage (w.fw, w.fb: had / read,
+-- 1 where everything was read), so a window sampled more thinly than its baseline compares
+-- like with like.
 local function figures(w, tags, nhours)
   local a, sum = mscore(w.authors, tags), mscore(w.base, tags)
   local out = {}
   for j, tag in ipairs(tags) do
     local b = 0
-    if nhours > 0 then b = math.floor(sum[j] * w.length * 100 / (HOUR * nhours) + 0.5) end
-    local d = a[j] * 100 - b
+    if nhours > 0 then b = math.floor(sum[j] * (w.fb or 1) * w.length * 100 / (HOUR * nhours) + 0.5) end
+    local as = math.floor(a[j] * (w.fw or 1) + 0.5)
+    local d = as * 100 - b
     local s = 0
     if d > 0 then s = math.floor(d * d / math.max(b, 100) + 0.5) end
-    out[j] = {tag = tag, a = a[j], b = b, s = s, listed = a[j] >= min_authors and d > 0}
+    out[j] = {tag = tag, a = as, b = b, s = s, listed = a[j] >= min_authors and d > 0}
   end
   return out
 end
@@ -656,6 +733,7 @@ end
 -- ingest runs at the start and at the end of every run: a view is as of the last settle.
 local settle = (n == 0)
 local longest = 0
+if settle and coverage then trend_factors() end
 for _, w in ipairs(trend) do
   if settle then
     local nhours = 0
