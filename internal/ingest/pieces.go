@@ -4,6 +4,8 @@ package ingest
 
 import (
 	"cmp"
+	"fmt"
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -15,6 +17,29 @@ import (
 type piece struct {
 	start, end time.Time
 	posts      float64
+}
+
+// readEnd is the end_time of the request that samples p with a page of n posts. X answers newest
+// first, so a page ending at p.end would read only the newest part of the piece, and a hashtag
+// that starts or stops inside the hour would be read out of proportion to its posts there. The
+// page ends instead at a point drawn evenly from where a page of n can end inside the piece
+// (from the start plus n posts' worth of time to p.end), so every post of the piece has about
+// the same chance to be read. The draw is a hash of the board and the piece: the same piece is
+// sampled the same way when read again (a retried run), and no clock decides it.
+func (p piece) readEnd(board string, n int) time.Time {
+	if p.posts <= float64(n) || n <= 0 {
+		return p.end
+	}
+	span := p.end.Sub(p.start)
+	lo := p.start.Add(time.Duration(float64(span) * float64(n) / p.posts))
+	h := fnv.New64a()
+	_, _ = fmt.Fprintf(h, "%s|%d|%d", board, p.start.Unix(), p.end.Unix())
+	u := float64(h.Sum64()>>11) / float64(uint64(1)<<53)
+	end := lo.Add(time.Duration(u * float64(p.end.Sub(lo)))).Truncate(time.Second)
+	if !end.After(p.start) {
+		return p.end
+	}
+	return end
 }
 
 // samplePlan is a board's sampling of its unread span, piece by piece.

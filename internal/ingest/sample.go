@@ -123,7 +123,13 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	share := h.boardShare(res, active)
 	now := h.cfg.Now()
 	n := int64(len(page.Posts) + len(page.Skipped))
-	est := n * int64(to.Sub(from)/time.Second) / max(int64(now.Sub(to)/time.Second), 1)
+	// The page holds the posts from its oldest (to) up to the sweep's top: now, or the gap's
+	// until_id.
+	top := now
+	if t, err := postid.Time(r.req.UntilID); r.req.UntilID != "" && err == nil && t.Before(now) {
+		top = t
+	}
+	est := n * int64(to.Sub(from)/time.Second) / max(int64(top.Sub(to)/time.Second), 1)
 	if est <= share {
 		return nil
 	}
@@ -208,7 +214,7 @@ func (h *Handler) samplePiece(ctx context.Context, r *boardRun, stopAt time.Time
 	if t == stopRun {
 		return t, err
 	}
-	req := xapi.PageRequest{StartTime: p.start, EndTime: p.end, MaxResults: g.Posts}
+	req := xapi.PageRequest{StartTime: p.start, EndTime: p.readEnd(r.Name, g.Posts), MaxResults: g.Posts}
 	fetchCtx, cancel := context.WithDeadline(ctx, stopAt)
 	page, err := r.Source.FetchPage(fetchCtx, req)
 	budgetHit := fetchCtx.Err() != nil && ctx.Err() == nil

@@ -70,7 +70,7 @@ func busyDayCorpus(now time.Time) []xapitest.Tweet {
 func TestBusyDayIsSampled(t *testing.T) {
 	forEachServer(t, func(t *testing.T, srv redistest.Server) {
 		ctx := context.Background()
-		now := time.Now().UTC().Truncate(24 * time.Hour).Add(18 * time.Hour)
+		now := time.Now().UTC().Truncate(24 * time.Hour).Add(18*time.Hour + 23*time.Minute + 17*time.Second) // hashtags start and stop inside hours
 		const query = "conf2026 -is:retweet"
 		d := newDeployment(t, srv, now, xapitest.Options{MatchAllQuery: query})
 		if err := d.x.AddPosts(busyDayCorpus(now)...); err != nil {
