@@ -98,3 +98,27 @@ func TestPlanSize(t *testing.T) {
 		t.Errorf("size = %d, want X's largest page", got)
 	}
 }
+
+// TestReadEnd: a piece larger than its page ends the page at a point between a page's worth of
+// posts after its start and its end, the same for the same board and piece, spread evenly over
+// pieces; a piece no larger than its page is read to its end.
+func TestReadEnd(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	small := piece{start: t0, end: t0.Add(time.Hour), posts: 50}
+	if got := small.readEnd("b", 50); !got.Equal(small.end) {
+		t.Errorf("a piece of one page ends at %s, want its end", got)
+	}
+	var sum float64
+	const n = 400
+	for i := range n {
+		p := piece{start: t0.Add(time.Duration(i) * time.Hour), end: t0.Add(time.Duration(i)*time.Hour + time.Hour), posts: 400}
+		e := p.readEnd("b", 100) // a page of a quarter of the piece: it ends in the last 45 minutes
+		if e.Before(p.start.Add(15*time.Minute)) || e.After(p.end) || !e.Equal(p.readEnd("b", 100)) {
+			t.Fatalf("piece %d: end %s, want in [%s, %s] and the same every time", i, e, p.start.Add(15*time.Minute), p.end)
+		}
+		sum += float64(e.Sub(p.start.Add(15*time.Minute))) / float64(45*time.Minute)
+	}
+	if mean := sum / n; mean < 0.45 || mean > 0.55 {
+		t.Errorf("the ends' mean position is %.3f of their range, want about 0.5 (evenly drawn)", mean)
+	}
+}
