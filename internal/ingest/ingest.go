@@ -381,7 +381,6 @@ type boardRun struct {
 	err      error            // why it failed
 
 	decided     bool        // the sweep's first page was read and sampling decided on (decide)
-	counted     bool        // X counted the sweep's span: its pages count in sampledRead
 	plan        *samplePlan // the pieces of the unread span to sample; nil: reading whole
 	sampledHad  int64       // what X had in the spans sampled in this run (its counts)
 	sampledRead int         // posts fetched in those spans
@@ -584,7 +583,7 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 			case done:
 				continue // a gap out of reach was closed: start over from the new since_id
 			}
-			r.req, r.sweeping, r.decided, r.counted = req, true, false, false
+			r.req, r.sweeping, r.decided = req, true, false
 		}
 		g, t, err := h.reserve(ctx, log, res, h.firstPage(r, h.fairShare(res, r.active)))
 		if t == stopRun {
@@ -607,9 +606,6 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 			return t, h.fatal(r, err, t)
 		}
 		h.record(ctx, r, page)
-		if r.counted {
-			r.sampledRead += len(page.Posts) + len(page.Skipped)
-		}
 		if r.sweeping && !r.decided && !r.done {
 			r.decided = true
 			if err := h.decide(ctx, r, res, page, r.active, r.pagesLeft); err != nil {

@@ -19,12 +19,13 @@ import (
 // When that page leaves more (a next_token) and the page's rate of posts, over the rest of the
 // span, comes to more than the board's share of what the budget has open, the run asks X how
 // many posts the span holds (GET /2/tweets/counts/recent: one unit of the budget; minute
-// buckets for a span of a day or less, else hours), hands X's buckets to the store (SetHad),
-// and when even they are more than the share, cuts the rest of the span into pieces that hold
-// equal numbers of posts by X's counts, as many as its share of pages and posts allows (each
-// at least X's smallest page). It reads the newest posts of each piece (start_time/end_time,
-// max_results = the share ÷ pieces), oldest piece first, moving the checkpoint's since_id past
-// each piece as it is done; after the last the span is closed (since_id = the sweep's newest).
+// buckets for a span of a day or less, else hours). When even X's count is more than the share,
+// it hands X's buckets to the store (SetHad) and cuts the rest of the span into pieces along the
+// hours (pieces.go), as many as its pages and posts allow (each at least X's smallest page). It
+// reads one page of each piece (start_time/end_time, ending at a drawn point: piece.readEnd),
+// oldest piece first, moving the checkpoint's since_id past each piece as it is done; after the
+// last the span is closed (since_id = the sweep's newest). Otherwise the span is read whole and
+// the store is not told what X had (what was read is what X had).
 // A run that stops half-way leaves the rest as the gap it was, for the next run to decide on.
 // Every post is still recorded at most once (recording is idempotent). Without a budget, or
 // when the share covers the span, the span is read whole, as before, and no counts are asked.
@@ -137,6 +138,11 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	if err != nil || counts == nil {
 		return err
 	}
+	unread := within(counts.Buckets, from, to)
+	share = h.boardShare(res, active)
+	if unread <= share {
+		return nil // read whole after all: what was read is what X had, the store needs no counts
+	}
 	had := make([]store.Had, len(counts.Buckets))
 	for i, b := range counts.Buckets {
 		had[i] = store.Had{Start: b.Start, End: b.End, Posts: int64(b.Posts)}
@@ -147,12 +153,6 @@ func (h *Handler) decide(ctx context.Context, r *boardRun, res *Result, page xap
 	}
 	r.sampledHad += within(counts.Buckets, from, now)
 	r.sampledRead += int(n)
-	r.counted = true // the sweep's next pages, if read whole, are in the span counted
-	unread := within(counts.Buckets, from, to)
-	share = h.boardShare(res, active)
-	if unread <= share {
-		return nil
-	}
 	// The plan may use the pages the other boards leave (each takes one a round anyway); what it
 	// does not read in this run stays the gap it was.
 	pages := max(pagesLeft-(active-1), 1)
