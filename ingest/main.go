@@ -55,7 +55,8 @@ func main() {
 		}
 		return ingest.New(feeds, stores[0].Quota(), ingest.Config{
 			MaxPages: cfg.MaxPages, SkipSensitive: cfg.SkipSensitive, Exclude: cfg.Exclude,
-			DailyPostBudget: cfg.DailyPostBudget, PricePerPost: cfg.PricePerPost, Logger: env.Log,
+			DailyPostBudget: cfg.DailyPostBudget, PricePerPost: cfg.PricePerPost, Interval: cfg.Interval,
+			Logger: env.Log,
 		})
 	}
 	setup := ingest.NewSetup(boards, connect, nil, env.Log)

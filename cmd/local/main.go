@@ -88,7 +88,10 @@ Environment, as for the Lambda functions:
                   LEADERBOARD (%[5]s) its name
   X_DAILY_POST_BUDGET
                   posts X may return per UTC day; default %[10]d on the real X API, none
-                  on the sample (it is free: the budget line says what it would cost)
+                  on the sample (it is free: the budget line says what it would cost). The
+                  budget accrues over the UTC day (plus one -interval's share), and a board
+                  that holds more than it can afford is sampled. Watch a small budget sample
+                  the bundled posts:   X_DAILY_POST_BUDGET=300 make run
   EMBED_ORIGINS   origins that may frame the widget (?embed=1): https, or on this machine
                   (http://localhost:8080); default none
   MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS, CACHE_TTL (%[7]d),

@@ -59,6 +59,10 @@ type Ingest struct {
 	// DailyPostBudget is X_DAILY_POST_BUDGET, default DefaultDailyPostBudget; 0 = no limit.
 	DailyPostBudget int
 	PricePerPost    float64 // X_PRICE_PER_POST in USD, default DefaultPricePerPost
+	// Interval is the time between ingest runs, from SCHEDULE_EXPRESSION (the template's
+	// ScheduleExpression, rate(...) or cron(...): see ParseSchedule), default DefaultInterval.
+	// The read budget accrues over the day; a run may spend a further interval's share.
+	Interval time.Duration
 }
 
 // Leaderboard is the leaderboard function's configuration.
@@ -126,6 +130,12 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	}
 	if c.PricePerPost, err = priceVar(getenv, "X_PRICE_PER_POST", DefaultPricePerPost, MaxPricePerPost); err != nil {
 		return c, err
+	}
+	c.Interval = DefaultInterval
+	if v := strings.TrimSpace(getenv("SCHEDULE_EXPRESSION")); v != "" {
+		if c.Interval, err = ParseSchedule(v); err != nil {
+			return c, fmt.Errorf("SCHEDULE_EXPRESSION: %w", err)
+		}
 	}
 	return c, nil
 }

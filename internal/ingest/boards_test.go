@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
@@ -164,9 +166,14 @@ func checkSummary(t *testing.T, res ingest.Result, boards []testBoard) {
 		sum.PostsFetched += bt.PostsFetched
 		sum.PostsNew += bt.PostsNew
 		sum.HashtagsCounted += bt.HashtagsCounted
+		sum.PostsHad += bt.PostsHad
 		sum.Complete = sum.Complete && bt.Complete
 	}
 	sum.RateLimited = res.RateLimited
+	sum.Coverage = 1
+	if sum.PostsHad > sum.PostsFetched {
+		sum.Coverage = float64(int(float64(sum.PostsFetched)/float64(sum.PostsHad)*1e4+0.5)) / 1e4
+	}
 	if len(res.Boards) != len(boards) || sum != res.Totals {
 		t.Errorf("totals %+v, want the sum of the %d boards' %+v", res.Totals, len(boards), sum)
 	}
@@ -222,7 +229,7 @@ func TestBoardsCountExactly(t *testing.T) {
 				// A run with nothing new: one empty page per board, nothing counted.
 				res := mustRun(t, h)
 				for _, b := range boards {
-					if bt := res.Boards[b.name]; bt != (ingest.Totals{Pages: 1, Complete: true}) {
+					if bt := res.Boards[b.name]; bt != (ingest.Totals{Pages: 1, Complete: true, Coverage: 1}) {
 						t.Errorf("board %s in a run with nothing new: %+v", b.name, bt)
 					}
 				}
@@ -384,10 +391,13 @@ func TestRateLimitHeadersPreventEvery429(t *testing.T) {
 }
 
 // TestBudgetAcrossRunsAndDays: two boards, a budget of 250 posts a UTC day, runs every 15
-// minutes from 22:30 UTC over three days (the clock is injected). Every request asks for
-// min(100, what remains of the day's budget); the posts X returns on a UTC day never exceed
-// the budget; a run that finds the budget spent sends no request and succeeds; the next UTC
-// day reads again; posts_read_today is what X served that day; the counts end exact.
+// minutes from 22:30 UTC over three days (the clock is injected). The budget accrues over the
+// day: after every run the posts X returned that day plus the counts requests are at most
+// what has accrued (Accrued: budget × elapsed fraction + budget × 15 min ÷ 24 h), and they are
+// posts_read_today; a run that finds nothing open sends no request and succeeds; every UTC
+// day reads again; every request asks for 10-100 posts; no post is counted twice (the boards
+// hold more than the budget, and get new posts before every run: they are sampled, so their
+// counts are at most the true ones).
 func TestBudgetAcrossRunsAndDays(t *testing.T) {
 	const budget = 250
 	forEachServer(t, func(t *testing.T, srv redistest.Server) {
@@ -399,47 +409,69 @@ func TestBudgetAcrossRunsAndDays(t *testing.T) {
 		h := d.handler(t, boards, func(c *ingest.Config) { c.DailyPostBudget = budget })
 		days := map[string]bool{}
 		exhausted := 0
-		for run := 1; ; run++ {
+		readOn := map[string]int{}
+		for run := 1; run <= 3*24*4; run++ {
 			sent := len(d.x.SearchRequests())
 			res := mustRun(t, h)
-			reqs := d.x.SearchRequests()
-			day := d.clock.Now().UTC().Format(time.DateOnly)
+			now := d.clock.Now()
+			day := now.UTC().Format(time.DateOnly)
 			days[day] = true
-			if served := d.x.PostsServed(d.clock.Now()); res.PostsReadToday != int64(served) || served > budget {
-				t.Fatalf("run %d on %s: posts_read_today %d, X served %d that day; budget %d", run, day, res.PostsReadToday, served, budget)
+			used := d.x.PostsServed(now) + countsOn(d.x, day)
+			if res.PostsReadToday != int64(used) || used > ingest.Accrued(budget, config.DefaultInterval, now) {
+				t.Fatalf("run %d at %s: posts_read_today %d, X served %d posts and counts that day; accrued %d",
+					run, now.Format(time.DateTime), res.PostsReadToday, used, ingest.Accrued(budget, config.DefaultInterval, now))
 			}
+			readOn[day] += res.PostsRead
 			if res.BudgetExhausted {
 				exhausted++
 			}
-			if res.BudgetExhausted && len(reqs) > sent && res.Pages == 0 {
-				t.Errorf("run %d found the budget spent and still sent %d requests", run, len(reqs)-sent)
-			}
-			if res.Complete {
-				break
-			}
-			if run == 500 {
-				t.Fatal("not caught up")
+			if res.BudgetExhausted && res.Pages == 0 && len(d.x.SearchRequests()) > sent {
+				t.Errorf("run %d found the budget spent and still sent %d requests", run, len(d.x.SearchRequests())-sent)
 			}
 			d.clock.Advance(15 * time.Minute)
+			d.add(t, boards[0].topic, "", 3) // about 580 posts a day for both: more than the budget
+			d.add(t, boards[1].topic, "", 3)
 		}
-		// Every request asked for what the day's budget had left, at most 100.
-		servedToday := map[string]int{}
 		for i, r := range d.x.SearchRequests() {
-			day := r.At.UTC().Format(time.DateOnly)
-			if want := fmt.Sprint(min(100, budget-servedToday[day])); r.Query.Get("max_results") != want {
-				t.Errorf("request %d on %s: max_results %s, want %s", i+1, day, r.Query.Get("max_results"), want)
+			if n, _ := strconv.Atoi(r.Query.Get("max_results")); n < 10 || n > 100 {
+				t.Errorf("request %d: max_results %s", i+1, r.Query.Get("max_results"))
 			}
-			servedToday[day] += r.Posts
 		}
 		if len(days) < 3 || exhausted == 0 {
 			t.Errorf("the runs spanned %d UTC days with %d budget stops: the test did not exercise a day change", len(days), exhausted)
 		}
-		d.assertCounts(t, boards)
+		if len(d.x.CountsRequests()) == 0 {
+			t.Error("no counts request: no span was sampled")
+		}
+		for day := range days {
+			if readOn[day] == 0 {
+				t.Errorf("nothing read on %s: %v", day, readOn)
+			}
+		}
+		for _, b := range boards {
+			got, want := counts(t, b.store), d.want(b)
+			for tag, n := range got {
+				if n > want[tag] {
+					t.Errorf("board %s: #%s counted %d times, X had %d", b.name, tag, n, want[tag])
+				}
+			}
+		}
 	})
 }
 
+// countsOn is the counts requests X answered on day (each one unit of the budget).
+func countsOn(x *xapitest.Server, day string) int {
+	n := 0
+	for _, r := range x.CountsRequests() {
+		if r.Status == 200 && r.At.UTC().Format(time.DateOnly) == day {
+			n++
+		}
+	}
+	return n
+}
+
 // TestParallelRunsShareTheBudget: four runs at once on the same quota never read more than the
-// budget between them.
+// budget between them (a schedule of a day: the whole budget is open).
 func TestParallelRunsShareTheBudget(t *testing.T) {
 	const budget = 230
 	forEachServer(t, func(t *testing.T, srv redistest.Server) {
@@ -448,7 +480,7 @@ func TestParallelRunsShareTheBudget(t *testing.T) {
 		for _, b := range boards {
 			d.add(t, b.topic, "", 400)
 		}
-		h := d.handler(t, boards, func(c *ingest.Config) { c.DailyPostBudget = budget })
+		h := d.handler(t, boards, func(c *ingest.Config) { c.DailyPostBudget, c.Interval = budget, 24*time.Hour })
 		var wg sync.WaitGroup
 		for range 4 {
 			wg.Go(func() {
@@ -462,8 +494,9 @@ func TestParallelRunsShareTheBudget(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if served := d.x.PostsServed(d.clock.Now()); served > budget || st.ReadToday != int64(served) {
-			t.Errorf("X served %d posts, the quota counted %d; budget %d", served, st.ReadToday, budget)
+		now := d.clock.Now()
+		if used := d.x.PostsServed(now) + countsOn(d.x, now.UTC().Format(time.DateOnly)); used > budget || st.ReadToday != int64(used) {
+			t.Errorf("X served %d posts and counts, the quota counted %d; budget %d", used, st.ReadToday, budget)
 		}
 	})
 }

@@ -42,10 +42,13 @@
 //
 // # What X allows
 //
-// X bills every post it returns. Before each request the run reserves, in the deployment-wide
-// quota (store.Quota), min(100, what remains of the UTC day's budget) posts and asks X for that
-// many (max_results); after the answer it gives back what the page did not use. When fewer
-// than 10 (X's smallest page) remain, no request is sent and the run stops: budget_exhausted.
+// X bills every post it returns. The budget accrues over the UTC day (see pace.go: Accrued).
+// Before each request the run reserves, in the deployment-wide quota (store.Quota), the board's
+// fair share of what has accrued and is not spent (10-100 posts) and asks X for that many
+// (max_results); after the answer it gives back what the page did not use. When fewer than 10
+// (X's smallest page) are open, no request is sent and the run stops: budget_exhausted. A board
+// whose unread span holds more posts than its share is sampled, with X's counts of the span
+// (see sample.go).
 // When an answer says x-rate-limit-remaining: 0, or X answers 429, its reset time (at most
 // xapi.RateWindow ahead, a whole window for a 429 without one) is saved in the quota and no run
 // sends a request before it: rate_limited, with rate_limit_reset in the summary. Either way the run
@@ -147,9 +150,13 @@ type Config struct {
 	// DailyPostBudget is X_DAILY_POST_BUDGET: the posts X may return per UTC day, all boards
 	// and runs together; 0 is no limit. A budget needs the Quota that counts it.
 	DailyPostBudget int
-	PricePerPost    float64          // X_PRICE_PER_POST, USD: for the spend estimate in the log
-	Now             func() time.Time // the application clock (default time.Now): UTC days, X's search window
-	Logger          *slog.Logger     // default slog.Default()
+	// Interval is the time between runs (SCHEDULE_EXPRESSION; default config.DefaultInterval):
+	// the budget accrues over the UTC day, and a run may spend an interval's share ahead
+	// (Accrued). 24 hours or more opens the whole day's budget at once.
+	Interval     time.Duration
+	PricePerPost float64          // X_PRICE_PER_POST, USD: for the spend estimate in the log
+	Now          func() time.Time // the application clock (default time.Now): UTC days, X's search window
+	Logger       *slog.Logger     // default slog.Default()
 
 	// safetyMargin is safetyMargin unless a test sets it (export_test.go).
 	safetyMargin time.Duration
@@ -164,6 +171,11 @@ type Totals struct {
 	HashtagsCounted int  `json:"hashtags_counted"`
 	Complete        bool `json:"complete"`     // caught up with the newest post (every board, for the totals)
 	RateLimited     bool `json:"rate_limited"` // stopped by X's rate limit (a 429, or a response at remaining 0)
+	// PostsHad is what X had in the spans read: X's counts for the spans sampled, the posts
+	// fetched for those read whole; Coverage is PostsFetched ÷ PostsHad (4 decimals, 1 when
+	// everything was read).
+	PostsHad int     `json:"posts_had"`
+	Coverage float64 `json:"coverage"`
 
 	// PostsWithoutAuthor are the posts passed to the store whose author_id was missing or not
 	// an X id: they count in the top counts and, all together, as one author (NoAuthor) in the
@@ -198,6 +210,8 @@ type Result struct {
 	// NotConfigured says the run found no X API credentials and sent nothing to X (Setup);
 	// in the summary only when true.
 	NotConfigured bool `json:"not_configured,omitempty"`
+	// CountsRequests is the counts requests of this run (each one unit of the budget).
+	CountsRequests int `json:"counts_requests"`
 
 	// readKnown says PostsReadToday came from the quota (not so without one, or when Redis
 	// could not be asked): the budget left is written only then.
@@ -218,7 +232,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		Boards          map[string]Totals `json:"boards"`
 		RateLimitReset  string            `json:"rate_limit_reset,omitempty"`
 		NotConfigured   bool              `json:"not_configured,omitempty"`
-	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText(), r.NotConfigured})
+		CountsRequests  int               `json:"counts_requests"`
+	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText(), r.NotConfigured, r.CountsRequests})
 	if err != nil {
 		return nil, err
 	}
@@ -279,6 +294,12 @@ func New(boards []Feed, quota Quota, cfg Config) (*Handler, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = config.DefaultInterval
+	}
+	if cfg.Interval < 0 {
+		return nil, fmt.Errorf("ingest interval (SCHEDULE_EXPRESSION) is %s, want more than 0", cfg.Interval)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -368,6 +389,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.EventBridgeEvent) (Resul
 		budget = 0 // unknown: no BudgetRemaining
 	}
 	emitMetrics(ctx, log, res, budget)
+	emitCoverage(ctx, log, res)
 	return res, err
 }
 
@@ -399,6 +421,13 @@ type boardRun struct {
 	retried  bool             // the since_id outside the search window was dropped once
 	done     bool             // no more pages this run: caught up, lost the checkpoint, or failed
 	err      error            // why it failed
+
+	decided     bool        // the sweep's first page was read and sampling decided on (decide)
+	plan        *samplePlan // the pieces of the unread span to sample; nil: reading whole
+	sampledHad  int64       // what X had in the spans sampled in this run (its counts)
+	sampledRead int         // posts fetched in those spans
+	// The run at this board's turn: the boards still active and the pages left.
+	active, pagesLeft int
 }
 
 func (r *boardRun) fail(err error) {
@@ -443,10 +472,10 @@ func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (
 		log.WarnContext(ctx, "the X API rate limit allows no request yet; stopping until the next run",
 			"rate_limit_reset", st.Blocked.Format(time.RFC3339))
 		return h.summarize(res, runs, nil)
-	case h.cfg.DailyPostBudget > 0 && budgetRemaining(h.cfg.DailyPostBudget, st.ReadToday) < xapi.MinPageSize:
+	case h.cfg.DailyPostBudget > 0 && budgetRemaining(h.limit(), st.ReadToday) < xapi.MinPageSize:
 		res.BudgetExhausted = true
-		log.InfoContext(ctx, "the daily X API read budget is spent; no request until the next UTC day",
-			"posts_read_today", st.ReadToday, "daily_post_budget", h.cfg.DailyPostBudget)
+		log.InfoContext(ctx, "the X API read budget accrued so far is spent; no request until more accrues",
+			"posts_read_today", st.ReadToday, "daily_post_budget", h.cfg.DailyPostBudget, "accrued", h.limit())
 		return h.summarize(res, runs, nil)
 	}
 
@@ -460,6 +489,7 @@ rounds:
 				continue
 			}
 			active = true
+			r.active, r.pagesLeft = activeBoards(order), h.cfg.MaxPages-pages
 			if pages >= h.cfg.MaxPages {
 				log.InfoContext(ctx, "stopping at the page cap", "max_pages", h.cfg.MaxPages)
 				break rounds
@@ -504,6 +534,17 @@ rounds:
 	return h.summarize(res, runs, fatal)
 }
 
+// activeBoards is how many boards are not done.
+func activeBoards(runs []*boardRun) int {
+	n := 0
+	for _, r := range runs {
+		if !r.done {
+			n++
+		}
+	}
+	return n
+}
+
 // rotate returns runs starting at the board called first (as they are when there is none).
 func rotate(runs []*boardRun, first string) []*boardRun {
 	for i, r := range runs {
@@ -522,6 +563,9 @@ func (h *Handler) summarize(res Result, runs []*boardRun, fatal error) (Result, 
 	for _, r := range runs {
 		t := r.res
 		t.RateLimited = res.RateLimited && !t.Complete
+		t.PostsHad = int(r.sampledHad) + max(t.PostsFetched-r.sampledRead, 0)
+		t.Coverage = coverage(t.PostsFetched, t.PostsHad)
+		res.PostsHad += t.PostsHad
 		res.Boards[r.Name] = t
 		res.Pages += t.Pages
 		res.PostsFetched += t.PostsFetched
@@ -537,6 +581,7 @@ func (h *Handler) summarize(res Result, runs []*boardRun, fatal error) (Result, 
 	if fatal != nil {
 		errs = append(errs, fatal)
 	}
+	res.Coverage = coverage(res.PostsFetched, res.PostsHad)
 	return res, errors.Join(errs...)
 }
 
@@ -563,6 +608,9 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		}
 		r.cp, r.loaded = cp, true
 	}
+	if r.plan != nil {
+		return h.samplePiece(ctx, r, stopAt, res)
+	}
 	for {
 		if !r.sweeping {
 			req, cp, done, err := h.startSweep(ctx, r.Board, r.cp)
@@ -578,9 +626,9 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 			case done:
 				continue // a gap out of reach was closed: start over from the new since_id
 			}
-			r.req, r.sweeping = req, true
+			r.req, r.sweeping, r.decided = req, true, false
 		}
-		g, t, err := h.reserve(ctx, log, res)
+		g, t, err := h.reserve(ctx, log, res, h.firstPage(r, h.fairShare(res, r.active)))
 		if t == stopRun {
 			return t, err
 		}
@@ -591,31 +639,23 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 		cancel()
 		block := blockUntil(page, err, h.cfg.Now())
 		h.settle(ctx, log, g, postsRead(page, err, g.Posts), block, res)
-		switch {
-		case err == nil:
-		case errors.Is(err, xapi.ErrRateLimited):
-			res.rateLimited(block)
-			_, sent := xapi.RateLimitReset(err)
-			log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", "pages", r.res.Pages,
-				"rate_limit_reset", block.UTC().Format(time.RFC3339), "reset_sent", sent)
-			return stopRun, nil
-		case errors.Is(err, xapi.ErrOutsideSearchWindow) && !r.retried:
+		if errors.Is(err, xapi.ErrOutsideSearchWindow) && !r.retried && !errors.Is(err, xapi.ErrRateLimited) {
 			// Our clock and X's disagree about the window's edge: drop the old cursor once.
 			log.WarnContext(ctx, "cursor outside the search window; dropping since_id", "since_id", r.req.SinceID)
 			r.retried = true
 			r.req.SinceID, r.req.NextToken = "", ""
 			continue
-		case budgetHit && cutByDeadline(err):
-			log.InfoContext(ctx, "stopping at the time budget", "pages", r.res.Pages, "error", err.Error())
-			return stopRun, nil
-		case errors.Is(err, xapi.ErrUnauthorized):
-			// The credentials are every board's: the other boards would be refused too.
-			return stopRun, fmt.Errorf("board %s: fetch page %d: %w", r.Name, r.res.Pages+1, err)
-		default:
-			r.fail(fmt.Errorf("fetch page %d: %w", r.res.Pages+1, err))
-			return noPage, nil
+		}
+		if t, done := h.fetchFailed(ctx, r, res, err, budgetHit, block); done {
+			return t, h.fatal(r, err, t)
 		}
 		h.record(ctx, r, page)
+		if r.sweeping && !r.decided && !r.done {
+			r.decided = true
+			if err := h.decide(ctx, r, res, page, r.active, r.pagesLeft); err != nil {
+				return stopRun, err
+			}
+		}
 		if page.RateLimit.Exhausted() {
 			res.rateLimited(page.RateLimit.Reset)
 			log.WarnContext(ctx, "the X API rate limit is used up; no request before its reset",
@@ -626,14 +666,50 @@ func (h *Handler) turn(ctx context.Context, r *boardRun, stopAt time.Time, res *
 	}
 }
 
-// reserve grants the posts of the next request: stopRun when the rate limit or the read
-// budget allows none (or the quota cannot be read: with an error). Without a quota it grants a
-// full page.
-func (h *Handler) reserve(ctx context.Context, log *slog.Logger, res *Result) (store.Grant, turn, error) {
+// fetchFailed handles a failed fetch of board r (err nil: none): done is true when the turn ends
+// with t (the rate limit, the time budget, the credentials: stopRun; else r failed: noPage).
+// block is blockUntil of the answer.
+func (h *Handler) fetchFailed(ctx context.Context, r *boardRun, res *Result, err error, budgetHit bool,
+	block time.Time) (t turn, done bool) {
+	log := r.log
+	switch {
+	case err == nil:
+		return gotPage, false
+	case errors.Is(err, xapi.ErrRateLimited):
+		res.rateLimited(block)
+		_, sent := xapi.RateLimitReset(err)
+		log.WarnContext(ctx, "rate limited by the X API; stopping until the next run", "pages", r.res.Pages,
+			"rate_limit_reset", block.UTC().Format(time.RFC3339), "reset_sent", sent)
+		return stopRun, true
+	case budgetHit && cutByDeadline(err):
+		log.InfoContext(ctx, "stopping at the time budget", "pages", r.res.Pages, "error", err.Error())
+		return stopRun, true
+	case errors.Is(err, xapi.ErrUnauthorized):
+		return stopRun, true // fatal: see Handler.fatal
+	default:
+		r.fail(fmt.Errorf("fetch page %d: %w", r.res.Pages+1, err))
+		return noPage, true
+	}
+}
+
+// fatal is the run's error after a fetch of board r that ended the run with t: the
+// credentials are every board's, so their refusal fails the run (the other boards would be
+// refused too).
+func (h *Handler) fatal(r *boardRun, err error, t turn) error {
+	if t == stopRun && errors.Is(err, xapi.ErrUnauthorized) {
+		return fmt.Errorf("board %s: fetch page %d: %w", r.Name, r.res.Pages+1, err)
+	}
+	return nil
+}
+
+// reserve grants the posts of the next request, want at most: stopRun when the rate limit or
+// the read budget allows none (or the quota cannot be read: with an error). Without a quota it
+// grants a full page.
+func (h *Handler) reserve(ctx context.Context, log *slog.Logger, res *Result, want int) (store.Grant, turn, error) {
 	if h.quota == nil {
 		return store.Grant{Posts: xapi.MaxPageSize}, gotPage, nil
 	}
-	g, err := h.quota.Reserve(ctx, h.cfg.DailyPostBudget, xapi.MaxPageSize, xapi.MinPageSize)
+	g, err := h.quota.Reserve(ctx, h.limit(), max(want, xapi.MinPageSize), xapi.MinPageSize)
 	if err != nil {
 		return g, stopRun, fmt.Errorf("ingest: %w", err)
 	}
@@ -646,8 +722,8 @@ func (h *Handler) reserve(ctx context.Context, log *slog.Logger, res *Result) (s
 		return g, stopRun, nil
 	case g.Posts == 0:
 		res.BudgetExhausted = true
-		log.InfoContext(ctx, "the daily X API read budget is spent; no request until the next UTC day",
-			"posts_read_today", g.ReadToday, "daily_post_budget", h.cfg.DailyPostBudget)
+		log.InfoContext(ctx, "the X API read budget accrued so far is spent; no request until more accrues",
+			"posts_read_today", g.ReadToday, "daily_post_budget", h.cfg.DailyPostBudget, "accrued", h.limit())
 		return g, stopRun, nil
 	}
 	return g, gotPage, nil
@@ -724,6 +800,26 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 	kept, skipped, bounds := screen(page, h.cfg.Now())
 	r.res.PostsSkipped += len(skipped)
 	logSkipped(ctx, log, r.res.Pages, skipped)
+	if !h.recordKept(ctx, r, kept) {
+		return
+	}
+	h.advanceSweep(ctx, r, bounds, page.NextToken)
+}
+
+// recordPosts counts a page of a sampled piece on board r (the checkpoint moves after it, see
+// samplePiece); false when r failed.
+func (h *Handler) recordPosts(ctx context.Context, r *boardRun, page xapi.Page) bool {
+	r.res.Pages++
+	r.res.PostsFetched += len(page.Posts) + len(page.Skipped)
+	kept, skipped, _ := screen(page, h.cfg.Now())
+	r.res.PostsSkipped += len(skipped)
+	logSkipped(ctx, r.log, r.res.Pages, skipped)
+	return h.recordKept(ctx, r, kept)
+}
+
+// recordKept records the screened posts of a page on board r; false when r failed.
+func (h *Handler) recordKept(ctx context.Context, r *boardRun, kept []xapi.Post) bool {
+	log := r.log
 	// A page is one atomic batch (X sends at most 100 posts); a larger one is recorded in
 	// store-sized batches, each atomic and idempotent, before the checkpoint moves.
 	posts, noAuthor := h.toPosts(kept, r.excluded)
@@ -737,20 +833,26 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 		rec, err := r.Board.Record(ctx, posts[:n])
 		if err != nil {
 			r.fail(fmt.Errorf("page %d: %w", r.res.Pages, err))
-			return
+			return false
 		}
 		r.res.PostsNew += rec.New
 		r.res.HashtagsCounted += rec.HashtagsCounted
 		logRecorded(ctx, log, r.res.Pages, n, rec)
 		posts = posts[n:]
 	}
+	return true
+}
 
-	next, err := advance(r.cp, bounds)
+// advanceSweep moves r's checkpoint after a recorded page of its sweep (next: the page's
+// next_token).
+func (h *Handler) advanceSweep(ctx context.Context, r *boardRun, bounds pageBounds, next string) {
+	log := r.log
+	cp, err := advance(r.cp, bounds)
 	if err != nil {
 		r.fail(fmt.Errorf("page %d: checkpoint: %w", r.res.Pages, err))
 		return
 	}
-	if r.cp, err = r.Board.SaveCheckpoint(ctx, r.cp, next); err != nil {
+	if r.cp, err = r.Board.SaveCheckpoint(ctx, r.cp, cp); err != nil {
 		if errors.Is(err, store.ErrCheckpointConflict) {
 			log.WarnContext(ctx, "another run moved the checkpoint; leaving the rest to it", "pages", r.res.Pages)
 			r.done = true
@@ -759,8 +861,8 @@ func (h *Handler) record(ctx context.Context, r *boardRun, page xapi.Page) {
 		r.fail(fmt.Errorf("page %d: %w", r.res.Pages, err))
 		return
 	}
-	if page.NextToken != "" {
-		r.req.NextToken = page.NextToken
+	if next != "" {
+		r.req.NextToken = next
 		return
 	}
 	r.sweeping = false

@@ -200,7 +200,7 @@ func TestMultiPageRun(t *testing.T) {
 		posts := corpus(250, cycleTags)
 		f := newFixture(t, srv, posts)
 		res := mustRun(t, f.handler(t, nil))
-		want := ingest.Totals{Pages: 3, PostsFetched: 250, PostsNew: 250, HashtagsCounted: 500, Complete: true}
+		want := ingest.Totals{Pages: 3, PostsFetched: 250, PostsNew: 250, HashtagsCounted: 500, Complete: true, PostsHad: 250, Coverage: 1}
 		if got := totals(t, res); got != want {
 			t.Errorf("result %+v, want %+v", got, want)
 		}
@@ -219,7 +219,7 @@ func TestMultiPageRun(t *testing.T) {
 		}
 		// The next run asks only for newer posts and finds none.
 		res = mustRun(t, f.handler(t, nil))
-		if got := totals(t, res); got != (ingest.Totals{Pages: 1, Complete: true}) {
+		if got := totals(t, res); got != (ingest.Totals{Pages: 1, Complete: true, Coverage: 1}) {
 			t.Errorf("second run %+v", got)
 		}
 		if last := f.x.SearchRequests()[3].Query; last.Get("since_id") != cp.SinceID {

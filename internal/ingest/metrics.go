@@ -60,3 +60,21 @@ func metricsLevel(ctx context.Context, log *slog.Logger) slog.Level {
 	}
 	return level
 }
+
+// emitCoverage writes each board's Coverage (posts fetched ÷ posts X had in the spans the run
+// read; 1 when everything was read) as an EMF record with the dimensions Function and Board.
+func emitCoverage(ctx context.Context, log *slog.Logger, r Result) {
+	for name, t := range r.Boards {
+		log.Log(ctx, metricsLevel(ctx, log), "ingest coverage",
+			slog.Any("_aws", map[string]any{
+				"Timestamp": time.Now().UnixMilli(),
+				"CloudWatchMetrics": []any{map[string]any{
+					"Namespace":  "HashtagLeaderboard",
+					"Dimensions": [][]string{{"Function", "Board"}},
+					"Metrics":    []any{map[string]string{"Name": "Coverage", "Unit": "None"}},
+				}},
+			}),
+			slog.String("Function", "ingest"), slog.String("Board", name), slog.Float64("Coverage", t.Coverage),
+			slog.Int("PostsHad", t.PostsHad))
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -272,7 +273,7 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 			if res := runPage(t, onePostPage(""), &memBoard{}, ingest.Config{Logger: log}); !res.Complete {
 				t.Fatalf("result %+v", res)
 			}
-			var found int
+			var found, coverage int
 			for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
 				if line == "" {
 					continue
@@ -281,6 +282,8 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 					Level        string `json:"level"`
 					Msg          string `json:"msg"`
 					Function     string
+					Board        string
+					Coverage     *float64
 					PostsFetched *int
 					Pages        *int
 					AWS          *struct {
@@ -298,6 +301,15 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 				if rec.AWS == nil {
 					continue
 				}
+				if rec.Msg == "ingest coverage" { // one per board, with the Board dimension
+					coverage++
+					if rec.Level != tc.want || len(rec.AWS.CloudWatchMetrics) != 1 ||
+						!slices.Equal(rec.AWS.CloudWatchMetrics[0].Dimensions[0], []string{"Function", "Board"}) ||
+						rec.AWS.CloudWatchMetrics[0].Metrics[0].Name != "Coverage" || rec.Board != "unit" || rec.Coverage == nil || *rec.Coverage != 1 {
+						t.Errorf("coverage EMF record %s", line)
+					}
+					continue
+				}
 				found++
 				if rec.Level != tc.want {
 					t.Errorf("metrics logged at %s, want %s", rec.Level, tc.want)
@@ -308,8 +320,8 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 					t.Errorf("EMF record %s", line)
 				}
 			}
-			if found != 1 {
-				t.Errorf("%d EMF records in the log, want 1:\n%s", found, buf.String())
+			if found != 1 || coverage != 1 {
+				t.Errorf("%d EMF records of the run and %d of coverage in the log, want 1 of each:\n%s", found, coverage, buf.String())
 			}
 			if tc.level >= slog.LevelWarn && strings.Contains(buf.String(), `"ingest done"`) {
 				t.Errorf("an Info record got through a logger at %s:\n%s", tc.level, buf.String())
@@ -374,11 +386,14 @@ func TestPostsTheStoreSkippedAreWarned(t *testing.T) {
 // tweets_fetched and tweets_new, equal to posts_fetched and posts_new, in the totals and in each
 // board's.
 func TestSummaryKeys(t *testing.T) {
-	golang := ingest.Totals{Pages: 1, PostsFetched: 50, PostsNew: 20, PostsSkipped: 1, HashtagsCounted: 100, Complete: true}
-	aws := ingest.Totals{Pages: 1, PostsFetched: 100, PostsNew: 100, PostsSkipped: 2, HashtagsCounted: 200, RateLimited: true}
+	golang := ingest.Totals{Pages: 1, PostsFetched: 50, PostsNew: 20, PostsSkipped: 1, HashtagsCounted: 100, Complete: true,
+		PostsHad: 50, Coverage: 1}
+	aws := ingest.Totals{Pages: 1, PostsFetched: 100, PostsNew: 100, PostsSkipped: 2, HashtagsCounted: 200, RateLimited: true,
+		PostsHad: 400, Coverage: 0.25}
 	res := ingest.Result{
-		Totals:    ingest.Totals{Pages: 2, PostsFetched: 150, PostsNew: 120, PostsSkipped: 3, HashtagsCounted: 300, RateLimited: true},
-		PostsRead: 150, PostsReadToday: 1234,
+		Totals: ingest.Totals{Pages: 2, PostsFetched: 150, PostsNew: 120, PostsSkipped: 3, HashtagsCounted: 300, RateLimited: true,
+			PostsHad: 450, Coverage: 0.3333},
+		PostsRead: 150, PostsReadToday: 1234, CountsRequests: 1,
 		Boards: map[string]ingest.Totals{"golang": golang, "aws": aws},
 	}
 	b, err := json.Marshal(res)
@@ -393,12 +408,13 @@ func TestSummaryKeys(t *testing.T) {
 	delete(got, "boards")
 	want := map[string]any{"pages": 2.0, "posts_fetched": 150.0, "posts_new": 120.0, "posts_skipped": 3.0, "posts_without_author": 0.0, "hashtags_counted": 300.0,
 		"complete": false, "rate_limited": true, "tweets_fetched": 150.0, "tweets_new": 120.0,
-		"budget_exhausted": false, "posts_read": 150.0, "posts_read_today": 1234.0}
+		"budget_exhausted": false, "posts_read": 150.0, "posts_read_today": 1234.0,
+		"posts_had": 450.0, "coverage": 0.3333, "counts_requests": 1.0}
 	if !maps.Equal(got, want) {
 		t.Errorf("summary %s, want the keys and values of %v", b, want)
 	}
 	wantBoard := map[string]any{"pages": 1.0, "posts_fetched": 50.0, "posts_new": 20.0, "posts_skipped": 1.0, "posts_without_author": 0.0, "hashtags_counted": 100.0,
-		"complete": true, "rate_limited": false, "tweets_fetched": 50.0, "tweets_new": 20.0}
+		"complete": true, "rate_limited": false, "tweets_fetched": 50.0, "tweets_new": 20.0, "posts_had": 50.0, "coverage": 1.0}
 	if g, _ := boards["golang"].(map[string]any); len(boards) != 2 || !maps.Equal(g, wantBoard) {
 		t.Errorf("boards %v, want golang's %v and aws's", boards, wantBoard)
 	}

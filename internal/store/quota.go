@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	_ "embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -20,6 +22,7 @@ import (
 //	{x:quota}:read:<YYYY-MM-DD>  STRING  posts X returned on that UTC day, all boards (TTL 2 days)
 //	{x:quota}:reset              STRING  Unix second before which no request may be sent (TTL: until then)
 //	{x:quota}:next-board         STRING  the board the next ingest run serves first
+//	{x:quota}:grant:<id>         STRING  posts of a reservation not settled yet (TTL 2 days)
 const QuotaPrefix = "{x:quota}:"
 
 // readTTL is how long a day's counter is kept: the day, and a day of clock slack.
@@ -65,6 +68,7 @@ type Grant struct {
 	ReadToday int64     // posts read today, this reservation included
 	Blocked   time.Time // no request before this (X's x-rate-limit-reset); zero: none ahead
 	dayKey    string    // the counter reserved on, which Settle corrects
+	id        string    // the reservation's id: it settles once
 }
 
 // MaxBlockAhead is X's rate-limit window (xapi.RateWindow): no reset is kept further ahead. A
@@ -73,6 +77,17 @@ type Grant struct {
 const MaxBlockAhead = 15 * time.Minute
 
 func dayKey(t time.Time) string { return QuotaPrefix + "read:" + t.UTC().Format(time.DateOnly) }
+
+func grantKey(id string) string { return QuotaPrefix + "grant:" + id }
+
+// newGrantID is a random reservation id.
+func newGrantID() (string, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("grant id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
 
 func (q *Quota) resetKey() string { return QuotaPrefix + "reset" }
 
@@ -119,9 +134,13 @@ func (q *Quota) Reserve(ctx context.Context, budget, want, least int) (Grant, er
 	if budget < 0 || least < 1 || want < least {
 		return Grant{}, fmt.Errorf("reserve x api posts: budget %d, want %d, least %d: want budget >= 0 and 1 <= least <= want", budget, want, least)
 	}
+	id, err := newGrantID()
+	if err != nil {
+		return Grant{}, fmt.Errorf("reserve x api posts: %w", err)
+	}
 	now := q.now()
 	key := dayKey(now)
-	vals, err := quotaScript.Run(ctx, q.rdb, []string{key, q.resetKey()},
+	vals, err := quotaScript.Run(ctx, q.rdb, []string{key, q.resetKey(), grantKey(id)},
 		"reserve", now.Unix(), int64(readTTL/time.Second), budget, want, least).Int64Slice()
 	if err != nil {
 		return Grant{}, fmt.Errorf("reserve x api posts: %w", err)
@@ -129,7 +148,7 @@ func (q *Quota) Reserve(ctx context.Context, budget, want, least int) (Grant, er
 	if len(vals) != 3 {
 		return Grant{}, fmt.Errorf("reserve x api posts: script returned %d values, want 3", len(vals))
 	}
-	g := Grant{Posts: int(vals[0]), ReadToday: vals[1], dayKey: key}
+	g := Grant{Posts: int(vals[0]), ReadToday: vals[1], dayKey: key, id: id}
 	if vals[2] > 0 {
 		g.Blocked = time.Unix(vals[2], 0).UTC()
 	}
@@ -140,16 +159,23 @@ func (q *Quota) Reserve(ctx context.Context, budget, want, least int) (Grant, er
 // and blockUntil, when ahead, is the time before which X's rate limit allows no request (an
 // answer's x-rate-limit-reset when its x-rate-limit-remaining was 0, or a 429's): from then on
 // Reserve grants nothing before it, for every run. It returns the posts read today.
+// Settling is idempotent: a grant corrects the counter once, however often Settle runs for it
+// (go-redis sends a script again when its reply is late), and a grant of no posts (or one not
+// from Reserve) corrects nothing.
 func (q *Quota) Settle(ctx context.Context, g Grant, read int, blockUntil time.Time) (int64, error) {
 	key := g.dayKey
 	if key == "" {
 		key = dayKey(q.now())
 	}
+	id := g.id
+	if id == "" || g.Posts == 0 {
+		id = "none" // a key that never exists: only the block applies
+	}
 	var block int64
 	if !blockUntil.IsZero() {
 		block = blockUntil.Unix()
 	}
-	n, err := quotaScript.Run(ctx, q.rdb, []string{key, q.resetKey()},
+	n, err := quotaScript.Run(ctx, q.rdb, []string{key, q.resetKey(), grantKey(id)},
 		"settle", q.now().Unix(), int64(readTTL/time.Second), g.Posts-read, strconv.FormatInt(block, 10)).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("settle x api posts: %w", err)

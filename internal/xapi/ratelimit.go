@@ -41,9 +41,9 @@ func checkMaxResults(req PageRequest) error {
 	return nil
 }
 
-// boundResets caps the reset times of one answer (the page's, or the error's) at RateWindow
-// from the application clock, and warns once when it did.
-func (s *Source) boundResets(ctx context.Context, page *Page, xe *Error) {
+// boundResets caps the reset times of one answer (its rate limit rl, or the error's) at
+// RateWindow from the application clock, and warns once when it did.
+func (s *Source) boundResets(ctx context.Context, rl *RateLimit, xe *Error) {
 	limit := s.appNow().Add(RateWindow).Truncate(time.Second)
 	var sent int64 // the header's value, in Unix seconds as X sends it
 	capAt := func(t *time.Time) {
@@ -52,8 +52,8 @@ func (s *Source) boundResets(ctx context.Context, page *Page, xe *Error) {
 			*t = limit
 		}
 	}
-	if page.RateLimit != nil {
-		capAt(&page.RateLimit.Reset)
+	if rl != nil {
+		capAt(&rl.Reset)
 	}
 	if xe != nil {
 		capAt(xe.ResetAt)

@@ -230,6 +230,9 @@ type PageRequest struct {
 	UntilID string
 	// StartTime: only posts created at or after it (second granularity, UTC).
 	StartTime time.Time
+	// EndTime: only posts created before it (second granularity, UTC; X wants it at least 10
+	// seconds before the request). Zero: up to now.
+	EndTime time.Time
 	// NextToken continues a result set; send the same SinceID/UntilID/
 	// StartTime as for the first page.
 	NextToken string
@@ -325,26 +328,49 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 	if err := s.validate(req); err != nil {
 		return Page{}, err
 	}
-	var lastErr *Error
-	reauthorized := false
 	maxResults := s.maxResultsFor(req)
+	var page Page
+	err := s.retrying(ctx, "x recent search", func() *Error {
+		var xe *Error
+		page, xe = s.fetchOnce(ctx, req, maxResults)
+		s.boundResets(ctx, page.RateLimit, xe)
+		return xe
+	}, func() bool {
+		if maxResults <= smallPage {
+			return false
+		}
+		s.log.WarnContext(ctx, "x recent search: answer over the size limit; asking for a smaller page",
+			"max_results", smallPage, "limit_bytes", MaxResponseBytes)
+		maxResults = smallPage
+		return true
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	if len(page.PartialErrors) > 0 {
+		s.log.WarnContext(ctx, "x recent search returned partial errors",
+			"count", len(page.PartialErrors), "first_title", page.PartialErrors[0].Title, "first_detail", page.PartialErrors[0].Detail)
+	}
+	// The ingest handler logs one warning per page with the count and the first
+	// reason; the details are for debugging, the id (untrusted) cut short.
+	for _, sk := range page.Skipped {
+		s.log.DebugContext(ctx, "x recent search: post skipped", "index", sk.Index, "id", truncateForError(sk.ID), "reason", sk.Reason)
+	}
+	return page, nil
+}
+
+// retrying makes the attempts of one request: once sends it and returns its failure (nil:
+// success). A 401 calls Reauthorize once; transient failures are retried with backoff within
+// ctx's deadline; an answer over the size limit calls smaller, which returns whether a smaller
+// request is worth making at once. op names the request in the logs.
+func (s *Source) retrying(ctx context.Context, op string, once func() *Error, smaller func() bool) error {
+	reauthorized := false
 	for attempt := 1; ; attempt++ {
-		page, xe := s.fetchOnce(ctx, req, maxResults)
-		s.boundResets(ctx, &page, xe)
+		xe := once()
 		if xe == nil {
-			if len(page.PartialErrors) > 0 {
-				s.log.WarnContext(ctx, "x recent search returned partial errors",
-					"count", len(page.PartialErrors), "first_title", page.PartialErrors[0].Title, "first_detail", page.PartialErrors[0].Detail)
-			}
-			// The ingest handler logs one warning per page with the count and the first
-			// reason; the details are for debugging, the id (untrusted) cut short.
-			for _, sk := range page.Skipped {
-				s.log.DebugContext(ctx, "x recent search: post skipped", "index", sk.Index, "id", truncateForError(sk.ID), "reason", sk.Reason)
-			}
-			return page, nil
+			return nil
 		}
 		xe.Attempts = attempt
-		lastErr = xe
 		if xe.StatusCode == http.StatusUnauthorized && s.reauth != nil && !reauthorized && ctx.Err() == nil {
 			reauthorized = true
 			if s.reauthorize(ctx) {
@@ -352,22 +378,19 @@ func (s *Source) FetchPage(ctx context.Context, req PageRequest) (Page, error) {
 			}
 		}
 		if !Retryable(xe) || ctx.Err() != nil || attempt >= s.retry.MaxAttempts || xe.RateLimit.Exhausted() {
-			return Page{}, lastErr
+			return xe
 		}
-		if errors.Is(xe, errBodyTooLarge) && maxResults > smallPage {
-			s.log.WarnContext(ctx, "x recent search: answer over the size limit; asking for a smaller page",
-				"max_results", smallPage, "limit_bytes", MaxResponseBytes)
-			maxResults = smallPage
+		if errors.Is(xe, errBodyTooLarge) && smaller != nil && smaller() {
 			continue
 		}
 		wait := s.backoff(attempt)
 		if deadline, ok := ctx.Deadline(); ok && s.now().Add(wait+s.retry.MinAttemptTime).After(deadline) {
-			s.log.WarnContext(ctx, "x recent search: no time left for a retry", "attempt", attempt, "error", xe.Error())
-			return Page{}, lastErr
+			s.log.WarnContext(ctx, op+": no time left for a retry", "attempt", attempt, "error", xe.Error())
+			return xe
 		}
-		s.log.WarnContext(ctx, "x recent search failed, retrying", "attempt", attempt, "backoff", wait.String(), "error", xe.Error())
+		s.log.WarnContext(ctx, op+" failed, retrying", "attempt", attempt, "backoff", wait.String(), "error", xe.Error())
 		if err := s.sleep(ctx, wait); err != nil {
-			return Page{}, lastErr
+			return xe
 		}
 	}
 }
@@ -438,8 +461,12 @@ func (s *Source) validate(req PageRequest) error {
 	if err := checkMaxResults(req); err != nil {
 		return bad(err.Error())
 	}
-	if (req.SinceID != "" || req.UntilID != "") && !req.StartTime.IsZero() {
-		return bad("PageRequest.StartTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
+	if !req.StartTime.IsZero() && !req.EndTime.IsZero() && !req.StartTime.Truncate(time.Second).Before(req.EndTime.Truncate(time.Second)) {
+		return bad(fmt.Sprintf("PageRequest.StartTime %s is not before PageRequest.EndTime %s",
+			req.StartTime.UTC().Format(time.RFC3339), req.EndTime.UTC().Format(time.RFC3339)))
+	}
+	if (req.SinceID != "" || req.UntilID != "") && (!req.StartTime.IsZero() || !req.EndTime.IsZero()) {
+		return bad("PageRequest.StartTime/EndTime cannot be combined with SinceID/UntilID (X: Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time')")
 	}
 	return nil
 }
@@ -458,6 +485,9 @@ func (s *Source) fetchOnce(ctx context.Context, req PageRequest, maxResults int)
 		// go-twitter formats with time.RFC3339 in the value's location; X
 		// wants UTC "Z" at second granularity.
 		opts.StartTime = req.StartTime.UTC().Truncate(time.Second)
+	}
+	if !req.EndTime.IsZero() {
+		opts.EndTime = req.EndTime.UTC().Truncate(time.Second)
 	}
 	// go-twitter builds and sends the request, checks the status and
 	// decodes error bodies; a 200's body is recorded by the transport and

@@ -391,7 +391,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	a.budget, a.price = icfg.DailyPostBudget, icfg.PricePerPost
 	if a.ingest, err = ingest.New(feeds, stores[0].Quota(), ingest.Config{
 		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Exclude: icfg.Exclude,
-		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Now: a.now, Logger: ingestLog,
+		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Interval: a.Interval, Now: a.now, Logger: ingestLog,
 	}); err != nil {
 		return err
 	}
@@ -517,13 +517,16 @@ func (a *App) Loop(ctx context.Context) error {
 func Progress(at time.Time, n int, res ingest.Result, err error) string {
 	head := fmt.Sprintf("%s ingest #%d: %s, %s, %d new, %s counted", at.Format("15:04:05"), n,
 		plural(res.Pages, "page"), plural(res.PostsFetched, "post"), res.PostsNew, plural(res.HashtagsCounted, "hashtag"))
+	if res.PostsHad > res.PostsFetched {
+		head += fmt.Sprintf(" (a sample: %.1f%% of the %d posts X had there)", 100*res.Coverage, res.PostsHad)
+	}
 	switch {
 	case err != nil:
 		return head + "; failed: " + err.Error()
 	case res.RateLimited:
 		return head + "; rate limited by the X API, resuming after its reset"
 	case res.BudgetExhausted:
-		return head + "; the daily X API read budget is spent, resuming the next UTC day"
+		return head + "; the X API read budget accrued so far is spent, more accrues through the UTC day"
 	case res.Complete:
 		return head + "; caught up"
 	default:

@@ -2,6 +2,7 @@ package rie_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,35 +13,45 @@ import (
 )
 
 // TestReadBudget: the real bootstrap with X_DAILY_POST_BUDGET=250 on the TLS + ACL cluster,
-// the writer user keeping the deployment's quota. The first run reads 100 + 100 + 50 posts
-// (max_results = what the budget has left) and stops; the runs after it, in a new execution
-// environment too, send no request and succeed. The log has the budget line and the metrics.
+// the writer user keeping the deployment's quota, on a schedule of a day (the world's
+// SCHEDULE_EXPRESSION: the whole day's budget open at once). The corpus holds more than 250 posts, so the first run
+// samples it: its posts and counts requests come to at most 250 (a counts request is one unit);
+// the runs after it, in a new execution environment too, stay within the budget. The log has
+// the budget line, the metrics and the board's coverage.
 func TestReadBudget(t *testing.T) {
 	w := newWorld(t)
 	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "X_DAILY_POST_BUDGET=250", "X_PRICE_PER_POST=0.005")
 	emu := w.start("ingest")
 	event := eventFile(t, "schedule.json")
 	res := invokeIngest(t, emu, event)
-	if !res.BudgetExhausted || res.PostsRead != 250 || res.PostsReadToday != 250 || res.PostsNew != 250 || res.Complete {
-		t.Errorf("first run: %+v, want 250 posts read and the budget spent", res)
+	counted := func() int {
+		n := 0
+		for _, r := range w.x.CountsRequests() {
+			if r.Status == 200 {
+				n++
+			}
+		}
+		return n
 	}
-	var sizes []string
+	if res.PostsReadToday > 250 || res.PostsRead < 200 || res.PostsNew != res.PostsRead || int(res.PostsReadToday) != res.PostsRead+counted() {
+		t.Errorf("first run: %+v, %d counts requests; want at most 250 posts and counts together, most of it spent", res, counted())
+	}
 	for _, r := range w.x.SearchRequests() {
-		sizes = append(sizes, r.Query.Get("max_results"))
-	}
-	if strings.Join(sizes, ",") != "100,100,50" {
-		t.Errorf("max_results of the requests: %v, want 100,100,50", sizes)
-	}
-	for _, e := range []*rie.Emulator{emu, w.start("ingest")} {
-		if r := invokeIngest(t, e, event); !r.BudgetExhausted || r.Pages != 0 || r.PostsReadToday != 250 {
-			t.Errorf("a run after the budget was spent: %+v", r)
+		if n, _ := strconv.Atoi(r.Query.Get("max_results")); n < 10 || n > 100 {
+			t.Errorf("max_results %s", r.Query.Get("max_results"))
 		}
 	}
-	if n, served := len(w.x.SearchRequests()), w.x.PostsServed(time.Now()); n != 3 || served != 250 {
-		t.Errorf("%d requests, %d posts served today: want 3 and 250", n, served)
+	for _, e := range []*rie.Emulator{emu, w.start("ingest")} {
+		if r := invokeIngest(t, e, event); r.PostsReadToday > 250 {
+			t.Errorf("a run after the first: %+v, over the budget", r)
+		}
+	}
+	served := w.x.PostsServed(time.Now())
+	if served+counted() > 250 {
+		t.Errorf("%d posts served today and %d counts requests: over 250", served, counted())
 	}
 	logs := emu.Logs()
-	for _, want := range []string{`"message":"x api reads"`, `"posts_read_today":250`, `"estimated_spend_today_usd":1.25`, `"BudgetRemaining":0`, `"PostsRead":250`} {
+	for _, want := range []string{`"message":"x api reads"`, `"estimated_spend_today_usd"`, `"BudgetRemaining"`, `"PostsRead"`, `"Coverage"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the function's log lacks %s:\n%s", want, logs)
 		}
@@ -48,8 +59,8 @@ func TestReadBudget(t *testing.T) {
 	// Only what was read is counted, exactly once.
 	rdb := cluster.ClusterClient(reader.Name, reader.Password)
 	defer rdb.Close()
-	if n, err := rdb.ZCard(context.Background(), store.KeyPrefix(board)+"seen").Result(); err != nil || n != 250 {
-		t.Errorf("seen posts: %d, %v; want 250", n, err)
+	if n, err := rdb.ZCard(context.Background(), store.KeyPrefix(board)+"seen").Result(); err != nil || n != int64(served) {
+		t.Errorf("seen posts: %d, %v; want the %d served", n, err, served)
 	}
 }
 
@@ -62,7 +73,8 @@ func TestRateLimitKeptAcrossRuns(t *testing.T) {
 	w.serveX(xapitest.Options{RateLimit: 2})
 	event := eventFile(t, "schedule.json")
 	res := invokeIngest(t, w.start("ingest"), event)
-	if !res.RateLimited || res.Pages != 2 || res.PostsNew != 200 {
+	// The new board's first page is small (see TestEvents): 2 pages, not all of 200 posts.
+	if !res.RateLimited || res.Pages != 2 || res.PostsNew != res.PostsRead || res.PostsNew < 100 {
 		t.Errorf("first run: %+v, want 2 pages and rate limited", res)
 	}
 	if r := invokeIngest(t, w.start("ingest"), event); !r.RateLimited || r.Pages != 0 {

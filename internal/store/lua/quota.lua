@@ -1,14 +1,18 @@
 -- The deployment's X API quota, shared by every board (see quota.go).
--- KEYS[1] the UTC day's counter of posts read, KEYS[2] the rate-limit reset (Unix seconds).
+-- KEYS[1] the UTC day's counter of posts read, KEYS[2] the rate-limit reset (Unix seconds),
+-- KEYS[3] the grant's key (its posts until it is settled).
 -- ARGV[1] 'reserve' or 'settle', ARGV[2] now (Unix seconds), ARGV[3] the counter's TTL (seconds),
 -- then
 --   reserve: budget (0: no limit), want, least.
 --     Returns {posts granted, posts read today, blocked until}. Nothing is granted while the
 --     reset lies ahead (blocked until is then that time), nor when fewer than least posts of
 --     the budget remain; otherwise min(want, what remains) is added to the counter at once,
---     so runs in parallel never reserve more than the budget between them.
+--     so runs in parallel never reserve more than the budget between them; the grant's key
+--     then holds the posts granted (TTL as the counter's).
 --   settle: posts to give back (negative: posts to add), block until (0: none).
---     Returns the posts read today. A block later than the stored one replaces it.
+--     Returns the posts read today. The give-back applies once per grant: only while the
+--     grant's key exists, which it deletes, so a settle sent again (go-redis resends a script
+--     whose reply came late) changes nothing. A block later than the stored one replaces it.
 -- Every value is checked before the first write: a key holding something else fails the call
 -- with its name, and nothing is written.
 local now, ttl = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -39,11 +43,12 @@ if ARGV[1] == 'reserve' then
   if n < least then return {0, read, 0} end
   read = redis.call('INCRBY', KEYS[1], n)
   redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('SET', KEYS[3], n, 'EX', ttl)
   return {n, read, 0}
 end
 
 local back, block = tonumber(ARGV[4]), tonumber(ARGV[5])
-if back ~= 0 and (back < 0 or redis.call('EXISTS', KEYS[1]) == 1) then
+if redis.call('DEL', KEYS[3]) == 1 and back ~= 0 and (back < 0 or redis.call('EXISTS', KEYS[1]) == 1) then
   read = redis.call('DECRBY', KEYS[1], back)
   redis.call('EXPIRE', KEYS[1], ttl)
 end

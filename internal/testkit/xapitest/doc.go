@@ -76,6 +76,20 @@
 // lookups, the index delay of real X (posts are searchable as soon as the
 // clock reaches created_at), and X's exact wording of query syntax errors.
 //
+// # Recent counts
+//
+// GET /2/tweets/counts/recent counts the posts the same query matches (the same corpus, clock
+// and 7-day window): query, start_time and end_time with search's checks and X's messages
+// (start_time within the window, end_time at least 10 seconds before the request, start_time
+// before end_time; all errors of a request in one 400), granularity minute, hour (default) or
+// day. Defaults as on X: end_time 30 seconds before the request, start_time 7 days before it.
+// data[] holds every bucket, zeros included, oldest first, the first starting at start_time,
+// the last ending at end_time, the others aligned to the granularity ("start"/"end" as
+// 2026-11-24T16:00:00.000Z); meta.total_tweet_count is their sum. Options.Names picks
+// tweet_count/total_tweet_count (TweetNames) or post_count/total_post_count (PostNames). The
+// endpoint has its own rate limit (Options.CountsRateLimit, 300 per window) and its own fault
+// queue (InjectCountsFaults); since_id/until_id get a 400 "xapitest: ...".
+//
 // # Faults
 //
 // InjectFaults queues Fault values consumed one per search request: a status

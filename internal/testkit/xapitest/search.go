@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -466,32 +467,7 @@ func (s *Server) parseSearch(r *http.Request, now time.Time) (searchParamsParsed
 			sp.until = id
 		}
 	}
-	for _, name := range []string{"start_time", "end_time"} {
-		v := q.Get(name)
-		if v == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			add(name, v, fmt.Sprintf("Invalid '%s':'%s'. '%s' must be a valid RFC 3339 date-time (YYYY-MM-DDTHH:mm:ssZ)", name, v, name))
-			continue
-		}
-		short := t.UTC().Format("2006-01-02T15:04Z")
-		switch {
-		case name == "start_time" && t.Before(cutoff):
-			add(name, v, fmt.Sprintf("Invalid 'start_time':'%s'. 'start_time' must be on or after %s", short, cutoff.UTC().Format("2006-01-02T15:04Z")))
-		case name == "end_time" && t.After(now.Add(-10*time.Second)):
-			add(name, v, fmt.Sprintf("Invalid 'end_time':'%s'. 'end_time' must be a minimum of 10 seconds prior to the request time.", short))
-		case name == "start_time":
-			sp.start = t
-		default:
-			sp.end = t
-		}
-	}
-	if !sp.start.IsZero() && !sp.end.IsZero() && !sp.start.Before(sp.end) {
-		add("start_time", q.Get("start_time"), fmt.Sprintf("Invalid 'start_time':'%s'. 'start_time' must be before 'end_time':'%s'",
-			sp.start.UTC().Format("2006-01-02T15:04Z"), sp.end.UTC().Format("2006-01-02T15:04Z")))
-	}
+	sp.start, sp.end = parseTimes(q, now, add)
 	if (q.Get("since_id") != "" || q.Get("until_id") != "") && (q.Get("start_time") != "" || q.Get("end_time") != "") {
 		errs = append(errs, paramError{Parameters: map[string][]string{}, Message: "Invalid use of 'since_id' or 'until_id' in conjunction with 'start_time' or 'end_time'."})
 	}
@@ -543,4 +519,39 @@ func fingerprint(parts ...string) string {
 		_, _ = h.Write([]byte{0})
 	}
 	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+// parseTimes checks start_time and end_time as X does (RFC 3339; start_time within the 7-day
+// window; end_time at least 10 seconds before the request; start_time before end_time),
+// reporting each failure to add with X's message, and returns the valid ones (zero: absent or
+// invalid).
+func parseTimes(q url.Values, now time.Time, add func(param, value, msg string)) (start, end time.Time) {
+	cutoff := now.Add(-Window)
+	for _, name := range []string{"start_time", "end_time"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			add(name, v, fmt.Sprintf("Invalid '%s':'%s'. '%s' must be a valid RFC 3339 date-time (YYYY-MM-DDTHH:mm:ssZ)", name, v, name))
+			continue
+		}
+		short := t.UTC().Format("2006-01-02T15:04Z")
+		switch {
+		case name == "start_time" && t.Before(cutoff):
+			add(name, v, fmt.Sprintf("Invalid 'start_time':'%s'. 'start_time' must be on or after %s", short, cutoff.UTC().Format("2006-01-02T15:04Z")))
+		case name == "end_time" && t.After(now.Add(-10*time.Second)):
+			add(name, v, fmt.Sprintf("Invalid 'end_time':'%s'. 'end_time' must be a minimum of 10 seconds prior to the request time.", short))
+		case name == "start_time":
+			start = t
+		default:
+			end = t
+		}
+	}
+	if !start.IsZero() && !end.IsZero() && !start.Before(end) {
+		add("start_time", q.Get("start_time"), fmt.Sprintf("Invalid 'start_time':'%s'. 'start_time' must be before 'end_time':'%s'",
+			start.UTC().Format("2006-01-02T15:04Z"), end.UTC().Format("2006-01-02T15:04Z")))
+	}
+	return start, end
 }

@@ -37,6 +37,9 @@ type Options struct {
 	// to 15 minutes.
 	RateLimit  int
 	RateWindow time.Duration
+	// CountsRateLimit is the number of recent-counts requests per RateWindow (default
+	// DefaultCountsRateLimit); counts and search have limits of their own, as on X.
+	CountsRateLimit int
 	// MaxQueryLength is the query length limit in bytes (default 512).
 	MaxQueryLength int
 	// Names picks the generation of X's field names in responses.
@@ -117,8 +120,12 @@ type Server struct {
 	requests []Request
 	rlStart  time.Time
 	rlUsed   int
-	ts       *httptest.Server
-	mux      *http.ServeMux
+	// the recent-counts endpoint's faults and rate limit
+	countsFaults []Fault
+	crlStart     time.Time
+	crlUsed      int
+	ts           *httptest.Server
+	mux          *http.ServeMux
 }
 
 // New builds a server over tweets (see AddPosts for id rules).
@@ -135,11 +142,15 @@ func New(tweets []Tweet, opts Options) (*Server, error) {
 	if opts.RateWindow == 0 {
 		opts.RateWindow = 15 * time.Minute
 	}
+	if opts.CountsRateLimit == 0 {
+		opts.CountsRateLimit = DefaultCountsRateLimit
+	}
 	if opts.MaxQueryLength == 0 {
 		opts.MaxQueryLength = 512
 	}
 	s := &Server{opts: opts, byID: make(map[uint64]bool), mux: http.NewServeMux()}
 	s.mux.HandleFunc("/2/tweets/search/recent", s.handleSearch)
+	s.mux.HandleFunc("/2/tweets/counts/recent", s.handleCounts)
 	s.mux.HandleFunc("/oauth2/token", s.handleToken)
 	s.mux.HandleFunc("/", s.handleNotFound)
 	if err := s.AddPosts(tweets...); err != nil {
@@ -301,7 +312,8 @@ var fixtures embed.FS
 // search_partial_errors.json, search_errors_no_data.json,
 // search_defective_posts.json, error_401.json, error_403.json,
 // error_429.json, error_429_usage_cap.json, error_503.json,
-// error_400_since_id.json, error_400_max_results.json, oauth2_token.json,
+// error_400_since_id.json, error_400_max_results.json, error_400_end_time.json,
+// counts_hour.json, counts_minute_post_names.json, counts_empty.json, oauth2_token.json,
 // oauth2_error_403.json). They are shaped like documented X API v2
 // responses.
 func Fixture(name string) ([]byte, error) {
