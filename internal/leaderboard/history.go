@@ -21,7 +21,8 @@ import (
 //	GET /?view=history&hashtags=aws,golang&window=24h
 //	{"leaderboard": "<name>", "view": "history", "window": "24h", "generated_at": "<RFC 3339 UTC>",
 //	 "coverage": 1, "posts_read": 52, "posts_had": 52,
-//	 "series": [{"hashtag": "aws", "points": [{"start": "<RFC 3339 UTC>", "count": 3, "estimate": 3}, ...]}, ...]}
+//	 "series": [{"hashtag": "aws",
+//	             "points": [{"start": "<RFC 3339 UTC>", "count": 3, "estimate": 3}, ...]}, ...]}
 //
 // hashtags lists 1 to MaxHistoryHashtags hashtags, comma-separated (spaces around them are
 // ignored), each normalised as everywhere (package hashtag: "#AWS" is "aws"); a series comes

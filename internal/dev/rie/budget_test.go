@@ -12,12 +12,12 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
-// TestReadBudget: the real bootstrap with X_DAILY_POST_BUDGET=250 on the TLS + ACL cluster,
-// the writer user keeping the deployment's quota, on a schedule of a day (the world's
-// SCHEDULE_EXPRESSION: the whole day's budget open at once). The corpus holds more than 250 posts, so the first run
-// samples it: its posts and counts requests come to at most 250 (a counts request is one unit);
-// the runs after it, in a new execution environment too, stay within the budget. The log has
-// the budget line, the metrics and the board's coverage.
+// TestReadBudget: the real bootstrap with X_DAILY_POST_BUDGET=250 on the TLS + ACL cluster, the
+// writer user keeping the deployment's quota, on a schedule of a day (the world's
+// SCHEDULE_EXPRESSION: the whole day's budget open at once). The corpus holds more than 250 posts,
+// so the first run samples it: its posts and counts requests come to at most 250 (a counts request
+// is one unit); the runs after it, in a new execution environment too, stay within the budget. The
+// log has the budget line, the metrics and the board's coverage.
 func TestReadBudget(t *testing.T) {
 	w := newWorld(t)
 	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "X_DAILY_POST_BUDGET=250", "X_PRICE_PER_POST=0.005")
