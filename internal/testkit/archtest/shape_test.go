@@ -96,7 +96,6 @@ var tooLarge = map[string]bool{
 	"internal/dev/sample/gen/vocab.go":                true,
 	"internal/ingest/ingest.go":                       true,
 	"internal/ingest/ingest.go run":                   true,
-	"internal/ingest/ingest.go turn":                  true,
 	"internal/leaderboard/leaderboard.go":             true,
 	"internal/leaderboard/query.go parseQuery":        true,
 	"internal/store/store.go":                         true,
