@@ -26,17 +26,22 @@ type Totals struct {
 	PostsWithoutAuthor int `json:"posts_without_author"`
 }
 
-// MarshalJSON writes the totals with, after their own keys, the deprecated tweets_fetched and
-// tweets_new (the names before "posts"), equal to posts_fetched and posts_new, so readers of
-// the old keys keep working.
-func (t Totals) MarshalJSON() ([]byte, error) {
-	type keys Totals // the fields, without this method
-	return json.Marshal(struct {
-		keys
-		TweetsFetched int `json:"tweets_fetched"` // Deprecated: posts_fetched
-		TweetsNew     int `json:"tweets_new"`     // Deprecated: posts_new
-	}{keys(t), t.PostsFetched, t.PostsNew})
+// totalsJSON is Totals as the summary writes it: its fields, then the deprecated tweets_fetched
+// and tweets_new (the names before "posts"), equal to posts_fetched and posts_new, so readers of
+// the old keys keep working until they are removed on 2027-03-01 (docs/DEPLOY.md).
+type totalsJSON struct {
+	totalsKeys
+	TweetsFetched int `json:"tweets_fetched"` // Deprecated: posts_fetched
+	TweetsNew     int `json:"tweets_new"`     // Deprecated: posts_new
 }
+
+// totalsKeys is Totals without its MarshalJSON.
+type totalsKeys Totals
+
+func (t Totals) out() totalsJSON { return totalsJSON{totalsKeys(t), t.PostsFetched, t.PostsNew} }
+
+// MarshalJSON writes t as totalsJSON.
+func (t Totals) MarshalJSON() ([]byte, error) { return json.Marshal(t.out()) }
 
 // Result is what one run did; the handler returns it (the invocation's JSON summary) and logs
 // it with the same keys.
@@ -61,26 +66,23 @@ type Result struct {
 	readKnown bool
 }
 
-// MarshalJSON writes the totals' keys (see Totals.MarshalJSON), then the run's own.
+// resultJSON is Result as the summary writes it: the totals' keys (totalsJSON), then the run's
+// own.
+type resultJSON struct {
+	totalsJSON
+	BudgetExhausted bool              `json:"budget_exhausted"`
+	PostsRead       int               `json:"posts_read"`
+	PostsReadToday  int64             `json:"posts_read_today"`
+	Boards          map[string]Totals `json:"boards"`
+	RateLimitReset  string            `json:"rate_limit_reset,omitempty"`
+	NotConfigured   bool              `json:"not_configured,omitempty"`
+	CountsRequests  int               `json:"counts_requests"`
+}
+
+// MarshalJSON writes r as resultJSON.
 func (r Result) MarshalJSON() ([]byte, error) {
-	totals, err := json.Marshal(r.Totals)
-	if err != nil {
-		return nil, err
-	}
-	// The fields after Totals (whose MarshalJSON an embedding struct would take over).
-	rest, err := json.Marshal(struct {
-		BudgetExhausted bool              `json:"budget_exhausted"`
-		PostsRead       int               `json:"posts_read"`
-		PostsReadToday  int64             `json:"posts_read_today"`
-		Boards          map[string]Totals `json:"boards"`
-		RateLimitReset  string            `json:"rate_limit_reset,omitempty"`
-		NotConfigured   bool              `json:"not_configured,omitempty"`
-		CountsRequests  int               `json:"counts_requests"`
-	}{r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards, r.resetText(), r.NotConfigured, r.CountsRequests})
-	if err != nil {
-		return nil, err
-	}
-	return append(append(totals[:len(totals)-1:len(totals)-1], ','), rest[1:]...), nil
+	return json.Marshal(resultJSON{r.Totals.out(), r.BudgetExhausted, r.PostsRead, r.PostsReadToday, r.Boards,
+		r.resetText(), r.NotConfigured, r.CountsRequests})
 }
 
 // resetText is RateLimitReset in RFC 3339 ("" when not RateLimited).
