@@ -34,7 +34,9 @@ func TestInvoke(t *testing.T) {
 					t.Fatalf("stdout %s: %v", stdout, err)
 				}
 				// The sample has far more than 3 pages of posts in the past.
-				if want := (ingest.Totals{Pages: 3, PostsFetched: 300, PostsNew: 300, HashtagsCounted: res.HashtagsCounted}); res.Totals != want || res.HashtagsCounted == 0 {
+				// Read without a budget (the sample is free), so read whole: coverage 1.
+				if want := (ingest.Totals{Pages: 3, PostsFetched: 300, PostsNew: 300, HashtagsCounted: res.HashtagsCounted,
+					PostsHad: 300, Coverage: 1}); res.Totals != want || res.HashtagsCounted == 0 {
 					t.Errorf("result %+v, want %+v with hashtags counted", res, want)
 				}
 				// The writer user keeps the deployment's X API quota: a fresh Redis read 300 today.

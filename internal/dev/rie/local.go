@@ -66,7 +66,8 @@ type Local struct {
 //   - X API, for ingest (and the leaderboard's seed run) when none of TWITTER_SECRET_ARN,
 //     TWITTER_BEARER_TOKEN, TWITTER_API_KEY is set: the X API v2 stand-in on a free loopback
 //     port serving the bundled sample (package sample) moved to now, with TWITTER_API_URL,
-//     a random TWITTER_BEARER_TOKEN, and SEARCH_QUERY=SampleQuery unless it or BOARDS is set.
+//     a random TWITTER_BEARER_TOKEN, SEARCH_QUERY=SampleQuery unless it or BOARDS is set, and
+//     X_DAILY_POST_BUDGET=0 (the sample is free) unless it is set.
 func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	if err := CheckFunction(cfg.Function); err != nil {
 		return nil, err
@@ -147,6 +148,11 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		}
 		if sampleQuery {
 			xEnv = append(xEnv, "SEARCH_QUERY="+SampleQuery)
+		}
+		// The bundled sample is free: it is read without a read budget unless the caller sets
+		// one (then the budget is paced over the UTC day, as deployed), as make run does.
+		if strings.TrimSpace(cfg.Getenv("X_DAILY_POST_BUDGET")) == "" {
+			xEnv = append(xEnv, "X_DAILY_POST_BUDGET=0")
 		}
 		logf("X API stand-in on %s serving %d posts of the bundled sample (the other %d arrive over the next day)", url, l.Posts, len(posts)-l.Posts)
 		if cfg.Function == "ingest" {
