@@ -132,7 +132,8 @@ func MeasureLambda(ctx context.Context, cfg LambdaConfig) (ingestRuns, boardRuns
 		"LEADERBOARD="+board, "LOG_LEVEL=INFO")
 	env := map[string][]string{
 		"ingest": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "TWITTER_SECRET_ARN="+xARN,
-			"TWITTER_API_URL="+xURL, "SEARCH_QUERY=sample -is:retweet", fmt.Sprintf("MAX_PAGES=%d", IngestPages)),
+			"TWITTER_API_URL="+xURL, "SEARCH_QUERY=sample -is:retweet", fmt.Sprintf("MAX_PAGES=%d", IngestPages),
+			"X_DAILY_POST_BUDGET=0"), // the sample is free: read whole, whatever the hour (no pacing)
 		"leaderboard": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+readerARN),
 	}
 	bins := map[string]string{}
