@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 // busyScript keeps the shard of its key busy for ARGV[1] microseconds.
@@ -20,9 +22,17 @@ return 1`
 // TestQuotaSettleLateReply: a settle whose reply is late (a slow script on the same shard
 // holds it past the client's IO timeout) is sent again by go-redis, and every copy runs once
 // the shard is free; the grant still gives back its unused part once. Reserve 100, read 10:
-// the day's counter ends at 10 (it ended at -80 when each copy gave back 90).
+// the day's counter ends at 10 (it ended at -80 when each copy gave back 90), or stays at 100
+// until the grant is settled again when the engine dropped every copy.
+//
+// It runs on the standalone servers of both engines: what it checks happens on one shard. On
+// the cluster a script that holds a Valkey 8 primary this long made the slot move (the reads
+// after it were answered MOVED), which is the failover suites' business (faulttest).
 func TestQuotaSettleLateReply(t *testing.T) {
 	for _, srv := range env.Servers() {
+		if _, ok := srv.(*redistest.Standalone); !ok {
+			continue
+		}
 		t.Run(srv.Name(), func(t *testing.T) {
 			ctx := context.Background()
 			u, _ := env.User("writer")
@@ -40,14 +50,18 @@ func TestQuotaSettleLateReply(t *testing.T) {
 				t.Fatalf("granted %d", g.Posts)
 			}
 			day := store.QuotaPrefix + "read:2026-11-24"
+			// The busy script on a connection of its own that waits for its reply.
+			opt := *srv.Admin().(*redis.Client).Options()
+			opt.ReadTimeout = 10 * time.Second
+			primary := redis.NewClient(&opt)
+			defer primary.Close()
 			var wg sync.WaitGroup
 			wg.Add(1)
 			started := make(chan struct{})
 			go func() {
 				defer wg.Done()
 				close(started)
-				// On the admin connection (its own timeouts), on the quota key's shard.
-				if err := srv.Admin().Eval(ctx, busyScript, []string{day}, 1_500_000).Err(); err != nil {
+				if err := primary.Eval(ctx, busyScript, []string{day}, 1_500_000).Err(); err != nil {
 					t.Errorf("busy script: %v", err)
 				}
 			}()
@@ -59,16 +73,22 @@ func TestQuotaSettleLateReply(t *testing.T) {
 			if err := rdb.Ping(ctx).Err(); err != nil {
 				t.Fatal(err)
 			}
-			got, err := srv.Admin().Get(ctx, day).Int64()
+			got, err := primary.Get(ctx, day).Int64()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != 10 {
-				t.Errorf("day counter = %d after reserving 100 and reading 10 (settle: %v), want 10", got, settleErr)
+			// Either a copy ran, once: 10. Or none did (the engine dropped the commands of the
+			// connection the client closed at its timeout, as Valkey 8 did here), so the grant is
+			// still open and counts whole: 100, never less than what was read. Never below 10.
+			if got != 10 && (got != 100 || settleErr == nil) {
+				t.Errorf("day counter = %d after reserving 100 and reading 10 (settle: %v), want 10 (or 100 while the settle failed)", got, settleErr)
 			}
-			// Settling the same grant again changes nothing either.
+			// Settling the same grant again gives back what is still open, once: 10 either way.
 			if n := settle(t, q, g, 10, time.Time{}); n != 10 {
 				t.Errorf("second settle: read today %d, want 10", n)
+			}
+			if n := settle(t, q, g, 10, time.Time{}); n != 10 {
+				t.Errorf("third settle: read today %d, want 10", n)
 			}
 		})
 	}

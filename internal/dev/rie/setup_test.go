@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/rie"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -39,7 +40,15 @@ func TestEmptyXSecret(t *testing.T) {
 	if n := len(w.x.SearchRequests()); n != 0 {
 		t.Errorf("%d requests reached X without credentials, want 0", n)
 	}
-	if logs := emu.Logs(); !strings.Contains(logs, `"level":"WARN"`) || !strings.Contains(logs, "make x-secret") {
+	// The function's output reaches the emulator's log through a pipe: wait for the line.
+	hinted := func(logs string) bool {
+		return strings.Contains(logs, `"level":"WARN"`) && strings.Contains(logs, "make x-secret")
+	}
+	logs := emu.Logs()
+	for wait := time.Now().Add(10 * time.Second); !hinted(logs) && time.Now().Before(wait); logs = emu.Logs() {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !hinted(logs) {
 		t.Errorf("the log lacks the warning with the hint:\n%s", logs)
 	}
 	rdb := cluster.ClusterClient(reader.Name, reader.Password)
