@@ -59,61 +59,19 @@ const (
 // separated by "&"; empty segments ("a=1&&b=2", a trailing "&") are ignored; "+" is a space.
 func parseQuery(raw string) (query, error) {
 	q := query{window: store.All, limit: DefaultLimit, view: viewTop}
-	if len(raw) > MaxQueryBytes {
-		return q, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
+	p, err := readParams(raw)
+	if err != nil {
+		return q, err
 	}
-	// The known parameters, in this order; seen says which were given.
-	names := [...]string{"limit", "window", "format", "board", "view", "hashtags", "embed", "kiosk"}
-	var values [len(names)]string
-	var seen [len(names)]bool
-	var unknown, repeated []string
-	for part := range strings.SplitSeq(raw, "&") {
-		if part == "" {
-			continue
-		}
-		rawName, rawValue, _ := strings.Cut(part, "=")
-		name, err := url.QueryUnescape(rawName)
-		if err != nil {
-			return q, errors.New("query parameter name " + quote(rawName) + " has a bad percent-encoding")
-		}
-		value, err := url.QueryUnescape(rawValue)
-		if err != nil {
-			return q, errors.New("query parameter " + quote(name) + " has a bad percent-encoding: " + quote(rawValue))
-		}
-		i := slices.Index(names[:], name)
-		switch {
-		case i < 0:
-			if !slices.Contains(unknown, name) {
-				unknown = append(unknown, name)
-			}
-		case seen[i]:
-			if !slices.Contains(repeated, name) {
-				repeated = append(repeated, name)
-			}
-		default:
-			values[i], seen[i] = value, true
-		}
-	}
-	if len(unknown) > 0 {
-		noun := "parameter "
-		if len(unknown) > 1 {
-			noun = "parameters "
-		}
-		return q, errors.New("unknown query " + noun + quoteList(unknown) + ": " + allowedParams)
-	}
-	if len(repeated) > 0 {
-		return q, errors.New("query parameter " + quoteList(repeated) + " given more than once")
-	}
-
-	if v := values[0]; seen[0] {
-		n, ok := parseLimit(v)
+	if p.limit.ok {
+		n, ok := parseLimit(p.limit.value)
 		if !ok {
-			return q, invalid("limit", v, allowedLimit)
+			return q, invalid("limit", p.limit.value, allowedLimit)
 		}
 		q.limit = n
 	}
 	// The view first: it decides the window's default and allowed values.
-	if v := values[4]; seen[4] {
+	if v := p.view.value; p.view.ok {
 		if v != viewTop && v != viewTrending && v != viewHistory {
 			return q, invalid("view", v, allowedView)
 		}
@@ -122,7 +80,7 @@ func parseQuery(raw string) (query, error) {
 	if q.view == viewTrending {
 		q.window = store.Hour
 	}
-	if v := values[1]; seen[1] {
+	if v := p.window.value; p.window.ok {
 		w, err := store.ParseWindow(v)
 		if err != nil {
 			return q, invalid("window", v, allowedWindow)
@@ -132,37 +90,123 @@ func parseQuery(raw string) (query, error) {
 		}
 		q.window = w
 	}
-	if v := values[2]; seen[2] {
+	if v := p.format.value; p.format.ok {
 		if v != formatJSON && v != formatHTML {
 			return q, invalid("format", v, allowedFormat)
 		}
 		q.format = v
 	}
-	if v := values[3]; seen[3] {
+	if v := p.board.value; p.board.ok {
 		if v == "" {
 			return q, invalid("board", v, allowedBoard)
 		}
 		q.board = v
 	}
-	if v := values[6]; seen[6] {
-		if v != "1" {
-			return q, invalid("embed", v, allowedEmbed)
-		}
-		q.embed = true
+	if q.embed, err = flag(p.embed, "embed", allowedEmbed); err != nil {
+		return q, err
 	}
-	if v := values[7]; seen[7] {
-		if v != "1" {
-			return q, invalid("kiosk", v, allowedKiosk)
-		}
-		q.kiosk = true
+	if q.kiosk, err = flag(p.kiosk, "kiosk", allowedKiosk); err != nil {
+		return q, err
 	}
 	if q.view == viewHistory {
-		return historyQuery(q, values[5], seen[5], seen[0], seen[1])
+		return historyQuery(q, p.hashtags.value, p.hashtags.ok, p.limit.ok, p.window.ok)
 	}
-	if seen[5] {
+	if p.hashtags.ok {
 		return q, errors.New(`query parameter "hashtags" applies only to view=history`)
 	}
 	return q, nil
+}
+
+// param is one query parameter as given: its value (percent-decoded) and whether it was.
+type param struct {
+	value string
+	ok    bool
+}
+
+// params holds the known query parameters as given.
+type params struct {
+	limit, window, format, board, view, hashtags, embed, kiosk param
+}
+
+// field returns the place of the known parameter name in p, or nil for an unknown name.
+func (p *params) field(name string) *param {
+	switch name {
+	case "limit":
+		return &p.limit
+	case "window":
+		return &p.window
+	case "format":
+		return &p.format
+	case "board":
+		return &p.board
+	case "view":
+		return &p.view
+	case "hashtags":
+		return &p.hashtags
+	case "embed":
+		return &p.embed
+	case "kiosk":
+		return &p.kiosk
+	}
+	return nil
+}
+
+// readParams splits the raw query string into its known parameters; an unknown or repeated
+// parameter, a bad percent-encoding or a query over MaxQueryBytes is an error naming it.
+func readParams(raw string) (params, error) {
+	var p params
+	if len(raw) > MaxQueryBytes {
+		return p, errors.New("query string too long: at most " + strconv.Itoa(MaxQueryBytes) + " bytes")
+	}
+	var unknown, repeated []string
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			continue
+		}
+		rawName, rawValue, _ := strings.Cut(part, "=")
+		name, err := url.QueryUnescape(rawName)
+		if err != nil {
+			return p, errors.New("query parameter name " + quote(rawName) + " has a bad percent-encoding")
+		}
+		value, err := url.QueryUnescape(rawValue)
+		if err != nil {
+			return p, errors.New("query parameter " + quote(name) + " has a bad percent-encoding: " + quote(rawValue))
+		}
+		switch f := p.field(name); {
+		case f == nil:
+			if !slices.Contains(unknown, name) {
+				unknown = append(unknown, name)
+			}
+		case f.ok:
+			if !slices.Contains(repeated, name) {
+				repeated = append(repeated, name)
+			}
+		default:
+			*f = param{value: value, ok: true}
+		}
+	}
+	if len(unknown) > 0 {
+		noun := "parameter "
+		if len(unknown) > 1 {
+			noun = "parameters "
+		}
+		return p, errors.New("unknown query " + noun + quoteList(unknown) + ": " + allowedParams)
+	}
+	if len(repeated) > 0 {
+		return p, errors.New("query parameter " + quoteList(repeated) + " given more than once")
+	}
+	return p, nil
+}
+
+// flag reads a parameter that may only be "1" (name and allowed for its error).
+func flag(p param, name, allowed string) (bool, error) {
+	if !p.ok {
+		return false, nil
+	}
+	if p.value != "1" {
+		return false, invalid(name, p.value, allowed)
+	}
+	return true, nil
 }
 
 // parseLimit accepts 1-100 written in plain decimal: no sign, no leading zero, no spaces.
