@@ -68,7 +68,7 @@ type LambdaConfig struct {
 	Log io.Writer
 }
 
-// MeasureLambda starts a local redis-server with the store's users, moto_server holding their
+// MeasureLambda starts a local valkey-server with the store's users, moto_server holding their
 // secrets and the X API token, and the X API stand-in serving the bundled sample; builds both
 // bootstraps for this machine as for Lambda (-s -w, CGO off, lambda.norpc); then, Runs times
 // per function, starts a fresh emulator (a cold execution environment), invokes it, and
@@ -84,7 +84,7 @@ func MeasureLambda(ctx context.Context, cfg LambdaConfig) (ingestRuns, boardRuns
 	reader := redistest.User{Name: board + "-reader", Password: "bench-reader-password", Access: store.ReaderAccess(board)}
 	rs, err := redistest.StartStandalone(redistest.StandaloneOptions{Users: []redistest.User{writer, reader}, DefaultUserOff: true})
 	if err != nil {
-		return ingestRuns, boardRuns, fmt.Errorf("redis-server: %w", err)
+		return ingestRuns, boardRuns, fmt.Errorf("valkey-server: %w", err)
 	}
 	defer rs.Stop()
 	moto, err := awstest.StartMoto()

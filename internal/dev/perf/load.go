@@ -77,7 +77,7 @@ func LoadFigures(r io.Reader, d time.Duration, posts int) ([]Figure, error) {
 			figs = append(figs,
 				Figure{Name: name + ": posts/s", Value: num("posts_per_s"), Unit: "posts/s", Command: inCmd},
 				Figure{Name: name + ": peak Go heap", Value: num("go_heap_peak_mib"), Unit: "MiB", Command: inCmd},
-				Figure{Name: name + ": redis-server used_memory_peak", Value: num("redis_used_memory_peak_mib"), Unit: "MiB", Command: inCmd},
+				Figure{Name: name + ": valkey-server used_memory_peak", Value: num("redis_used_memory_peak_mib"), Unit: "MiB", Command: inCmd},
 				Figure{Name: "seen-set memory per remembered post id", Value: num("redis_seen_bytes_per_id"), Unit: "bytes", Command: inCmd},
 			)
 		}
