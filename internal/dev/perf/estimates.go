@@ -2,14 +2,14 @@ package perf
 
 import "errors"
 
-// EstimateVsTopMax is issue 20's target: the top read with estimates (store.TopEstimates) on a
+// EstimateVsTopMax is the target of the top read with estimates (store.TopEstimates) on a
 // board read whole at most this many times today's top read (store.Top).
 const EstimateVsTopMax = 1.2
 
 // cmdTopEstimates reproduces the estimate read figures (BenchmarkTop fills the read-whole board).
 const cmdTopEstimates = `go test -run '^$' -bench 'BenchmarkTop$|BenchmarkTopEstimates' ./internal/store/`
 
-// EstimateFigures reads the figures of issue 20's estimates from the store's benchmarks:
+// EstimateFigures reads the figures of the estimates from the store's benchmarks:
 // recording with the posts read counted against without, and the top read with estimates
 // against today's, on a board read whole (the target) and on a sampled one.
 func EstimateFigures(results []Bench) ([]Figure, error) {

@@ -17,20 +17,20 @@ const (
 	SizeTargetMiB   = 24
 	RSSTargetMiB    = 64
 	MissVsBareMax   = 1.5
-	// RecordTarget is the recording target of issues 2 and 14 (with author tracking), in posts/s.
+	// RecordTarget is the recording target (with author tracking), in posts/s.
 	RecordTarget = 20_000
-	// TrendingVsTopMax is issue 14's target for the trending read against the all-time read.
+	// TrendingVsTopMax is the target for the trending read against the all-time read.
 	TrendingVsTopMax = 1.5
-	// HistoryVsTopMax is issue 16's target: a 25-hashtag 24h history read at most this many
+	// HistoryVsTopMax is the target: a 25-hashtag 24h history read at most this many
 	// times the top-10 read.
 	HistoryVsTopMax = 3
-	// PageTargetKB is issue 16's bound on the dashboard page's transfer size, uncompressed, in
+	// PageTargetKB is the bound on the dashboard page's transfer size, uncompressed, in
 	// KB of 1,000 bytes.
 	PageTargetKB = 40
-	// WindowVsAllMax is issue 22's target: any window read, at any minute of the schedule, at most
+	// WindowVsAllMax is the target: any window read, at any minute of the schedule, at most
 	// this many times the all-time read.
 	WindowVsAllMax = 1.5
-	// BoardsVsSinglesMax is issue 15's target: one run over 5 boards spends at most this much
+	// BoardsVsSinglesMax is the target: one run over 5 boards spends at most this much
 	// Redis time per 5 runs of one board each on the same posts.
 	BoardsVsSinglesMax = 1.2
 )
@@ -75,7 +75,7 @@ func StoreFigures(results []Bench) ([]Figure, error) {
 		{Name: "the same batches with author tracking, against without it (another board, interleaved in the same loop)", Value: posts, Unit: "posts/s",
 			Reference: "recording without author tracking", RefValue: plain, Command: cmdRecord},
 		{Name: "the same batches with author tracking, every post by a new author (every author-hashtag pair new: the costliest case; a third board in the same loop)", Value: newAuthors, Unit: "posts/s",
-			Reference: "issue 14 target", RefValue: RecordTarget, MinRatio: 1, Command: cmdRecord},
+			Reference: "target", RefValue: RecordTarget, MinRatio: 1, Command: cmdRecord},
 		{Name: "ingest recording: Redis commands/s of all three (inside the script)", Value: cmds, Unit: "cmds/s",
 			Reference: "ZINCRBY ceiling (`redis-benchmark -P 100`)", RefValue: ceiling, Command: cmdRecord},
 	}
@@ -243,7 +243,7 @@ func LeaderboardFigures(results []Bench) ([]Figure, error) {
 		Figure{Name: "leaderboard handler, history of 25 hashtags over 24h (busy day), cache miss, interleaved with the top-10 request (medians)",
 			Value: hist, Unit: "µs", Reference: "GET ?window=24h&limit=10, cache miss", RefValue: top, MaxRatio: HistoryVsTopMax, Command: cmdHistoryAPI},
 		Figure{Name: "dashboard page, as sent (one self-contained response, uncompressed)",
-			Value: size / 1000, Unit: "KB", Reference: "issue 16 target", RefValue: PageTargetKB, MaxRatio: 1, Command: cmdHistoryAPI})
+			Value: size / 1000, Unit: "KB", Reference: "target", RefValue: PageTargetKB, MaxRatio: 1, Command: cmdHistoryAPI})
 	return figs, nil
 }
 
@@ -254,14 +254,14 @@ func LambdaFigures(ing, lb Runs) []Figure {
 		figs = append(figs, Figure{
 			Name:  fmt.Sprintf("cold start: %s init duration under the RIE (median of %d)", r.Function, len(r.Init)),
 			Value: float64(r.MedianInit()) / float64(time.Millisecond), Unit: "ms",
-			Reference: "issue 7 target", RefValue: float64(ColdStartTarget / time.Millisecond), MaxRatio: 1, Command: cmdLambda,
+			Reference: "target", RefValue: float64(ColdStartTarget / time.Millisecond), MaxRatio: 1, Command: cmdLambda,
 		})
 	}
 	figs = append(figs,
 		Figure{Name: fmt.Sprintf("peak RSS of the ingest bootstrap, %d pages of %d posts (median of %d)", IngestPages, PageSize, len(ing.PeakRSS)),
-			Value: float64(ing.MedianRSS()) / MiB, Unit: "MiB", Reference: "issue 7 target", RefValue: RSSTargetMiB, MaxRatio: 1, Command: cmdLambda},
+			Value: float64(ing.MedianRSS()) / MiB, Unit: "MiB", Reference: "target", RefValue: RSSTargetMiB, MaxRatio: 1, Command: cmdLambda},
 		Figure{Name: fmt.Sprintf("peak RSS of the leaderboard bootstrap, 3 requests (median of %d)", len(lb.PeakRSS)),
-			Value: float64(lb.MedianRSS()) / MiB, Unit: "MiB", Reference: "issue 7 target", RefValue: RSSTargetMiB, MaxRatio: 1, Command: cmdLambda},
+			Value: float64(lb.MedianRSS()) / MiB, Unit: "MiB", Reference: "target", RefValue: RSSTargetMiB, MaxRatio: 1, Command: cmdLambda},
 	)
 	return figs
 }
@@ -272,7 +272,7 @@ func SizeFigures(sizes []Size) []Figure {
 	for _, s := range sizes {
 		figs = append(figs, Figure{
 			Name:  fmt.Sprintf("artifact: %s bootstrap, linux/arm64, as `sam build` and `make build`", s.Function),
-			Value: float64(s.Stripped) / MiB, Unit: "MiB", Reference: "issue 7 target", RefValue: SizeTargetMiB, MaxRatio: 1, Command: cmdSize,
+			Value: float64(s.Stripped) / MiB, Unit: "MiB", Reference: "target", RefValue: SizeTargetMiB, MaxRatio: 1, Command: cmdSize,
 		})
 	}
 	for _, s := range sizes {

@@ -89,7 +89,7 @@ func Table(figs []Figure) string {
 			if met {
 				target += ": met"
 			} else {
-				target += ": **not met**"
+				target += ": not met"
 			}
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | `%s` |\n", f.Name, FormatValue(f.Value, f.Unit), ref, ratio, target, f.Command)
