@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -653,7 +654,17 @@ func (c *Cluster) RestartNode(ctx context.Context, addr string) error {
 	if n.proc.running() {
 		return fmt.Errorf("restart node %s: still running", addr)
 	}
-	if err := c.startNode(ctx, n); err != nil {
+	err := c.startNode(ctx, n)
+	if err != nil && strings.Contains(err.Error(), "corrupted cluster config file") {
+		// Valkey 8.0 may refuse its own nodes.conf after a kill when the shard ids of a shard
+		// had not settled (valkey-io/valkey#774, #2171): start it again without the shard ids
+		// it wrote, which it then takes from its primary.
+		if ferr := dropShardIDs(filepath.Join(n.proc.dir, "nodes.conf")); ferr != nil {
+			return fmt.Errorf("restart node %s: %w (and %w)", addr, err, ferr)
+		}
+		err = c.startNode(ctx, n)
+	}
+	if err != nil {
 		return fmt.Errorf("restart node %s: %w", addr, err)
 	}
 	if err := c.WaitHealthy(ctx); err != nil {
@@ -661,6 +672,18 @@ func (c *Cluster) RestartNode(ctx context.Context, addr string) error {
 	}
 	return nil
 }
+
+// dropShardIDs removes the shard-id fields from the nodes.conf at path.
+func dropShardIDs(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, shardIDField.ReplaceAll(b, nil), 0o600)
+}
+
+// shardIDField is the shard-id field of a nodes.conf line (Redis 7.2 and Valkey).
+var shardIDField = regexp.MustCompile(`,shard-id=[0-9a-f]+`)
 
 // RestartKilled restarts every killed node (see RestartNode).
 func (c *Cluster) RestartKilled(ctx context.Context) error {
