@@ -43,8 +43,10 @@ var (
 	hadSrc string
 	//go:embed lua/settle.lua
 	settleSrc string
+	//go:embed lua/check.lua
+	checkSrc string
 
-	hadScript = redis.NewScript(settleSrc + hadSrc)
+	hadScript = redis.NewScript(checkSrc + settleSrc + hadSrc)
 )
 
 // slotSize is the span of one coverage slot: the bucket of the 1h window, which divides every

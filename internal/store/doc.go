@@ -9,7 +9,9 @@
 // Every key of one leaderboard starts with the Redis Cluster hash tag "{<name>}:", so all of
 // them live in one hash slot and the Lua scripts below are legal on a cluster. Several
 // leaderboards (different names) spread over the shards of one cluster. Every script is a file
-// in lua/ (record.lua, checkpoint.lua, quota.lua), embedded in the binary.
+// in lua/ (record.lua, had.lua, checkpoint.lua, quota.lua), embedded in the binary; check.lua
+// (the type checks before a first write) and settle.lua (the estimate sets) are parts
+// prepended to record.lua and had.lua.
 //
 //	{name}:all            ZSET  hashtag -> all-time count
 //	{name}:w:<window>     ZSET  hashtag -> count inside the rolling window (precomputed)

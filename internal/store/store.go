@@ -42,7 +42,7 @@ var (
 	//go:embed lua/record.lua
 	recordSrc string
 
-	recordScript = redis.NewScript(settleSrc + recordSrc) // settle.lua: coverage.go
+	recordScript = redis.NewScript(checkSrc + settleSrc + recordSrc) // check.lua, settle.lua: coverage.go
 
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )

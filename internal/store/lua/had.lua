@@ -15,18 +15,6 @@ local nwin = tonumber(ARGV[5])
 local SLOT, DAY = 300, 86400
 local function fmt(x) return string.format('%d', x) end
 
-local checked = {}
-local function wrong(key, want)
-  if checked[key] then return nil end
-  checked[key] = true
-  local t = redis.call('TYPE', key)['ok']
-  if t ~= 'none' and t ~= want then
-    return redis.error_reply('WRONGTYPE key ' .. key .. ' holds a ' .. t .. ', want a ' .. want ..
-      ' (nothing was written)')
-  end
-  return nil
-end
-
 local e = wrong(meta, 'hash')
 if e then return e end
 local wins = {}

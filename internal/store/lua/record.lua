@@ -74,18 +74,8 @@ local function bucket_key(w, idx) return key(w.bkind, idx) end
 local function pairs_key(h) return key('t:p:', h) end -- SET author..tag of hour h
 local function hour_key(h) return key('t:h:', h) end  -- ZSET tag -> authors in hour h
 
--- Phase 1: check and read. wrong(key, want) is an error reply when key holds another type.
-local checked = {}
-local function wrong(key, want)
-  if checked[key] then return nil end
-  checked[key] = true
-  local t = redis.call('TYPE', key)['ok']
-  if t ~= 'none' and t ~= want then
-    return redis.error_reply('WRONGTYPE key ' .. key .. ' holds a ' .. t .. ', want a ' .. want ..
-      ' (nothing was written)')
-  end
-  return nil
-end
+-- Phase 1: check and read. wrong(key, want) (check.lua) is an error reply when key holds
+-- another type.
 
 local e = wrong(meta, 'hash') or wrong(all, 'zset') or wrong(seen, 'zset')
 if e then return e end

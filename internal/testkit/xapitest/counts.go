@@ -103,7 +103,7 @@ func (s *Server) serveCounts(w http.ResponseWriter, r *http.Request, now time.Ti
 			body = faultBody(st)
 		}
 		if !fault.NoRateLimitHeaders {
-			s.countsRateHeaders(w, now, fault, st == http.StatusTooManyRequests)
+			s.rateHeaders(w, &s.countsRL, s.opts.CountsRateLimit, now, fault, st == http.StatusTooManyRequests)
 		}
 		writeBody(w, st, body, fault)
 		return
@@ -112,17 +112,9 @@ func (s *Server) serveCounts(w http.ResponseWriter, r *http.Request, now time.Ti
 		writeJSON(w, http.StatusUnauthorized, problemFor(http.StatusUnauthorized))
 		return
 	}
-	s.mu.Lock()
-	if s.crlStart.IsZero() || !now.Before(s.crlStart.Add(s.opts.RateWindow)) {
-		s.crlStart, s.crlUsed = now, 0
-	}
-	limited := s.crlUsed >= s.opts.CountsRateLimit
-	if !limited {
-		s.crlUsed++
-	}
-	s.mu.Unlock()
+	limited := s.take(&s.countsRL, s.opts.CountsRateLimit, now)
 	if fault == nil || !fault.NoRateLimitHeaders {
-		s.countsRateHeaders(w, now, fault, false)
+		s.rateHeaders(w, &s.countsRL, s.opts.CountsRateLimit, now, fault, false)
 	}
 	if limited {
 		writeJSON(w, http.StatusTooManyRequests, problemFor(http.StatusTooManyRequests))
@@ -249,26 +241,4 @@ func (s *Server) countField(n int) (tweet, post *int) {
 		return nil, &n
 	}
 	return &n, nil
-}
-
-// countsRateHeaders writes x-rate-limit-* of the recent-counts limit.
-func (s *Server) countsRateHeaders(w http.ResponseWriter, now time.Time, fault *Fault, exhausted bool) {
-	s.mu.Lock()
-	start := s.crlStart
-	if start.IsZero() {
-		start = now
-	}
-	remaining := max(s.opts.CountsRateLimit-s.crlUsed, 0)
-	s.mu.Unlock()
-	if exhausted {
-		remaining = 0
-	}
-	reset := start.Add(s.opts.RateWindow)
-	if fault != nil && !fault.ResetAt.IsZero() {
-		reset = fault.ResetAt
-	}
-	h := w.Header()
-	h.Set("x-rate-limit-limit", fmt.Sprint(s.opts.CountsRateLimit))
-	h.Set("x-rate-limit-remaining", fmt.Sprint(remaining))
-	h.Set("x-rate-limit-reset", fmt.Sprint(reset.Unix()))
 }

@@ -193,7 +193,7 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, now time.Ti
 			body = faultBody(st)
 		}
 		if !fault.NoRateLimitHeaders {
-			s.rateHeaders(w, now, fault, st == http.StatusTooManyRequests)
+			s.rateHeaders(w, &s.searchRL, s.opts.RateLimit, now, fault, st == http.StatusTooManyRequests)
 		}
 		return writeBody(w, st, body, fault)
 	}
@@ -204,17 +204,9 @@ func (s *Server) serveSearch(w http.ResponseWriter, r *http.Request, now time.Ti
 	}
 
 	// Rate limit: one unit per authenticated request.
-	s.mu.Lock()
-	if s.rlStart.IsZero() || !now.Before(s.rlStart.Add(s.opts.RateWindow)) {
-		s.rlStart, s.rlUsed = now, 0
-	}
-	limited := s.rlUsed >= s.opts.RateLimit
-	if !limited {
-		s.rlUsed++
-	}
-	s.mu.Unlock()
+	limited := s.take(&s.searchRL, s.opts.RateLimit, now)
 	if fault == nil || !fault.NoRateLimitHeaders {
-		s.rateHeaders(w, now, fault, false)
+		s.rateHeaders(w, &s.searchRL, s.opts.RateLimit, now, fault, false)
 	}
 	if limited {
 		writeJSON(w, http.StatusTooManyRequests, problemFor(http.StatusTooManyRequests))
@@ -302,28 +294,6 @@ func (s *Server) authorized(r *http.Request) bool {
 	h := r.Header.Get("Authorization")
 	tok, ok := strings.CutPrefix(h, "Bearer ")
 	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.BearerToken)) == 1
-}
-
-// rateHeaders writes x-rate-limit-{limit,remaining,reset}.
-func (s *Server) rateHeaders(w http.ResponseWriter, now time.Time, fault *Fault, exhausted bool) {
-	s.mu.Lock()
-	start := s.rlStart
-	if start.IsZero() {
-		start = now
-	}
-	remaining := max(s.opts.RateLimit-s.rlUsed, 0)
-	s.mu.Unlock()
-	if exhausted {
-		remaining = 0
-	}
-	reset := start.Add(s.opts.RateWindow)
-	if fault != nil && !fault.ResetAt.IsZero() {
-		reset = fault.ResetAt
-	}
-	h := w.Header()
-	h.Set("x-rate-limit-limit", strconv.Itoa(s.opts.RateLimit))
-	h.Set("x-rate-limit-remaining", strconv.Itoa(remaining))
-	h.Set("x-rate-limit-reset", strconv.FormatInt(reset.Unix(), 10))
 }
 
 func faultBody(status int) []byte {

@@ -118,12 +118,10 @@ type Server struct {
 	seq      int
 	faults   []Fault
 	requests []Request
-	rlStart  time.Time
-	rlUsed   int
+	searchRL rateLimit
 	// the recent-counts endpoint's faults and rate limit
 	countsFaults []Fault
-	crlStart     time.Time
-	crlUsed      int
+	countsRL     rateLimit
 	ts           *httptest.Server
 	mux          *http.ServeMux
 }
