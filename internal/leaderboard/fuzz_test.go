@@ -11,11 +11,11 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// FuzzQuery sends any raw query string through the handler: the answer must be 200, 400, 404
-// for an unknown board, or 429 for a history request over the budget, never a 5xx or a panic, and its body valid UTF-8 (JSON, or the
-// dashboard page or widget when the query asks for format=html). The seeds reach every
-// parameter, the boards, the history view's hashtags (normalised, hostile, too many) and the
-// widget. Seeds: testdata/fuzz/FuzzQuery.
+// FuzzQuery sends any raw query string through the handler: the answer must be 200, 400, 404 for an
+// unknown board, or 429 for a history request over the budget, never a 5xx or a panic, and its body
+// valid UTF-8 (JSON, or the dashboard page or widget when the query asks for format=html). The
+// seeds reach every parameter, the boards, the history view's hashtags (normalised, hostile, too
+// many) and the widget. Seeds: testdata/fuzz/FuzzQuery.
 func FuzzQuery(f *testing.F) {
 	for _, s := range []string{"", "limit=5", "window=24h&limit=100&format=json", "format=html", "limit=%zz", "a=%FF",
 		"board=golang&window=1h", "board=nope", "board=%E2%80%AE",
