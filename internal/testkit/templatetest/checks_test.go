@@ -1184,72 +1184,64 @@ func checkIngestSchedule(a *App) []string {
 	return probs
 }
 
-// checkBudgetAlarm: the ingest template t has an alarm when the day's X API read budget is
-// spent: the BudgetRemaining metric the handler writes (namespace HashtagLeaderboard, dimension
-// Function=ingest) below X's smallest page, notifying the same topic as the errors alarm.
-func checkBudgetAlarm(a *App, t *Template) []string {
+// ingestAlarm finds the alarm of template t on the ingest metric (namespace
+// HashtagLeaderboard) and checks what every such alarm shares: dimension Function=ingest, as the
+// handler writes its metrics, and the errors alarm's actions (the same topic). ok is false when
+// t has no such alarm.
+func ingestAlarm(a *App, t *Template, metric string) (ap map[string]any, where string, probs []string, ok bool) {
 	var errorsActions any
 	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
-		if ap := t.Resources()[id].Properties; ap["MetricName"] == "Errors" {
-			errorsActions = ap["AlarmActions"]
+		if p := t.Resources()[id].Properties; p["MetricName"] == "Errors" {
+			errorsActions = p["AlarmActions"]
 		}
 	}
 	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
-		ap := t.Resources()[id].Properties
-		if ap["Namespace"] != "HashtagLeaderboard" || ap["MetricName"] != "BudgetRemaining" {
+		ap = t.Resources()[id].Properties
+		if ap["Namespace"] != "HashtagLeaderboard" || ap["MetricName"] != metric {
 			continue
 		}
-		var probs []string
-		where := fmt.Sprintf("%s: %s", a.rel(t), id)
+		where = fmt.Sprintf("%s: %s", a.rel(t), id)
 		if canon(ap["Dimensions"]) != canon([]any{map[string]any{"Name": "Function", "Value": "ingest"}}) {
 			probs = append(probs, fmt.Sprintf("%s: Dimensions %s, want Function=ingest, as the ingest metrics", where, canon(ap["Dimensions"])))
-		}
-		if n, _ := asInt(ap["Threshold"]); n != xapi.MinPageSize || ap["ComparisonOperator"] != "LessThanThreshold" || ap["Statistic"] != "Minimum" {
-			probs = append(probs, fmt.Sprintf("%s: want Minimum < %d (X's smallest page), got %v %v %v", where, xapi.MinPageSize,
-				ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"]))
 		}
 		if errorsActions == nil || canon(ap["AlarmActions"]) != canon(errorsActions) {
 			probs = append(probs, fmt.Sprintf("%s: AlarmActions %s, want the errors alarm's %s", where, canon(ap["AlarmActions"]), canon(errorsActions)))
 		}
-		return probs
+		return ap, where, probs, true
 	}
-	return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard BudgetRemaining (the X API read budget)"}
+	return nil, "", nil, false
+}
+
+// checkBudgetAlarm: the ingest template t has an alarm when the day's X API read budget is
+// spent: the BudgetRemaining metric the handler writes below X's smallest page (ingestAlarm).
+func checkBudgetAlarm(a *App, t *Template) []string {
+	ap, where, probs, ok := ingestAlarm(a, t, "BudgetRemaining")
+	if !ok {
+		return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard BudgetRemaining (the X API read budget)"}
+	}
+	if n, _ := asInt(ap["Threshold"]); n != xapi.MinPageSize || ap["ComparisonOperator"] != "LessThanThreshold" || ap["Statistic"] != "Minimum" {
+		probs = append(probs, fmt.Sprintf("%s: want Minimum < %d (X's smallest page), got %v %v %v", where, xapi.MinPageSize,
+			ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"]))
+	}
+	return probs
 }
 
 // checkRateLimitedAlarm: the ingest template t has an alarm when every run of an hour was
-// stopped by X's rate limit: the RateLimited metric the handler writes (1 or 0 per run,
-// namespace HashtagLeaderboard, dimension Function=ingest) at a Minimum >= 1 over 3600 s,
-// notifying the same topic as the errors alarm.
+// stopped by X's rate limit: the RateLimited metric the handler writes (1 or 0 per run) at a
+// Minimum >= 1 over 3600 s (ingestAlarm).
 func checkRateLimitedAlarm(a *App, t *Template) []string {
-	var errorsActions any
-	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
-		if ap := t.Resources()[id].Properties; ap["MetricName"] == "Errors" {
-			errorsActions = ap["AlarmActions"]
-		}
+	ap, where, probs, ok := ingestAlarm(a, t, "RateLimited")
+	if !ok {
+		return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard RateLimited (runs stopped by X's rate limit)"}
 	}
-	for _, id := range t.ResourcesOfType("AWS::CloudWatch::Alarm") {
-		ap := t.Resources()[id].Properties
-		if ap["Namespace"] != "HashtagLeaderboard" || ap["MetricName"] != "RateLimited" {
-			continue
-		}
-		var probs []string
-		where := fmt.Sprintf("%s: %s", a.rel(t), id)
-		if canon(ap["Dimensions"]) != canon([]any{map[string]any{"Name": "Function", "Value": "ingest"}}) {
-			probs = append(probs, fmt.Sprintf("%s: Dimensions %s, want Function=ingest, as the ingest metrics", where, canon(ap["Dimensions"])))
-		}
-		period, _ := asInt(ap["Period"])
-		evals, _ := asInt(ap["EvaluationPeriods"])
-		if n, _ := asInt(ap["Threshold"]); n != 1 || ap["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" ||
-			ap["Statistic"] != "Minimum" || period*evals != 3600 {
-			probs = append(probs, fmt.Sprintf("%s: want Minimum >= 1 over an hour (every run limited), got %v %v %v over %d x %d s",
-				where, ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"], evals, period))
-		}
-		if errorsActions == nil || canon(ap["AlarmActions"]) != canon(errorsActions) {
-			probs = append(probs, fmt.Sprintf("%s: AlarmActions %s, want the errors alarm's %s", where, canon(ap["AlarmActions"]), canon(errorsActions)))
-		}
-		return probs
+	period, _ := asInt(ap["Period"])
+	evals, _ := asInt(ap["EvaluationPeriods"])
+	if n, _ := asInt(ap["Threshold"]); n != 1 || ap["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" ||
+		ap["Statistic"] != "Minimum" || period*evals != 3600 {
+		probs = append(probs, fmt.Sprintf("%s: want Minimum >= 1 over an hour (every run limited), got %v %v %v over %d x %d s",
+			where, ap["Statistic"], ap["ComparisonOperator"], ap["Threshold"], evals, period))
 	}
-	return []string{a.rel(t) + ": no CloudWatch alarm on HashtagLeaderboard RateLimited (runs stopped by X's rate limit)"}
+	return probs
 }
 
 // statefulTypes are the resource types whose deletion loses something: each must say what
