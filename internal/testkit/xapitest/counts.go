@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -145,25 +144,8 @@ func (s *Server) parseCounts(r *http.Request, now time.Time) (searchParamsParsed
 	add := func(param, value, msg string) {
 		errs = append(errs, paramError{Parameters: map[string][]string{param: {value}}, Message: msg})
 	}
-	for name := range q {
-		if !slices.Contains(countsParams, name) {
-			add(name, q.Get(name), fmt.Sprintf("The query parameter [%s] is not one of [%s]", name, strings.Join(countsParams, ",")))
-		}
-	}
 	var sp searchParamsParsed
-	sp.query = q.Get("query")
-	switch {
-	case strings.TrimSpace(sp.query) == "":
-		errs = append(errs, paramError{Parameters: map[string][]string{"query": {}}, Message: "The `query` query parameter can not be empty"})
-	case len(sp.query) > s.opts.MaxQueryLength:
-		add("query", sp.query, fmt.Sprintf("There were errors processing your request: Query length %d exceeds the maximum of %d characters", len(sp.query), s.opts.MaxQueryLength))
-	default:
-		m, err := parseQuery(sp.query)
-		if err != nil {
-			add("query", sp.query, err.Error())
-		}
-		sp.matcher = m
-	}
+	sp.query, sp.matcher = s.checkQuery(q, countsParams, &errs)
 	step := time.Hour
 	if v := q.Get("granularity"); v != "" {
 		d, ok := granularities[v]

@@ -355,26 +355,8 @@ func (s *Server) parseSearch(r *http.Request, now time.Time) (searchParamsParsed
 	add := func(param, value, msg string) {
 		errs = append(errs, paramError{Parameters: map[string][]string{param: {value}}, Message: msg})
 	}
-	for name := range q {
-		if !slices.Contains(searchParams, name) {
-			add(name, q.Get(name), fmt.Sprintf("The query parameter [%s] is not one of [%s]", name, strings.Join(searchParams, ",")))
-		}
-	}
 	sp := searchParamsParsed{maxResults: 10, fields: map[string]bool{}}
-
-	sp.query = q.Get("query")
-	switch {
-	case strings.TrimSpace(sp.query) == "":
-		errs = append(errs, paramError{Parameters: map[string][]string{"query": {}}, Message: "The `query` query parameter can not be empty"})
-	case len(sp.query) > s.opts.MaxQueryLength:
-		add("query", sp.query, fmt.Sprintf("There were errors processing your request: Query length %d exceeds the maximum of %d characters", len(sp.query), s.opts.MaxQueryLength))
-	default:
-		m, err := parseQuery(sp.query)
-		if err != nil {
-			add("query", sp.query, err.Error())
-		}
-		sp.matcher = m
-	}
+	sp.query, sp.matcher = s.checkQuery(q, searchParams, &errs)
 
 	if v := q.Get("max_results"); v != "" {
 		n, err := strconv.Atoi(v)
