@@ -1,89 +1,18 @@
 // Package leaderboard owns the HTTP API and the live dashboard page served by the leaderboard
 // Lambda through its Function URL: routing, query validation, content negotiation, the short
 // in-memory cache in front of Redis, ETag revalidation, error mapping and the security headers.
+// docs/API.md is the API's reference (paths, parameters, JSON bodies, status codes, caching).
 //
-// # API
+// Handler.Handle is a plain function of the Function URL event. It validates the query by one
+// table of parameters (query.go), so a typo gets 400 naming the parameter; it answers JSON or
+// the dashboard page by format= and the Accept header; and it reads each view of each window of
+// a board from Redis at most once per cache period and instance (Config.CacheTTL), whatever
+// limits callers ask for, with concurrent misses sharing one read and failures never cached.
+// The history view's cost is bounded by a per-instance budget (history_cost.go).
 //
-// A deployment has one or more boards (BOARDS), each with its own counts; the first is the
-// default board. Only GET and HEAD are served (HEAD: the same status and headers, no body), on
-// "/" (a board's top hashtags, or the dashboard) and "/boards" (the list of boards); other
-// methods get 405 with "Allow: GET, HEAD", other paths 404. Errors are JSON {"error": "..."}.
-//
-// Query parameters of "/" (names are case-sensitive; a parameter may appear once):
-//
-//	limit     integer 1-100 in plain decimal (no sign, no leading zeros), default 10
-//	window    all | 1h | 24h | 7d, default all (view=history: 1h | 24h | 7d, default 24h;
-//	          view=trending: 1h | 24h, default 1h)
-//	format    json | html, default: by the Accept header
-//	board     a board's name, default the first board; an unknown board gives 404 naming the
-//	          boards (the dashboard page is served for any board: it says so and shows the default)
-//	view      top | trending | history, default top
-//	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
-//	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
-//	kiosk     1: the dashboard's wall layout (large type, several columns, no controls)
-//
-// An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
-// longer than MaxQueryBytes gives 400 naming the parameter and the allowed values, so a typo
-// ("windw=1h", "limit=1O") is reported instead of silently ignored. A value quoted in an error
-// is cut to a few dozen characters and escaped, so the message is always short valid UTF-8.
-//
-// GET /boards takes no parameter and answers {"boards": [{"name": "aws", "query": "#aws
-// -is:retweet"}, ...]} in the configured order, with a strong ETag (revalidated: no-cache).
-//
-// The JSON body of "/" is
-//
-//	{"leaderboard": "<board>", "view": "top", "window": "<w>", "generated_at": "<RFC 3339 UTC>",
-//	 "coverage": 1, "posts_read": 52, "posts_had": 52,
-//	 "hashtags": [{"rank": 1, "hashtag": "aws", "count": 42, "estimate": 42, "margin": 0}, ...]}
-//
-// count is the posts read that carry the hashtag (exact); estimate the posts on X estimated to
-// carry it, ± margin (a 95% interval); coverage is posts_read ÷ posts_had, what was read of
-// what X had for the board's query in the window (0-1, 4 decimals). Where everything was read,
-// coverage is 1, every estimate its count and every margin 0 (docs/SAMPLING.md, "Estimates").
-// Rows are ordered by estimate descending, then count descending, then hashtag ascending (byte
-// order); ranks are 1..n in that order, so tied hashtags get consecutive ranks (no "1, 2, 2,
-// 4"). An empty board gives
-// "hashtags": []. generated_at is when the data was read from Redis, so a cached answer keeps
-// its original time. With view=trending, each row also has "authors" (distinct authors in the
-// window), "baseline" (the authors a window of that length usually has) and "score", and the
-// order is score descending, then hashtag ascending: the store's trending view (package store
-// says how it is made), which lists only the hashtags that rose above their baseline.
-//
-// # Caching and revalidation
-//
-// Each view of each window of each board is read from Redis as its best 100 (MaxLimit) and
-// cached in memory for Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from
-// that read, as its first limit rows (encoded once per limit and read). So an instance reads
-// each view of each window of a board from Redis at most once per cache period whatever limits
-// its callers ask for, at most 6 reads per board and period (4 top, 2 trending), and cycling
-// limit=1..100 costs no more than asking one limit. A hit makes no Redis call. Concurrent
-// misses for the same board, view and window share one Redis call. Failures are never cached:
-// the next request tries Redis again. The history view reads each window's top 100 once per
-// cache period and answers every list among them from it; other lists cost Redis commands from
-// a per-instance budget, and past it get 429 with Retry-After (history_cost.go).
-//
-// The ETag is weak, W/"<hash>", computed over the board name, view, window and hashtags with
-// their figures but not generated_at: two reads of unchanged data give the same tag, so a
-// polling dashboard gets 304 Not Modified, while the bodies (which differ in generated_at) are
-// only semantically equal, which is what a weak tag promises. If-None-Match accepts "*", lists
-// and W/ prefixes (weak comparison, RFC 9110).
-//
-// # Dashboard
-//
-// When the request says format=html, or its Accept header prefers text/html over
-// application/json (q-values honoured; "*/*" alone means JSON), the handler returns the
-// embedded dashboard page without touching Redis; the page then polls "/" for JSON. Its CSS
-// and JavaScript are inlined and allowed by their SHA-256 hashes in the Content-Security-Policy,
-// which allows nothing else but fetches to the same origin. Nobody may frame the page
-// (frame-ancestors 'none', X-Frame-Options DENY); the widget (embed=1, the same page marked
-// "embed": no header or controls, transparent) may be framed by Config.EmbedOrigins only.
-//
-// # Failures
-//
-// When Redis fails or does not answer within the per-call timeout (2 s, or half of the
-// remaining Lambda time if less), the answer for that board is 503 {"error": "leaderboard
-// temporarily unavailable"} with Retry-After; the cause is logged, never returned. A history
-// request past the instance's budget gets 429 with Retry-After (history_cost.go).
+// A dashboard request touches no Redis: the page polls "/" for JSON. When Redis fails or does
+// not answer within the per-call timeout (2 s, or half of the remaining Lambda time if less),
+// the answer is 503 with Retry-After and the cause is logged, never returned.
 package leaderboard
 
 import (
