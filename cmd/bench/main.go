@@ -6,15 +6,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -25,74 +21,17 @@ import (
 // groups are the figure groups, in the order they are measured and shown.
 var groups = []string{"store", "ingest", "leaderboard", "lambda", "size", "load"}
 
-const usage = `Usage: go run ./cmd/bench [flags]      (or: make bench)
-
-Measures, in one run on this machine, on Valkey (valkey-server; the headline store, ingest and
-leaderboard figures again on Redis OSS 7.0 for comparison, unless -compare=false):
-  store        go test -bench ./internal/store/: ingest recording vs the ZINCRBY ceiling, Top per window,
-               History of 25 hashtags vs the top-10 read
-  ingest       go test -bench ./internal/ingest/: one run over 5 boards vs 5 runs of one board, Redis time
-  leaderboard  go test -bench ./internal/leaderboard/: handler cache miss and hit vs a bare ZREVRANGE,
-               a history request vs a top-10 request, the dashboard page's size
-  lambda       cold start (init duration) and peak RSS of both bootstraps under aws-lambda-rie,
-               with moto-held secrets and a local redis-server
-  size         linux/arm64 bootstrap sizes as sam build and make build build them, and what each dependency adds
-  load         internal/testkit/faulttest load tests at full size: 200 clients on the leaderboard for
-               -load-duration per phase (p50, p99, req/s) and -ingest-posts posts through the store
-and prints one table. A run of every group writes docs/PERFORMANCE.md.
-
-Flags:
-`
-
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run is the command with its arguments and output: it returns the exit code (0, 1 when a
+// group fails, 2 for a usage error).
 func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+	o, code, ok := parseFlags(args, stderr)
+	if !ok {
+		return code
 	}
-	only := fs.String("only", "", "comma-separated groups to measure: "+strings.Join(groups, ","))
-	out := fs.String("out", "docs/PERFORMANCE.md", "file the report is written to (a run of every group only, unless given)")
-	runs := fs.Int("runs", 7, "cold starts per function")
-	rieBin := fs.String("rie", "", "path of aws-lambda-rie (default: $RIE, .bin/aws-lambda-rie, PATH)")
-	verbose := fs.Bool("v", false, "show the emulators' and the functions' logs")
-	loadDuration := fs.Duration("load-duration", 30*time.Second, "leaderboard load per phase")
-	ingestPosts := fs.Int("ingest-posts", 1_000_000, "posts recorded by the ingest load")
-	compare := fs.Bool("compare", true, "measure the headline store, ingest and leaderboard figures again on Redis OSS 7.0")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	want := map[string]bool{}
-	for _, g := range strings.Split(*only, ",") {
-		if g = strings.TrimSpace(g); g == "" {
-			continue
-		}
-		if !slices.Contains(groups, g) {
-			fmt.Fprintf(stderr, "bench: -only %q: want some of %s\n", g, strings.Join(groups, ","))
-			return 2
-		}
-		want[g] = true
-	}
-	all := len(want) == 0
-	if all {
-		for _, g := range groups {
-			want[g] = true
-		}
-	}
-	outGiven := false
-	fs.Visit(func(f *flag.Flag) { outGiven = outGiven || f.Name == "out" })
-	if *runs < 1 {
-		fmt.Fprintln(stderr, "bench: -runs must be at least 1")
-		return 2
-	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	wd, err := os.Getwd()
@@ -112,117 +51,140 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	defer os.RemoveAll(work)
 
-	report := perf.Report{When: time.Now(), Machine: perf.Machine(ctx)}
-	fail := func(group string, err error) int {
-		fmt.Fprintf(stderr, "bench: %s: %v\n", group, err)
-		return 1
+	b := &bench{ctx: ctx, opts: o, root: root, work: work, stderr: stderr,
+		report: perf.Report{When: time.Now(), Machine: perf.Machine(ctx)}}
+	for _, g := range groups {
+		if !o.want[g] {
+			continue
+		}
+		if err := b.measure(g); err != nil {
+			return b.fail(g, err)
+		}
 	}
-	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "bench: "+format+"\n", a...) }
+	printReport(stdout, b.report)
+	if o.all || o.outGiven {
+		if err := b.write(); err != nil {
+			return b.fail("write", err)
+		}
+	}
+	return 0
+}
 
-	if want["store"] {
-		progress("store benchmarks (go test -bench ./internal/store/)")
-		res, err := perf.RunGoBench(ctx, root, "./internal/store/", stderr)
-		if err != nil {
-			return fail("store", err)
-		}
-		figs, err := perf.StoreFigures(res)
-		if err != nil {
-			return fail("store", err)
-		}
-		report.Figures = append(report.Figures, figs...)
-		if figs, err = perf.EstimateFigures(res); err != nil {
-			return fail("store", err)
-		}
-		report.Figures = append(report.Figures, figs...)
-		if *compare {
-			progress("store: the headline benchmarks again on Redis OSS 7.0")
-			cmp, err := perf.RedisComparison(ctx, root, "./internal/store/", res, stderr)
-			if err != nil {
-				return fail("store", err)
-			}
-			report.Figures = append(report.Figures, cmp...)
-		}
-	}
-	if want["ingest"] {
-		progress("ingest benchmarks (go test -bench ./internal/ingest/)")
-		res, err := perf.RunGoBench(ctx, root, "./internal/ingest/", stderr)
-		if err != nil {
-			return fail("ingest", err)
-		}
-		figs, err := perf.IngestFigures(res)
-		if err != nil {
-			return fail("ingest", err)
-		}
-		report.Figures = append(report.Figures, figs...)
-		if *compare {
-			progress("ingest: the headline benchmarks again on Redis OSS 7.0")
-			cmp, err := perf.RedisComparison(ctx, root, "./internal/ingest/", res, stderr)
-			if err != nil {
-				return fail("ingest", err)
-			}
-			report.Figures = append(report.Figures, cmp...)
-		}
-	}
-	if want["leaderboard"] {
-		progress("leaderboard benchmarks (go test -bench ./internal/leaderboard/)")
-		res, err := perf.RunGoBench(ctx, root, "./internal/leaderboard/", stderr)
-		if err != nil {
-			return fail("leaderboard", err)
-		}
-		figs, err := perf.LeaderboardFigures(res)
-		if err != nil {
-			return fail("leaderboard", err)
-		}
-		report.Figures = append(report.Figures, figs...)
-		if *compare {
-			progress("leaderboard: the headline benchmarks again on Redis OSS 7.0")
-			cmp, err := perf.RedisComparison(ctx, root, "./internal/leaderboard/", res, stderr)
-			if err != nil {
-				return fail("leaderboard", err)
-			}
-			report.Figures = append(report.Figures, cmp...)
-		}
-	}
-	if want["lambda"] {
-		if *rieBin == "" {
-			if *rieBin, err = rie.FindRIE(root, os.Getenv); err != nil {
-				return fail("lambda", err)
-			}
-		}
-		progress("cold starts and peak RSS under %s, %d runs per function", *rieBin, *runs)
-		var log io.Writer
-		if *verbose {
-			log = stderr
-		}
-		ing, lb, err := perf.MeasureLambda(ctx, perf.LambdaConfig{ModuleRoot: root, RIE: *rieBin, WorkDir: work, Runs: *runs, Log: log})
-		if err != nil {
-			return fail("lambda", err)
-		}
-		report.Figures = append(report.Figures, perf.LambdaFigures(ing, lb)...)
-		report.Notes = append(report.Notes, perf.RunsNote(ing, lb), lambdaNote)
-	}
-	if want["size"] {
-		progress("linux/arm64 bootstrap sizes")
-		for _, f := range rie.Functions {
-			s, err := perf.MeasureSize(ctx, root, f, filepath.Join(work, "size"))
-			if err != nil {
-				return fail("size", err)
-			}
-			report.Sizes = append(report.Sizes, s)
-		}
-		report.Figures = append(report.Figures, perf.SizeFigures(report.Sizes)...)
-	}
+// bench is one run of the command: what it measures with and the report it fills.
+type bench struct {
+	ctx    context.Context
+	opts   options
+	root   string // the module root
+	work   string // a temporary directory for builds
+	stderr io.Writer
+	report perf.Report
+}
 
-	if want["load"] {
-		progress("load tests: 200 clients for %s per phase, %d posts", *loadDuration, *ingestPosts)
-		figs, err := perf.RunLoad(ctx, perf.LoadConfig{ModuleRoot: root, WorkDir: filepath.Join(work, "load"),
-			Duration: *loadDuration, Posts: *ingestPosts, Progress: stderr})
-		if err != nil {
-			return fail("load", err)
-		}
-		report.Figures = append(report.Figures, figs...)
-	}
+// fail reports that group failed with err and returns the exit code 1.
+func (b *bench) fail(group string, err error) int {
+	fmt.Fprintf(b.stderr, "bench: %s: %v\n", group, err)
+	return 1
+}
 
+// progress prints a progress line to stderr.
+func (b *bench) progress(format string, a ...any) { fmt.Fprintf(b.stderr, "bench: "+format+"\n", a...) }
+
+// measure measures one of groups and adds its figures to the report.
+func (b *bench) measure(group string) error {
+	switch group {
+	case "store":
+		return b.goBench("store", "./internal/store/", perf.StoreFigures, perf.EstimateFigures)
+	case "ingest":
+		return b.goBench("ingest", "./internal/ingest/", perf.IngestFigures)
+	case "leaderboard":
+		return b.goBench("leaderboard", "./internal/leaderboard/", perf.LeaderboardFigures)
+	case "lambda":
+		return b.lambda()
+	case "size":
+		return b.size()
+	case "load":
+		return b.load()
+	}
+	return fmt.Errorf("unknown group %q", group)
+}
+
+// goBench runs the Go benchmarks of pkg, reads their figures with each of figures and, with
+// -compare, measures the headline ones again on Redis OSS 7.0.
+func (b *bench) goBench(group, pkg string, figures ...func([]perf.Bench) ([]perf.Figure, error)) error {
+	b.progress("%s benchmarks (go test -bench %s)", group, pkg)
+	res, err := perf.RunGoBench(b.ctx, b.root, pkg, b.stderr)
+	if err != nil {
+		return err
+	}
+	for _, read := range figures {
+		figs, err := read(res)
+		if err != nil {
+			return err
+		}
+		b.report.Figures = append(b.report.Figures, figs...)
+	}
+	if b.opts.compare {
+		b.progress("%s: the headline benchmarks again on Redis OSS 7.0", group)
+		cmp, err := perf.RedisComparison(b.ctx, b.root, pkg, res, b.stderr)
+		if err != nil {
+			return err
+		}
+		b.report.Figures = append(b.report.Figures, cmp...)
+	}
+	return nil
+}
+
+// lambda measures the cold starts and peak RSS of both bootstraps under the emulator.
+func (b *bench) lambda() error {
+	rieBin := b.opts.rie
+	if rieBin == "" {
+		var err error
+		if rieBin, err = rie.FindRIE(b.root, os.Getenv); err != nil {
+			return err
+		}
+	}
+	b.progress("cold starts and peak RSS under %s, %d runs per function", rieBin, b.opts.runs)
+	var log io.Writer
+	if b.opts.verbose {
+		log = b.stderr
+	}
+	ing, lb, err := perf.MeasureLambda(b.ctx, perf.LambdaConfig{ModuleRoot: b.root, RIE: rieBin, WorkDir: b.work, Runs: b.opts.runs, Log: log})
+	if err != nil {
+		return err
+	}
+	b.report.Figures = append(b.report.Figures, perf.LambdaFigures(ing, lb)...)
+	b.report.Notes = append(b.report.Notes, perf.RunsNote(ing, lb), lambdaNote)
+	return nil
+}
+
+// size measures the linux/arm64 bootstraps' sizes and what each dependency adds.
+func (b *bench) size() error {
+	b.progress("linux/arm64 bootstrap sizes")
+	for _, f := range rie.Functions {
+		s, err := perf.MeasureSize(b.ctx, b.root, f, filepath.Join(b.work, "size"))
+		if err != nil {
+			return err
+		}
+		b.report.Sizes = append(b.report.Sizes, s)
+	}
+	b.report.Figures = append(b.report.Figures, perf.SizeFigures(b.report.Sizes)...)
+	return nil
+}
+
+// load runs the load tests at full size.
+func (b *bench) load() error {
+	b.progress("load tests: 200 clients for %s per phase, %d posts", b.opts.loadDuration, b.opts.ingestPosts)
+	figs, err := perf.RunLoad(b.ctx, perf.LoadConfig{ModuleRoot: b.root, WorkDir: filepath.Join(b.work, "load"),
+		Duration: b.opts.loadDuration, Posts: b.opts.ingestPosts, Progress: b.stderr})
+	if err != nil {
+		return err
+	}
+	b.report.Figures = append(b.report.Figures, figs...)
+	return nil
+}
+
+// printReport prints the table, the notes under it and the size sections.
+func printReport(stdout io.Writer, report perf.Report) {
 	fmt.Fprintf(stdout, "Measured on %s.\n\n%s", report.Machine, perf.Table(report.Figures))
 	for _, n := range report.Notes {
 		fmt.Fprintf(stdout, "\n%s\n", n)
@@ -230,20 +192,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, s := range report.Sizes {
 		fmt.Fprint(stdout, perf.SizeSection(s))
 	}
-	if all || outGiven {
-		path := *out
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(root, path)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fail("write", err)
-		}
-		if err := os.WriteFile(path, []byte(perf.Markdown(report)), 0o644); err != nil {
-			return fail("write", err)
-		}
-		progress("wrote %s", path)
+}
+
+// write writes the report as markdown to -out (relative to the module root).
+func (b *bench) write() error {
+	path := b.opts.out
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(b.root, path)
 	}
-	return 0
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(perf.Markdown(b.report)), 0o644); err != nil {
+		return err
+	}
+	b.progress("wrote %s", path)
+	return nil
 }
 
 const lambdaNote = `Cold start is the emulator's INIT REPORT: from starting the bootstrap to its first request for

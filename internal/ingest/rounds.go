@@ -48,44 +48,73 @@ const (
 	stopRun             // no more requests in this run (time, budget, rate limit, credentials)
 )
 
+// run gives the boards their turns, one page at a time in rotation, within the page cap, the
+// time budget, the read budget and the rate limit, and sums up what they read.
 func (h *Handler) run(ctx context.Context, log *slog.Logger, stopAt time.Time) (Result, error) {
 	res := Result{Boards: make(map[string]Totals, len(h.boards))}
 	runs := make([]*boardRun, len(h.boards))
 	for i, b := range h.boards {
 		runs[i] = &boardRun{feed: b, log: log.With("board", b.Name)}
 	}
-	var fatal error
-	// Every run advances every board's rolling windows first, whatever the X API then answers,
-	// so reads find them current even when no post is recorded (see store.Store.Upkeep).
+	upkeepFirst(ctx, runs)
+	st, err := h.quotaState(ctx)
+	if err != nil {
+		return h.summarize(res, runs, fmt.Errorf("ingest: %w", err))
+	}
+	res.PostsReadToday, res.readKnown = st.ReadToday, h.quota != nil
+	if h.noRequestYet(ctx, log, st, &res) {
+		return h.summarize(res, runs, nil)
+	}
+	order := rotate(runs, st.NextBoard)
+	served, fatal := h.rounds(ctx, log, order, stopAt, &res)
+	settleTrending(ctx, runs)
+	h.saveNextBoard(ctx, log, order, served)
+	return h.summarize(res, runs, fatal)
+}
+
+// upkeepFirst: every run advances every board's rolling windows first, whatever the X API then
+// answers, so reads find them current even when no post is recorded (see store.Store.Upkeep).
+func upkeepFirst(ctx context.Context, runs []*boardRun) {
 	for _, r := range runs {
 		if err := r.Board.Upkeep(ctx); err != nil {
 			r.fail(fmt.Errorf("ingest: %w", err))
 		}
 	}
-	var st store.QuotaState
-	if h.quota != nil {
-		var err error
-		if st, err = h.quota.State(ctx); err != nil {
-			return h.summarize(res, runs, fmt.Errorf("ingest: %w", err))
-		}
+}
+
+// quotaState is the stored read quota (the zero state without a quota store).
+func (h *Handler) quotaState(ctx context.Context) (store.QuotaState, error) {
+	if h.quota == nil {
+		return store.QuotaState{}, nil
 	}
-	res.PostsReadToday, res.readKnown = st.ReadToday, h.quota != nil
+	return h.quota.State(ctx)
+}
+
+// noRequestYet reports whether the quota st allows no request in this run (the rate limit's
+// block, the read budget accrued so far spent), and notes it in res.
+func (h *Handler) noRequestYet(ctx context.Context, log *slog.Logger, st store.QuotaState, res *Result) bool {
 	switch {
 	case !st.Blocked.IsZero():
 		res.rateLimited(st.Blocked)
 		log.WarnContext(ctx, "the X API rate limit allows no request yet; stopping until the next run",
 			"rate_limit_reset", st.Blocked.Format(time.RFC3339))
-		return h.summarize(res, runs, nil)
+		return true
 	case h.cfg.DailyPostBudget > 0 && budgetRemaining(h.limit(), st.ReadToday) < xapi.MinPageSize:
 		res.BudgetExhausted = true
 		log.InfoContext(ctx, "the X API read budget accrued so far is spent; no request until more accrues",
 			"posts_read_today", st.ReadToday, "daily_post_budget", h.cfg.DailyPostBudget, "accrued", h.limit())
-		return h.summarize(res, runs, nil)
+		return true
 	}
+	return false
+}
 
-	order := rotate(runs, st.NextBoard)
-	pages, served := 0, -1 // served: the place in order of the last board that got a page
-rounds:
+// rounds gives the boards in order a turn each, round after round, until every board is done
+// or the run stops (the page cap, the time budget, a turn's stopRun, ctx). served is the place
+// in order of the last board that got a page (-1: none); fatal is the last turn's error.
+func (h *Handler) rounds(ctx context.Context, log *slog.Logger, order []*boardRun, stopAt time.Time,
+	res *Result) (served int, fatal error) {
+	pages := 0
+	served = -1
 	for {
 		active := false
 		for i, r := range order {
@@ -96,29 +125,32 @@ rounds:
 			r.active, r.pagesLeft = activeBoards(order), h.cfg.MaxPages-pages
 			if pages >= h.cfg.MaxPages {
 				log.InfoContext(ctx, "stopping at the page cap", "max_pages", h.cfg.MaxPages)
-				break rounds
+				return served, fatal
 			}
 			if !time.Now().Before(stopAt) {
 				log.InfoContext(ctx, "stopping at the time budget", "pages", pages)
-				break rounds
+				return served, fatal
 			}
 			var t turn
-			t, fatal = h.turn(ctx, r, stopAt, &res)
+			t, fatal = h.turn(ctx, r, stopAt, res)
 			if t == gotPage {
 				pages++
 				served = i
 			}
 			if t == stopRun || ctx.Err() != nil {
-				break rounds
+				return served, fatal
 			}
 		}
 		if !active {
-			break
+			return served, fatal
 		}
 	}
-	// A board that recorded posts settles its trending views at the end of the run, so they hold
-	// the run's posts (see store.Store.Upkeep); when that fails, the next run's first upkeep
-	// settles them, and the board's error says so.
+}
+
+// settleTrending: a board that recorded posts settles its trending views at the end of the run,
+// so they hold the run's posts (see store.Store.Upkeep); when that fails, the next run's first
+// upkeep settles them, and the board's error says so.
+func settleTrending(ctx context.Context, runs []*boardRun) {
 	for _, r := range runs {
 		if r.res.PostsNew == 0 {
 			continue
@@ -129,13 +161,17 @@ rounds:
 			r.err = errors.Join(prev, r.err)
 		}
 	}
+}
+
+// saveNextBoard stores the board after the last one served (the place served in order) as the
+// one the next run starts with, so every board gets its share of the pages over the runs.
+func (h *Handler) saveNextBoard(ctx context.Context, log *slog.Logger, order []*boardRun, served int) {
 	if h.quota != nil && served >= 0 {
 		next := order[(served+1)%len(order)].Name
 		if err := h.quota.SetNextBoard(ctx, next); err != nil {
 			log.WarnContext(ctx, "could not save the board the next run starts with", "next_board", next, "error", err.Error())
 		}
 	}
-	return h.summarize(res, runs, fatal)
 }
 
 // activeBoards is how many boards are not done.

@@ -46,34 +46,22 @@ package localapp
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/coldstart"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/funcurl"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/xapi"
 )
 
 const (
@@ -215,58 +203,12 @@ func Start(ctx context.Context, cfg Config) (a *App, err error) {
 	return a, a.wire(ctx, rcfg, board)
 }
 
-// startRedis returns the settings of the Redis to use, starting the embedded one if needed.
-func (a *App) startRedis(ctx context.Context) (store.Config, error) {
-	if a.cfg.RedisURL != "" {
-		rcfg, err := ParseRedisURL(a.cfg.RedisURL)
-		if err != nil {
-			return rcfg, err
-		}
-		kind := "standalone"
-		if rcfg.Cluster {
-			kind = "cluster"
-		}
-		if rcfg.TLS {
-			kind += ", TLS"
-		}
-		a.Redis = fmt.Sprintf("%s (%s)", RedactRedisURL(a.cfg.RedisURL), kind)
-		return rcfg, nil
-	}
-	m := miniredis.NewMiniRedis()
-	m.ClockTTL(true) // keys expire on the wall clock, as on a server
-	user, password := "local", randomHex(16)
-	m.RequireUserAuth(user, password)
-	if err := m.StartAddr("127.0.0.1:0"); err != nil {
-		return store.Config{}, fmt.Errorf("start the embedded Redis (miniredis): %w", err)
-	}
-	a.mini = m
-	a.Redis = "embedded (miniredis " + m.Addr() + ", in memory: counts are lost at exit)"
-	// The embedded Redis runs its Lua in Go (gopher-lua), in this process: a record batch can
-	// take a good part of a second (more under -race or a loaded machine), which is no lost
-	// connection, so it gets more than the deployed client's 1 s before a retry.
-	return store.Config{Addr: m.Addr(), Username: user, Password: password, IOTimeout: 30 * time.Second}, nil
-}
-
-// openBoard connects to Redis and checks that it answers.
-func (a *App) openBoard(ctx context.Context, rcfg store.Config) (redis.UniversalClient, error) {
-	rdb, err := store.NewClient(rcfg)
-	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	a.rdb = rdb
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := rdb.Ping(pingCtx).Err(); err != nil {
-		return nil, fmt.Errorf("redis at %s: %w", a.Redis, err)
-	}
-	return rdb, nil
-}
-
 // SampleBoards are the boards on the sample when none is set: every post, and the posts with
 // #aws (whose other hashtags it ranks: the query's own is not counted).
 var SampleBoards = []config.Board{{Name: config.DefaultLeaderboard, Query: SampleQuery}, {Name: "aws", Query: "#aws -is:retweet"}}
 
-// wire builds the source, the handlers and the servers.
+// wire builds the post source (the real X API, or the bundled sample on the stand-in), the
+// handlers and the servers, from the functions' settings as the functions read them.
 func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalClient) error {
 	getenv := a.cfg.Getenv
 	useX := false
@@ -276,10 +218,40 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 	}
 
-	var (
-		token string
-		posts []xapitest.Tweet
-	)
+	a.setInterval(useX)
+	var si standIn
+	if !useX {
+		var err error
+		if si, err = a.startStandIn(); err != nil {
+			return err
+		}
+		apiURL := si.url
+		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
+	}
+	getenv = a.functionEnv(getenv, useX, rcfg)
+	icfg, lcfg, err := loadSettings(getenv)
+	if err != nil {
+		return err
+	}
+	a.Boards = icfg.Boards
+	a.Posts = a.describePosts(useX, icfg, si.posts)
+	stores, byName, err := a.openStores(rdb, icfg)
+	if err != nil {
+		return err
+	}
+	sources, err := a.sources(ctx, useX, getenv, icfg, si.token)
+	if err != nil {
+		return err
+	}
+	if err := a.newIngest(icfg, sources, stores); err != nil {
+		return err
+	}
+	return a.serveLeaderboard(lcfg, byName)
+}
+
+// setInterval sets the time between ingest runs: Config.Interval, or the default of the sample
+// or of the real X API.
+func (a *App) setInterval(useX bool) {
 	if a.cfg.Interval == 0 {
 		a.cfg.Interval = DefaultInterval
 		if useX {
@@ -287,301 +259,6 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		}
 	}
 	a.Interval = a.cfg.Interval
-	if !useX {
-		raw, err := sample.Posts()
-		if err != nil {
-			return err
-		}
-		if posts, err = sample.Shift(raw, a.now()); err != nil {
-			return err
-		}
-		token = randomHex(24)
-		standIn, err := xapitest.New(posts, xapitest.Options{BearerToken: token, Now: a.now, MatchAllQuery: SampleQuery})
-		if err != nil {
-			return fmt.Errorf("start the X API stand-in: %w", err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return fmt.Errorf("start the X API stand-in: listen: %w", err)
-		}
-		a.xapi = newServer(standIn)
-		go a.serve(a.xapi, ln, "X API stand-in")
-		apiURL := "http://" + ln.Addr().String()
-		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
-	}
-	// The default boards, when neither BOARDS nor SEARCH_QUERY is set.
-	if strings.TrimSpace(getenv("BOARDS")) == "" && strings.TrimSpace(getenv("SEARCH_QUERY")) == "" {
-		switch {
-		case useX:
-			getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": DefaultQuery})
-		case strings.TrimSpace(getenv("LEADERBOARD")) == "":
-			getenv = overlay(getenv, map[string]string{"BOARDS": config.BoardsJSON(SampleBoards)})
-		default: // LEADERBOARD alone: one board of every post
-			getenv = overlay(getenv, map[string]string{"SEARCH_QUERY": SampleQuery})
-		}
-	}
-	// The bundled sample is free: without X_DAILY_POST_BUDGET it is read without a budget (the
-	// default budget would stop the sample after two runs); the budget line still says what
-	// the reads would cost on X.
-	a.sampleIsFree = !useX && strings.TrimSpace(getenv("X_DAILY_POST_BUDGET")) == ""
-	if a.sampleIsFree {
-		getenv = overlay(getenv, map[string]string{"X_DAILY_POST_BUDGET": "0"})
-	}
-	// The functions' settings, read and checked by the functions' own code. The Redis part is
-	// already decided by REDIS_URL: the endpoint given here only satisfies the check.
-	getenv = overlay(getenv, map[string]string{"MEMORYDB_ENDPOINT": rcfg.Addr})
-	icfg, err := config.LoadIngest(getenv)
-	if err != nil {
-		return err
-	}
-	// EMBED_ORIGINS as the function reads it, except that origins on this machine may frame the
-	// widget too (http://localhost:8080): a page under development.
-	lcfg, err := config.LoadLeaderboard(overlay(getenv, map[string]string{"EMBED_ORIGINS": ""}))
-	if err != nil {
-		return err
-	}
-	if lcfg.EmbedOrigins, err = config.ParseLocalEmbedOrigins(getenv("EMBED_ORIGINS")); err != nil {
-		return err
-	}
-	a.Boards = icfg.Boards
-
-	var env *coldstart.Env
-	if useX {
-		env = &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
-		a.Posts = fmt.Sprintf("the X API at %s", icfg.APIURL)
-	} else {
-		visible := 0
-		now := a.now()
-		for _, p := range posts {
-			if !p.CreatedAt.After(now) {
-				visible++
-			}
-		}
-		a.Posts = fmt.Sprintf("bundled sample via a local X API v2 stand-in (%d posts from the last 7 days, %d more arriving over the next 24 hours)",
-			visible, len(posts)-visible)
-	}
-	ingestLog := a.log
-	if !a.cfg.Metrics {
-		ingestLog = slog.New(withoutMetrics{a.log.Handler()})
-	}
-	stores := make([]*store.Store, len(icfg.Boards))
-	byName := map[string]*store.Store{}
-	for i, b := range icfg.Boards {
-		if stores[i], err = store.New(rdb, b.Name, store.WithClock(a.now), store.WithTrendingMinAuthors(icfg.TrendingMinAuthors)); err != nil {
-			return fmt.Errorf("BOARDS: %w", err)
-		}
-		byName[b.Name] = stores[i]
-	}
-	sources := make([]*xapi.Source, len(icfg.Boards))
-	if useX {
-		if sources, err = env.Sources(ctx, icfg); err != nil {
-			return err
-		}
-	} else {
-		for i, b := range icfg.Boards {
-			if sources[i], err = xapi.New(xapi.Config{BaseURL: icfg.APIURL, BearerToken: xapi.BearerToken(token), Query: b.Query, Logger: a.log, Now: a.now}); err != nil {
-				return fmt.Errorf("BOARDS: board %q: %w", b.Name, err)
-			}
-		}
-	}
-	feeds, err := ingest.Feeds(icfg.Boards, sources, stores)
-	if err != nil {
-		return err
-	}
-	a.budget, a.price = icfg.DailyPostBudget, icfg.PricePerPost
-	if a.ingest, err = ingest.New(feeds, stores[0].Quota(), ingest.Config{
-		MaxPages: icfg.MaxPages, SkipSensitive: icfg.SkipSensitive, Exclude: icfg.Exclude,
-		DailyPostBudget: icfg.DailyPostBudget, PricePerPost: icfg.PricePerPost, Interval: a.Interval, Now: a.now, Logger: ingestLog,
-	}); err != nil {
-		return err
-	}
-
-	boards := make([]leaderboard.Named, len(lcfg.Boards))
-	for i, b := range lcfg.Boards {
-		boards[i] = leaderboard.Named{Name: b.Name, Query: b.Query, Board: byName[b.Name]}
-	}
-	lb, err := leaderboard.New(boards, leaderboard.Config{CacheTTL: lcfg.CacheTTL, EmbedOrigins: lcfg.EmbedOrigins, Logger: a.log})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(a.cfg.Host, strconv.Itoa(a.cfg.Port)))
-	if err != nil {
-		return fmt.Errorf("leaderboard: listen on port %d: %w", a.cfg.Port, err)
-	}
-	a.web = newServer(funcurl.Handler(lb.Handle, a.log))
-	go a.serve(a.web, ln, "leaderboard")
-	a.URL = "http://" + net.JoinHostPort(displayHost(a.cfg.Host), strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
-	return nil
-}
-
-// describeBoards names the boards and their queries for the start-up lines.
-func describeBoards(boards []config.Board) string {
-	parts := make([]string, len(boards))
-	for i, b := range boards {
-		q := strconv.Quote(b.Query)
-		if b.Query == SampleQuery {
-			q = "every post"
-		}
-		parts[i] = fmt.Sprintf("%q (%s)", b.Name, q)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// withoutMetrics drops the records that carry an "_aws" attribute: CloudWatch Embedded Metric
-// Format records, which the ingest handler writes to its log for CloudWatch to turn into
-// metrics.
-type withoutMetrics struct{ slog.Handler }
-
-func (h withoutMetrics) Handle(ctx context.Context, r slog.Record) error {
-	emf := false
-	r.Attrs(func(a slog.Attr) bool {
-		emf = a.Key == "_aws"
-		return !emf
-	})
-	if emf {
-		return nil
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h withoutMetrics) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return withoutMetrics{h.Handler.WithAttrs(attrs)}
-}
-
-func (h withoutMetrics) WithGroup(name string) slog.Handler {
-	return withoutMetrics{h.Handler.WithGroup(name)}
-}
-
-// The local servers' timeouts: a client that trickles its request, or never reads the answer,
-// or keeps an idle connection open, gives its connection up after these.
-const (
-	headerTimeout = 10 * time.Second // the request line and headers
-	readTimeout   = 30 * time.Second // the whole request, body included
-	writeTimeout  = 30 * time.Second // from the end of the headers to the end of the answer
-	idleTimeout   = 2 * time.Minute  // a kept-alive connection between requests
-)
-
-// newServer is an HTTP server of h with the local servers' timeouts.
-func newServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: headerTimeout, ReadTimeout: readTimeout,
-		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
-}
-
-func (a *App) serve(srv *http.Server, ln net.Listener, what string) {
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		a.serveErr <- fmt.Errorf("%s server: %w", what, err)
-	}
-}
-
-// Ingest runs the ingest handler once, as the schedule would, and returns its result.
-func (a *App) Ingest(ctx context.Context) (ingest.Result, error) {
-	_, res, err := a.ingestRun(ctx)
-	return res, err
-}
-
-// ingestRun is Ingest that also returns the run's number (1 for the first).
-func (a *App) ingestRun(ctx context.Context) (int, ingest.Result, error) {
-	a.mu.Lock()
-	a.runs++
-	n := a.runs
-	a.mu.Unlock()
-	runCtx, cancel := context.WithTimeout(ctx, RunTimeout)
-	defer cancel()
-	res, err := a.ingest.Handle(runCtx, ScheduledEvent(a.now()))
-	return n, res, err
-}
-
-// Loop runs Ingest now and then every cfg.Interval (skipping ticks while a run is still
-// going) and prints one line per run, until ctx ends (nil) or a server fails (its error).
-func (a *App) Loop(ctx context.Context) error {
-	tick := time.NewTicker(a.cfg.Interval)
-	defer tick.Stop()
-	for {
-		n, res, err := a.ingestRun(ctx)
-		if ctx.Err() != nil {
-			return nil // interrupted: the run's outcome says nothing
-		}
-		fmt.Fprintln(a.out(), Progress(time.Now(), n, res, err))
-		fmt.Fprintln(a.out(), Budget(res, a.budget, a.price, a.sampleIsFree))
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-a.serveErr:
-			return err
-		case <-tick.C:
-		}
-	}
-}
-
-// Progress is the line printed for ingest run n that ended at wall time at.
-func Progress(at time.Time, n int, res ingest.Result, err error) string {
-	head := fmt.Sprintf("%s ingest #%d: %s, %s, %d new, %s counted", at.Format("15:04:05"), n,
-		plural(res.Pages, "page"), plural(res.PostsFetched, "post"), res.PostsNew, plural(res.HashtagsCounted, "hashtag"))
-	if res.PostsHad > res.PostsFetched {
-		head += fmt.Sprintf(" (a sample: %.1f%% of the %d posts X had there)", 100*res.Coverage, res.PostsHad)
-	}
-	switch {
-	case err != nil:
-		return head + "; failed: " + err.Error()
-	case res.RateLimited:
-		return head + "; rate limited by the X API, resuming after its reset"
-	case res.BudgetExhausted:
-		return head + "; the X API read budget accrued so far is spent, more accrues through the UTC day"
-	case res.Complete:
-		return head + "; caught up"
-	default:
-		return head + "; more to fetch next run"
-	}
-}
-
-// Budget is the line printed after a run's progress line: the posts X returned today and what
-// they cost at price (USD a post) against budget (0: none); free says the posts are the bundled
-// sample's, which cost nothing.
-func Budget(res ingest.Result, budget int, price float64, free bool) string {
-	line := fmt.Sprintf("         x api: %s read today", plural(int(res.PostsReadToday), "post"))
-	if budget > 0 {
-		line += fmt.Sprintf(" of a daily budget of %d", budget)
-	}
-	cost := fmt.Sprintf("$%.2f at $%g a post", float64(res.PostsReadToday)*price, price)
-	if free {
-		return line + "; the bundled sample is free (on X: " + cost + ")"
-	}
-	return line + ", about " + cost
-}
-
-// shortDuration formats d without trailing zero units: 10s, 15m, 1h30m.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// ScheduledEvent is the EventBridge scheduled event of a run at now, shaped like the events a
-// schedule rule delivers (events/schedule.json), in a made-up local account and Region.
-func ScheduledEvent(now time.Time) events.EventBridgeEvent {
-	return events.EventBridgeEvent{
-		Version:    "0",
-		ID:         newUUID(),
-		DetailType: "Scheduled Event",
-		Source:     "aws.events",
-		AccountID:  "000000000000",
-		Time:       now.UTC().Truncate(time.Second),
-		Region:     "local",
-		Resources:  []string{"arn:aws:events:local:000000000000:rule/local-ingest-schedule"},
-		Detail:     json.RawMessage("{}"),
-	}
 }
 
 // Close stops the servers and closes Redis; it is safe to call more than once.
@@ -608,44 +285,10 @@ func (a *App) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// out is where the lines meant for a person go (Config.Out, or nowhere).
 func (a *App) out() io.Writer {
 	if a.cfg.Out == nil {
 		return io.Discard
 	}
 	return a.cfg.Out
-}
-
-// overlay returns getenv with the given variables replaced.
-func overlay(getenv func(string) string, vars map[string]string) func(string) string {
-	return func(name string) string {
-		if v, ok := vars[name]; ok {
-			return v
-		}
-		return getenv(name)
-	}
-}
-
-// displayHost is how the URL names the listening host: localhost for loopback and
-// all-interfaces addresses.
-func displayHost(host string) string {
-	switch host {
-	case "", "127.0.0.1", "::1", "localhost", "0.0.0.0", "::":
-		return "localhost"
-	}
-	return host
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return hex.EncodeToString(b)
-}
-
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

@@ -28,9 +28,24 @@ import (
 // the rest (an unencoded '/', '?' or '#' in it, or a malformed one) is not shown at all.
 func ParseRedisURL(raw string) (store.Config, error) {
 	var cfg store.Config
-	raw = strings.TrimSpace(raw)
+	u, err := parseRedisURL(strings.TrimSpace(raw))
+	if err != nil {
+		return cfg, err
+	}
+	shown := u.Redacted()
+	if err := readRedisAddr(&cfg, u, shown); err != nil {
+		return cfg, err
+	}
+	if err := readRedisUser(&cfg, u, shown); err != nil {
+		return cfg, err
+	}
+	return cfg, readRedisParams(&cfg, u, shown)
+}
+
+// parseRedisURL parses raw, trimmed, into a URL, with an error that shows no part of a password.
+func parseRedisURL(raw string) (*url.URL, error) {
 	if userinfoOutsideAuthority(raw) {
-		return cfg, errors.New("REDIS_URL has an '@' after its host: percent-encode a '/', '?' or '#' in the user or " +
+		return nil, errors.New("REDIS_URL has an '@' after its host: percent-encode a '/', '?' or '#' in the user or " +
 			"password (%2F, %3F, %23) and an '@' in a parameter (%40) (the URL is not shown: it may hold a password)")
 	}
 	u, err := url.Parse(raw)
@@ -38,50 +53,66 @@ func ParseRedisURL(raw string) (store.Config, error) {
 		if strings.Contains(raw, "@") {
 			// url.Parse quotes what it could not read (an escape, a port), which may be part of
 			// the password.
-			return cfg, errors.New("REDIS_URL is not a URL: check the host and port, and percent-encode special " +
+			return nil, errors.New("REDIS_URL is not a URL: check the host and port, and percent-encode special " +
 				"characters in the user and password, e.g. %25 for '%' (the URL is not shown: it holds a password)")
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // the message without the URL, repeated below
 		}
-		return cfg, fmt.Errorf("REDIS_URL is not a URL: %w", err)
+		return nil, fmt.Errorf("REDIS_URL is not a URL: %w", err)
 	}
-	shown := u.Redacted()
+	return u, nil
+}
+
+// readRedisAddr reads the scheme (TLS or not), host and port of u into cfg, and checks that u
+// names database 0 and no fragment. shown is u with its password replaced, for errors.
+func readRedisAddr(cfg *store.Config, u *url.URL, shown string) error {
 	switch u.Scheme {
 	case "redis":
 	case "rediss":
 		cfg.TLS = true
 	default:
-		return cfg, fmt.Errorf("REDIS_URL %s: scheme %q: want redis:// or rediss:// (TLS)", shown, u.Scheme)
+		return fmt.Errorf("REDIS_URL %s: scheme %q: want redis:// or rediss:// (TLS)", shown, u.Scheme)
 	}
 	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return cfg, fmt.Errorf("REDIS_URL %s: no host: want redis://host:port", shown)
+		return fmt.Errorf("REDIS_URL %s: no host: want redis://host:port", shown)
 	}
 	port := u.Port()
 	if port == "" {
 		port = "6379"
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return cfg, fmt.Errorf("REDIS_URL %s: port %q: want 1-65535", shown, port)
+		return fmt.Errorf("REDIS_URL %s: port %q: want 1-65535", shown, port)
 	}
 	cfg.Addr = net.JoinHostPort(u.Hostname(), port)
 	if p := u.Path; p != "" && p != "/" && p != "/0" {
-		return cfg, fmt.Errorf("REDIS_URL %s: database %q: only database 0 is supported", shown, strings.TrimPrefix(p, "/"))
+		return fmt.Errorf("REDIS_URL %s: database %q: only database 0 is supported", shown, strings.TrimPrefix(p, "/"))
 	}
 	if u.Fragment != "" {
-		return cfg, fmt.Errorf("REDIS_URL %s: unexpected fragment #%s", shown, u.Fragment)
+		return fmt.Errorf("REDIS_URL %s: unexpected fragment #%s", shown, u.Fragment)
 	}
+	return nil
+}
+
+// readRedisUser reads the user and password of u, if any, into cfg: a user needs a password.
+func readRedisUser(cfg *store.Config, u *url.URL, shown string) error {
 	if u.User != nil {
 		cfg.Username = u.User.Username()
 		cfg.Password, _ = u.User.Password()
 		if cfg.Password == "" {
-			return cfg, fmt.Errorf("REDIS_URL %s: user %q without a password: want redis://user:password@host:port", shown, cfg.Username)
+			return fmt.Errorf("REDIS_URL %s: user %q without a password: want redis://user:password@host:port", shown, cfg.Username)
 		}
 	}
+	return nil
+}
+
+// readRedisParams reads the query parameters of u into cfg, in name order: each at most once,
+// cluster and ca_file only.
+func readRedisParams(cfg *store.Config, u *url.URL, shown string) error {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return cfg, fmt.Errorf("REDIS_URL %s: query: %w", shown, err)
+		return fmt.Errorf("REDIS_URL %s: query: %w", shown, err)
 	}
 	names := make([]string, 0, len(q))
 	for name := range q {
@@ -91,29 +122,36 @@ func ParseRedisURL(raw string) (store.Config, error) {
 	for _, name := range names {
 		vals := q[name]
 		if len(vals) != 1 {
-			return cfg, fmt.Errorf("REDIS_URL %s: parameter %s given %d times", shown, name, len(vals))
+			return fmt.Errorf("REDIS_URL %s: parameter %s given %d times", shown, name, len(vals))
 		}
-		v := vals[0]
-		switch name {
-		case "cluster":
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return cfg, fmt.Errorf("REDIS_URL %s: cluster=%q: want true or false", shown, v)
-			}
-			cfg.Cluster = b
-		case "ca_file":
-			if v == "" {
-				return cfg, fmt.Errorf("REDIS_URL %s: ca_file is empty", shown)
-			}
-			if !cfg.TLS {
-				return cfg, fmt.Errorf("REDIS_URL %s: ca_file needs TLS: use rediss://", shown)
-			}
-			cfg.CAFile = v
-		default:
-			return cfg, fmt.Errorf("REDIS_URL %s: unknown parameter %q: allowed are cluster and ca_file", shown, name)
+		if err := readRedisParam(cfg, shown, name, vals[0]); err != nil {
+			return err
 		}
 	}
-	return cfg, nil
+	return nil
+}
+
+// readRedisParam reads the query parameter name=v into cfg.
+func readRedisParam(cfg *store.Config, shown, name, v string) error {
+	switch name {
+	case "cluster":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("REDIS_URL %s: cluster=%q: want true or false", shown, v)
+		}
+		cfg.Cluster = b
+	case "ca_file":
+		if v == "" {
+			return fmt.Errorf("REDIS_URL %s: ca_file is empty", shown)
+		}
+		if !cfg.TLS {
+			return fmt.Errorf("REDIS_URL %s: ca_file needs TLS: use rediss://", shown)
+		}
+		cfg.CAFile = v
+	default:
+		return fmt.Errorf("REDIS_URL %s: unknown parameter %q: allowed are cluster and ca_file", shown, name)
+	}
+	return nil
 }
 
 // RedactRedisURL returns raw with its password replaced, for messages.

@@ -93,38 +93,15 @@ func MeasureLambda(ctx context.Context, cfg LambdaConfig) (ingestRuns, boardRuns
 	}
 	defer moto.Stop()
 
-	raw, err := sample.Posts()
-	if err != nil {
-		return ingestRuns, boardRuns, err
-	}
-	posts, err := sample.Shift(raw, time.Now())
-	if err != nil {
-		return ingestRuns, boardRuns, err
-	}
 	const token = "bench-x-api-token"
-	x, err := xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true, RateLimit: 1 << 20})
+	x, err := sampleXAPI(token)
 	if err != nil {
 		return ingestRuns, boardRuns, err
 	}
 	xURL := x.Start()
 	defer x.Close()
 
-	secret := func(name string, v map[string]string) (string, error) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return "", err
-		}
-		return moto.CreateSecret(ctx, "bench/"+name, string(b))
-	}
-	writerARN, err := secret("writer", map[string]string{"username": writer.Name, "password": writer.Password})
-	if err != nil {
-		return ingestRuns, boardRuns, err
-	}
-	readerARN, err := secret("reader", map[string]string{"username": reader.Name, "password": reader.Password})
-	if err != nil {
-		return ingestRuns, boardRuns, err
-	}
-	xARN, err := secret("x", map[string]string{"bearer_token": token})
+	writerARN, readerARN, xARN, err := createSecrets(ctx, moto, writer, reader, token)
 	if err != nil {
 		return ingestRuns, boardRuns, err
 	}
@@ -136,26 +113,91 @@ func MeasureLambda(ctx context.Context, cfg LambdaConfig) (ingestRuns, boardRuns
 			"X_DAILY_POST_BUDGET=0"), // the sample is free: read whole, whatever the hour (no pacing)
 		"leaderboard": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+readerARN),
 	}
+	bins, err := buildForHost(ctx, cfg)
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	events, err := readEvents(cfg.ModuleRoot)
+	if err != nil {
+		return ingestRuns, boardRuns, err
+	}
+	return coldRuns(ctx, cfg, rs, bins, env, events)
+}
+
+// sampleXAPI is the X API stand-in serving the bundled sample, moved to the present, to the
+// bearer token token: every post matches any query, and the rate limit is out of reach.
+func sampleXAPI(token string) (*xapitest.Server, error) {
+	raw, err := sample.Posts()
+	if err != nil {
+		return nil, err
+	}
+	posts, err := sample.Shift(raw, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAll: true, RateLimit: 1 << 20})
+}
+
+// createSecrets stores the Redis users' credentials and the X API token in moto's Secrets
+// Manager, as the deployed stack does, and returns the secrets' ARNs.
+func createSecrets(ctx context.Context, moto *awstest.Moto, writer, reader redistest.User,
+	token string) (writerARN, readerARN, xARN string, err error) {
+	secret := func(name string, v map[string]string) (string, error) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "", err
+		}
+		return moto.CreateSecret(ctx, "bench/"+name, string(b))
+	}
+	if writerARN, err = secret("writer", map[string]string{"username": writer.Name, "password": writer.Password}); err != nil {
+		return "", "", "", err
+	}
+	if readerARN, err = secret("reader", map[string]string{"username": reader.Name, "password": reader.Password}); err != nil {
+		return "", "", "", err
+	}
+	if xARN, err = secret("x", map[string]string{"bearer_token": token}); err != nil {
+		return "", "", "", err
+	}
+	return writerARN, readerARN, xARN, nil
+}
+
+// buildForHost builds both bootstraps for this machine as for Lambda (-s -w, CGO off,
+// lambda.norpc): function name -> path.
+func buildForHost(ctx context.Context, cfg LambdaConfig) (map[string]string, error) {
 	bins := map[string]string{}
 	for _, f := range rie.Functions {
+		var err error
 		if bins[f], err = rie.Build(ctx, cfg.ModuleRoot, f, filepath.Join(cfg.WorkDir, "host"), rie.BuildOptions{Strip: true}); err != nil {
-			return ingestRuns, boardRuns, err
+			return nil, err
 		}
 	}
+	return bins, nil
+}
+
+// readEvents reads the events each function is invoked with in a run, from events/: the
+// schedule for ingest; the get, window and browser requests for the leaderboard.
+func readEvents(moduleRoot string) (map[string][][]byte, error) {
 	events := map[string][][]byte{}
 	for f, names := range map[string][]string{
 		"ingest":      {"schedule.json"},
 		"leaderboard": {"function-url-get.json", "function-url-window.json", "function-url-browser.json"},
 	} {
 		for _, n := range names {
-			b, err := os.ReadFile(filepath.Join(cfg.ModuleRoot, "events", n))
+			b, err := os.ReadFile(filepath.Join(moduleRoot, "events", n))
 			if err != nil {
-				return ingestRuns, boardRuns, err
+				return nil, err
 			}
 			events[f] = append(events[f], b)
 		}
 	}
+	return events, nil
+}
 
+// coldRuns runs cfg.Runs cold starts of each function, in turn, and records their init
+// durations and peak RSS; rs is emptied before every ingest run so that each does the same
+// work.
+func coldRuns(ctx context.Context, cfg LambdaConfig, rs *redistest.Standalone, bins map[string]string,
+	env map[string][]string, events map[string][][]byte) (ingestRuns, boardRuns Runs, err error) {
 	ingestRuns = Runs{Function: "ingest", Invokes: fmt.Sprintf("events/schedule.json, %d pages of %d posts", IngestPages, PageSize)}
 	boardRuns = Runs{Function: "leaderboard", Invokes: "events/function-url-{get,window,browser}.json"}
 	for range cfg.Runs {

@@ -7,38 +7,6 @@ import "time"
 // the windows differ. A hashtag is a list of spellings: the first is the usual one, the others
 // are case or Unicode composition variants that count as the same hashtag.
 
-type topic struct {
-	name      string
-	weight    int
-	sentences []string
-	tags      [][]string
-}
-
-type language struct {
-	code      string // X's lang code
-	weight    int
-	spaced    bool     // words are separated by spaces (hashtags may go mid-sentence)
-	mentions  []string // usernames to mention and reply to
-	quiet     []string // sentences of posts without hashtags
-	topics    []topic
-	longTails []string // extra sentences that make a long post (note_tweet)
-}
-
-// trend boosts one hashtag of one language and topic between from and to (relative to the
-// sample's anchor): a post of that language created then joins the topic and carries the tag
-// with probability p.
-type trend struct {
-	lang, topic string
-	tag         []string
-	from, to    time.Duration
-	p           float64
-}
-
-const (
-	hour = time.Hour
-	day  = 24 * time.Hour
-)
-
 var trends = []trend{
 	// AWS re:Invent week: rising over the last two days and the day after the start.
 	{"en", "tech", []string{"reInvent", "ReInvent", "reinvent", "REINVENT"}, -48 * hour, 24 * hour, 0.28},
