@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
@@ -199,6 +200,9 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	}
 	for _, t := range strings.Split(getenv("EXCLUDE_HASHTAGS"), ",") {
 		if t = strings.TrimSpace(t); t != "" {
+			if _, err := hashtag.Normalize(t); err != nil {
+				return c, fmt.Errorf("EXCLUDE_HASHTAGS: %q: %w", t, err)
+			}
 			c.Exclude = append(c.Exclude, t)
 		}
 	}

@@ -63,6 +63,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad pages", append(ok, "MAX_PAGES", "ten"), "MAX_PAGES"},
 		{"zero pages", append(ok, "MAX_PAGES", "0"), "MAX_PAGES"},
 		{"bad sensitive", append(ok, "SKIP_SENSITIVE", "nope"), "SKIP_SENSITIVE"},
+		{"bad excluded hashtag", append(ok, "EXCLUDE_HASHTAGS", "news, has space"), "EXCLUDE_HASHTAGS"},
 		{"zero min authors", append(ok, "TRENDING_MIN_AUTHORS", "0"), "TRENDING_MIN_AUTHORS"},
 		{"bad min authors", append(ok, "TRENDING_MIN_AUTHORS", "five"), "TRENDING_MIN_AUTHORS"},
 		{"negative budget", append(ok, "X_DAILY_POST_BUDGET", "-1"), "X_DAILY_POST_BUDGET"},

@@ -4,7 +4,7 @@
 //
 // # API
 //
-// A deployment has one or more boards (BOARDS), each with its own counts; the first is the
+// A deployment has one or more boards (config.Board), each with its own counts; the first is the
 // default board. Only GET and HEAD are served (HEAD: the same status and headers, no body), on
 // "/" (a board's top hashtags, or the dashboard) and "/boards" (the list of boards); other
 // methods get 405 with "Allow: GET, HEAD", other paths 404. Errors are JSON {"error": "..."}.
@@ -19,7 +19,7 @@
 //	          boards (the dashboard page is served for any board: it says so and shows the default)
 //	view      top | trending | history, default top
 //	hashtags  view=history only: 1-25 comma-separated hashtags, normalised (history.go)
-//	embed     1: the dashboard as a compact widget that EMBED_ORIGINS may frame
+//	embed     1: the dashboard as a compact widget that Config.EmbedOrigins may frame
 //	kiosk     1: the dashboard's wall layout (large type, several columns, no controls)
 //
 // An unknown parameter, a repeated one, an empty value, a bad percent-encoding or a query
@@ -52,7 +52,7 @@
 // # Caching and revalidation
 //
 // Each view of each window of each board is read from Redis as its best 100 (MaxLimit) and
-// cached in memory for Config.CacheTTL (CACHE_TTL; 0 disables); every limit is served from
+// cached in memory for Config.CacheTTL (0 disables); every limit is served from
 // that read, as its first limit rows (encoded once per limit and read). So an instance reads
 // each view of each window of a board from Redis at most once per cache period whatever limits
 // its callers ask for, at most 6 reads per board and period (4 top, 2 trending), and cycling
@@ -129,9 +129,9 @@ type Board interface {
 
 // Config tunes a Handler.
 type Config struct {
-	CacheTTL time.Duration // how long a read is served from memory (CACHE_TTL), 0 to config.MaxCacheTTL; 0: no cache
+	CacheTTL time.Duration // how long a read is served from memory, 0 to config.MaxCacheTTL; 0: no cache
 	Logger   *slog.Logger  // default slog.Default()
-	// EmbedOrigins (EMBED_ORIGINS, checked by config.ParseEmbedOrigins) may show the widget
+	// EmbedOrigins (checked by config.ParseEmbedOrigins) may show the widget
 	// (?embed=1) in a frame; none by default: frame-ancestors 'none' everywhere.
 	EmbedOrigins []string
 
@@ -176,7 +176,7 @@ func New(boards []Named, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	if cfg.CacheTTL < 0 || cfg.CacheTTL > config.MaxCacheTTL {
-		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
+		return nil, fmt.Errorf("leaderboard handler: Config.CacheTTL is %s, want 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
 	}
 	if cfg.timeout == 0 {
 		cfg.timeout = defaultTimeout
