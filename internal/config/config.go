@@ -30,9 +30,13 @@ import (
 const (
 	DefaultLeaderboard = "hashtags"          // LEADERBOARD
 	DefaultAPIURL      = "https://api.x.com" // X_API_URL
-	DefaultMaxPages    = 10                  // MAX_PAGES
-	MaxMaxPages        = 1000                // MAX_PAGES upper bound
-	DefaultCacheTTL    = 5 * time.Second     // CACHE_TTL
+	// DefaultMaxPages and MaxMaxPages bound MAX_PAGES. One page is one X request of up to 100
+	// posts plus its record, about half a second; the ingest function has 60 s less a 5 s
+	// margin, so 100 pages is about what one run can read at all, and 10,000 posts ($50 at
+	// DefaultPricePerPost) is as much as one run should be allowed to spend.
+	DefaultMaxPages = 10
+	MaxMaxPages     = 100
+	DefaultCacheTTL = 5 * time.Second // CACHE_TTL
 	// MaxCacheTTL bounds CACHE_TTL here; the templates' CacheTtlSeconds allows less (300).
 	MaxCacheTTL = time.Hour
 	// DefaultTrendingMinAuthors is TRENDING_MIN_AUTHORS's default: the store's.

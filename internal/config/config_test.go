@@ -62,6 +62,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"no query", []string{"MEMORYDB_ENDPOINT", "h:1"}, "SEARCH_QUERY"},
 		{"bad pages", append(ok, "MAX_PAGES", "ten"), "MAX_PAGES"},
 		{"zero pages", append(ok, "MAX_PAGES", "0"), "MAX_PAGES"},
+		{"pages over the cap", append(ok, "MAX_PAGES", "101"), "MAX_PAGES"},
 		{"bad sensitive", append(ok, "SKIP_SENSITIVE", "nope"), "SKIP_SENSITIVE"},
 		{"bad excluded hashtag", append(ok, "EXCLUDE_HASHTAGS", "news, has space"), "EXCLUDE_HASHTAGS"},
 		{"zero min authors", append(ok, "TRENDING_MIN_AUTHORS", "0"), "TRENDING_MIN_AUTHORS"},
