@@ -176,7 +176,7 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 	f := setup(t)
 	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "s3cret/with+chars"})
 	f.env["X_SECRET_ARN"] = f.secret(t, "x", `{"api_key":"key","api_secret":"s3cret/with+chars"}`)
-	src, cfg := f.source(t)
+	src, _ := f.source(t)
 	page, err := src.FetchPage(context.Background(), xapi.PageRequest{})
 	if err != nil || len(page.Posts) != 1 {
 		t.Fatalf("search with the exchanged token: %+v, %v", page, err)
@@ -186,7 +186,7 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 	}
 
 	f.env["X_SECRET_ARN"] = f.secret(t, "x-wrong", `{"api_key":"key","api_secret":"wrong-secret"}`)
-	cfg, err = config.LoadIngest(f.getenv) // the sources are the configuration's
+	cfg, err := config.LoadIngest(f.getenv) // the sources are the configuration's
 	if err != nil {
 		t.Fatal(err)
 	}
