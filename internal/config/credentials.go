@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 )
 
@@ -70,8 +71,20 @@ func loadXSource(e *lookup) XSource {
 		SecretARN:   strings.TrimSpace(e.get(EnvXSecretARN)),
 		BearerToken: e.get(EnvXBearerToken), APIKey: e.get(EnvXAPIKey), APISecret: e.get(EnvXAPISecret),
 	}
-	s.Vars = XVars{SecretARN: e.name(EnvXSecretARN), BearerToken: e.name(EnvXBearerToken),
-		APIKey: e.name(EnvXAPIKey), APISecret: e.name(EnvXAPISecret)}
+	// A field is named by the variable its value came from; an empty one by its X_* name, or by
+	// its alias when only deprecated names are set ("TWITTER_API_KEY is set but
+	// TWITTER_API_SECRET is missing": the names the operator uses).
+	old := len(e.deprecated) > 0 && !slices.ContainsFunc(aliases, func(a Alias) bool {
+		return strings.TrimSpace(e.getenv(a.Name)) != ""
+	})
+	name := func(n, v string) string {
+		if v == "" && old {
+			return aliases[slices.IndexFunc(aliases, func(a Alias) bool { return a.Name == n })].Deprecated
+		}
+		return e.name(n)
+	}
+	s.Vars = XVars{SecretARN: name(EnvXSecretARN, s.SecretARN), BearerToken: name(EnvXBearerToken, s.BearerToken),
+		APIKey: name(EnvXAPIKey, s.APIKey), APISecret: name(EnvXAPISecret, s.APISecret)}
 	return s
 }
 

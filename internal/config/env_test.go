@@ -78,6 +78,15 @@ func TestAliasNamesInVars(t *testing.T) {
 	if c.X.Vars != want || c.X.SecretARN != "arn:x" {
 		t.Errorf("X = %+v, Vars %+v; want the ARN of X_SECRET_ARN and Vars %+v", c.X, c.X.Vars, want)
 	}
+	// Only aliases set: the unset fields are named by their aliases too.
+	c, err = LoadIngest(env("MEMORYDB_ENDPOINT", endpoint, "SEARCH_QUERY", "q", "TWITTER_API_KEY", "k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = XVars{SecretARN: "TWITTER_SECRET_ARN", BearerToken: "TWITTER_BEARER_TOKEN", APIKey: "TWITTER_API_KEY", APISecret: "TWITTER_API_SECRET"}
+	if c.X.Vars != want {
+		t.Errorf("aliases only: Vars %+v, want %+v", c.X.Vars, want)
+	}
 	if c.Credentials.Vars.SecretARN != EnvMemoryDBSecretARN {
 		t.Errorf("Redis Vars %+v", c.Credentials.Vars)
 	}

@@ -371,11 +371,11 @@ func TestXFromEnvStandIns(t *testing.T) {
 			wantErr: []string{"X_API_KEY", "X_API_SECRET", "X_SECRET_ARN"}},
 		{name: "key only (alias), secret (X_*)", env: map[string]string{"TWITTER_API_KEY": "k", "X_API_SECRET": leak},
 			want: secrets.XCredentials{APIKey: "k", APISecret: leak}},
-		// An alias set alone is named as set; the missing variable by its X_* name.
+		// Set by the deprecated names, the missing ones are named by theirs too.
 		{name: "key only", env: map[string]string{"TWITTER_API_KEY": leak},
-			wantErr: []string{"TWITTER_API_KEY", "X_API_SECRET"}},
+			wantErr: []string{"TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_SECRET_ARN"}},
 		{name: "secret only", env: map[string]string{"TWITTER_BEARER_TOKEN": "b", "TWITTER_API_SECRET": leak},
-			wantErr: []string{"X_API_KEY", "TWITTER_API_SECRET"}},
+			wantErr: []string{"TWITTER_API_KEY", "TWITTER_API_SECRET"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
