@@ -24,6 +24,7 @@ func main() {
 	if err != nil {
 		env.Fatal("configuration", err)
 	}
+	cfg.Warn(context.Background(), env.Log) // deprecated variable names, once per cold start
 	ctx, cancel := context.WithTimeout(context.Background(), coldstart.Timeout)
 	stores, err := env.Boards(ctx, cfg.Redis, config.Names(cfg.Boards), store.WithTrendingMinAuthors(cfg.TrendingMinAuthors))
 	if err != nil {
@@ -38,7 +39,7 @@ func main() {
 	again := false
 	connect := func(ctx context.Context) (*ingest.Handler, error) {
 		if again {
-			if _, err := secrets.RefreshXFromEnv(ctx, env.Getenv, env.Secrets); err != nil && !errors.Is(err, secrets.ErrXNotConfigured) {
+			if _, err := secrets.RefreshX(ctx, cfg.X, env.Secrets); err != nil && !errors.Is(err, secrets.ErrXNotConfigured) {
 				return nil, fmt.Errorf("x api: %w", err)
 			}
 		}

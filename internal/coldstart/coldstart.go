@@ -28,15 +28,18 @@ const Timeout = 8 * time.Second
 
 // Env is what every function needs at cold start.
 type Env struct {
+	// Getenv is the environment the function is configured from (os.Getenv in the mains). Env
+	// reads it only through package config: the credentials' sources come with the
+	// configuration (config.Redis.Credentials, config.Ingest.X).
 	Getenv  func(string) string
 	Log     *slog.Logger
 	Secrets *secrets.Loader
 }
 
-// New sets up logging (JSON to stdout, the process default) and tracing, and a Secrets
-// Manager loader that is only dialled when a *_SECRET_ARN is set.
+// New sets up logging (JSON to stdout, the process default, at config.LogLevel) and tracing,
+// and a Secrets Manager loader that is only dialled when a secret's ARN is configured.
 func New(getenv func(string) string) *Env {
-	log := logging.New(os.Stdout)
+	log := logging.New(os.Stdout, config.LogLevel(getenv))
 	slog.SetDefault(log)
 	redis.SetLogger(logging.Printf{Log: log, Level: slog.LevelWarn})
 	if err := tracing.Init(); err != nil {
@@ -45,8 +48,8 @@ func New(getenv func(string) string) *Env {
 	return &Env{Getenv: getenv, Log: log, Secrets: secrets.NewLoader(secrets.WithConfigHook(tracing.InstrumentAWS))}
 }
 
-// Board connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
-// local stand-ins) and returns the store of the default board, cfg.Leaderboard, made with opts
+// Board connects to the leaderboard's Redis with the user from cfg.Credentials (its secret or
+// the local stand-ins) and returns the store of the default board, cfg.Leaderboard, made with opts
 // (see Boards).
 func (e *Env) Board(ctx context.Context, cfg config.Redis, opts ...store.Option) (*store.Store, error) {
 	boards, err := e.Boards(ctx, cfg, []string{cfg.Leaderboard}, opts...)
@@ -56,15 +59,15 @@ func (e *Env) Board(ctx context.Context, cfg config.Redis, opts ...store.Option)
 	return boards[0], nil
 }
 
-// Boards connects to the leaderboard's Redis with the user from MEMORYDB_SECRET_ARN (or the
-// local stand-ins) and returns the store of each board in names, in that order, all on the one
+// Boards connects to the leaderboard's Redis with the user from cfg.Credentials (its secret or
+// the local stand-ins) and returns the store of each board in names, in that order, all on the one
 // client and each made with opts (ingest passes the trending option, WithTrendingMinAuthors).
 // Nothing is dialled yet: go-redis connects at the first command, so a Redis that is
 // down at cold start fails the first invoke, not the init, and the next invoke after it returns
 // succeeds in the same process. The client lives as long as the process (an execution
 // environment), so nothing closes it.
 func (e *Env) Boards(ctx context.Context, cfg config.Redis, names []string, opts ...store.Option) ([]*store.Store, error) {
-	creds, err := secrets.RedisFromEnv(ctx, e.Getenv, e.Secrets)
+	creds, err := secrets.Redis(ctx, cfg.Credentials, e.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -73,26 +76,26 @@ func (e *Env) Boards(ctx context.Context, cfg config.Redis, names []string, opts
 		Username: creds.Username, Password: creds.Password, Logger: e.Log,
 		// After a rotation Redis refuses the old password: read the secret again.
 		Refresh: func(ctx context.Context) (string, string, error) {
-			c, err := secrets.RefreshRedisFromEnv(ctx, e.Getenv, e.Secrets)
+			c, err := secrets.RefreshRedis(ctx, cfg.Credentials, e.Secrets)
 			return c.Username, c.Password, err
 		},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("MEMORYDB_ENDPOINT: %w", err)
+		return nil, fmt.Errorf("redis client for %s: %w", cfg.Endpoint, err)
 	}
 	rdb.AddHook(tracing.RedisHook())
 	boards := make([]*store.Store, len(names))
 	for i, name := range names {
 		if boards[i], err = store.New(rdb, name, opts...); err != nil {
 			rdb.Close()
-			return nil, fmt.Errorf("BOARDS: %w", err)
+			return nil, fmt.Errorf("board %q: %w", name, err)
 		}
 	}
 	return boards, nil
 }
 
 // Sources builds the X API source of every board (its query), in cfg.Boards' order, all with
-// one HTTP client and one bearer token: from TWITTER_SECRET_ARN (or the local stand-ins),
+// one HTTP client and one bearer token: from cfg.X (its secret or the local stand-ins),
 // exchanged once for an app-only token when the secret holds a key and secret. When X refuses
 // the token (the secret was rotated or the token revoked), a source reads the secret again,
 // exchanges again if needed, and retries once, without a new cold start.
@@ -108,7 +111,7 @@ func (e *Env) Sources(ctx context.Context, cfg config.Ingest) ([]*xapi.Source, e
 		}
 		return xapi.BearerToken(token), nil
 	}
-	creds, err := secrets.XFromEnv(ctx, e.Getenv, e.Secrets)
+	creds, err := secrets.X(ctx, cfg.X, e.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +120,7 @@ func (e *Env) Sources(ctx context.Context, cfg config.Ingest) ([]*xapi.Source, e
 		return nil, err
 	}
 	reauthorize := func(ctx context.Context) (xapi.BearerToken, error) {
-		creds, err := secrets.RefreshXFromEnv(ctx, e.Getenv, e.Secrets)
+		creds, err := secrets.RefreshX(ctx, cfg.X, e.Secrets)
 		if err != nil {
 			return "", err
 		}
@@ -129,7 +132,7 @@ func (e *Env) Sources(ctx context.Context, cfg config.Ingest) ([]*xapi.Source, e
 			BaseURL: cfg.APIURL, BearerToken: token, HTTPClient: hc, Query: b.Query, Logger: e.Log, Reauthorize: reauthorize,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("TWITTER_API_URL / the query of board %q: %w", b.Name, err)
+			return nil, fmt.Errorf("x api source of board %q: %w", b.Name, err)
 		}
 	}
 	return sources, nil

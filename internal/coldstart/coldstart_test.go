@@ -73,7 +73,7 @@ func (f *fixture) source(t *testing.T) (*xapi.Source, config.Ingest) {
 	return sources[0], cfg
 }
 
-// xAPI starts an X API stand-in serving one post for any query and points TWITTER_API_URL at it.
+// xAPI starts an X API stand-in serving one post for any query and points X_API_URL at it.
 func (f *fixture) xAPI(t *testing.T, opts xapitest.Options) *xapitest.Server {
 	t.Helper()
 	opts.MatchAll = true
@@ -83,7 +83,7 @@ func (f *fixture) xAPI(t *testing.T, opts xapitest.Options) *xapitest.Server {
 	}
 	x.Start()
 	t.Cleanup(x.Close)
-	f.env["TWITTER_API_URL"] = x.URL()
+	f.env["X_API_URL"] = x.URL()
 	return x
 }
 
@@ -175,8 +175,8 @@ func TestBadSecretsNameTheKeyAndHideTheValue(t *testing.T) {
 func TestSourceExchangesKeyAndSecret(t *testing.T) {
 	f := setup(t)
 	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "s3cret/with+chars"})
-	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x", `{"api_key":"key","api_secret":"s3cret/with+chars"}`)
-	src, cfg := f.source(t)
+	f.env["X_SECRET_ARN"] = f.secret(t, "x", `{"api_key":"key","api_secret":"s3cret/with+chars"}`)
+	src, _ := f.source(t)
 	page, err := src.FetchPage(context.Background(), xapi.PageRequest{})
 	if err != nil || len(page.Posts) != 1 {
 		t.Fatalf("search with the exchanged token: %+v, %v", page, err)
@@ -185,7 +185,11 @@ func TestSourceExchangesKeyAndSecret(t *testing.T) {
 		t.Errorf("%d requests, want the token exchange and one search", n)
 	}
 
-	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x-wrong", `{"api_key":"key","api_secret":"wrong-secret"}`)
+	f.env["X_SECRET_ARN"] = f.secret(t, "x-wrong", `{"api_key":"key","api_secret":"wrong-secret"}`)
+	cfg, err := config.LoadIngest(f.getenv) // the sources are the configuration's
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := coldstart.New(f.getenv).Sources(context.Background(), cfg); err == nil || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("wrong key/secret: %v", err)
 	}
@@ -198,7 +202,7 @@ func TestSourceRereadsRotatedXSecret(t *testing.T) {
 	f := setup(t)
 	x := f.xAPI(t, xapitest.Options{BearerToken: "rotated-token-2"})
 	arn := f.secret(t, "x-rotating", `{"bearer_token":"rotated-token-1"}`)
-	f.env["TWITTER_SECRET_ARN"] = arn
+	f.env["X_SECRET_ARN"] = arn
 	src, _ := f.source(t)
 	if _, err := f.moto.PutSecretValue(context.Background(), arn, `{"bearer_token":"rotated-token-2"}`); err != nil {
 		t.Fatal(err)
@@ -217,7 +221,7 @@ func TestSourceRereadsRotatedXSecret(t *testing.T) {
 func TestSourcesShareOneToken(t *testing.T) {
 	f := setup(t)
 	x := f.xAPI(t, xapitest.Options{BearerToken: "app-only-token", APIKey: "key", APISecret: "secret"})
-	f.env["TWITTER_SECRET_ARN"] = f.secret(t, "x-boards", `{"api_key":"key","api_secret":"secret"}`)
+	f.env["X_SECRET_ARN"] = f.secret(t, "x-boards", `{"api_key":"key","api_secret":"secret"}`)
 	delete(f.env, "SEARCH_QUERY")
 	delete(f.env, "LEADERBOARD")
 	f.env["BOARDS"] = `{"aws": "#aws -is:retweet", "golang": "#golang lang:en"}`

@@ -34,7 +34,7 @@ func TestIngestRunIsTraced(t *testing.T) {
 	defer x.Close()
 	vars := map[string]string{
 		"MEMORYDB_USERNAME": writer.Name, "MEMORYDB_PASSWORD": writer.Password,
-		"TWITTER_API_URL": x.URL(), "TWITTER_BEARER_TOKEN": bearer,
+		"X_API_URL": x.URL(), "X_BEARER_TOKEN": bearer,
 	}
 	for k, v := range vars {
 		f.env[k] = v

@@ -19,6 +19,10 @@ type Board struct {
 	Query string `json:"query"`
 }
 
+// MaxQueryBytes bounds a board's query: X's limit of a recent-search query for the self-serve
+// access levels, which the X API client enforces too (xapi.MaxQueryLength; a test compares them).
+const MaxQueryBytes = 512
+
 // MaxBoards bounds BOARDS: every board costs at least one X request per ingest run and widens
 // both Redis users' key patterns.
 const MaxBoards = 25
@@ -103,6 +107,9 @@ func readBoards(getenv func(string) string, needQuery bool) ([]Board, error) {
 	if query == "" && needQuery {
 		return nil, errors.New("SEARCH_QUERY is not set: want an X recent-search query, e.g. \"#aws -is:retweet\" (or set BOARDS)")
 	}
+	if len(query) > MaxQueryBytes {
+		return nil, fmt.Errorf("SEARCH_QUERY is %d bytes, over X's limit of %d", len(query), MaxQueryBytes)
+	}
 	return []Board{{Name: name, Query: query}}, nil
 }
 
@@ -139,6 +146,9 @@ func ParseBoards(raw string) ([]Board, error) {
 		q, ok := query.(string)
 		if q = strings.TrimSpace(q); !ok || q == "" {
 			return nil, fmt.Errorf("BOARDS: board %q: the query must be a non-empty string", name)
+		}
+		if len(q) > MaxQueryBytes {
+			return nil, fmt.Errorf("BOARDS: board %q: the query is %d bytes, over X's limit of %d", name, len(q), MaxQueryBytes)
 		}
 		boards = append(boards, Board{Name: name, Query: q})
 	}

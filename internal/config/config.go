@@ -1,27 +1,44 @@
 // Package config owns the functions' environment contract: it reads and checks the variables
-// both Lambda functions (and the local runner) are configured with, and names the variable
-// in every error. Credentials are not here: package secrets resolves them.
+// both Lambda functions (and the local runner) are configured with, owns every limit and
+// default of them, and names the variable in every error. It is the one deployed package that
+// names a variable (archtest checks it against Variables): the other packages name their own
+// fields, and get their settings from here. Credentials are read from where config says they
+// are (RedisSource, XSource) by package secrets; the log level is LogLevel.
+//
+// The X settings are X_* (X_API_URL, X_SECRET_ARN, X_BEARER_TOKEN, X_API_KEY, X_API_SECRET,
+// X_DAILY_POST_BUDGET, X_PRICE_PER_POST). The TWITTER_* names of the first five are deprecated
+// aliases (Aliases): still read, and the ingest function warns once per cold start (Warn).
 package config
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/hashtag"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// The defaults of the variables, defined here once: the handlers, the X API client, the local
-// runner and its help text refer to these.
+// The limits and defaults of the variables, defined here once: the handlers, the X API client,
+// the local runner and its help text refer to these, and templatetest checks the templates'
+// parameters (MinValue, MaxValue, Default) against them.
 const (
 	DefaultLeaderboard = "hashtags"          // LEADERBOARD
-	DefaultAPIURL      = "https://api.x.com" // TWITTER_API_URL
-	DefaultMaxPages    = 10                  // MAX_PAGES
-	MaxMaxPages        = 1000                // MAX_PAGES upper bound
-	DefaultCacheTTL    = 5 * time.Second     // CACHE_TTL
-	MaxCacheTTL        = time.Hour           // CACHE_TTL upper bound
+	DefaultAPIURL      = "https://api.x.com" // X_API_URL
+	// DefaultMaxPages and MaxMaxPages bound MAX_PAGES. One page is one X request of up to 100
+	// posts plus its record, about half a second; the ingest function has 60 s less a 5 s
+	// margin, so 100 pages is about what one run can read at all, and 10,000 posts ($50 at
+	// DefaultPricePerPost) is as much as one run should be allowed to spend.
+	DefaultMaxPages = 10
+	MaxMaxPages     = 100
+	DefaultCacheTTL = 5 * time.Second // CACHE_TTL
+	// MaxCacheTTL bounds CACHE_TTL here; the templates' CacheTtlSeconds allows less (300).
+	MaxCacheTTL = time.Hour
 	// DefaultTrendingMinAuthors is TRENDING_MIN_AUTHORS's default: the store's.
 	DefaultTrendingMinAuthors = store.DefaultTrendingMinAuthors
 	MaxTrendingMinAuthors     = 1000 // TRENDING_MIN_AUTHORS upper bound
@@ -37,46 +54,106 @@ const (
 
 // Redis says where the leaderboard's Redis (MemoryDB) is.
 type Redis struct {
-	Endpoint    string // MEMORYDB_ENDPOINT, host:port (required)
-	TLS         bool   // MEMORYDB_TLS, default true
-	Cluster     bool   // MEMORYDB_CLUSTER, default true (MemoryDB always runs in cluster mode)
-	CAFile      string // MEMORYDB_CA_FILE, optional PEM bundle (local TLS test clusters only)
-	Leaderboard string // the default (first) board's name: see Boards
+	// Endpoint is host:port of the cluster's configuration endpoint.
+	//
+	// Variable: MEMORYDB_ENDPOINT. Required.
+	Endpoint string
+	// TLS connects with TLS, verifying the server's certificate.
+	//
+	// Variable: MEMORYDB_TLS. Default: true.
+	TLS bool
+	// Cluster speaks the cluster protocol (MemoryDB always runs in cluster mode).
+	//
+	// Variable: MEMORYDB_CLUSTER. Default: true.
+	Cluster bool
+	// CAFile is a PEM bundle to trust instead of the system roots (local TLS test clusters).
+	//
+	// Variable: MEMORYDB_CA_FILE. Default: none.
+	CAFile string
+	// Leaderboard is the default (first) board's name: see Boards.
+	Leaderboard string
+	// Credentials says where the Redis user's credentials are (package secrets reads them).
+	Credentials RedisSource
 }
 
 // Ingest is the ingest function's configuration.
 type Ingest struct {
 	Redis
-	Boards        []Board  // BOARDS, or LEADERBOARD + SEARCH_QUERY (every board has a query)
-	APIURL        string   // TWITTER_API_URL, default DefaultAPIURL
-	MaxPages      int      // MAX_PAGES, default DefaultMaxPages
-	SkipSensitive bool     // SKIP_SENSITIVE, default true
-	Exclude       []string // EXCLUDE_HASHTAGS, comma-separated
-	// TrendingMinAuthors is TRENDING_MIN_AUTHORS, default DefaultTrendingMinAuthors: the
-	// fewest distinct authors a hashtag needs in a window to be listed as trending (the view
-	// is made as ingest records).
+	// Boards are the boards, every one with a query.
+	//
+	// Variables: BOARDS, or LEADERBOARD + SEARCH_QUERY.
+	Boards []Board
+	// APIURL is the X API's base URL.
+	//
+	// Variable: X_API_URL (deprecated alias: TWITTER_API_URL). Default: DefaultAPIURL.
+	APIURL string
+	// X says where the X API credentials are (package secrets reads them).
+	X XSource
+	// MaxPages is the most pages of up to 100 posts a run reads, all boards together.
+	//
+	// Variable: MAX_PAGES, 1 to MaxMaxPages. Default: DefaultMaxPages.
+	MaxPages int
+	// SkipSensitive does not count the hashtags of posts X marks possibly_sensitive.
+	//
+	// Variable: SKIP_SENSITIVE. Default: true.
+	SkipSensitive bool
+	// Exclude are hashtags never counted, on any board.
+	//
+	// Variable: EXCLUDE_HASHTAGS, comma-separated. Default: none.
+	Exclude []string
+	// TrendingMinAuthors is the fewest distinct authors a hashtag needs in a window to be
+	// listed as trending (the view is made as ingest records).
+	//
+	// Variable: TRENDING_MIN_AUTHORS, 1 to MaxTrendingMinAuthors.
+	// Default: DefaultTrendingMinAuthors.
 	TrendingMinAuthors int
-	// DailyPostBudget is X_DAILY_POST_BUDGET, default DefaultDailyPostBudget; 0 = no limit.
+	// DailyPostBudget is the posts X may return per UTC day, all boards and runs together;
+	// 0 is no limit.
+	//
+	// Variable: X_DAILY_POST_BUDGET, 0 to MaxDailyPostBudget. Default: DefaultDailyPostBudget.
 	DailyPostBudget int
-	PricePerPost    float64 // X_PRICE_PER_POST in USD, default DefaultPricePerPost
-	// Interval is the time between ingest runs, from SCHEDULE_EXPRESSION (the template's
-	// ScheduleExpression, rate(...) or cron(...): see ParseSchedule), default DefaultInterval.
-	// The read budget accrues over the day; a run may spend a further interval's share.
+	// PricePerPost is X's price of a post read in USD, for the spend estimate in the log.
+	//
+	// Variable: X_PRICE_PER_POST, 0 to MaxPricePerPost. Default: DefaultPricePerPost.
+	PricePerPost float64
+	// Interval is the time between ingest runs: the read budget accrues over the day, and a
+	// run may spend a further interval's share.
+	//
+	// Variable: SCHEDULE_EXPRESSION (the template's ScheduleExpression, rate(...) or
+	// cron(...): see ParseSchedule). Default: DefaultInterval.
 	Interval time.Duration
+	// Deprecated lists the deprecated variable names the load found set: Warn logs them.
+	Deprecated []Deprecation
+}
+
+// Warn logs one warning for each deprecated variable name the configuration was read from.
+func (c Ingest) Warn(ctx context.Context, log *slog.Logger) {
+	for _, d := range c.Deprecated {
+		d.Warn(ctx, log)
+	}
 }
 
 // Leaderboard is the leaderboard function's configuration.
 type Leaderboard struct {
 	Redis
-	Boards   []Board       // BOARDS, or LEADERBOARD (+ SEARCH_QUERY, shown by GET /boards)
-	CacheTTL time.Duration // CACHE_TTL in seconds, default DefaultCacheTTL; 0 turns the cache off
-	// EmbedOrigins (EMBED_ORIGINS) may frame the dashboard's widget (?embed=1); default none.
+	// Boards are the boards; their queries are optional here (shown by GET /boards).
+	//
+	// Variables: BOARDS, or LEADERBOARD (+ SEARCH_QUERY).
+	Boards []Board
+	// CacheTTL is how long a warm function serves a read from memory; 0 turns the cache off.
+	//
+	// Variable: CACHE_TTL in whole seconds, 0 to MaxCacheTTL. Default: DefaultCacheTTL.
+	CacheTTL time.Duration
+	// EmbedOrigins may frame the dashboard's widget (?embed=1): see ParseEmbedOrigins.
+	//
+	// Variable: EMBED_ORIGINS, comma-separated. Default: none.
 	EmbedOrigins []string
 }
 
 // LoadRedis reads the Redis variables through getenv (os.Getenv in the mains).
 func LoadRedis(getenv func(string) string) (Redis, error) {
-	r := Redis{Endpoint: strings.TrimSpace(getenv("MEMORYDB_ENDPOINT")), CAFile: getenv("MEMORYDB_CA_FILE")}
+	r := Redis{Endpoint: strings.TrimSpace(getenv("MEMORYDB_ENDPOINT")), CAFile: getenv("MEMORYDB_CA_FILE"),
+		Credentials: loadRedisSource(&lookup{getenv: getenv})}
 	if r.Endpoint == "" {
 		return r, fmt.Errorf("MEMORYDB_ENDPOINT is not set: want host:port of the cluster endpoint")
 	}
@@ -104,9 +181,14 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	if err != nil {
 		return Ingest{}, err
 	}
-	c := Ingest{Redis: r, APIURL: strings.TrimSpace(getenv("TWITTER_API_URL"))}
+	e := &lookup{getenv: getenv}
+	c := Ingest{Redis: r, APIURL: strings.TrimSpace(e.get(EnvXAPIURL)), X: loadXSource(e)}
 	if c.APIURL == "" {
 		c.APIURL = DefaultAPIURL
+	}
+	c.Deprecated = e.deprecated
+	if err := checkAPIURL(c.APIURL); err != nil {
+		return c, fmt.Errorf("%s: %w", e.name(EnvXAPIURL), err)
 	}
 	if c.Boards, err = loadBoards(getenv, true); err != nil {
 		return c, err
@@ -122,6 +204,9 @@ func LoadIngest(getenv func(string) string) (Ingest, error) {
 	}
 	for _, t := range strings.Split(getenv("EXCLUDE_HASHTAGS"), ",") {
 		if t = strings.TrimSpace(t); t != "" {
+			if _, err := hashtag.Normalize(t); err != nil {
+				return c, fmt.Errorf("EXCLUDE_HASHTAGS: %q: %w", t, err)
+			}
 			c.Exclude = append(c.Exclude, t)
 		}
 	}
@@ -159,6 +244,16 @@ func LoadLeaderboard(getenv func(string) string) (Leaderboard, error) {
 		return Leaderboard{}, err
 	}
 	return Leaderboard{Redis: r, Boards: boards, CacheTTL: time.Duration(secs) * time.Second, EmbedOrigins: origins}, nil
+}
+
+// checkAPIURL checks an X API base URL as the X API client does (xapi.New): http or https, a
+// host, no query or fragment.
+func checkAPIURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q is not an http(s) base URL like %s", raw, DefaultAPIURL)
+	}
+	return nil
 }
 
 func boolVar(getenv func(string) string, name string, def bool) (bool, error) {

@@ -21,12 +21,14 @@ func TestLoadIngestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Ingest{
-		Redis:  Redis{Endpoint: "clustercfg.x.memorydb.us-east-1.amazonaws.com:6379", TLS: true, Cluster: true, Leaderboard: "hashtags"},
+		Redis: Redis{Endpoint: "clustercfg.x.memorydb.us-east-1.amazonaws.com:6379", TLS: true, Cluster: true, Leaderboard: "hashtags",
+			Credentials: RedisSource{Vars: RedisVars{"MEMORYDB_SECRET_ARN", "MEMORYDB_USERNAME", "MEMORYDB_PASSWORD"}}},
 		Boards: []Board{{Name: "hashtags", Query: "#aws -is:retweet"}},
 		APIURL: "https://api.x.com", MaxPages: 10, SkipSensitive: true,
 	}
 	if c.Redis != want.Redis || !slices.Equal(c.Boards, want.Boards) || c.APIURL != want.APIURL || c.MaxPages != 10 || !c.SkipSensitive || c.Exclude != nil ||
-		c.TrendingMinAuthors != 5 || c.DailyPostBudget != 2000 || c.PricePerPost != 0.005 {
+		c.TrendingMinAuthors != 5 || c.DailyPostBudget != 2000 || c.PricePerPost != 0.005 || c.Deprecated != nil ||
+		c.X != (XSource{Vars: XVars{"X_SECRET_ARN", "X_BEARER_TOKEN", "X_API_KEY", "X_API_SECRET"}}) {
 		t.Errorf("got %+v, want %+v", c, want)
 	}
 }
@@ -34,7 +36,7 @@ func TestLoadIngestDefaults(t *testing.T) {
 func TestLoadIngestValues(t *testing.T) {
 	c, err := LoadIngest(env("MEMORYDB_ENDPOINT", "127.0.0.1:7000", "MEMORYDB_TLS", "false", "MEMORYDB_CLUSTER", "0",
 		"SEARCH_QUERY", "golang", "MAX_PAGES", "3", "SKIP_SENSITIVE", "false", "EXCLUDE_HASHTAGS", " #Go, news ,,",
-		"LEADERBOARD", "golang", "TWITTER_API_URL", "http://127.0.0.1:9999", "TRENDING_MIN_AUTHORS", "12",
+		"LEADERBOARD", "golang", "X_API_URL", "http://127.0.0.1:9999", "TRENDING_MIN_AUTHORS", "12",
 		"X_DAILY_POST_BUDGET", "0", "X_PRICE_PER_POST", " 0.0125 "))
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +62,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"no query", []string{"MEMORYDB_ENDPOINT", "h:1"}, "SEARCH_QUERY"},
 		{"bad pages", append(ok, "MAX_PAGES", "ten"), "MAX_PAGES"},
 		{"zero pages", append(ok, "MAX_PAGES", "0"), "MAX_PAGES"},
+		{"pages over the cap", append(ok, "MAX_PAGES", "101"), "MAX_PAGES"},
 		{"bad sensitive", append(ok, "SKIP_SENSITIVE", "nope"), "SKIP_SENSITIVE"},
+		{"bad excluded hashtag", append(ok, "EXCLUDE_HASHTAGS", "news, has space"), "EXCLUDE_HASHTAGS"},
 		{"zero min authors", append(ok, "TRENDING_MIN_AUTHORS", "0"), "TRENDING_MIN_AUTHORS"},
 		{"bad min authors", append(ok, "TRENDING_MIN_AUTHORS", "five"), "TRENDING_MIN_AUTHORS"},
 		{"negative budget", append(ok, "X_DAILY_POST_BUDGET", "-1"), "X_DAILY_POST_BUDGET"},

@@ -56,6 +56,16 @@ func ParseEmbedOrigins(v string) ([]string, error) { return parseEmbedOrigins(v,
 // embedding the widget during development. The deployed function never accepts them.
 func ParseLocalEmbedOrigins(v string) ([]string, error) { return parseEmbedOrigins(v, true) }
 
+// CheckLocalEmbedOrigin says why the one origin o may not frame the widget as ParseLocalEmbedOrigins
+// reads it (nil when it may), in an error that names no variable: for the leaderboard handler,
+// which checks the origins it is given again.
+func CheckLocalEmbedOrigin(o string) error {
+	if loopbackOriginRE.MatchString(o) {
+		return nil
+	}
+	return checkEmbedOrigin(o)
+}
+
 func parseEmbedOrigins(v string, loopback bool) ([]string, error) {
 	if strings.TrimSpace(v) == "" {
 		return nil, nil

@@ -6,7 +6,7 @@
 //
 // # Boards
 //
-// One run serves every board within the shared page cap (MAX_PAGES) and time budget, one page
+// One run serves every board within the shared page cap (Config.MaxPages) and time budget, one page
 // per board per round, starting at the board after the last one the previous run served (kept
 // in the quota: store.QuotaState.NextBoard). So with a cap of at least the number of boards,
 // every board with new posts gets a page in every run, and with a smaller cap the boards take
@@ -86,8 +86,8 @@ const (
 	maxSkippedLogged = 10
 	// NoAuthor is the author the store is given for every post whose author_id is missing or not
 	// an X id: 2^63-1, an id X will not give an account for decades. Together such posts count
-	// as one author of each of their hashtags, so they cannot make a hashtag trend (unless
-	// TRENDING_MIN_AUTHORS is 1) and add at most one author to a real rise. The store would
+	// as one author of each of their hashtags, so they cannot make a hashtag trend (unless the
+	// store's trending minimum is 1) and add at most one author to a real rise. The store would
 	// count each as an author of its own: if X stopped sending author_id, trending would
 	// become post counting, and one account posting 5 times could trend.
 	NoAuthor = "9223372036854775807"
@@ -135,19 +135,24 @@ func Feeds[S Source, B Board](boards []config.Board, sources []S, stores []B) ([
 	return feeds, nil
 }
 
-// Config tunes a Handler.
+// Config tunes a Handler. The functions fill it from package config (config.Ingest), which owns
+// the limits and defaults New checks against; its fields' documentation says which is which.
 type Config struct {
-	MaxPages      int      // pages per run, all boards together (MAX_PAGES), default config.DefaultMaxPages
-	SkipSensitive bool     // do not count hashtags of possibly_sensitive posts (SKIP_SENSITIVE)
-	Exclude       []string // EXCLUDE_HASHTAGS: more hashtags not to count, on every board
-	// DailyPostBudget is X_DAILY_POST_BUDGET: the posts X may return per UTC day, all boards
-	// and runs together; 0 is no limit. A budget needs the Quota that counts it.
+	// MaxPages is the most pages a run reads, all boards together: 1 to config.MaxMaxPages;
+	// 0 is config.DefaultMaxPages.
+	MaxPages      int
+	SkipSensitive bool     // do not count hashtags of possibly_sensitive posts
+	Exclude       []string // more hashtags not to count, on every board
+	// DailyPostBudget is the posts X may return per UTC day, all boards and runs together,
+	// 0 to config.MaxDailyPostBudget; 0 is no limit. A budget needs the Quota that counts it.
 	DailyPostBudget int
-	// Interval is the time between runs (SCHEDULE_EXPRESSION; default config.DefaultInterval):
-	// the budget accrues over the UTC day, and a run may spend an interval's share ahead
-	// (Accrued). 24 hours or more opens the whole day's budget at once.
-	Interval     time.Duration
-	PricePerPost float64          // X_PRICE_PER_POST, USD: for the spend estimate in the log
+	// Interval is the time between runs (0: config.DefaultInterval): the budget accrues over
+	// the UTC day, and a run may spend an interval's share ahead (Accrued). 24 hours or more
+	// opens the whole day's budget at once.
+	Interval time.Duration
+	// PricePerPost is X's price of a post read in USD, 0 to config.MaxPricePerPost: for the
+	// spend estimate in the log.
+	PricePerPost float64
 	Now          func() time.Time // the application clock (default time.Now): UTC days, X's search window
 	Logger       *slog.Logger     // default slog.Default()
 
@@ -177,16 +182,16 @@ func New(boards []Feed, quota Quota, cfg Config) (*Handler, error) {
 		cfg.MaxPages = config.DefaultMaxPages
 	}
 	if cfg.MaxPages < 1 || cfg.MaxPages > config.MaxMaxPages {
-		return nil, fmt.Errorf("MAX_PAGES is %d, want 1-%d", cfg.MaxPages, config.MaxMaxPages)
+		return nil, fmt.Errorf("ingest: Config.MaxPages is %d, want 1-%d", cfg.MaxPages, config.MaxMaxPages)
 	}
 	if cfg.DailyPostBudget < 0 || cfg.DailyPostBudget > config.MaxDailyPostBudget {
-		return nil, fmt.Errorf("X_DAILY_POST_BUDGET is %d, want 0 (no limit) to %d", cfg.DailyPostBudget, config.MaxDailyPostBudget)
+		return nil, fmt.Errorf("ingest: Config.DailyPostBudget is %d, want 0 (no limit) to %d", cfg.DailyPostBudget, config.MaxDailyPostBudget)
 	}
 	if cfg.DailyPostBudget > 0 && quota == nil {
-		return nil, errors.New("X_DAILY_POST_BUDGET is set but nothing counts the posts read: a budget needs the quota")
+		return nil, errors.New("ingest: Config.DailyPostBudget is set but nothing counts the posts read: a budget needs the quota")
 	}
 	if !(cfg.PricePerPost >= 0 && cfg.PricePerPost <= config.MaxPricePerPost) {
-		return nil, fmt.Errorf("X_PRICE_PER_POST is %g, want 0-%g", cfg.PricePerPost, config.MaxPricePerPost)
+		return nil, fmt.Errorf("ingest: Config.PricePerPost is %g, want 0-%g", cfg.PricePerPost, config.MaxPricePerPost)
 	}
 	if cfg.safetyMargin == 0 {
 		cfg.safetyMargin = safetyMargin
@@ -198,15 +203,15 @@ func New(boards []Feed, quota Quota, cfg Config) (*Handler, error) {
 		cfg.Interval = config.DefaultInterval
 	}
 	if cfg.Interval < 0 {
-		return nil, fmt.Errorf("ingest interval (SCHEDULE_EXPRESSION) is %s, want more than 0", cfg.Interval)
+		return nil, fmt.Errorf("ingest: Config.Interval is %s, want more than 0", cfg.Interval)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if len(boards) == 0 {
-		return nil, errors.New("no board to serve (BOARDS, or LEADERBOARD and SEARCH_QUERY)")
+		return nil, errors.New("ingest: no board to serve")
 	}
-	exclude, err := normalized("EXCLUDE_HASHTAGS", cfg.Exclude, nil)
+	exclude, err := normalized("ingest: Config.Exclude", cfg.Exclude, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +228,7 @@ func New(boards []Feed, quota Quota, cfg Config) (*Handler, error) {
 		if b.Source == nil || b.Board == nil {
 			return nil, fmt.Errorf("board %q has no source or no store", b.Name)
 		}
-		excluded, err := normalized(fmt.Sprintf("the query of board %q (BOARDS or SEARCH_QUERY)", b.Name), hashtag.Extract(b.Query), exclude)
+		excluded, err := normalized(fmt.Sprintf("ingest: the query of board %q", b.Name), hashtag.Extract(b.Query), exclude)
 		if err != nil {
 			return nil, err
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
@@ -487,9 +488,9 @@ func TestNewValidates(t *testing.T) {
 		quota  ingest.Quota
 		cfg    ingest.Config
 	}{
-		{"MAX_PAGES -1", []ingest.Feed{board}, nil, ingest.Config{MaxPages: -1}},
-		{"MAX_PAGES 5000", []ingest.Feed{board}, nil, ingest.Config{MaxPages: 5000}},
-		{"bad EXCLUDE_HASHTAGS", []ingest.Feed{board}, nil, ingest.Config{Exclude: []string{"has space"}}},
+		{"MaxPages -1", []ingest.Feed{board}, nil, ingest.Config{MaxPages: -1}},
+		{"MaxPages over config's cap", []ingest.Feed{board}, nil, ingest.Config{MaxPages: config.MaxMaxPages + 1}},
+		{"bad Exclude", []ingest.Feed{board}, nil, ingest.Config{Exclude: []string{"has space"}}},
 		{"negative budget", []ingest.Feed{board}, quota, ingest.Config{DailyPostBudget: -1}},
 		{"budget without a quota", []ingest.Feed{board}, nil, ingest.Config{DailyPostBudget: 2000}},
 		{"negative price", []ingest.Feed{board}, quota, ingest.Config{PricePerPost: -0.005}},

@@ -12,7 +12,7 @@ import (
 // is what X bills for this run; BudgetRemaining, the posts left of the day's read
 // budget after it, is written only when there is a budget (the budget alarm watches it).
 //
-// The record must be written whatever LOG_LEVEL is, so it is logged at metricsLevel: Info,
+// The record must be written whatever the log level is, so it is logged at metricsLevel: Info,
 // or the lowest level above it that the logger lets through. A separate handler at Info would
 // not do: Lambda's own log-level filter (LoggingConfig.ApplicationLogLevel, set from the same
 // LogLevel parameter) drops JSON lines whose "level" is below it, EMF lines included.

@@ -330,8 +330,9 @@ func TestMetricsWhateverTheLogLevel(t *testing.T) {
 	}
 }
 
-// TestNewNamesTheVariable: a bad tag is reported under the variable it came from.
-func TestNewNamesTheVariable(t *testing.T) {
+// TestNewNamesTheField: a bad tag is reported under the field it came from (config names the
+// variable).
+func TestNewNamesTheField(t *testing.T) {
 	long := strings.Repeat("a", 141) // over hashtag.MaxLen
 	for _, tc := range []struct {
 		name      string
@@ -339,9 +340,9 @@ func TestNewNamesTheVariable(t *testing.T) {
 		cfg       ingest.Config
 		want, not string
 	}{
-		{"from SEARCH_QUERY", "#" + long + " -is:retweet", ingest.Config{Exclude: []string{"news"}}, "SEARCH_QUERY", "EXCLUDE_HASHTAGS"},
-		{"from EXCLUDE_HASHTAGS", "#aws", ingest.Config{Exclude: []string{long}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
-		{"space in EXCLUDE_HASHTAGS", "", ingest.Config{Exclude: []string{"has space"}}, "EXCLUDE_HASHTAGS", "SEARCH_QUERY"},
+		{"from the query", "#" + long + " -is:retweet", ingest.Config{Exclude: []string{"news"}}, `query of board "unit"`, "Config.Exclude"},
+		{"from Exclude", "#aws", ingest.Config{Exclude: []string{long}}, "Config.Exclude", "query"},
+		{"space in Exclude", "", ingest.Config{Exclude: []string{"has space"}}, "Config.Exclude", "query"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ingest.New([]ingest.Feed{{Name: "unit", Query: tc.query, Source: &funcSource{}, Board: &memBoard{}}}, nil, tc.cfg)

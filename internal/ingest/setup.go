@@ -16,7 +16,7 @@ import (
 var ErrNotConfigured = errors.New("the X API credentials are not set")
 
 // SetupHint is what the warning and the dashboard tell the operator to do.
-const SetupHint = "put the X API bearer token into the secret named by TWITTER_SECRET_ARN (the stack's XApiSecretArn output): make x-secret"
+const SetupHint = "put the X API bearer token into the stack's X API secret (its XApiSecretArn output): make x-secret"
 
 // Marker keeps a board's mark that its ingest found no X API credentials (store.Store).
 type Marker interface {

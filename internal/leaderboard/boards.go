@@ -16,7 +16,7 @@ import (
 
 // Named is one board a Handler serves.
 type Named struct {
-	Name  string // the board's name (a BOARDS key), shown in every answer; the parameter board
+	Name  string // the board's name (config.Board.Name), shown in every answer; the parameter board
 	Query string // the X search query that feeds it, listed by GET /boards ("" when not known)
 	Board Board  // where its counts are read
 }

@@ -102,18 +102,14 @@ func buildPage() (page, error) {
 	return s.page(s.html, nil), nil
 }
 
-// embedPage is the widget page that origins (EMBED_ORIGINS) may frame; with none, nobody may.
-// Each origin is checked again, as the local app reads them (config.ParseLocalEmbedOrigins: the
-// function's rules, or an origin on this machine, which the function's config refuses), so that
-// no source can end the CSP directive whoever built the Config.
+// embedPage is the widget page that origins (Config.EmbedOrigins) may frame; with none, nobody
+// may. Each origin is checked again, as the local app reads them (config.CheckLocalEmbedOrigin:
+// the function's rules, or an origin on this machine, which the function's config refuses), so
+// that no source can end the CSP directive whoever built the Config.
 func embedPage(origins []string) (page, error) {
 	for _, o := range origins {
-		got, err := config.ParseLocalEmbedOrigins(o)
-		if err != nil {
-			return page{}, err
-		}
-		if len(got) != 1 || got[0] != o {
-			return page{}, fmt.Errorf("EMBED_ORIGINS: %q is not one origin", o)
+		if err := config.CheckLocalEmbedOrigin(o); err != nil {
+			return page{}, fmt.Errorf("leaderboard: Config.EmbedOrigins: %w", err)
 		}
 	}
 	return dashboardSource.page(dashboardSource.embedHTML, origins), nil

@@ -9,7 +9,7 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
-// The widget (?embed=1) may be framed by EMBED_ORIGINS only; the full page never; without
+// The widget (?embed=1) may be framed by Config.EmbedOrigins only; the full page never; without
 // origins nobody may frame either.
 func TestEmbedFrameAncestors(t *testing.T) {
 	b := newFakeBoard(sampleData())
@@ -63,8 +63,8 @@ func TestEmbedFrameAncestors(t *testing.T) {
 
 func TestEmbedOriginsAreChecked(t *testing.T) {
 	for _, bad := range [][]string{{"https://example.com; script-src *"}, {"*"}, {"'self'"}, {"https://example.com/path"}, {""}} {
-		if _, err := New([]Named{{Name: "x", Board: newFakeBoard(nil)}}, Config{EmbedOrigins: bad}); err == nil || !strings.Contains(err.Error(), "EMBED_ORIGINS") {
-			t.Errorf("EmbedOrigins %q: %v, want an error naming EMBED_ORIGINS", bad, err)
+		if _, err := New([]Named{{Name: "x", Board: newFakeBoard(nil)}}, Config{EmbedOrigins: bad}); err == nil || !strings.Contains(err.Error(), "Config.EmbedOrigins") {
+			t.Errorf("EmbedOrigins %q: %v, want an error naming Config.EmbedOrigins", bad, err)
 		}
 	}
 }

@@ -16,7 +16,7 @@ import (
 
 // What the history view costs Redis, per instance (docs/SECURITY.md, "History view cost"):
 //
-//   - Per board, rolling window and cache period (CACHE_TTL, at least minHistoryPeriod, and
+//   - Per board, rolling window and cache period (Config.CacheTTL, at least minHistoryPeriod, and
 //     never past the window's next bucket), one shared read: the window's top 100 (the top
 //     view's own cached read) and their history, one pipeline of at most 29 ZMSCORE of at most
 //     100 hashtags. Every list of hashtags among them is answered from it, whatever its order.
@@ -36,7 +36,7 @@ const (
 	// historyBurst is the most such commands an instance spends at once: 10 full 7d reads
 	// (1 + 29 commands each), or 300 lists of hashtags absent from the window.
 	historyBurst = 300
-	// minHistoryPeriod is how long the shared read is kept when CACHE_TTL is shorter (or 0):
+	// minHistoryPeriod is how long the shared read is kept when Config.CacheTTL is shorter (or 0):
 	// without a period there is no bound.
 	minHistoryPeriod = time.Second
 	// maxHistoryAnswers bounds the reads of other lists an instance keeps (each at most 25

@@ -58,9 +58,9 @@ type Board interface {
 
 // Config tunes a Handler.
 type Config struct {
-	CacheTTL time.Duration // how long a read is served from memory (CACHE_TTL), 0 to config.MaxCacheTTL; 0: no cache
+	CacheTTL time.Duration // how long a read is served from memory, 0 to config.MaxCacheTTL; 0: no cache
 	Logger   *slog.Logger  // default slog.Default()
-	// EmbedOrigins (EMBED_ORIGINS, checked by config.ParseEmbedOrigins) may show the widget
+	// EmbedOrigins (checked by config.ParseEmbedOrigins) may show the widget
 	// (?embed=1) in a frame; none by default: frame-ancestors 'none' everywhere.
 	EmbedOrigins []string
 
@@ -105,7 +105,7 @@ func New(boards []Named, cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	if cfg.CacheTTL < 0 || cfg.CacheTTL > config.MaxCacheTTL {
-		return nil, fmt.Errorf("leaderboard handler: cache TTL %s out of range 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
+		return nil, fmt.Errorf("leaderboard handler: Config.CacheTTL is %s, want 0-%s", cfg.CacheTTL, config.MaxCacheTTL)
 	}
 	if cfg.timeout == 0 {
 		cfg.timeout = defaultTimeout

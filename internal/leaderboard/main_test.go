@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
@@ -109,19 +110,20 @@ func requireServers(tb testing.TB) {
 }
 
 // readerCredentials loads the reader user from Secrets Manager (moto) the way the Lambda does
-// at cold start: MEMORYDB_SECRET_ARN names the secret, package secrets reads and parses it.
+// at cold start: MEMORYDB_SECRET_ARN names the secret (config reads it), package secrets reads
+// and parses it.
 func readerCredentials(tb testing.TB) secrets.RedisCredentials {
 	tb.Helper()
 	requireServers(tb)
-	getenv := func(k string) string {
-		if k == secrets.EnvMemoryDBSecretARN {
-			return readerARN
-		}
-		return ""
+	cfg, err := config.LoadRedis(func(k string) string {
+		return map[string]string{"MEMORYDB_ENDPOINT": "127.0.0.1:1", "MEMORYDB_SECRET_ARN": readerARN}[k]
+	})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	creds, err := secrets.RedisFromEnv(ctx, getenv, secrets.NewLoader(secrets.WithClient(moto.Client())))
+	creds, err := secrets.Redis(ctx, cfg.Credentials, secrets.NewLoader(secrets.WithClient(moto.Client())))
 	if err != nil {
 		tb.Fatalf("load reader credentials: %v", err)
 	}

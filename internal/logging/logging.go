@@ -7,21 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
-// New returns a JSON logger writing to w at the level named by LOG_LEVEL or
-// AWS_LAMBDA_LOG_LEVEL (debug, info, warn, error; default info).
-func New(w io.Writer) *slog.Logger {
-	level := slog.LevelInfo
-	name := os.Getenv("LOG_LEVEL")
-	if name == "" {
-		name = os.Getenv("AWS_LAMBDA_LOG_LEVEL")
-	}
-	_ = level.UnmarshalText([]byte(strings.ToUpper(name))) // unknown names keep info
+// New returns a JSON logger writing to w at level and above (the functions' level is
+// configured: config.LogLevel).
+func New(w io.Writer, level slog.Level) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: lambdacontext.ReplaceAttr})
 	return slog.New(requestID{h})
 }

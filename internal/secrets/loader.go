@@ -1,13 +1,14 @@
 // Package secrets owns reading credentials at cold start: the MemoryDB
 // (Redis ACL) user and the X API credentials, from AWS Secrets Manager when
-// an ARN is configured, or from local-only environment stand-ins otherwise.
+// an ARN is configured, or from local-only stand-ins otherwise. Package config
+// reads where they are (config.RedisSource, config.XSource) from the environment.
 //
 // Each secret is fetched once per cold start and kept for the life of the
 // process; Refresh re-fetches one (used after a rotation made the cached
 // value stop working). The Secrets Manager client is created lazily, on the
 // first fetch, so a local run without ARNs never pays for loading the AWS
-// configuration. Errors name the environment variable, secret or JSON key at
-// fault and never contain a secret value.
+// configuration. Errors name the source's field (by the variable config read it
+// from), secret or JSON key at fault and never contain a secret value.
 package secrets
 
 import (
@@ -67,9 +68,9 @@ type entry struct {
 }
 
 // NewLoader returns a Loader. Without options its client is built, on
-// first use, from config.LoadDefaultConfig, so the standard SDK settings
-// apply (AWS_REGION, credentials, AWS_ENDPOINT_URL_SECRETS_MANAGER,
-// AWS_ENDPOINT_URL).
+// first use, from config.LoadDefaultConfig, so the SDK's standard settings
+// from the environment apply: the Region, the credentials and the endpoint
+// overrides (listed in package internal/config's SDKVariables).
 func NewLoader(opts ...Option) *Loader {
 	l := &Loader{
 		loadConfig: func(ctx context.Context) (aws.Config, error) { return config.LoadDefaultConfig(ctx) },

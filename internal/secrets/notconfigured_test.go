@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 )
 
@@ -30,8 +31,7 @@ func TestXNotConfigured(t *testing.T) {
 			t.Errorf("ParseX(%s): error %v, not configured %v, want %v", tc.value, err, got, tc.unset)
 		}
 	}
-	none := func(string) string { return "" }
-	if _, err := secrets.XFromEnv(context.Background(), none, nil); !errors.Is(err, secrets.ErrXNotConfigured) {
+	if _, err := secrets.X(context.Background(), config.XSource{}, nil); !errors.Is(err, secrets.ErrXNotConfigured) {
 		t.Errorf("no stand-in variable: %v, want ErrXNotConfigured", err)
 	}
 }

@@ -29,7 +29,7 @@ const (
 	// before the next record rebuilds the windows from their buckets.
 	upkeepGrace = 24 * time.Hour
 	// DefaultTrendingMinAuthors is the fewest distinct authors a hashtag needs in a window to
-	// be listed as trending (TRENDING_MIN_AUTHORS).
+	// be listed as trending (WithTrendingMinAuthors).
 	DefaultTrendingMinAuthors = 5
 	// TrendingSize is how many hashtags the trending view of a window keeps: the most
 	// Trending answers.

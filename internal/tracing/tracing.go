@@ -5,9 +5,10 @@
 //
 // Inside Lambda, aws-lambda-go puts the invocation's trace header in the
 // context and the X-Ray SDK emits subsegments of the function's facade
-// segment over UDP to AWS_XRAY_DAEMON_ADDRESS. Outside Lambda, or with no
-// trace context (e.g. cold-start code before the first invocation), the
-// wrappers pass calls straight through and nothing is logged or emitted.
+// segment over UDP to the daemon whose address Lambda sets in the
+// environment. Outside Lambda, or with no trace context (e.g. cold-start
+// code before the first invocation), the wrappers pass calls straight
+// through and nothing is logged or emitted.
 //
 // Subsegments never carry Redis argument values or credentials: only
 // command names, and errors with any echoed arguments removed.
@@ -36,11 +37,11 @@ var initOnce sync.Once
 
 // Init configures the X-Ray SDK for this process; call it once at the start
 // of main, before any goroutine uses the SDK. A missing trace context is
-// ignored silently (AWS_XRAY_CONTEXT_MISSING, when set, still wins) and the
-// SDK's own messages go to slog.Default() at WARN and above, tagged
-// component=xray. The daemon address comes from AWS_XRAY_DAEMON_ADDRESS
-// (set by Lambda; default 127.0.0.1:2000) and AWS_XRAY_SDK_DISABLED=true
-// turns the SDK off. Later calls do nothing.
+// ignored silently (the SDK's context-missing variable, when set, still wins)
+// and the SDK's own messages go to slog.Default() at WARN and above, tagged
+// component=xray. The SDK reads the daemon's address (set by Lambda; default
+// 127.0.0.1:2000) and its off switch from the environment: package
+// internal/config's SDKVariables lists them. Later calls do nothing.
 func Init() error {
 	var err error
 	initOnce.Do(func() {

@@ -23,8 +23,8 @@ func TestNewValidation(t *testing.T) {
 		cfg     Config
 		wantErr string
 	}{
-		{"empty query", Config{BaseURL: "http://127.0.0.1:1", BearerToken: "x", Query: "  "}, "SEARCH_QUERY"},
-		{"query too long", Config{BaseURL: "https://api.x.com", BearerToken: "x", Query: strings.Repeat("a", 513)}, "SEARCH_QUERY"},
+		{"empty query", Config{BaseURL: "http://127.0.0.1:1", BearerToken: "x", Query: "  "}, "Config.Query"},
+		{"query too long", Config{BaseURL: "https://api.x.com", BearerToken: "x", Query: strings.Repeat("a", 513)}, "Config.Query"},
 		{"no credential", Config{BaseURL: "https://api.x.com", Query: "#go"}, "BearerToken"},
 		{"bad base url", Config{BearerToken: "x", Query: "#go", BaseURL: "api.x.com"}, "BaseURL"},
 		{"base url with query", Config{BearerToken: "x", Query: "#go", BaseURL: "https://api.x.com/?a=b"}, "BaseURL"},

@@ -70,7 +70,7 @@ type Config struct {
 	// and wraps its transport; the original is not modified. Default: a
 	// client with DefaultHTTPTimeout.
 	HTTPClient *http.Client
-	// Query is the recent-search query (configured as SEARCH_QUERY).
+	// Query is the recent-search query (a board's), at most MaxQueryLength bytes.
 	Query string
 	// Retry is the transient-failure retry policy (zero fields: the
 	// defaults; the tests of other packages shorten the backoffs).
@@ -108,10 +108,10 @@ type Source struct {
 func New(cfg Config) (*Source, error) {
 	q := strings.TrimSpace(cfg.Query)
 	if q == "" {
-		return nil, errors.New("xapi: SEARCH_QUERY (Config.Query) is empty")
+		return nil, errors.New("xapi: Config.Query is empty")
 	}
 	if len(q) > MaxQueryLength {
-		return nil, fmt.Errorf("xapi: SEARCH_QUERY (Config.Query) is %d bytes, over X's limit of %d", len(q), MaxQueryLength)
+		return nil, fmt.Errorf("xapi: Config.Query is %d bytes, over X's limit of %d", len(q), MaxQueryLength)
 	}
 	base, err := normalizeBaseURL(cfg.BaseURL)
 	if err != nil {

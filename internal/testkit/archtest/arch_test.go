@@ -1,5 +1,6 @@
 // Package archtest checks the tree's promise: what ships (the mains and the packages directly
-// under internal/) links nothing from internal/dev or internal/testkit.
+// under internal/) links nothing from internal/dev or internal/testkit, and nothing of it but
+// internal/config names an environment variable (env_test.go); and the code's shape.
 package archtest
 
 import (

@@ -34,10 +34,10 @@ var functions = []fnSpec{
 	{
 		app: "IngestStack", id: "IngestFunction", codeURI: "../ingest", timeout: 60,
 		access: store.WriterAccess,
-		env: []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "TWITTER_SECRET_ARN",
-			"TWITTER_API_URL", "BOARDS", "BOARD_NAMES", "MAX_PAGES", "X_DAILY_POST_BUDGET", "SCHEDULE_EXPRESSION", "X_PRICE_PER_POST",
+		env: []string{"MEMORYDB_ENDPOINT", "MEMORYDB_TLS", "MEMORYDB_CLUSTER", "MEMORYDB_SECRET_ARN", "X_SECRET_ARN",
+			"X_API_URL", "BOARDS", "BOARD_NAMES", "MAX_PAGES", "X_DAILY_POST_BUDGET", "SCHEDULE_EXPRESSION", "X_PRICE_PER_POST",
 			"SKIP_SENSITIVE", "EXCLUDE_HASHTAGS", "LOG_LEVEL"},
-		localOnly: []string{"MEMORYDB_USERNAME", "MEMORYDB_PASSWORD", "TWITTER_BEARER_TOKEN"},
+		localOnly: []string{"MEMORYDB_USERNAME", "MEMORYDB_PASSWORD", "X_BEARER_TOKEN"},
 	},
 	{
 		app: "LeaderboardStack", id: "LeaderboardFunction", codeURI: "../leaderboard", timeout: 10,

@@ -64,6 +64,7 @@ var checks = []check{
 	{"ingest schedule", checkIngestSchedule},
 	{"reserved concurrency", checkReservations},
 	{"data on delete", checkDataOnDelete},
+	{"limits and variables (internal/config)", checkLimits},
 }
 
 func TestTemplates(t *testing.T) {
@@ -146,8 +147,8 @@ func TestChecksCatchBrokenTemplates(t *testing.T) {
 			env(a, "LeaderboardStack", "LeaderboardFunction")["MEMORYDB_PASSWORD"] = "hunter2hunter2hunter2"
 		}, "MEMORYDB_PASSWORD is a local-only stand-in"},
 		{"secret ARN as a literal", checkNoSecretValues, func(a *App) {
-			env(a, "IngestStack", "IngestFunction")["TWITTER_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"
-		}, "TWITTER_SECRET_ARN must be a reference"},
+			env(a, "IngestStack", "IngestFunction")["X_SECRET_ARN"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"
+		}, "X_SECRET_ARN must be a reference"},
 		{"dynamic reference in the environment", checkNoSecretValues, func(a *App) {
 			env(a, "IngestStack", "IngestFunction")["BOARDS"] = map[string]any{"Fn::Sub": "{{resolve:secretsmanager:${MemoryDBSecretArn}:SecretString:password}}"}
 		}, "dynamic reference outside"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/tier"
 )
@@ -18,6 +19,40 @@ const leak = "S3cr3t-Pa55w0rd-XYZZY"
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
+}
+
+// load is the ingest configuration package config reads from getenv (with an endpoint and a
+// query), for its credentials' sources: the functions resolve credentials from these.
+func load(getenv func(string) string) config.Ingest {
+	cfg, err := config.LoadIngest(func(k string) string {
+		switch k {
+		case "MEMORYDB_ENDPOINT":
+			return "127.0.0.1:1"
+		case "SEARCH_QUERY":
+			return "q"
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func redisFromEnv(ctx context.Context, getenv func(string) string, l *secrets.Loader) (secrets.RedisCredentials, error) {
+	return secrets.Redis(ctx, load(getenv).Credentials, l)
+}
+
+func refreshRedisFromEnv(ctx context.Context, getenv func(string) string, l *secrets.Loader) (secrets.RedisCredentials, error) {
+	return secrets.RefreshRedis(ctx, load(getenv).Credentials, l)
+}
+
+func xFromEnv(ctx context.Context, getenv func(string) string, l *secrets.Loader) (secrets.XCredentials, error) {
+	return secrets.X(ctx, load(getenv).X, l)
+}
+
+func refreshXFromEnv(ctx context.Context, getenv func(string) string, l *secrets.Loader) (secrets.XCredentials, error) {
+	return secrets.RefreshX(ctx, load(getenv).X, l)
 }
 
 func assertErr(t *testing.T, err error, wantIn []string) {
@@ -111,7 +146,7 @@ func TestRedisFromSecretsManager(t *testing.T) {
 			if tc.secret != "" {
 				arn = createSecret(t, tc.secret)
 			}
-			got, err := secrets.RedisFromEnv(context.Background(), env(map[string]string{
+			got, err := redisFromEnv(context.Background(), env(map[string]string{
 				"MEMORYDB_SECRET_ARN": arn,
 				// Stand-ins are ignored when the ARN is set.
 				"MEMORYDB_USERNAME": "local", "MEMORYDB_PASSWORD": "local",
@@ -144,20 +179,20 @@ func TestRefreshRedisFromEnv(t *testing.T) {
 	ctx := context.Background()
 
 	for range 5 {
-		c, err := secrets.RedisFromEnv(ctx, getenv, l)
+		c, err := redisFromEnv(ctx, getenv, l)
 		if err != nil || c.Password != "old-password" {
 			t.Fatalf("RedisFromEnv = %v, %v; want old-password", c, err)
 		}
 	}
 	putSecretValue(t, arn, `{"username":"writer","password":"new-password"}`)
-	if c, _ := secrets.RedisFromEnv(ctx, getenv, l); c.Password != "old-password" {
+	if c, _ := redisFromEnv(ctx, getenv, l); c.Password != "old-password" {
 		t.Fatalf("cached value changed without Refresh: %v", c)
 	}
-	c, err := secrets.RefreshRedisFromEnv(ctx, getenv, l)
+	c, err := refreshRedisFromEnv(ctx, getenv, l)
 	if err != nil || c.Password != "new-password" || c.Username != "writer" {
 		t.Fatalf("RefreshRedisFromEnv = %v, %v; want new-password", c, err)
 	}
-	if c, _ := secrets.RedisFromEnv(ctx, getenv, l); c.Password != "new-password" {
+	if c, _ := redisFromEnv(ctx, getenv, l); c.Password != "new-password" {
 		t.Fatalf("RedisFromEnv after refresh = %v, want new-password", c)
 	}
 	if n := cc.count(arn); n != 2 {
@@ -166,7 +201,7 @@ func TestRefreshRedisFromEnv(t *testing.T) {
 
 	// A refresh that fails to parse keeps the error free of the value.
 	putSecretValue(t, arn, `{"username":"writer","password":"`+leak+`"`)
-	_, err = secrets.RefreshRedisFromEnv(ctx, getenv, l)
+	_, err = refreshRedisFromEnv(ctx, getenv, l)
 	assertErr(t, err, []string{"MEMORYDB_SECRET_ARN", "not valid JSON"})
 }
 
@@ -190,7 +225,7 @@ func TestRedisFromEnvStandIns(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			// A nil loader proves no Secrets Manager client is needed.
-			got, err := secrets.RedisFromEnv(context.Background(), env(tc.env), nil)
+			got, err := redisFromEnv(context.Background(), env(tc.env), nil)
 			if tc.wantErr != nil {
 				assertErr(t, err, tc.wantErr)
 				return
@@ -202,7 +237,7 @@ func TestRedisFromEnvStandIns(t *testing.T) {
 				t.Errorf("RedisFromEnv = %v, want %v", got, tc.want)
 			}
 			// Refresh of stand-ins returns them unchanged.
-			again, err := secrets.RefreshRedisFromEnv(context.Background(), env(tc.env), nil)
+			again, err := refreshRedisFromEnv(context.Background(), env(tc.env), nil)
 			if err != nil || again != tc.want {
 				t.Errorf("RefreshRedisFromEnv = %v, %v; want %v", again, err, tc.want)
 			}
@@ -211,9 +246,9 @@ func TestRedisFromEnvStandIns(t *testing.T) {
 }
 
 func TestFromEnvNilLoaderWithARN(t *testing.T) {
-	_, err := secrets.RedisFromEnv(context.Background(), env(map[string]string{"MEMORYDB_SECRET_ARN": missingARN}), nil)
+	_, err := redisFromEnv(context.Background(), env(map[string]string{"MEMORYDB_SECRET_ARN": missingARN}), nil)
 	assertErr(t, err, []string{"MEMORYDB_SECRET_ARN", "loader"})
-	_, err = secrets.XFromEnv(context.Background(), env(map[string]string{"TWITTER_SECRET_ARN": missingARN}), nil)
+	_, err = xFromEnv(context.Background(), env(map[string]string{"TWITTER_SECRET_ARN": missingARN}), nil)
 	assertErr(t, err, []string{"TWITTER_SECRET_ARN", "loader"})
 }
 
@@ -223,10 +258,10 @@ func TestStandInsDoNotBuildClient(t *testing.T) {
 	var cc callCounter
 	l := secrets.NewLoader(secrets.WithConfigHook(cc.hook))
 	ctx := context.Background()
-	if _, err := secrets.RedisFromEnv(ctx, env(map[string]string{"MEMORYDB_PASSWORD": "p"}), l); err != nil {
+	if _, err := redisFromEnv(ctx, env(map[string]string{"MEMORYDB_PASSWORD": "p"}), l); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := secrets.XFromEnv(ctx, env(map[string]string{"TWITTER_BEARER_TOKEN": "b"}), l); err != nil {
+	if _, err := xFromEnv(ctx, env(map[string]string{"TWITTER_BEARER_TOKEN": "b"}), l); err != nil {
 		t.Fatal(err)
 	}
 	if n := cc.hookCalls(); n != 0 {
@@ -234,10 +269,10 @@ func TestStandInsDoNotBuildClient(t *testing.T) {
 	}
 	redisARN := createSecret(t, `{"username":"u","password":"p"}`)
 	xARN := createSecret(t, `{"bearer_token":"b"}`)
-	if _, err := secrets.RedisFromEnv(ctx, env(map[string]string{"MEMORYDB_SECRET_ARN": redisARN}), l); err != nil {
+	if _, err := redisFromEnv(ctx, env(map[string]string{"MEMORYDB_SECRET_ARN": redisARN}), l); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := secrets.XFromEnv(ctx, env(map[string]string{"TWITTER_SECRET_ARN": xARN}), l); err != nil {
+	if _, err := xFromEnv(ctx, env(map[string]string{"TWITTER_SECRET_ARN": xARN}), l); err != nil {
 		t.Fatal(err)
 	}
 	if n := cc.hookCalls(); n != 1 {
@@ -280,7 +315,7 @@ func TestXFromSecretsManager(t *testing.T) {
 			if tc.secret != "" {
 				arn = createSecret(t, tc.secret)
 			}
-			got, err := secrets.XFromEnv(context.Background(), env(map[string]string{
+			got, err := xFromEnv(context.Background(), env(map[string]string{
 				"TWITTER_SECRET_ARN":   arn,
 				"TWITTER_BEARER_TOKEN": "local",
 			}), secrets.NewLoader())
@@ -303,14 +338,14 @@ func TestRefreshXFromEnv(t *testing.T) {
 	getenv := env(map[string]string{"TWITTER_SECRET_ARN": arn})
 	l := secrets.NewLoader()
 	ctx := context.Background()
-	if c, err := secrets.XFromEnv(ctx, getenv, l); err != nil || c.BearerToken != "old" {
+	if c, err := xFromEnv(ctx, getenv, l); err != nil || c.BearerToken != "old" {
 		t.Fatalf("XFromEnv = %v, %v", c, err)
 	}
 	putSecretValue(t, arn, `{"bearer_token":"new"}`)
-	if c, err := secrets.XFromEnv(ctx, getenv, l); err != nil || c.BearerToken != "old" {
+	if c, err := xFromEnv(ctx, getenv, l); err != nil || c.BearerToken != "old" {
 		t.Fatalf("XFromEnv (cached) = %v, %v", c, err)
 	}
-	if c, err := secrets.RefreshXFromEnv(ctx, getenv, l); err != nil || c.BearerToken != "new" {
+	if c, err := refreshXFromEnv(ctx, getenv, l); err != nil || c.BearerToken != "new" {
 		t.Fatalf("RefreshXFromEnv = %v, %v", c, err)
 	}
 }
@@ -327,15 +362,24 @@ func TestXFromEnvStandIns(t *testing.T) {
 		{name: "pair", env: map[string]string{"TWITTER_API_KEY": "k", "TWITTER_API_SECRET": leak},
 			want: secrets.XCredentials{APIKey: "k", APISecret: leak}},
 		{name: "none", env: map[string]string{},
-			wantErr: []string{"TWITTER_BEARER_TOKEN", "TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_SECRET_ARN"}},
+			wantErr: []string{"X_BEARER_TOKEN", "X_API_KEY", "X_API_SECRET", "X_SECRET_ARN"}},
+		{name: "bearer (X_*)", env: map[string]string{"X_BEARER_TOKEN": leak},
+			want: secrets.XCredentials{BearerToken: leak}},
+		{name: "X_* wins", env: map[string]string{"X_BEARER_TOKEN": leak, "TWITTER_BEARER_TOKEN": "old"},
+			want: secrets.XCredentials{BearerToken: leak}},
+		{name: "key only (X_*)", env: map[string]string{"X_API_KEY": leak},
+			wantErr: []string{"X_API_KEY", "X_API_SECRET", "X_SECRET_ARN"}},
+		{name: "key only (alias), secret (X_*)", env: map[string]string{"TWITTER_API_KEY": "k", "X_API_SECRET": leak},
+			want: secrets.XCredentials{APIKey: "k", APISecret: leak}},
+		// Set by the deprecated names, the missing ones are named by theirs too.
 		{name: "key only", env: map[string]string{"TWITTER_API_KEY": leak},
-			wantErr: []string{"TWITTER_API_KEY", "TWITTER_API_SECRET"}},
+			wantErr: []string{"TWITTER_API_KEY", "TWITTER_API_SECRET", "TWITTER_SECRET_ARN"}},
 		{name: "secret only", env: map[string]string{"TWITTER_BEARER_TOKEN": "b", "TWITTER_API_SECRET": leak},
 			wantErr: []string{"TWITTER_API_KEY", "TWITTER_API_SECRET"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := secrets.XFromEnv(context.Background(), env(tc.env), nil)
+			got, err := xFromEnv(context.Background(), env(tc.env), nil)
 			if tc.wantErr != nil {
 				assertErr(t, err, tc.wantErr)
 				return
