@@ -29,7 +29,7 @@ The function gets this environment, plus local stand-ins for what it does not na
   MEMORYDB_ENDPOINT unset: a redis-server on a free 127.0.0.1 port with the store's writer
       and reader ACL users (MEMORYDB_USERNAME / MEMORYDB_PASSWORD, local-only, random),
       removed at exit. For the leaderboard, one ingest run fills it first (see -seed).
-  no TWITTER_SECRET_ARN, TWITTER_BEARER_TOKEN or TWITTER_API_KEY: the X API v2 stand-in
+  no X_SECRET_ARN, X_BEARER_TOKEN or X_API_KEY (or their TWITTER_* aliases): the X API v2 stand-in
       serving the bundled sample of posts (without BOARDS or SEARCH_QUERY: one board of every
       post; a query is answered as X would).
 Other variables as for the deployed functions (BOARDS, or SEARCH_QUERY and LEADERBOARD,

@@ -74,7 +74,7 @@ func TestInvoke(t *testing.T) {
 				}
 			}},
 		{"function error", []string{"-q", "-function", "ingest", "-event", "../../events/schedule.json"},
-			[]string{"TWITTER_BEARER_TOKEN=not-a-token", "TWITTER_API_URL=http://127.0.0.1:1", "SEARCH_QUERY=#aws"}, 1,
+			[]string{"X_BEARER_TOKEN=not-a-token", "X_API_URL=http://127.0.0.1:1", "SEARCH_QUERY=#aws"}, 1,
 			func(t *testing.T, stdout []byte) {
 				if !strings.Contains(string(stdout), `"errorMessage"`) {
 					t.Errorf("stdout %s: want the function's error object", stdout)

@@ -365,7 +365,7 @@ func get(t *testing.T, url, accept, wantType string) []byte {
 // cleanEnv is this process's environment without the variables the command reads, plus extra.
 func cleanEnv(extra ...string) []string {
 	read := []string{"PORT", "INGEST_INTERVAL", "REDIS_URL", "LOCAL_NOW", "BOARDS", "BOARD_NAMES", "SEARCH_QUERY", "LEADERBOARD", "MAX_PAGES",
-		"SKIP_SENSITIVE", "EXCLUDE_HASHTAGS", "CACHE_TTL", "TWITTER_", "MEMORYDB_", "LOG_LEVEL"}
+		"SKIP_SENSITIVE", "EXCLUDE_HASHTAGS", "CACHE_TTL", "TWITTER_", "X_", "MEMORYDB_", "LOG_LEVEL"}
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")

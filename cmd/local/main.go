@@ -79,7 +79,7 @@ Flags (a flag wins over its environment variable):
   -h              this help
 
 Environment, as for the Lambda functions:
-  TWITTER_BEARER_TOKEN, or TWITTER_API_KEY and TWITTER_API_SECRET
+  X_BEARER_TOKEN, or X_API_KEY and X_API_SECRET (deprecated: TWITTER_*)
                   read posts from the real X API instead of the bundled sample
   BOARDS          the boards, a JSON object of board name -> X recent-search query; with the
                   sample default %[9]s
@@ -95,7 +95,7 @@ Environment, as for the Lambda functions:
   EMBED_ORIGINS   origins that may frame the widget (?embed=1): https, or on this machine
                   (http://localhost:8080); default none
   MAX_PAGES (%[6]d), SKIP_SENSITIVE (true), EXCLUDE_HASHTAGS, CACHE_TTL (%[7]d),
-  TWITTER_API_URL (%[8]s), X_PRICE_PER_POST (%[11]g)
+  X_API_URL (%[8]s), X_PRICE_PER_POST (%[11]g)
 `, localapp.DefaultPort, int(localapp.DefaultInterval/time.Second), int(localapp.DefaultXInterval/time.Minute), localapp.DefaultQuery,
 	config.DefaultLeaderboard, config.DefaultMaxPages, int(config.DefaultCacheTTL/time.Second), config.DefaultAPIURL,
 	config.BoardsJSON(localapp.SampleBoards), config.DefaultDailyPostBudget, config.DefaultPricePerPost)

@@ -114,7 +114,7 @@ func TestHelp(t *testing.T) {
 			t.Fatalf("%s: %v, want flag.ErrHelp", arg, err)
 		}
 		for _, want := range []string{"-port", "-interval", "-redis", "-host", "-v ", "PORT", "INGEST_INTERVAL", "REDIS_URL",
-			"TWITTER_BEARER_TOKEN", "BOARDS", `{"hashtags": "sample -is:retweet", "aws": "#aws -is:retweet"}`, "SEARCH_QUERY", "?cluster=true", "rediss://"} {
+			"X_BEARER_TOKEN", "BOARDS", `{"hashtags": "sample -is:retweet", "aws": "#aws -is:retweet"}`, "SEARCH_QUERY", "?cluster=true", "rediss://"} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("%s: help lacks %q:\n%s", arg, want, out.String())
 			}

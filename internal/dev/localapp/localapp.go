@@ -7,9 +7,9 @@
 //     loopback port with a random password. The store's whole test suite also runs on
 //     miniredis (internal/store), so every command and script it uses behaves the same there.
 //     Its keys expire on the wall clock like a real server's.
-//   - Posts: with X API credentials in the environment (TWITTER_BEARER_TOKEN, or
-//     TWITTER_API_KEY and TWITTER_API_SECRET, or TWITTER_SECRET_ARN) the real X API at
-//     TWITTER_API_URL, built exactly as the ingest Lambda builds it. Otherwise the bundled
+//   - Posts: with X API credentials in the environment (X_BEARER_TOKEN, or X_API_KEY and
+//     X_API_SECRET, or X_SECRET_ARN; or their deprecated TWITTER_* aliases) the real X API at
+//     X_API_URL, built exactly as the ingest Lambda builds it. Otherwise the bundled
 //     sample (package sample), moved to the present and served by the X API v2 stand-in
 //     (package xapitest) on a free loopback port, so the real go-twitter client, xapi and
 //     the ingest handler do the work. The stand-in filters the sample by each board's query
@@ -60,7 +60,6 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/ingest"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 )
 
@@ -211,12 +210,7 @@ var SampleBoards = []config.Board{{Name: config.DefaultLeaderboard, Query: Sampl
 // handlers and the servers, from the functions' settings as the functions read them.
 func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalClient) error {
 	getenv := a.cfg.Getenv
-	useX := false
-	for _, name := range []string{secrets.EnvTwitterBearerToken, secrets.EnvTwitterAPIKey, secrets.EnvTwitterAPISecret, secrets.EnvTwitterSecretARN} {
-		if strings.TrimSpace(getenv(name)) != "" {
-			useX = true
-		}
-	}
+	useX := hasXCredentials(getenv)
 
 	a.setInterval(useX)
 	var si standIn
@@ -225,14 +219,14 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		if si, err = a.startStandIn(); err != nil {
 			return err
 		}
-		apiURL := si.url
-		getenv = overlay(getenv, map[string]string{"TWITTER_API_URL": apiURL})
+		getenv = overlay(getenv, map[string]string{config.EnvXAPIURL: si.url, config.EnvTwitterAPIURL: ""})
 	}
 	getenv = a.functionEnv(getenv, useX, rcfg)
 	icfg, lcfg, err := loadSettings(getenv)
 	if err != nil {
 		return err
 	}
+	icfg.Warn(ctx, a.log)
 	a.Boards = icfg.Boards
 	a.Posts = a.describePosts(useX, icfg, si.posts)
 	stores, byName, err := a.openStores(rdb, icfg)
@@ -247,6 +241,20 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		return err
 	}
 	return a.serveLeaderboard(lcfg, byName)
+}
+
+// hasXCredentials says whether the environment names X API credentials, by their X_* names or
+// their deprecated TWITTER_* aliases.
+func hasXCredentials(getenv func(string) string) bool {
+	for _, a := range config.Aliases() {
+		if a.Name == config.EnvXAPIURL {
+			continue
+		}
+		if strings.TrimSpace(getenv(a.Name)) != "" || strings.TrimSpace(getenv(a.Deprecated)) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // setInterval sets the time between ingest runs: Config.Interval, or the default of the sample

@@ -304,11 +304,12 @@ func TestRealXAPI(t *testing.T) {
 	base := x.Start()
 	t.Cleanup(x.Close)
 	for name, vars := range map[string]map[string]string{
-		"bearer token":   {"TWITTER_BEARER_TOKEN": "bearer-0123"},
-		"key and secret": {"TWITTER_API_KEY": "key", "TWITTER_API_SECRET": "secret"},
+		"bearer token":     {"X_BEARER_TOKEN": "bearer-0123"},
+		"deprecated alias": {"TWITTER_BEARER_TOKEN": "bearer-0123"},
+		"key and secret":   {"X_API_KEY": "key", "X_API_SECRET": "secret"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			vars["TWITTER_API_URL"] = base
+			vars["X_API_URL"] = base
 			vars["LEADERBOARD"] = "x-" + strings.ReplaceAll(name, " ", "-")
 			a := start(t, localapp.Config{Getenv: env(vars)})
 			if want := `the X API at ` + base; a.Posts != want || a.Interval != 15*time.Minute {
@@ -389,7 +390,8 @@ func TestStartErrors(t *testing.T) {
 		{"MAX_PAGES", localapp.Config{}, map[string]string{"MAX_PAGES": "0"}, `MAX_PAGES "0"`},
 		{"LEADERBOARD", localapp.Config{}, map[string]string{"LEADERBOARD": "a b"}, "LEADERBOARD"},
 		{"CACHE_TTL", localapp.Config{}, map[string]string{"CACHE_TTL": "-1"}, "CACHE_TTL"},
-		{"key without secret", localapp.Config{}, map[string]string{"TWITTER_API_KEY": "k"}, "TWITTER_API_SECRET"},
+		{"key without secret", localapp.Config{}, map[string]string{"X_API_KEY": "k"}, "X_API_SECRET"},
+		{"deprecated key without secret", localapp.Config{}, map[string]string{"TWITTER_API_KEY": "k"}, "TWITTER_API_SECRET"},
 		{"bad query", localapp.Config{}, map[string]string{"SEARCH_QUERY": strings.Repeat("x", 600)}, "SEARCH_QUERY"},
 	}
 	for _, tc := range tests {
@@ -516,7 +518,7 @@ func TestMetricRecordsOnlyWhenAsked(t *testing.T) {
 }
 
 func TestExplicitInterval(t *testing.T) {
-	a := start(t, localapp.Config{Interval: 90 * time.Second, Getenv: env(map[string]string{"TWITTER_BEARER_TOKEN": "t", "TWITTER_API_URL": "http://127.0.0.1:1"})})
+	a := start(t, localapp.Config{Interval: 90 * time.Second, Getenv: env(map[string]string{"X_BEARER_TOKEN": "t", "X_API_URL": "http://127.0.0.1:1"})})
 	if a.Interval != 90*time.Second {
 		t.Errorf("interval %s, want the 1m30s given", a.Interval)
 	}

@@ -108,8 +108,8 @@ func MeasureLambda(ctx context.Context, cfg LambdaConfig) (ingestRuns, boardRuns
 	common := append(moto.Env(), "MEMORYDB_ENDPOINT="+rs.Addr, "MEMORYDB_TLS=false", "MEMORYDB_CLUSTER=false",
 		"LEADERBOARD="+board, "LOG_LEVEL=INFO")
 	env := map[string][]string{
-		"ingest": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "TWITTER_SECRET_ARN="+xARN,
-			"TWITTER_API_URL="+xURL, "SEARCH_QUERY=sample -is:retweet", fmt.Sprintf("MAX_PAGES=%d", IngestPages),
+		"ingest": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "X_SECRET_ARN="+xARN,
+			"X_API_URL="+xURL, "SEARCH_QUERY=sample -is:retweet", fmt.Sprintf("MAX_PAGES=%d", IngestPages),
 			"X_DAILY_POST_BUDGET=0"), // the sample is free: read whole, whatever the hour (no pacing)
 		"leaderboard": rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+readerARN),
 	}
