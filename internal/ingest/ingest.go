@@ -4,56 +4,16 @@
 // forward, so that across runs no post inside the search window is missed or counted twice;
 // and it keeps the X API reads within the deployment's daily budget and X's rate limit.
 //
-// # Boards
-//
-// One run serves every board within the shared page cap (Config.MaxPages) and time budget, one page
-// per board per round, starting at the board after the last one the previous run served (kept
-// in the quota: store.QuotaState.NextBoard). So with a cap of at least the number of boards,
-// every board with new posts gets a page in every run, and with a smaller cap the boards take
-// turns across runs: none starves. A board that caught up, lost its checkpoint to another run
-// or failed leaves the rotation for the rest of the run; a board's failure fails the run (its
-// error names the board) after the other boards had their pages. Each board keeps its own
-// checkpoint and exactly-once record, and the hashtags its own query names are not counted on
-// it.
-//
-// # Resume state
-//
-// A run sweeps a board from the newest post down to the checkpoint's since_id. After each page
-// it saves {since_id, newest_id, until_id}: the newest id of the sweep and the oldest id
-// recorded so far. A run that stops early (page cap, time budget, read budget, rate limit, 429,
-// crash, a lost compare-and-set) leaves the gap (since_id, until_id) to the next run, which
-// fetches it with until_id and then sets since_id to newest_id and starts a new sweep for newer
-// posts. Recording is idempotent, so a page fetched twice (crash after recording, a replayed
-// event, two overlapping runs) counts once; the checkpoint is saved with compare-and-set, so it
-// never moves backwards, and a run that loses the race leaves that board to the other run.
-//
-// A since_id older than X's 7-day search window can no longer be sent; it is dropped (the
-// posts it guarded are out of reach anyway), and a gap whose until_id is older than the window
-// is closed.
-//
-// # Posts that are not recorded
-//
-// An entry of X's answer that is malformed (xapi's Page.Skipped), or whose id X could not have
-// sent by the handler's clock (postid.CheckPlausible: a snowflake of the future, or below 2^22),
-// is skipped: counted in posts_skipped, logged with its reason, never recorded. No implausible id
-// gets into a board's checkpoint (it takes the page's newest and oldest plausible ids), and a
-// run that finds one stored there (from before this rule) clears that field first, so one bogus
-// id cannot hide every later post. A post counts at most MaxHashtagsPerPost hashtags.
-//
-// # What X allows
-//
-// X bills every post it returns. The budget accrues over the UTC day (see pace.go: Accrued).
-// Before each request the run reserves, in the deployment-wide quota (store.Quota), the board's
-// fair share of what has accrued and is not spent (10-100 posts) and asks X for that many
-// (max_results); after the answer it gives back what the page did not use. When fewer than 10
-// (X's smallest page) are open, no request is sent and the run stops: budget_exhausted. A board
-// whose unread span holds more posts than its share is sampled, with X's counts of the span
-// (see sample.go).
-// When an answer says x-rate-limit-remaining: 0, or X answers 429, its reset time (at most
-// xapi.RateWindow ahead, a whole window for a 429 without one) is saved in the quota and no run
-// sends a request before it: rate_limited, with rate_limit_reset in the summary. Either way the run
-// ends successfully and the checkpoints keep the progress, so the sweeps resume when the budget
-// (the next UTC day) or the rate limit allows.
+// Handler.Handle is a plain function of the schedule's event; its Result is the run's JSON
+// summary. The files hold one part each: the rotation of boards in rounds within the shared
+// page cap and time budget (rounds.go), one board's sweep and its checkpoint arithmetic
+// (sweep.go), which entries of X's answer are recorded (screen.go), the budget's pacing over
+// the UTC day (pace.go, quota.go) and the sampling of a span the budget cannot read whole
+// (sample.go, pieces.go). A run that stops early (page cap, budget, rate limit, a crash, a lost
+// compare-and-set) leaves its progress in the checkpoints and ends successfully where it can;
+// a board's failure fails the run, with an error naming the board, after the other boards had
+// their pages. docs/DESIGN.md ("Data model": checkpoint, boards in one run, X API reads) and
+// docs/SAMPLING.md say why each rule is as it is.
 package ingest
 
 import (
