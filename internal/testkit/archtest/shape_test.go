@@ -95,8 +95,6 @@ var tooLarge = map[string]bool{
 	"internal/dev/sample/gen/main.go post":            true,
 	"internal/dev/sample/gen/vocab.go":                true,
 	"internal/ingest/rounds.go run":                   true,
-	"internal/testkit/redistest/cluster.go":           true,
-	"internal/testkit/redistest/cluster.go build":     true,
 	"internal/testkit/xapitest/search.go":             true,
 	"internal/testkit/xapitest/search.go parseSearch": true,
 	"internal/testkit/xapitest/search.go serveSearch": true,
