@@ -95,9 +95,6 @@ var tooLarge = map[string]bool{
 	"internal/dev/sample/gen/main.go post":            true,
 	"internal/dev/sample/gen/vocab.go":                true,
 	"internal/ingest/rounds.go run":                   true,
-	"internal/testkit/xapitest/search.go":             true,
-	"internal/testkit/xapitest/search.go parseSearch": true,
-	"internal/testkit/xapitest/search.go serveSearch": true,
 }
 
 // TestFilesAndFunctionsAreSmall: no non-test file over maxFileLines lines, no function over
