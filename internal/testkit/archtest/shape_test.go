@@ -89,8 +89,6 @@ var tooLarge = map[string]bool{
 	"internal/dev/perf/figures.go StoreFigures":       true,
 	"internal/dev/perf/lambda.go MeasureLambda":       true,
 	"internal/dev/perf/size.go":                       true,
-	"internal/dev/rie/local.go StartLocal":            true,
-	"internal/dev/rie/rie.go":                         true,
 	"internal/dev/sample/gen/main.go":                 true,
 	"internal/dev/sample/gen/main.go post":            true,
 	"internal/dev/sample/gen/vocab.go":                true,
