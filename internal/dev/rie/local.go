@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
@@ -78,11 +77,6 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	logf := func(format string, args ...any) {
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, format+"\n", args...)
-		}
-	}
 	l := &Local{}
 	defer func() {
 		if err != nil {
@@ -93,55 +87,28 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	if err != nil {
 		return nil, err
 	}
-	board, names := boards[0].Name, config.Names(boards)
 
 	needX := cfg.Function == "ingest"
 	if strings.TrimSpace(cfg.Getenv("MEMORYDB_ENDPOINT")) == "" {
-		writer := redistest.User{Name: board + "-writer", Password: randomHex(16), Access: store.WriterAccess(names...)}
-		reader := redistest.User{Name: board + "-reader", Password: randomHex(16), Access: store.ReaderAccess(names...)}
-		l.Redis, err = redistest.StartStandalone(redistest.StandaloneOptions{Users: []redistest.User{writer, reader}, DefaultUserOff: true})
+		writer, reader, err := l.startRedis(cfg, boards)
 		if err != nil {
-			return nil, fmt.Errorf("local redis-server: %w", err)
-		}
-		logf("local redis-server on %s (users %s, %s; removed at exit)", l.Redis.Addr, writer.Name, reader.Name)
-		redisEnv := func(u redistest.User) []string {
-			return []string{
-				"MEMORYDB_ENDPOINT=" + l.Redis.Addr, "MEMORYDB_TLS=false", "MEMORYDB_CLUSTER=false", "MEMORYDB_CA_FILE=",
-				secrets.EnvMemoryDBSecretARN + "=",
-				secrets.EnvMemoryDBUsername + "=" + u.Name, secrets.EnvMemoryDBPassword + "=" + u.Password,
-			}
+			return nil, err
 		}
 		if cfg.Function == "ingest" {
-			l.Env = redisEnv(writer)
+			l.Env = l.redisEnv(writer)
 		} else {
-			l.Env = redisEnv(reader)
-			l.SeedEnv = redisEnv(writer)
+			l.Env = l.redisEnv(reader)
+			l.SeedEnv = l.redisEnv(writer)
 			needX = true
 		}
 	}
 
 	if needX && !hasXCredentials(cfg.Getenv) {
-		raw, err := sample.Posts()
+		url, token, err := l.startX(cfg)
 		if err != nil {
 			return nil, err
 		}
-		posts, err := sample.Shift(raw, cfg.Now())
-		if err != nil {
-			return nil, err
-		}
-		token := randomHex(24)
 		sampleQuery := strings.TrimSpace(cfg.Getenv("SEARCH_QUERY")) == "" && strings.TrimSpace(cfg.Getenv("BOARDS")) == ""
-		l.X, err = xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAllQuery: SampleQuery})
-		if err != nil {
-			return nil, fmt.Errorf("local X API stand-in: %w", err)
-		}
-		url := l.X.Start()
-		now := cfg.Now()
-		for _, p := range posts {
-			if !p.CreatedAt.After(now) && p.CreatedAt.After(now.Add(-xapitest.Window)) {
-				l.Posts++
-			}
-		}
 		xEnv := []string{
 			"TWITTER_API_URL=" + url, secrets.EnvTwitterBearerToken + "=" + token,
 			secrets.EnvTwitterSecretARN + "=", secrets.EnvTwitterAPIKey + "=", secrets.EnvTwitterAPISecret + "=",
@@ -154,7 +121,6 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		if strings.TrimSpace(cfg.Getenv("X_DAILY_POST_BUDGET")) == "" {
 			xEnv = append(xEnv, "X_DAILY_POST_BUDGET=0")
 		}
-		logf("X API stand-in on %s serving %d posts of the bundled sample (the other %d arrive over the next day)", url, l.Posts, len(posts)-l.Posts)
 		if cfg.Function == "ingest" {
 			l.Env = append(l.Env, xEnv...)
 		} else {
@@ -162,6 +128,64 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		}
 	}
 	return l, nil
+}
+
+// startRedis starts the local redis-server ("default" user off, as on MemoryDB) with the
+// writer and reader users of the boards, random passwords, and returns the two users.
+func (l *Local) startRedis(cfg LocalConfig, boards []config.Board) (writer, reader redistest.User, err error) {
+	board, names := boards[0].Name, config.Names(boards)
+	writer = redistest.User{Name: board + "-writer", Password: randomHex(16), Access: store.WriterAccess(names...)}
+	reader = redistest.User{Name: board + "-reader", Password: randomHex(16), Access: store.ReaderAccess(names...)}
+	l.Redis, err = redistest.StartStandalone(redistest.StandaloneOptions{Users: []redistest.User{writer, reader}, DefaultUserOff: true})
+	if err != nil {
+		return writer, reader, fmt.Errorf("local redis-server: %w", err)
+	}
+	cfg.logf("local redis-server on %s (users %s, %s; removed at exit)", l.Redis.Addr, writer.Name, reader.Name)
+	return writer, reader, nil
+}
+
+// redisEnv is the function's variables for the local redis-server as user u.
+func (l *Local) redisEnv(u redistest.User) []string {
+	return []string{
+		"MEMORYDB_ENDPOINT=" + l.Redis.Addr, "MEMORYDB_TLS=false", "MEMORYDB_CLUSTER=false", "MEMORYDB_CA_FILE=",
+		secrets.EnvMemoryDBSecretARN + "=",
+		secrets.EnvMemoryDBUsername + "=" + u.Name, secrets.EnvMemoryDBPassword + "=" + u.Password,
+	}
+}
+
+// startX starts the X API stand-in on a free loopback port, serving the bundled sample moved
+// to now with a random bearer token, counts in Posts the sample posts searchable now, and
+// returns the stand-in's URL and token.
+func (l *Local) startX(cfg LocalConfig) (url, token string, err error) {
+	raw, err := sample.Posts()
+	if err != nil {
+		return "", "", err
+	}
+	posts, err := sample.Shift(raw, cfg.Now())
+	if err != nil {
+		return "", "", err
+	}
+	token = randomHex(24)
+	l.X, err = xapitest.New(posts, xapitest.Options{BearerToken: token, MatchAllQuery: SampleQuery})
+	if err != nil {
+		return "", "", fmt.Errorf("local X API stand-in: %w", err)
+	}
+	url = l.X.Start()
+	now := cfg.Now()
+	for _, p := range posts {
+		if !p.CreatedAt.After(now) && p.CreatedAt.After(now.Add(-xapitest.Window)) {
+			l.Posts++
+		}
+	}
+	cfg.logf("X API stand-in on %s serving %d posts of the bundled sample (the other %d arrive over the next day)", url, l.Posts, len(posts)-l.Posts)
+	return url, token, nil
+}
+
+// logf writes one line to cfg.Log, if any.
+func (cfg LocalConfig) logf(format string, args ...any) {
+	if cfg.Log != nil {
+		fmt.Fprintf(cfg.Log, format+"\n", args...)
+	}
 }
 
 // hasXCredentials reports whether the environment names X API credentials.
@@ -190,123 +214,4 @@ func randomHex(n int) string {
 		panic(fmt.Sprintf("rie: crypto/rand: %v", err))
 	}
 	return hex.EncodeToString(b)
-}
-
-// InvokeConfig is one local invoke (cmd/invoke, `make invoke`).
-type InvokeConfig struct {
-	// ModuleRoot is the module's directory (ModuleRoot).
-	ModuleRoot string
-	// RIE is the path of aws-lambda-rie (FindRIE).
-	RIE string
-	// Function is "ingest" or "leaderboard"; Event is the event to send.
-	Function string
-	Event    []byte
-	// Environ is the caller's environment (os.Environ()): the function gets it, with the
-	// stand-ins' variables on top, as the emulator forwards its environment in a container.
-	Environ []string
-	// Seed runs the ingest function once first when the leaderboard is invoked on the
-	// redis-server started here (which is empty otherwise).
-	Seed bool
-	// BuildDir receives the bootstraps.
-	BuildDir string
-	// Log receives the emulator's and the function's logs and progress lines (nil: none).
-	Log io.Writer
-}
-
-// InvokeLocal builds the bootstrap, starts the stand-ins (StartLocal), runs the function under
-// the emulator, sends the event and returns the function's answer. Everything it started is
-// stopped before it returns.
-func InvokeLocal(ctx context.Context, cfg InvokeConfig) (Response, error) {
-	if cfg.Log != nil {
-		cfg.Log = &lockedWriter{w: cfg.Log} // the emulators' log goroutines share it
-	}
-	getenv := envLookup(cfg.Environ)
-	local, err := StartLocal(ctx, LocalConfig{Function: cfg.Function, Getenv: getenv, Log: cfg.Log})
-	if err != nil {
-		return Response{}, err
-	}
-	defer local.Stop()
-	logf := func(format string, args ...any) {
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, format+"\n", args...)
-		}
-	}
-
-	if cfg.Function == "leaderboard" && cfg.Seed && local.SeedEnv != nil {
-		logf("seeding the local board: one ingest run under the emulator")
-		resp, err := runOnce(ctx, cfg, "ingest", MergeEnv(cfg.Environ, local.SeedEnv...), scheduledEvent(time.Now()))
-		if err != nil {
-			return Response{}, fmt.Errorf("seed ingest run: %w", err)
-		}
-		if typ, msg, ok := resp.FunctionError(); ok || resp.Status != 200 {
-			return Response{}, fmt.Errorf("seed ingest run failed (status %d, %s: %s): %s", resp.Status, typ, msg, resp.Body)
-		}
-		logf("seed ingest run: %s", resp.Body)
-	}
-	return runOnce(ctx, cfg, cfg.Function, MergeEnv(cfg.Environ, local.Env...), cfg.Event)
-}
-
-// runOnce builds function, starts an emulator for it, invokes it once and stops it.
-func runOnce(ctx context.Context, cfg InvokeConfig, function string, env []string, event []byte) (Response, error) {
-	bin, err := Build(ctx, cfg.ModuleRoot, function, cfg.BuildDir, BuildOptions{})
-	if err != nil {
-		return Response{}, err
-	}
-	emu, err := Start(ctx, Config{RIE: cfg.RIE, Bootstrap: bin, Env: env, FunctionName: function, Log: cfg.Log})
-	if err != nil {
-		return Response{}, err
-	}
-	defer emu.Stop()
-	resp, err := emu.Invoke(ctx, event)
-	if err == nil && cfg.Log != nil {
-		// The REPORT line's "Init Duration" is not the init: see the package documentation.
-		initCtx, cancel := context.WithTimeout(ctx, time.Second)
-		if d, ierr := emu.InitDuration(initCtx); ierr == nil {
-			fmt.Fprintf(cfg.Log, "%s: init duration %.1f ms (INIT REPORT)\n", function, float64(d)/float64(time.Millisecond))
-		}
-		cancel()
-		// The REPORT line's "Max Memory Used" only repeats "Memory Size" (the emulator cannot
-		// measure it); the bootstrap's peak RSS is what Lambda would report.
-		if rss, rerr := emu.PeakRSS(); rerr == nil {
-			fmt.Fprintf(cfg.Log, "%s: peak memory %.1f MiB (VmHWM of the bootstrap; the REPORT line's Max Memory Used is not measured)\n",
-				function, float64(rss)/(1<<20))
-		}
-	}
-	return resp, err
-}
-
-// scheduledEvent is an EventBridge scheduled event like events/schedule.json, at t.
-func scheduledEvent(t time.Time) []byte {
-	return fmt.Appendf(nil, `{"version":"0","id":"%s","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"%s","region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/local-seed"],"detail":{}}`,
-		uuidV4(), t.UTC().Format(time.RFC3339))
-}
-
-func uuidV4() string {
-	h := randomHex(16)
-	b := []byte(h)
-	b[12] = '4'
-	b[16] = "89ab"[b[16]%4]
-	return fmt.Sprintf("%s-%s-%s-%s-%s", b[0:8], b[8:12], b[12:16], b[16:20], b[20:32])
-}
-
-// envLookup is os.Getenv over a KEY=value list (the last entry of a key wins).
-func envLookup(environ []string) func(string) string {
-	m := map[string]string{}
-	for _, kv := range environ {
-		k, v, _ := strings.Cut(kv, "=")
-		m[k] = v
-	}
-	return func(k string) string { return m[k] }
-}
-
-// lockedWriter serialises writes to w.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -1,10 +1,7 @@
 package rie
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -198,98 +194,6 @@ func (e *Emulator) waitListening(ctx context.Context) error {
 	}
 }
 
-// Response is the emulator's answer to one invoke.
-type Response struct {
-	// Status is the HTTP status of the emulator: 200 for an answer of the function, including
-	// a function error; 502 when the bootstrap failed its init or crashed.
-	Status int
-	// Body is the function's response payload (or the error object).
-	Body []byte
-}
-
-// FunctionError reports whether Body is a Lambda function error object, and its fields.
-func (r Response) FunctionError() (errorType, message string, ok bool) {
-	var fe struct {
-		Message *string `json:"errorMessage"`
-		Type    string  `json:"errorType"`
-	}
-	if json.Unmarshal(r.Body, &fe) != nil || fe.Message == nil {
-		return "", "", false
-	}
-	return fe.Type, *fe.Message, true
-}
-
-// Invoke posts event and returns the answer. Invokes of one emulator run one at a time.
-func (e *Emulator) Invoke(ctx context.Context, event []byte) (Response, error) {
-	e.invokeMu.Lock()
-	defer e.invokeMu.Unlock()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+e.Addr+InvokePath, bytes.NewReader(event))
-	if err != nil {
-		return Response{}, fmt.Errorf("rie: invoke request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.client.Do(req)
-	if err != nil {
-		return Response{}, fmt.Errorf("rie: invoke: %w\n%s", err, e.out.Tail())
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return Response{}, fmt.Errorf("rie: invoke: read the answer: %w", err)
-	}
-	e.rememberRuntime()
-	return Response{Status: resp.StatusCode, Body: body}, nil
-}
-
-// InitDuration returns the init duration the emulator reported for this environment (from
-// starting the bootstrap to its first request for an invoke), waiting up to ctx for the log
-// line after the first Invoke.
-func (e *Emulator) InitDuration(ctx context.Context) (time.Duration, error) {
-	select {
-	case <-e.out.initDone:
-		return e.out.init, nil
-	case <-e.exited:
-		select {
-		case <-e.out.initDone:
-			return e.out.init, nil
-		default:
-		}
-		return 0, fmt.Errorf("rie: aws-lambda-rie exited without an INIT REPORT line:\n%s", e.out.Tail())
-	case <-ctx.Done():
-		return 0, fmt.Errorf("rie: no INIT REPORT line from aws-lambda-rie (was it invoked?): %w", ctx.Err())
-	}
-}
-
-// RuntimePID returns the process id of the running bootstrap (a child of the emulator).
-func (e *Emulator) RuntimePID() (int, error) {
-	e.runtimeMu.Lock()
-	defer e.runtimeMu.Unlock()
-	if e.runtimePID != 0 && isProcess(e.runtimePID, e.bootstrap) {
-		return e.runtimePID, nil
-	}
-	pid, err := findChild(e.cmd.Process.Pid, e.bootstrap)
-	if err != nil {
-		return 0, err
-	}
-	e.runtimePID = pid
-	return pid, nil
-}
-
-func (e *Emulator) rememberRuntime() { _, _ = e.RuntimePID() }
-
-// PeakRSS returns the bootstrap process's peak resident set size (VmHWM) in bytes: what
-// Lambda reports as Max Memory Used, for this process.
-func (e *Emulator) PeakRSS() (int64, error) {
-	pid, err := e.RuntimePID()
-	if err != nil {
-		return 0, err
-	}
-	return vmHWM(pid)
-}
-
-// Logs returns the last lines the emulator and the function wrote.
-func (e *Emulator) Logs() string { return e.out.Tail() }
-
 // Stop stops the emulator (SIGTERM: it SIGKILLs the bootstrap), then makes sure both are
 // gone. Safe to call more than once.
 func (e *Emulator) Stop() {
@@ -307,140 +211,5 @@ func (e *Emulator) Stop() {
 	}
 	if pid != 0 && isProcess(pid, e.bootstrap) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
-	}
-}
-
-// handedOut holds every port freePorts returned in this process. The emulator binds its Runtime
-// API port only when the function first starts, so a port handed to one emulator is still free
-// when the next one asks: without this set, two emulators started one after the other could get
-// the same Runtime API port and one bootstrap would find its Runtime API refusing connections.
-var handedOut = struct {
-	sync.Mutex
-	ports map[int]bool
-}{ports: map[int]bool{}}
-
-// freePorts returns n distinct TCP ports of 127.0.0.1 that were free a moment ago, never 6379
-// and never one it returned before in this process.
-func freePorts(n int) ([]int, error) {
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	handedOut.Lock()
-	defer handedOut.Unlock()
-	var ports []int
-	for len(ports) < n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("rie: find a free port: %w", err)
-		}
-		ls = append(ls, l)
-		if p := l.Addr().(*net.TCPAddr).Port; p != 6379 && !handedOut.ports[p] {
-			handedOut.ports[p] = true
-			ports = append(ports, p)
-		}
-	}
-	return ports, nil
-}
-
-// MergeEnv returns base with the KEY=value entries of overrides added or replacing base's.
-func MergeEnv(base []string, overrides ...string) []string {
-	idx := map[string]int{}
-	out := make([]string, 0, len(base)+len(overrides))
-	for _, kv := range append(append([]string(nil), base...), overrides...) {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := idx[k]; ok {
-			out[i] = kv
-			continue
-		}
-		idx[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
-}
-
-// initReportRE matches the emulator's init report, e.g.
-// "25 Nov 2026 12:45:27,078 [INFO] (rapid) INIT REPORT(durationMs: 12.345000)".
-var initReportRE = regexp.MustCompile(`\bINIT REPORT\(durationMs: ([0-9]+(?:\.[0-9]+)?)\)`)
-
-// ParseInitReport returns the duration in an emulator INIT REPORT log line.
-func ParseInitReport(line string) (time.Duration, bool) {
-	m := initReportRE.FindStringSubmatch(line)
-	if m == nil {
-		return 0, false
-	}
-	ms, err := strconv.ParseFloat(m[1], 64)
-	if err != nil {
-		return 0, false
-	}
-	return time.Duration(ms * float64(time.Millisecond)), true
-}
-
-// logScanner receives the emulator's output, passes it on line by line, keeps the last lines
-// for error messages and picks up the INIT REPORT.
-type logScanner struct {
-	pw       *io.PipeWriter
-	done     chan struct{}
-	initDone chan struct{}
-	init     time.Duration
-
-	mu   sync.Mutex
-	tail []string
-}
-
-const tailLines = 40
-
-func newLogScanner(out io.Writer) *logScanner {
-	pr, pw := io.Pipe()
-	s := &logScanner{pw: pw, done: make(chan struct{}), initDone: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		sc := bufio.NewScanner(pr)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
-			line := sc.Text()
-			if out != nil {
-				fmt.Fprintln(out, line)
-			}
-			s.mu.Lock()
-			s.tail = append(s.tail, line)
-			if len(s.tail) > tailLines {
-				s.tail = s.tail[len(s.tail)-tailLines:]
-			}
-			s.mu.Unlock()
-			if d, ok := ParseInitReport(line); ok && !isClosed(s.initDone) {
-				s.init = d
-				close(s.initDone)
-			}
-		}
-		// A line longer than the buffer ends the scan: drain so the emulator never blocks.
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	return s
-}
-
-func (s *logScanner) Write(p []byte) (int, error) { return s.pw.Write(p) }
-
-// Close ends the stream (after the emulator exited) and waits for the last lines.
-func (s *logScanner) Close() {
-	s.pw.Close()
-	<-s.done
-}
-
-// Tail returns the last lines seen.
-func (s *logScanner) Tail() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Join(s.tail, "\n")
-}
-
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
 	}
 }

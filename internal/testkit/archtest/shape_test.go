@@ -1,7 +1,6 @@
 package archtest
 
 import (
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -77,24 +76,9 @@ func TestCommentLinesFit(t *testing.T) {
 	}
 }
 
-// tooLarge lists the files and functions over the limits today, to be split by purpose: the
-// list may only shrink (a listed entry that fits now fails the test until it is removed).
-var tooLarge = map[string]bool{
-	"internal/dev/funcurl/funcurl.go":                 true,
-	"internal/dev/funcurl/funcurl.go NewRequest":      true,
-	"internal/dev/rie/local.go StartLocal":            true,
-	"internal/dev/rie/rie.go":                         true,
-	"internal/testkit/redistest/cluster.go":           true,
-	"internal/testkit/redistest/cluster.go build":     true,
-	"internal/testkit/xapitest/search.go":             true,
-	"internal/testkit/xapitest/search.go parseSearch": true,
-	"internal/testkit/xapitest/search.go serveSearch": true,
-}
-
 // TestFilesAndFunctionsAreSmall: no non-test file over maxFileLines lines, no function over
-// maxFuncLines lines, but those in tooLarge.
+// maxFuncLines lines.
 func TestFilesAndFunctionsAreSmall(t *testing.T) {
-	over := map[string]string{}
 	root, files := goFiles(t)
 	fset := token.NewFileSet()
 	for _, rel := range files {
@@ -106,7 +90,7 @@ func TestFilesAndFunctionsAreSmall(t *testing.T) {
 			t.Fatal(err)
 		}
 		if n := fset.File(f.Pos()).LineCount(); n > maxFileLines {
-			over[rel] = fmt.Sprintf("%s: %d lines (at most %d): split it by purpose", rel, n, maxFileLines)
+			t.Errorf("%s: %d lines (at most %d): split it by purpose", rel, n, maxFileLines)
 		}
 		for _, d := range f.Decls {
 			fn, ok := d.(*ast.FuncDecl)
@@ -115,18 +99,8 @@ func TestFilesAndFunctionsAreSmall(t *testing.T) {
 			}
 			n := fset.Position(fn.End()).Line - fset.Position(fn.Pos()).Line + 1
 			if n > maxFuncLines {
-				over[rel+" "+fn.Name.Name] = fmt.Sprintf("%s: func %s is %d lines (at most %d)", rel, fn.Name.Name, n, maxFuncLines)
+				t.Errorf("%s: func %s is %d lines (at most %d)", rel, fn.Name.Name, n, maxFuncLines)
 			}
-		}
-	}
-	for k, msg := range over {
-		if !tooLarge[k] {
-			t.Error(msg)
-		}
-	}
-	for k := range tooLarge {
-		if _, ok := over[k]; !ok {
-			t.Errorf("%s fits the limits now: remove it from tooLarge", k)
 		}
 	}
 }

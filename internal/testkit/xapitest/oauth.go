@@ -73,3 +73,11 @@ func basicAuth(r *http.Request) (string, string, bool) {
 	}
 	return k, sec, true
 }
+
+// authorized reports whether r carries the app-only bearer token the token endpoint issues
+// (Options.BearerToken), as search and counts require.
+func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	tok, ok := strings.CutPrefix(h, "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.BearerToken)) == 1
+}
