@@ -28,11 +28,10 @@ const Timeout = 8 * time.Second
 
 // Env is what every function needs at cold start.
 type Env struct {
-	// Getenv is the environment the function is configured from (os.Getenv in the mains). Env
-	// reads it only through package config: the credentials' sources come with the
-	// configuration (config.Redis.Credentials, config.Ingest.X).
-	Getenv  func(string) string
-	Log     *slog.Logger
+	// Log is the process's JSON logger.
+	Log *slog.Logger
+	// Secrets reads the credentials' secrets; their sources come with the configuration
+	// (config.Redis.Credentials, config.Ingest.X).
 	Secrets *secrets.Loader
 }
 
@@ -45,7 +44,7 @@ func New(getenv func(string) string) *Env {
 	if err := tracing.Init(); err != nil {
 		log.Warn("x-ray tracing is off", "error", err.Error())
 	}
-	return &Env{Getenv: getenv, Log: log, Secrets: secrets.NewLoader(secrets.WithConfigHook(tracing.InstrumentAWS))}
+	return &Env{Log: log, Secrets: secrets.NewLoader(secrets.WithConfigHook(tracing.InstrumentAWS))}
 }
 
 // Board connects to the leaderboard's Redis with the user from cfg.Credentials (its secret or

@@ -88,6 +88,18 @@ func loadXSource(e *lookup) XSource {
 	return s
 }
 
+// XCredentialsSet says whether getenv names X API credentials (a secret, a bearer token or an
+// API key), by their X_* names or their deprecated aliases: the local tools use the X API stand-in
+// when it does not.
+func XCredentialsSet(getenv func(string) string) bool {
+	for _, n := range []string{EnvXSecretARN, EnvXBearerToken, EnvXAPIKey, EnvTwitterSecretARN, EnvTwitterBearerToken, EnvTwitterAPIKey} {
+		if strings.TrimSpace(getenv(n)) != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // String redacts the password, so a source printed by mistake stays safe.
 func (s RedisSource) String() string {
 	return fmt.Sprintf("{SecretARN:%s Username:%s Password:%s}", s.SecretARN, s.Username, redact(s.Password))

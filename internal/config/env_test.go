@@ -238,3 +238,23 @@ func fmtAll(v any) string {
 	}
 	return b.String()
 }
+
+func TestXCredentialsSet(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{nil, false},
+		{map[string]string{"X_API_URL": "http://127.0.0.1:1", "TWITTER_API_URL": "x", "X_API_SECRET": "s"}, false},
+		{map[string]string{"X_BEARER_TOKEN": "t"}, true},
+		{map[string]string{"X_API_KEY": "k"}, true},
+		{map[string]string{"X_SECRET_ARN": "arn"}, true},
+		{map[string]string{"TWITTER_BEARER_TOKEN": "t"}, true},
+		{map[string]string{"TWITTER_SECRET_ARN": "arn"}, true},
+		{map[string]string{"X_BEARER_TOKEN": "  "}, false},
+	} {
+		if got := XCredentialsSet(func(k string) string { return tc.env[k] }); got != tc.want {
+			t.Errorf("XCredentialsSet(%v) = %v, want %v", tc.env, got, tc.want)
+		}
+	}
+}

@@ -51,7 +51,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -210,7 +209,7 @@ var SampleBoards = []config.Board{{Name: config.DefaultLeaderboard, Query: Sampl
 // handlers and the servers, from the functions' settings as the functions read them.
 func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalClient) error {
 	getenv := a.cfg.Getenv
-	useX := hasXCredentials(getenv)
+	useX := config.XCredentialsSet(getenv)
 
 	a.setInterval(useX)
 	var si standIn
@@ -233,7 +232,7 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 	if err != nil {
 		return err
 	}
-	sources, err := a.sources(ctx, useX, getenv, icfg, si.token)
+	sources, err := a.sources(ctx, useX, icfg, si.token)
 	if err != nil {
 		return err
 	}
@@ -241,20 +240,6 @@ func (a *App) wire(ctx context.Context, rcfg store.Config, rdb redis.UniversalCl
 		return err
 	}
 	return a.serveLeaderboard(lcfg, byName)
-}
-
-// hasXCredentials says whether the environment names X API credentials, by their X_* names or
-// their deprecated TWITTER_* aliases.
-func hasXCredentials(getenv func(string) string) bool {
-	for _, a := range config.Aliases() {
-		if a.Name == config.EnvXAPIURL {
-			continue
-		}
-		if strings.TrimSpace(getenv(a.Name)) != "" || strings.TrimSpace(getenv(a.Deprecated)) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // setInterval sets the time between ingest runs: Config.Interval, or the default of the sample

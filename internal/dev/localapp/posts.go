@@ -64,11 +64,11 @@ func (a *App) describePosts(useX bool, icfg config.Ingest, posts []xapitest.Twee
 }
 
 // sources are the boards' post sources: on the real X API, built as the ingest function builds
-// them (package coldstart, from getenv); on the sample, clients of the stand-in with its token.
-func (a *App) sources(ctx context.Context, useX bool, getenv func(string) string, icfg config.Ingest,
-	token string) ([]*xapi.Source, error) {
+// them (package coldstart, from the configuration's credentials); on the sample, clients of the
+// stand-in with its token.
+func (a *App) sources(ctx context.Context, useX bool, icfg config.Ingest, token string) ([]*xapi.Source, error) {
 	if useX {
-		env := &coldstart.Env{Getenv: getenv, Log: a.log, Secrets: secrets.NewLoader()}
+		env := &coldstart.Env{Log: a.log, Secrets: secrets.NewLoader()}
 		return env.Sources(ctx, icfg)
 	}
 	sources := make([]*xapi.Source, len(icfg.Boards))

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/config"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/dev/sample"
-	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/secrets"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
@@ -62,10 +61,10 @@ type Local struct {
 //     passwords. The function gets MEMORYDB_ENDPOINT,
 //     MEMORYDB_TLS=false, MEMORYDB_CLUSTER=false and its user through the local-only
 //     stand-ins MEMORYDB_USERNAME / MEMORYDB_PASSWORD (MEMORYDB_SECRET_ARN is cleared).
-//   - X API, for ingest (and the leaderboard's seed run) when none of TWITTER_SECRET_ARN,
-//     TWITTER_BEARER_TOKEN, TWITTER_API_KEY is set: the X API v2 stand-in on a free loopback
-//     port serving the bundled sample (package sample) moved to now, with TWITTER_API_URL,
-//     a random TWITTER_BEARER_TOKEN, SEARCH_QUERY=SampleQuery unless it or BOARDS is set, and
+//   - X API, for ingest (and the leaderboard's seed run) when no X API credentials are set
+//     (config.XCredentialsSet): the X API v2 stand-in on a free loopback port serving the
+//     bundled sample (package sample) moved to now, with X_API_URL, a random X_BEARER_TOKEN,
+//     SEARCH_QUERY=SampleQuery unless it or BOARDS is set, and
 //     X_DAILY_POST_BUDGET=0 (the sample is free) unless it is set.
 func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	if err := CheckFunction(cfg.Function); err != nil {
@@ -103,15 +102,18 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		}
 	}
 
-	if needX && !hasXCredentials(cfg.Getenv) {
+	if needX && !config.XCredentialsSet(cfg.Getenv) {
 		url, token, err := l.startX(cfg)
 		if err != nil {
 			return nil, err
 		}
 		sampleQuery := strings.TrimSpace(cfg.Getenv("SEARCH_QUERY")) == "" && strings.TrimSpace(cfg.Getenv("BOARDS")) == ""
 		xEnv := []string{
-			"TWITTER_API_URL=" + url, secrets.EnvTwitterBearerToken + "=" + token,
-			secrets.EnvTwitterSecretARN + "=", secrets.EnvTwitterAPIKey + "=", secrets.EnvTwitterAPISecret + "=",
+			config.EnvXAPIURL + "=" + url, config.EnvXBearerToken + "=" + token,
+			config.EnvXSecretARN + "=", config.EnvXAPIKey + "=", config.EnvXAPISecret + "=",
+		}
+		for _, a := range config.Aliases() { // a TWITTER_* name left in the shell would not be used
+			xEnv = append(xEnv, a.Deprecated+"=")
 		}
 		if sampleQuery {
 			xEnv = append(xEnv, "SEARCH_QUERY="+SampleQuery)
@@ -148,8 +150,8 @@ func (l *Local) startRedis(cfg LocalConfig, boards []config.Board) (writer, read
 func (l *Local) redisEnv(u redistest.User) []string {
 	return []string{
 		"MEMORYDB_ENDPOINT=" + l.Redis.Addr, "MEMORYDB_TLS=false", "MEMORYDB_CLUSTER=false", "MEMORYDB_CA_FILE=",
-		secrets.EnvMemoryDBSecretARN + "=",
-		secrets.EnvMemoryDBUsername + "=" + u.Name, secrets.EnvMemoryDBPassword + "=" + u.Password,
+		config.EnvMemoryDBSecretARN + "=",
+		config.EnvMemoryDBUsername + "=" + u.Name, config.EnvMemoryDBPassword + "=" + u.Password,
 	}
 }
 
@@ -186,16 +188,6 @@ func (cfg LocalConfig) logf(format string, args ...any) {
 	if cfg.Log != nil {
 		fmt.Fprintf(cfg.Log, format+"\n", args...)
 	}
-}
-
-// hasXCredentials reports whether the environment names X API credentials.
-func hasXCredentials(getenv func(string) string) bool {
-	for _, name := range []string{secrets.EnvTwitterSecretARN, secrets.EnvTwitterBearerToken, secrets.EnvTwitterAPIKey} {
-		if strings.TrimSpace(getenv(name)) != "" {
-			return true
-		}
-	}
-	return false
 }
 
 // Stop ends the stand-ins. Safe to call more than once.

@@ -72,14 +72,14 @@ func TestStartLocal(t *testing.T) {
 		}
 
 		// The X API stand-in answers with the token and the sample.
-		if l.X == nil || env("TWITTER_API_URL") != l.X.URL() || env("SEARCH_QUERY") != rie.SampleQuery {
+		if l.X == nil || env("X_API_URL") != l.X.URL() || env("SEARCH_QUERY") != rie.SampleQuery {
 			t.Fatalf("X env %q: want the stand-in and the sample query", l.Env)
 		}
 		if l.Posts < 1000 {
 			t.Errorf("the stand-in serves %d posts now; the sample has 80%% of 4000 in the past", l.Posts)
 		}
 		req, _ := http.NewRequest(http.MethodGet, l.X.URL()+"/2/tweets/search/recent?max_results=10&query="+url.QueryEscape(rie.SampleQuery), nil)
-		req.Header.Set("Authorization", "Bearer "+env("TWITTER_BEARER_TOKEN"))
+		req.Header.Set("Authorization", "Bearer "+env("X_BEARER_TOKEN"))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -102,7 +102,7 @@ func TestStartLocal(t *testing.T) {
 		if env("MEMORYDB_USERNAME") != "trial-reader" || seed("MEMORYDB_USERNAME") != "trial-writer" {
 			t.Fatalf("users %q / %q: want trial-reader for the function, trial-writer for the seed run", env("MEMORYDB_USERNAME"), seed("MEMORYDB_USERNAME"))
 		}
-		if env("TWITTER_API_URL") != "" || seed("TWITTER_API_URL") == "" {
+		if env("X_API_URL") != "" || seed("X_API_URL") == "" {
 			t.Errorf("the X stand-in is for the seed run only: env %q seed %q", l.Env, l.SeedEnv)
 		}
 		// The reader reads and cannot write.
@@ -153,7 +153,7 @@ func TestStartLocal(t *testing.T) {
 
 	t.Run("environment wins", func(t *testing.T) {
 		l, err := rie.StartLocal(ctx, rie.LocalConfig{Function: "ingest",
-			Getenv: envOf("MEMORYDB_ENDPOINT=redis.example:6379", "TWITTER_BEARER_TOKEN=real")})
+			Getenv: envOf("MEMORYDB_ENDPOINT=redis.example:6379", "X_BEARER_TOKEN=real")})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -22,7 +22,7 @@ func TestEmptyXSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "TWITTER_SECRET_ARN="+arn)
+	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "X_SECRET_ARN="+arn)
 	emu := w.start("ingest")
 	event := eventFile(t, "schedule.json")
 

@@ -174,8 +174,8 @@ func newWorldOf(t *testing.T, c corpus, ingestEnv ...string) *world {
 		"MEMORYDB_ENDPOINT="+cluster.Config(reader.Name, reader.Password).Addr,
 		"MEMORYDB_TLS=true", "MEMORYDB_CLUSTER=true", "MEMORYDB_CA_FILE="+cluster.CAFile,
 		"LEADERBOARD="+board, "LOG_LEVEL=INFO")
-	w.env["ingest"] = rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "TWITTER_SECRET_ARN="+xARN,
-		"TWITTER_API_URL="+url, "SEARCH_QUERY="+searchQuery, "MAX_PAGES=10",
+	w.env["ingest"] = rie.MergeEnv(common, "MEMORYDB_SECRET_ARN="+writerARN, "X_SECRET_ARN="+xARN,
+		"X_API_URL="+url, "SEARCH_QUERY="+searchQuery, "MAX_PAGES=10",
 		// A day's schedule opens the whole read budget at once, whatever the time of day the
 		// test runs at (the budget accrues over the UTC day): TestBusyDaySampled paces it.
 		"SCHEDULE_EXPRESSION=rate(1 day)")
@@ -194,7 +194,7 @@ func (w *world) serveX(opts xapitest.Options) {
 		w.t.Fatal(err)
 	}
 	w.x = x
-	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "TWITTER_API_URL="+x.Start())
+	w.env["ingest"] = rie.MergeEnv(w.env["ingest"], "X_API_URL="+x.Start())
 	w.t.Cleanup(x.Close)
 }
 

@@ -51,11 +51,6 @@ func durableStandalone(t *testing.T, users ...redistest.User) *redistest.Standal
 	return s
 }
 
-// appEnv is the app's cold-start wiring for one function, reading the given variables.
-func appEnv(vars map[string]string, loader *secrets.Loader) *coldstart.Env {
-	return &coldstart.Env{Getenv: func(k string) string { return vars[k] }, Log: quiet, Secrets: loader}
-}
-
 // standaloneVars are the environment of a function using Redis at s as user u (the local
 // stand-in variables, no Secrets Manager).
 func standaloneVars(s *redistest.Standalone, name string, u redistest.User) map[string]string {
@@ -66,9 +61,11 @@ func standaloneVars(s *redistest.Standalone, name string, u redistest.User) map[
 }
 
 // coldStart builds the store the way the mains do (config.LoadRedis, then coldstart.Env.Board).
-func coldStart(t *testing.T, e *coldstart.Env) *store.Store {
+// The function reads the given variables and its secrets through loader.
+func coldStart(t *testing.T, vars map[string]string, loader *secrets.Loader) *store.Store {
 	t.Helper()
-	cfg, err := config.LoadRedis(e.Getenv)
+	e := &coldstart.Env{Log: quiet, Secrets: loader}
+	cfg, err := config.LoadRedis(func(k string) string { return vars[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +86,8 @@ func TestRedisDownAtColdStart(t *testing.T) {
 	// Redis is down before the functions' cold start: the wiring dials nothing, so the cold
 	// start itself succeeds and the first invoke fails.
 	s.Kill()
-	writer := coldStart(t, appEnv(standaloneVars(s, name, w), nil))
-	reader := coldStart(t, appEnv(standaloneVars(s, name, r), nil))
+	writer := coldStart(t, standaloneVars(s, name, w), nil)
+	reader := coldStart(t, standaloneVars(s, name, r), nil)
 	h := newIngest(t, newSource(t, x), writer, nil)
 	lb := newLeaderboard(t, reader, name, config.DefaultCacheTTL)
 
@@ -152,7 +149,7 @@ func TestRedisDownMidRun(t *testing.T) {
 	s := durableStandalone(t, w)
 	posts := newPostMaker()
 	x := newXAPI(t, posts.batch(350, cycleTags))
-	writer := coldStart(t, appEnv(standaloneVars(s, name, w), nil))
+	writer := coldStart(t, standaloneVars(s, name, w), nil)
 	src := &killingSource{Source: newSource(t, x), killAt: 2, kill: s.Kill}
 	h := newIngest(t, src, writer, nil)
 

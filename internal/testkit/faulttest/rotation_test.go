@@ -109,8 +109,8 @@ func newRotating(t *testing.T, srv redistest.Server, moto *awstest.Moto, prefix 
 	f.wSM, f.rSM = &countingSM{api: moto.Client()}, &countingSM{api: moto.Client()}
 	wVars, rVars := serverVars(srv, f.name), serverVars(srv, f.name)
 	wVars["MEMORYDB_SECRET_ARN"], rVars["MEMORYDB_SECRET_ARN"] = f.wARN, f.rARN
-	f.writer = coldStart(t, appEnv(wVars, secrets.NewLoader(secrets.WithClient(f.wSM))))
-	f.reader = coldStart(t, appEnv(rVars, secrets.NewLoader(secrets.WithClient(f.rSM))))
+	f.writer = coldStart(t, wVars, secrets.NewLoader(secrets.WithClient(f.wSM)))
+	f.reader = coldStart(t, rVars, secrets.NewLoader(secrets.WithClient(f.rSM)))
 	return f
 }
 
