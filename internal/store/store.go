@@ -48,8 +48,9 @@ var (
 )
 
 // Post is one post to count: its id, creation time, author and hashtags as the source gave
-// them. A post whose AuthorID is empty or not an X id (decimal, as a post id) counts as an
-// author of its own in the trending view.
+// them, as written (each counts under its canonical form, and its spelling is counted for
+// display: see Spellings in the package comment). A post whose AuthorID is empty or not an X
+// id (decimal, as a post id) counts as an author of its own in the trending view.
 type Post struct {
 	ID        string
 	CreatedAt time.Time
@@ -76,6 +77,7 @@ type Store struct {
 	noTrending bool     // tests: record without author tracking (export_test.go)
 	noCoverage bool     // tests: record without counting the posts read (export_test.go)
 	shapes     sync.Map // topKey -> topShape: what the last read of the top n looked like
+	spelled    sync.Map // topKey -> []string: the hashtags of the last answer for the top n
 }
 
 // Option configures a Store.
@@ -159,11 +161,14 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 			res.Skipped++
 			continue
 		}
-		tags, rejected := hashtag.Canonical(p.Hashtags)
+		tags, rejected := hashtag.CanonicalSpelled(p.Hashtags)
 		res.RejectedHashtags += len(rejected)
 		args = append(args, p.ID, created, trendingAuthor(p.AuthorID, id, len(tags)), len(tags))
 		for _, t := range tags {
-			args = append(args, t)
+			args = append(args, t.Tag)
+		}
+		for _, t := range tags {
+			args = append(args, spellingArg(t))
 		}
 		kept++
 	}
@@ -180,6 +185,15 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	}
 	res.New, res.Duplicates, res.HashtagsCounted = int(vals[0]), int(vals[1]), int(vals[2])
 	return res, nil
+}
+
+// spellingArg is how the record script gets the spelling of t: empty when it is the tag itself
+// (most are), which the script stores as such, and which keeps the batch short.
+func spellingArg(t hashtag.Spelled) string {
+	if t.Spelling == t.Tag {
+		return ""
+	}
+	return t.Spelling
 }
 
 // Upkeep advances the rolling windows and the trending data to now without recording

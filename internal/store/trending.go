@@ -11,9 +11,10 @@ import (
 
 // Trend is one row of the trending view of a window.
 type Trend struct {
-	Hashtag string
-	Count   int64 // posts in the window
-	Authors int64 // distinct authors in the window
+	Hashtag  string
+	Spelling string // as Entry.Spelling: "" where it is Hashtag itself or none is recorded
+	Count    int64  // posts in the window
+	Authors  int64  // distinct authors in the window
 	// Baseline is the distinct authors expected in a window of this length, from the 7 days
 	// before it (see the package comment), to two decimals.
 	Baseline float64
@@ -47,7 +48,8 @@ func trendingAuthor(author string, post uint64, ntags int) string {
 // score descending, then hashtag ascending in byte order. Only hashtags with at least the
 // writer's min authors and more authors than their baseline are in the view. The view is
 // precomputed by the writer (as of its last Upkeep): a read is one HGETALL of at most
-// TrendingSize fields, a read command, one round trip.
+// TrendingSize fields, a read command, one round trip, which also reads the spellings of the
+// last answer's hashtags (a hashtag new to the answer is one more HMGET, see spell).
 func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) {
 	if n < 1 || n > TrendingSize {
 		return nil, fmt.Errorf("trending %s: n = %d, want 1-%d", w, n, TrendingSize)
@@ -56,10 +58,15 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 		return nil, fmt.Errorf("trending: window %q has no trending view: allowed are 1h, 24h", w)
 	}
 	key := s.key("t:f:" + string(w))
-	m, err := s.rdb.HGetAll(ctx, key).Result()
-	if err != nil {
+	memo := topKey{"trending:" + w, n}
+	prev := s.lastTags(memo)
+	pipe := s.rdb.Pipeline()
+	view := pipe.HGetAll(ctx, key)
+	spell := s.queueSpellings(ctx, pipe, prev)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
 	}
+	m := view.Val()
 	type row struct {
 		Trend
 		score int64 // in hundredths, for an exact order
@@ -70,6 +77,7 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 		var x [4]int64
 		ok := len(f) == len(x)
 		for i := 0; ok && i < len(x); i++ {
+			var err error
 			x[i], err = strconv.ParseInt(f[i], 10, 64)
 			ok = err == nil && x[i] >= 0
 		}
@@ -83,8 +91,17 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 		return cmp.Or(cmp.Compare(b.score, a.score), strings.Compare(a.Hashtag, b.Hashtag))
 	})
 	out := make([]Trend, 0, min(n, len(rows)))
+	tags := make([]string, 0, cap(out))
 	for _, r := range rows[:min(n, len(rows))] {
 		out = append(out, r.Trend)
+		tags = append(tags, r.Hashtag)
+	}
+	spellings, err := s.spell(ctx, memo, tags, prev, spell)
+	if err != nil {
+		return nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
+	}
+	for i := range out {
+		out[i].Spelling = spellings[i]
 	}
 	return out, nil
 }

@@ -5,7 +5,8 @@
 --       bucket, trending (1 or 0); then min authors, baseline hours, view size; then coverage
 --       (1: count the posts read, 0: not, the benchmark's reference); then post count, then
 --       per post: id, created_at, author (8 bytes, or empty: the post does not count toward
---       trending), tag count, tags...
+--       trending), tag count n, n tags, then n spellings (each tag's as written; empty: the
+--       tag itself).
 -- Returns {new posts, duplicate posts, hashtags counted}.
 --
 -- A script is not rolled back when a command in it fails, so this one runs in two phases: it
@@ -222,7 +223,7 @@ i = i + 1
 local ids, at = {}, i
 for _ = 1, n do
   ids[#ids + 1] = ARGV[at]
-  at = at + 4 + tonumber(ARGV[at + 3])
+  at = at + 4 + 2 * tonumber(ARGV[at + 3])
 end
 -- A missing member's score is false (nil on miniredis, which leaves a hole: index by position).
 local scores = {}
@@ -255,7 +256,51 @@ for post = 1, n do
   else
     dup = dup + 1
   end
-  i = i + ntags
+  i = i + 2 * ntags
+end
+
+-- Spellings (the store's package comment): per tag of the new posts, the posts that wrote it
+-- each way, and the tag's shown spelling and the counts of it and of this batch's spellings.
+local sp_count, sp_best = prefix .. 'sp:c', prefix .. 'sp:b'
+local spell, spell_tags, spell_cur = {}, {}, {}
+for _, p in ipairs(posts) do
+  for t = p.first, p.first + p.ntags - 1 do
+    local tag, s = ARGV[t], ARGV[t + p.ntags]
+    local x = spell[tag]
+    if not x then
+      x = {add = {}, order = {}}
+      spell[tag] = x
+      spell_tags[#spell_tags + 1] = tag
+    end
+    if not x.add[s] then
+      x.add[s] = 0
+      x.order[#x.order + 1] = s
+    end
+    x.add[s] = x.add[s] + 1
+  end
+end
+if #spell_tags > 0 then
+  e = wrong(sp_count, 'hash') or wrong(sp_best, 'hash')
+  if e then return e end
+  local fields = {}
+  for j = 1, #spell_tags, 500 do
+    local last_j = math.min(j + 499, #spell_tags)
+    local r = redis.call('HMGET', sp_best, unpack(spell_tags, j, last_j))
+    for k = 0, last_j - j do
+      local tag = spell_tags[j + k]
+      local x = spell[tag]
+      x.best = r[k + 1] or '' -- none: the tag itself (false in Redis, nil on miniredis)
+      fields[#fields + 1] = tag .. '\0' .. x.best
+      for _, s in ipairs(x.order) do
+        if s ~= x.best then fields[#fields + 1] = tag .. '\0' .. s end
+      end
+    end
+  end
+  for j = 1, #fields, 500 do
+    local last_j = math.min(j + 499, #fields)
+    local r = redis.call('HMGET', sp_count, unpack(fields, j, last_j))
+    for k = 0, last_j - j do spell_cur[fields[j + k]] = tonumber(r[k + 1]) or 0 end
+  end
 end
 
 -- Coverage (coverage.go): per 5-minute slot the posts read and, from SetHad, what X had there
@@ -484,6 +529,40 @@ for _, p in ipairs(posts) do
         end
       end
     end
+  end
+end
+
+-- Spellings: the new counts, and the shown spelling of a tag moves to a spelling whose count
+-- passed the shown one's (a tie keeps the shown one). No entry in sp_best: the tag itself.
+if #spell_tags > 0 then
+  local counts, best_set, best_del = {}, {}, {}
+  for _, tag in ipairs(spell_tags) do
+    local x = spell[tag]
+    local best, best_n = x.best, spell_cur[tag .. '\0' .. x.best] + (x.add[x.best] or 0)
+    for _, s in ipairs(x.order) do
+      local f = tag .. '\0' .. s
+      local c = spell_cur[f] + x.add[s]
+      counts[#counts + 1] = f
+      counts[#counts + 1] = fmt(c)
+      if s ~= x.best and c > best_n then best, best_n = s, c end
+    end
+    if best ~= x.best then
+      if best == '' then
+        best_del[#best_del + 1] = tag
+      else
+        best_set[#best_set + 1] = tag
+        best_set[#best_set + 1] = best
+      end
+    end
+  end
+  for j = 1, #counts, 1000 do
+    redis.call('HSET', sp_count, unpack(counts, j, math.min(j + 999, #counts)))
+  end
+  for j = 1, #best_set, 1000 do
+    redis.call('HSET', sp_best, unpack(best_set, j, math.min(j + 999, #best_set)))
+  end
+  for j = 1, #best_del, 1000 do
+    redis.call('HDEL', sp_best, unpack(best_del, j, math.min(j + 999, #best_del)))
   end
 end
 
