@@ -289,7 +289,7 @@ func exercise(t *testing.T, s *store.Store, c *clock) {
 	var posts, lower []store.Post
 	for i := range 60 {
 		posts = append(posts, store.Post{ID: strconv.Itoa(1000 + i), CreatedAt: t0.Add(-time.Duration(i) * time.Minute),
-			AuthorID: strconv.Itoa(1 + i%7), Hashtags: []string{"Go", "tag" + strconv.Itoa(i%9)}})
+			AuthorID: strconv.Itoa(1 + i%7), Hashtags: []string{[]string{"go", "Go", "Go"}[i%3], "tag" + strconv.Itoa(i%9)}})
 		lower = append(lower, store.Post{ID: strconv.Itoa(2000 + i), CreatedAt: t0.Add(-time.Duration(i) * time.Minute),
 			Hashtags: []string{"go"}})
 	}

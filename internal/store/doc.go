@@ -22,6 +22,9 @@
 //	{name}:t:...          the trending views (see Trending below)
 //	{name}:x:unset        STRING Unix second of the last ingest run without X API credentials (setup.go)
 //	{name}:c:..., e:...   posts read and had per slot and bucket, estimate sets (coverage.go)
+//	{name}:sp:c           HASH  hashtag NUL spelling -> posts, for spellings other than the hashtag
+//	                            itself; hashtag NUL -> their sum
+//	{name}:sp:b           HASH  hashtag -> its shown spelling, when that is not the hashtag itself
 //
 // One set of keys belongs to the deployment, not to a board: the X API quota all boards share
 // (Quota; QuotaPrefix lists them), under the hash tag "{x:quota}", which no board name can
@@ -77,6 +80,29 @@
 //     RecordResult.RejectedHashtags; the rest of the post and of the batch is recorded.
 //
 // A post without hashtags is still recorded as seen, so it is counted once as new.
+//
+// # Spellings
+//
+// Rows show each hashtag as people write it most. The record script counts, for the new posts
+// only (the same exactly-once guard as the counts), the spelling each post wrote each counted
+// hashtag in (hashtag.Spelling of its first occurrence in the post): in sp:c the spellings other
+// than the hashtag itself and their sum; the hashtag's own spelling has the rest of its all-time
+// count (so posts counted before spellings were count as written that way). sp:b keeps the
+// spelling with the most posts where that is not the hashtag itself: a spelling replaces the
+// shown one when its count passes the shown one's after the batch (a tie keeps the shown one;
+// two spellings new to a batch that tie go to the first written). The script reads the shown
+// spellings of the batch's hashtags (one HMGET) before its first write; a batch whose hashtags
+// are all written and shown as themselves costs nothing more, and the others one HMGET of their
+// counts, one ZMSCORE of their all-time counts and one HSET, not a command per hashtag. Both
+// hashes live as long as the all-time set (docs/DESIGN.md measures them). The spelling is for
+// display only: the canonical hashtag is the key of every count and read.
+//
+// Top, TopEstimates, Trending and History answer each row's spelling (Entry.Spelling and the
+// like: empty where it is the hashtag itself, or none is recorded, as for hashtags counted
+// before spellings were). History reads its hashtags' spellings in its own pipeline; Top and
+// Trending, whose hashtags come from the read itself, read in their pipeline the spellings of
+// the hashtags their previous answer held (per window and n) and those of new ones with one
+// more HMGET, so a read of a top that keeps its hashtags stays one round trip.
 //
 // # Reading
 //

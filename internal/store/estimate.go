@@ -183,9 +183,9 @@ func (s *Store) estKeys(cov *windowCov, bs []bucketCov) (keys []string, est, cou
 // pipeline reads the coverage of every live bucket and the best n+5 of the estimate set the
 // writer remade at its last upkeep (or SetHad); a second one reads those hashtags' counts in
 // every bucket (one ZMSCORE per bucket) and their spellings, from which their figures are
-// computed now, as History computes them, and ranked. Without an estimate set (no upkeep since the window was first
-// sampled) the best come from a ZUNION of the buckets weighted by their factors, whose reply is
-// the size of the window.
+// computed now, as History computes them, and ranked. Without an estimate set (no upkeep since
+// the window was first sampled) the best come from a ZUNION of the buckets weighted by their
+// factors, whose reply is the size of the window.
 func (s *Store) topSampled(ctx context.Context, w Window, n int) ([]Row, error) {
 	pipe := s.rdb.Pipeline()
 	cov, err := s.queueCov(ctx, pipe, w)

@@ -65,34 +65,66 @@ func (s *Store) Spellings(ctx context.Context, tags []string) ([]string, error) 
 // those are all it needs; the spellings of the others are one more HMGET. It remembers tags
 // for the next read.
 func (s *Store) spell(ctx context.Context, memo topKey, tags, prev []string, cmd *redis.SliceCmd) ([]string, error) {
+	sp, err := s.startSpell(memo, tags, prev, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if len(sp.missing) > 0 {
+		pipe := s.rdb.Pipeline()
+		sp.queue(ctx, pipe)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("spellings of %d hashtags in %s: %w", len(sp.missing), s.name, err)
+		}
+	}
+	return sp.result()
+}
+
+// spelling is spell in steps, for a caller with a pipeline of its own to send: startSpell,
+// queue on that pipeline (the HMGET of the hashtags the previous answer did not hold), result
+// once it ran.
+type spelling struct {
+	s       *Store
+	memo    topKey
+	tags    []string
+	got     map[string]string
+	missing []string
+	more    *redis.SliceCmd
+}
+
+func (s *Store) startSpell(memo topKey, tags, prev []string, cmd *redis.SliceCmd) (*spelling, error) {
 	known, err := s.spellingsFrom(cmd, prev)
 	if err != nil {
 		return nil, err
 	}
-	got := make(map[string]string, len(prev))
+	sp := &spelling{s: s, memo: memo, tags: tags, got: make(map[string]string, len(prev))}
 	for i, t := range prev {
-		got[t] = known[i]
+		sp.got[t] = known[i]
 	}
-	var missing []string
 	for _, t := range tags {
-		if _, ok := got[t]; !ok {
-			missing = append(missing, t)
+		if _, ok := sp.got[t]; !ok {
+			sp.missing = append(sp.missing, t)
 		}
 	}
-	if len(missing) > 0 {
-		more, err := s.Spellings(ctx, missing)
-		if err != nil {
-			return nil, err
-		}
-		for i, t := range missing {
-			got[t] = more[i]
-		}
+	return sp, nil
+}
+
+func (sp *spelling) queue(ctx context.Context, pipe redis.Pipeliner) {
+	sp.more = sp.s.queueSpellings(ctx, pipe, sp.missing)
+}
+
+func (sp *spelling) result() ([]string, error) {
+	more, err := sp.s.spellingsFrom(sp.more, sp.missing)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]string, len(tags))
-	for i, t := range tags {
-		out[i] = got[t]
+	for i, t := range sp.missing {
+		sp.got[t] = more[i]
 	}
-	s.spelled.Store(memo, slices.Clone(tags))
+	out := make([]string, len(sp.tags))
+	for i, t := range sp.tags {
+		out[i] = sp.got[t]
+	}
+	sp.s.spelled.Store(sp.memo, slices.Clone(sp.tags))
 	return out, nil
 }
 

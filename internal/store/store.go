@@ -146,7 +146,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	now := s.now().Unix()
 	oldest := now - int64(SeenRetention/time.Second)
 
-	args := s.scriptArgs(now, 5*len(posts))
+	args := s.scriptArgs(now, 6*len(posts))
 	countAt := len(args)
 	args = append(args, 0)
 	kept := 0
@@ -164,12 +164,20 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 		tags, rejected := hashtag.CanonicalSpelled(p.Hashtags)
 		res.RejectedHashtags += len(rejected)
 		args = append(args, p.ID, created, trendingAuthor(p.AuthorID, id, len(tags)), len(tags))
+		spelledAt := len(args)
+		args = append(args, 0)
 		for _, t := range tags {
 			args = append(args, t.Tag)
 		}
-		for _, t := range tags {
-			args = append(args, spellingArg(t))
+		// The spellings other than the tag itself (most are the tag): place and spelling.
+		spelled := 0
+		for i, t := range tags {
+			if t.Spelling != t.Tag {
+				args = append(args, i+1, t.Spelling)
+				spelled++
+			}
 		}
+		args[spelledAt] = spelled
 		kept++
 	}
 	args[countAt] = kept
@@ -185,15 +193,6 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	}
 	res.New, res.Duplicates, res.HashtagsCounted = int(vals[0]), int(vals[1]), int(vals[2])
 	return res, nil
-}
-
-// spellingArg is how the record script gets the spelling of t: empty when it is the tag itself
-// (most are), which the script stores as such, and which keeps the batch short.
-func spellingArg(t hashtag.Spelled) string {
-	if t.Spelling == t.Tag {
-		return ""
-	}
-	return t.Spelling
 }
 
 // Upkeep advances the rolling windows and the trending data to now without recording

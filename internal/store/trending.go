@@ -51,11 +51,40 @@ func trendingAuthor(author string, post uint64, ntags int) string {
 // TrendingSize fields, a read command, one round trip, which also reads the spellings of the
 // last answer's hashtags (a hashtag new to the answer is one more HMGET, see spell).
 func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) {
+	out, sp, err := s.trending(ctx, w, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(sp.missing) > 0 {
+		pipe := s.rdb.Pipeline()
+		sp.queue(ctx, pipe)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, fmt.Errorf("trending %d of %s/%s: spellings: %w", n, s.name, w, err)
+		}
+	}
+	return spelled(out, sp)
+}
+
+// spelled sets the spellings of trends from sp, once its reads ran.
+func spelled(trends []Trend, sp *spelling) ([]Trend, error) {
+	spellings, err := sp.result()
+	if err != nil {
+		return nil, err
+	}
+	for i := range trends {
+		trends[i].Spelling = spellings[i]
+	}
+	return trends, nil
+}
+
+// trending is Trending but for the spellings of the hashtags its previous answer did not hold:
+// sp has them to read.
+func (s *Store) trending(ctx context.Context, w Window, n int) ([]Trend, *spelling, error) {
 	if n < 1 || n > TrendingSize {
-		return nil, fmt.Errorf("trending %s: n = %d, want 1-%d", w, n, TrendingSize)
+		return nil, nil, fmt.Errorf("trending %s: n = %d, want 1-%d", w, n, TrendingSize)
 	}
 	if sp, ok := spanOf(w); !ok || !sp.trending {
-		return nil, fmt.Errorf("trending: window %q has no trending view: allowed are 1h, 24h", w)
+		return nil, nil, fmt.Errorf("trending: window %q has no trending view: allowed are 1h, 24h", w)
 	}
 	key := s.key("t:f:" + string(w))
 	memo := topKey{"trending:" + w, n}
@@ -64,7 +93,7 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 	view := pipe.HGetAll(ctx, key)
 	spell := s.queueSpellings(ctx, pipe, prev)
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
+		return nil, nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
 	}
 	m := view.Val()
 	type row struct {
@@ -82,7 +111,7 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 			ok = err == nil && x[i] >= 0
 		}
 		if !ok {
-			return nil, fmt.Errorf("trending of %s/%s: key %s field %q holds %q, want \"score authors baseline count\"",
+			return nil, nil, fmt.Errorf("trending of %s/%s: key %s field %q holds %q, want \"score authors baseline count\"",
 				s.name, w, key, truncateName(tag), truncateName(v))
 		}
 		rows = append(rows, row{Trend{Hashtag: tag, Score: float64(x[0]) / 100, Authors: x[1], Baseline: float64(x[2]) / 100, Count: x[3]}, x[0]})
@@ -96,12 +125,9 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 		out = append(out, r.Trend)
 		tags = append(tags, r.Hashtag)
 	}
-	spellings, err := s.spell(ctx, memo, tags, prev, spell)
+	sp, err := s.startSpell(memo, tags, prev, spell)
 	if err != nil {
-		return nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
+		return nil, nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
 	}
-	for i := range out {
-		out[i].Spelling = spellings[i]
-	}
-	return out, nil
+	return out, sp, nil
 }
