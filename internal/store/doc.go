@@ -99,10 +99,12 @@
 //
 // Top, TopEstimates, Trending and History answer each row's spelling (Entry.Spelling and the
 // like: empty where it is the hashtag itself, or none is recorded, as for hashtags counted
-// before spellings were). History reads its hashtags' spellings in its own pipeline; Top and
-// Trending, whose hashtags come from the read itself, read in their pipeline the spellings of
-// the hashtags their previous answer held (per window and n) and those of new ones with one
-// more HMGET, so a read of a top that keeps its hashtags stays one round trip.
+// before spellings were). History reads its hashtags' spellings in its own pipeline. Top and
+// Trending, whose hashtags come from the read itself, answer the spellings they read for the
+// same window and n within SpellingRefresh (30 s) from memory, then read those of their previous
+// answer's hashtags again in their pipeline; a hashtag new to the answer costs one more HMGET
+// (Trending sends it with its coverage read). So a read of a top that keeps its hashtags stays
+// one round trip, and sends no HMGET at all most of the time.
 //
 // # Reading
 //

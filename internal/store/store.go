@@ -69,15 +69,16 @@ type RecordResult struct {
 
 // Store reads and writes one leaderboard.
 type Store struct {
-	rdb        redis.UniversalClient
-	name       string
-	prefix     string
-	now        func() time.Time
-	minAuthors int
-	noTrending bool     // tests: record without author tracking (export_test.go)
-	noCoverage bool     // tests: record without counting the posts read (export_test.go)
-	shapes     sync.Map // topKey -> topShape: what the last read of the top n looked like
-	spelled    sync.Map // topKey -> []string: the hashtags of the last answer for the top n
+	rdb          redis.UniversalClient
+	name         string
+	prefix       string
+	now          func() time.Time
+	minAuthors   int
+	noTrending   bool          // tests: record without author tracking (export_test.go)
+	noCoverage   bool          // tests: record without counting the posts read (export_test.go)
+	shapes       sync.Map      // topKey -> topShape: what the last read of the top n looked like
+	spelled      sync.Map      // topKey -> *spellMemo: the last answer's hashtags and spellings
+	spellRefresh time.Duration // how long spellings read are answered without reading them again
 }
 
 // Option configures a Store.
@@ -97,7 +98,8 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Store, error)
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now, minAuthors: DefaultTrendingMinAuthors}
+	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now, minAuthors: DefaultTrendingMinAuthors,
+		spellRefresh: SpellingRefresh}
 	for _, o := range opts {
 		o(s)
 	}

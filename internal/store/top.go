@@ -51,10 +51,10 @@ func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 
 // topCounts is Top; queue, when not nil, queues more reads on Top's first pipeline
 // (TopEstimates: the window's coverage). The same pipeline reads the spellings of the
-// hashtags of the last answer (spell).
+// hashtags of the last answer, unless it read them within SpellingRefresh (spell).
 func (s *Store) topCounts(ctx context.Context, w Window, n int, queue func(redis.Pipeliner)) ([]Entry, error) {
 	memo := topKey{w, n}
-	prev := s.lastTags(memo)
+	prev, known := s.spellingsToRead(memo)
 	var spell *redis.SliceCmd
 	entries, err := s.topEntries(ctx, w, n, func(pipe redis.Pipeliner) {
 		if queue != nil {
@@ -69,7 +69,7 @@ func (s *Store) topCounts(ctx context.Context, w Window, n int, queue func(redis
 	for i, e := range entries {
 		tags[i] = e.Hashtag
 	}
-	spellings, err := s.spell(ctx, memo, tags, prev, spell)
+	spellings, err := s.spell(ctx, memo, tags, prev, spell, known)
 	if err != nil {
 		return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
 	}

@@ -88,7 +88,7 @@ func (s *Store) trending(ctx context.Context, w Window, n int) ([]Trend, *spelli
 	}
 	key := s.key("t:f:" + string(w))
 	memo := topKey{"trending:" + w, n}
-	prev := s.lastTags(memo)
+	prev, known := s.spellingsToRead(memo)
 	pipe := s.rdb.Pipeline()
 	view := pipe.HGetAll(ctx, key)
 	spell := s.queueSpellings(ctx, pipe, prev)
@@ -125,7 +125,7 @@ func (s *Store) trending(ctx context.Context, w Window, n int) ([]Trend, *spelli
 		out = append(out, r.Trend)
 		tags = append(tags, r.Hashtag)
 	}
-	sp, err := s.startSpell(memo, tags, prev, spell)
+	sp, err := s.startSpell(memo, tags, prev, spell, known)
 	if err != nil {
 		return nil, nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
 	}
