@@ -67,6 +67,14 @@
 //     characters (25,000 for long posts), so 140 keeps every realistic hashtag
 //     while bounding key sizes in the store.
 //
+// # Spelling
+//
+// Spelling is how a counted hashtag was written, for display: without its hash sign and the
+// invisible characters Normalize removes (but ZWNJ and ZWJ, which shape Persian and Indic
+// script), in NFC, with its case and dots ("İstanbul", "reInvent"). It is never a form that
+// normalises to another hashtag, nor longer than MaxLen runes: then it is the canonical form.
+// CanonicalSpelled is Canonical with the spelling of each hashtag's first occurrence.
+//
 // # Extraction
 //
 // Extract is the fallback for posts whose API entities are missing. A hash

@@ -51,10 +51,13 @@ type answer struct {
 	NotConfigured bool `json:"not_configured,omitempty"`
 }
 
-// row is one ranked hashtag of a top answer.
+// row is one ranked hashtag of a top answer. Hashtag is the canonical form (the key of every
+// lookup); Spelling is how it is shown: as most of its posts write it, or Hashtag where none
+// is recorded.
 type row struct {
 	Rank     int    `json:"rank"`
 	Hashtag  string `json:"hashtag"`
+	Spelling string `json:"spelling"`
 	Count    int64  `json:"count"`
 	Estimate int64  `json:"estimate"`
 	Margin   int64  `json:"margin"`
@@ -64,6 +67,7 @@ type row struct {
 type trendRow struct {
 	Rank     int     `json:"rank"`
 	Hashtag  string  `json:"hashtag"`
+	Spelling string  `json:"spelling"` // as in row
 	Count    int64   `json:"count"`
 	Estimate int64   `json:"estimate"`
 	Margin   int64   `json:"margin"`
@@ -72,10 +76,18 @@ type trendRow struct {
 	Score    float64 `json:"score"`
 }
 
+// spelling is the JSON "spelling" of a hashtag: its recorded spelling, or the hashtag itself.
+func spelling(tag, recorded string) string {
+	if recorded == "" {
+		return tag
+	}
+	return recorded
+}
+
 // encode builds the cached answer of k (a view of a window of a board) for entries (the top
 // view) or trends (the trending view) and the window's coverage c, read at t, and its ETag over
 // the board name, the view, the window, the coverage and the ranked hashtags with their
-// figures, but not generated_at. encoding/json escapes '<', '>' and '&' and replaces invalid
+// spellings and figures, but not generated_at. encoding/json escapes '<', '>' and '&' and replaces invalid
 // UTF-8, so the body is valid UTF-8 and inert even if a browser sniffed it as HTML.
 func encode(k cacheKey, entries []store.Row, trends []store.TrendRow, c store.Coverage, t time.Time, notConfigured bool) (*snapshot, error) {
 	// The ETag covers the name, the view, the window, the coverage and each hashtag with its
@@ -90,9 +102,10 @@ func encode(k cacheKey, entries []store.Row, trends []store.TrendRow, c store.Co
 	if k.view == viewTrending {
 		rows := make([]trendRow, len(trends))
 		for i, e := range trends {
-			rows[i] = trendRow{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Estimate, Margin: e.Margin,
-				Authors: e.Authors, Baseline: e.Baseline, Score: e.Score}
+			rows[i] = trendRow{Rank: i + 1, Hashtag: e.Hashtag, Spelling: spelling(e.Hashtag, e.Spelling), Count: e.Count,
+				Estimate: e.Estimate, Margin: e.Margin, Authors: e.Authors, Baseline: e.Baseline, Score: e.Score}
 			tagged = append(append(tagged, e.Hashtag...), 0)
+			tagged = append(append(tagged, e.Spelling...), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Estimate, 10), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Margin, 10), 0)
@@ -104,8 +117,10 @@ func encode(k cacheKey, entries []store.Row, trends []store.TrendRow, c store.Co
 	} else {
 		rows := make([]row, len(entries))
 		for i, e := range entries {
-			rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Estimate, Margin: e.Margin}
+			rows[i] = row{Rank: i + 1, Hashtag: e.Hashtag, Spelling: spelling(e.Hashtag, e.Spelling), Count: e.Count,
+				Estimate: e.Estimate, Margin: e.Margin}
 			tagged = append(append(tagged, e.Hashtag...), 0)
+			tagged = append(append(tagged, e.Spelling...), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Count, 10), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Estimate, 10), 0)
 			tagged = append(strconv.AppendInt(tagged, e.Margin, 10), 0)

@@ -39,9 +39,9 @@ func TestBoardParameter(t *testing.T) {
 		wantStatus int
 		want       string // the body, or a substring of the error
 	}{
-		{"limit=1", 200, `{"leaderboard":"aws","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"aws","count":42,"estimate":42,"margin":0}]}` + "\n"},
-		{"board=aws&limit=1", 200, `{"leaderboard":"aws","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"aws","count":42,"estimate":42,"margin":0}]}` + "\n"},
-		{"board=golang", 200, `{"leaderboard":"golang","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"generics","count":5,"estimate":5,"margin":0}]}` + "\n"},
+		{"limit=1", 200, `{"leaderboard":"aws","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"aws","spelling":"aws","count":42,"estimate":42,"margin":0}]}` + "\n"},
+		{"board=aws&limit=1", 200, `{"leaderboard":"aws","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"aws","spelling":"aws","count":42,"estimate":42,"margin":0}]}` + "\n"},
+		{"board=golang", 200, `{"leaderboard":"golang","view":"top","window":"all","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"generics","spelling":"generics","count":5,"estimate":5,"margin":0}]}` + "\n"},
 		{"board=golang&window=24h", 200, `{"leaderboard":"golang","view":"top","window":"24h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[]}` + "\n"},
 		{"board=rust", 404, `unknown board "rust": the boards are "aws", "golang"`},
 		{"board=AWS", 404, `unknown board "AWS": the boards are "aws", "golang"`},
@@ -172,9 +172,9 @@ func TestTrendingPerBoard(t *testing.T) {
 	tests := []struct {
 		query, want string
 	}{
-		{"view=trending", `{"leaderboard":"aws","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"reinvent","count":40,"estimate":40,"margin":0,"authors":30,"baseline":2,"score":392}]}`},
-		{"board=golang&view=trending", `{"leaderboard":"golang","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"generics","count":9,"estimate":9,"margin":0,"authors":8,"baseline":1,"score":49}]}`},
-		{"view=trending&window=24h&board=golang", `{"leaderboard":"golang","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"generics","count":9,"estimate":9,"margin":0,"authors":8,"baseline":1,"score":49}]}`},
+		{"view=trending", `{"leaderboard":"aws","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"reinvent","spelling":"reinvent","count":40,"estimate":40,"margin":0,"authors":30,"baseline":2,"score":392}]}`},
+		{"board=golang&view=trending", `{"leaderboard":"golang","view":"trending","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"generics","spelling":"generics","count":9,"estimate":9,"margin":0,"authors":8,"baseline":1,"score":49}]}`},
+		{"view=trending&window=24h&board=golang", `{"leaderboard":"golang","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[{"rank":1,"hashtag":"generics","spelling":"generics","count":9,"estimate":9,"margin":0,"authors":8,"baseline":1,"score":49}]}`},
 		{"board=aws&view=trending&window=24h", `{"leaderboard":"aws","view":"trending","window":"24h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,"hashtags":[]}`},
 	}
 	for range 2 {

@@ -27,7 +27,7 @@ func topOf(ctx context.Context, b Board, w store.Window, n int) (store.Ranked, e
 	}
 	rows := make([]store.Row, len(entries))
 	for i, e := range entries {
-		rows[i] = store.Row{Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Count}
+		rows[i] = store.Row{Hashtag: e.Hashtag, Spelling: e.Spelling, Count: e.Count, Estimate: e.Count}
 	}
 	return store.Ranked{Rows: rows}, nil
 }

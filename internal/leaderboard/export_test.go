@@ -18,8 +18,9 @@ type HistoryBody struct {
 	PostsRead   int64   `json:"posts_read"`
 	PostsHad    int64   `json:"posts_had"`
 	Series      []struct {
-		Hashtag string `json:"hashtag"`
-		Points  []struct {
+		Hashtag  string `json:"hashtag"`
+		Spelling string `json:"spelling"`
+		Points   []struct {
 			Start    string `json:"start"`
 			Count    int64  `json:"count"`
 			Estimate int64  `json:"estimate"`

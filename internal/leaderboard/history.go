@@ -114,11 +114,12 @@ func (h *Handler) history(ctx context.Context, b *Named, w store.Window, tags []
 }
 
 // encodeHistory builds the answer of board for series and the window's coverage c, read at t,
-// and its weak ETag over the board name, the window, the coverage and every point (start,
-// count and estimate) but not generated_at. The body is
+// and its weak ETag over the board name, the window, the coverage, the spellings and every
+// point (start, count and estimate) but not generated_at. The body is
 //
 //	{"leaderboard":…,"view":"history","window":…,"generated_at":…,"coverage":…,"posts_read":…,
-//	 "posts_had":…,"series":[{"hashtag":…,"points":[{"start":…,"count":…,"estimate":…},…]},…]}
+//	 "posts_had":…,"series":[{"hashtag":…,"spelling":…,"points":[{"start":…,"count":…,
+//	 "estimate":…},…]},…]}
 //
 // written here rather than by encoding/json's reflection (up to 725 points per answer); the
 // strings that come from outside (the name, the hashtags) are still encoded by encoding/json,
@@ -154,8 +155,11 @@ func encodeHistory(board string, w store.Window, series []store.Series, c store.
 			body = append(body, ',')
 		}
 		tagged = append(append(tagged, s.Hashtag...), 0)
+		tagged = append(append(tagged, s.Spelling...), 0)
 		body = append(body, `{"hashtag":`...)
 		body = appendJSONString(body, s.Hashtag)
+		body = append(body, `,"spelling":`...)
+		body = appendJSONString(body, spelling(s.Hashtag, s.Spelling))
 		body = append(body, `,"points":[`...)
 		for j, p := range s.Points {
 			if j == len(at) {

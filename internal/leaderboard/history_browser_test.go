@@ -1,6 +1,7 @@
 package leaderboard_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -73,6 +74,52 @@ func seedSample(t *testing.T, srv redistest.Server) {
 	if err := w.Upkeep(ctx); err != nil {
 		t.Fatalf("seed the sample: upkeep: %v", err)
 	}
+}
+
+// mostUsedSpellings returns, for each of tags, the spelling most of the posts seedSample
+// records write it in; it fails the test where that is the tag itself (the dashboard's
+// spelling would then prove nothing).
+func mostUsedSpellings(t *testing.T, tags ...string) map[string]string {
+	t.Helper()
+	raw, err := sample.Posts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	posts, err := sample.Shift(raw, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]map[string]int{}
+	for _, tag := range tags {
+		n[tag] = map[string]int{}
+	}
+	for _, p := range posts {
+		if p.CreatedAt.After(now) || p.PossiblySensitive {
+			continue
+		}
+		text := cmp.Or(p.NoteText, p.Text)
+		kept, _ := hashtag.CanonicalSpelled(hashtag.Extract(text))
+		for _, k := range kept {
+			if n[k.Tag] != nil {
+				n[k.Tag][k.Spelling]++
+			}
+		}
+	}
+	out := map[string]string{}
+	for tag, by := range n {
+		best := ""
+		for sp, c := range by {
+			if best == "" || c > by[best] {
+				best = sp
+			}
+		}
+		if best == "" || best == tag {
+			t.Fatalf("the sample writes %s mostly as %q (%v): the spelling check would prove nothing", tag, best, by)
+		}
+		out[tag] = best
+	}
+	return out
 }
 
 // requestLog records the requests a test server answered: query and status.

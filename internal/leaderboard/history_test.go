@@ -1,6 +1,7 @@
 package leaderboard
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -75,7 +76,7 @@ func TestHistoryJSON(t *testing.T) {
 		t.Fatalf("status %d headers %v: %s", resp.StatusCode, resp.Headers, resp.Body)
 	}
 	const head = `{"leaderboard":"hashtags","view":"history","window":"1h","generated_at":"2026-11-25T12:00:00Z","coverage":1,"posts_read":0,"posts_had":0,` +
-		`"series":[{"hashtag":"aws","points":[{"start":"2026-11-25T11:00:00Z","count":1,"estimate":1},{"start":"2026-11-25T11:05:00Z","count":0,"estimate":0},`
+		`"series":[{"hashtag":"aws","spelling":"aws","points":[{"start":"2026-11-25T11:00:00Z","count":1,"estimate":1},{"start":"2026-11-25T11:05:00Z","count":0,"estimate":0},`
 	if !strings.HasPrefix(resp.Body, head) || !strings.HasSuffix(resp.Body, `{"start":"2026-11-25T12:00:00Z","count":0,"estimate":0}]}]}`+"\n") {
 		t.Errorf("body\n%s\nwant it to start with\n%s", resp.Body, head)
 	}
@@ -406,8 +407,9 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		Estimate int64  `json:"estimate"`
 	}
 	type series struct {
-		Hashtag string  `json:"hashtag"`
-		Points  []point `json:"points"`
+		Hashtag  string  `json:"hashtag"`
+		Spelling string  `json:"spelling"`
+		Points   []point `json:"points"`
 	}
 	type answer struct {
 		Leaderboard string       `json:"leaderboard"`
@@ -422,8 +424,8 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 	const board = "hashtags"
 	start := time.Date(2026, 11, 25, 11, 0, 0, 0, time.FixedZone("CET", 3600))
 	in := []store.Series{
-		{Hashtag: "aws", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40, Estimate: 1 << 42}}},
-		{Hashtag: "<img src=x onerror=alert(1)>&\u2028\xff\"\\", Points: []store.Point{{Start: start, Count: 7, Estimate: 19}, {Start: start.Add(time.Hour), Count: 0}}},
+		{Hashtag: "aws", Spelling: "AWS", Points: []store.Point{{Start: start, Count: 0}, {Start: start.Add(time.Hour), Count: 1 << 40, Estimate: 1 << 42}}},
+		{Hashtag: "<img src=x onerror=alert(1)>&\u2028\xff\"\\", Spelling: "<IMG>&\u2028\xff", Points: []store.Point{{Start: start, Count: 7, Estimate: 19}, {Start: start.Add(time.Hour), Count: 0}}},
 		{Hashtag: "none"},
 	}
 	for _, tc := range []struct {
@@ -434,7 +436,7 @@ func TestHistoryJSONIsEncodingJSON(t *testing.T) {
 		want := answer{Leaderboard: board, View: "history", Window: store.Day, GeneratedAt: "2026-11-25T12:00:00Z",
 			Coverage: 0.0269, PostsRead: 123, PostsHad: 4567, Series: []series{}}
 		for _, s := range tc.series {
-			ws := series{Hashtag: s.Hashtag, Points: []point{}}
+			ws := series{Hashtag: s.Hashtag, Spelling: cmp.Or(s.Spelling, s.Hashtag), Points: []point{}}
 			for _, p := range s.Points {
 				ws.Points = append(ws.Points, point{Start: p.Start.UTC().Format(time.RFC3339), Count: p.Count, Estimate: p.Estimate})
 			}

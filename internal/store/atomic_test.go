@@ -44,6 +44,8 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 		// Two hours later, the first post's hour enters the 1h baseline: its authors are made.
 		{"authors of an hour entering the baseline", 2 * time.Hour, func(time.Time) string { return hourKey("h", first) }},
 		{"pair set of an hour entering the baseline", 2 * time.Hour, func(time.Time) string { return hourKey("p", first) }},
+		{"spelling counts", 0, func(time.Time) string { return "sp:c" }},
+		{"shown spellings", 0, func(time.Time) string { return "sp:b" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -51,7 +53,7 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 				ctx := context.Background()
 				c := &clock{t: t0}
 				s, prefix := newNamedBoard(t, rdb, c)
-				record(t, s, store.Post{ID: "1", CreatedAt: first, AuthorID: "42", Hashtags: []string{"a", "b"}})
+				record(t, s, store.Post{ID: "1", CreatedAt: first, AuthorID: "42", Hashtags: []string{"A", "b"}})
 				c.Advance(tc.later)
 				now := c.Now()
 				bad := prefix + tc.key(now)
@@ -61,7 +63,7 @@ func TestRecordWrongTypeWritesNothing(t *testing.T) {
 				if err := rdb.Set(ctx, bad, "not a set", 0).Err(); err != nil {
 					t.Fatal(err)
 				}
-				keys := []string{prefix + "all", prefix + "seen", prefix + "meta",
+				keys := []string{prefix + "all", prefix + "seen", prefix + "meta", prefix + "sp:c", prefix + "sp:b",
 					prefix + hourKey("p", first), prefix + hourKey("h", first), prefix + hourKey("p", now), prefix + hourKey("h", now)}
 				for _, k := range []string{"w", "a", "b", "v", "f"} {
 					keys = append(keys, prefix+"t:"+k+":1h", prefix+"t:"+k+":24h")

@@ -257,7 +257,7 @@ func TestAppCommandsInValkey72(t *testing.T) {
 			for n := range scripts {
 				all[n] = true
 			}
-			for _, must := range []string{"zincrby", "zrevrange", "hgetall", "zmscore"} {
+			for _, must := range []string{"zincrby", "zrevrange", "hgetall", "zmscore", "hmget", "hdel"} {
 				if !all[must] {
 					t.Errorf("%s not seen: the capture missed commands (seen %v)", must, sortedKeys(all))
 				}
@@ -286,13 +286,16 @@ func sortedKeys(m map[string]bool) []string {
 func exercise(t *testing.T, s *store.Store, c *clock) {
 	t.Helper()
 	ctx := context.Background()
-	var posts []store.Post
+	var posts, lower []store.Post
 	for i := range 60 {
 		posts = append(posts, store.Post{ID: strconv.Itoa(1000 + i), CreatedAt: t0.Add(-time.Duration(i) * time.Minute),
-			AuthorID: strconv.Itoa(1 + i%7), Hashtags: []string{"go", "tag" + strconv.Itoa(i%9)}})
+			AuthorID: strconv.Itoa(1 + i%7), Hashtags: []string{[]string{"go", "Go", "Go"}[i%3], "tag" + strconv.Itoa(i%9)}})
+		lower = append(lower, store.Post{ID: strconv.Itoa(2000 + i), CreatedAt: t0.Add(-time.Duration(i) * time.Minute),
+			Hashtags: []string{"go"}})
 	}
-	record(t, s, posts...)
+	record(t, s, posts...)     // "Go" is shown (HSET of the shown spellings)
 	record(t, s, posts[:5]...) // duplicates
+	record(t, s, lower...)     // "go" passes "Go" and is shown again (HDEL)
 	if err := s.Upkeep(ctx); err != nil {
 		t.Fatal(err)
 	}

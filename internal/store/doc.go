@@ -1,8 +1,9 @@
 // Package store owns the hashtag data model in Redis (Amazon MemoryDB in production): recording
 // batches of posts exactly once, the all-time and rolling-window leaderboards (1h, 24h, 7d),
-// the trending views, coverage and estimates of sampled boards, the ingest checkpoint, the
-// deployment's X API quota (the daily read budget and the rate-limit reset all boards share),
-// the ACL access strings of the two Redis users, and the client constructor.
+// the trending views, the spelling each hashtag is shown in, coverage and estimates of sampled
+// boards, the ingest checkpoint, the deployment's X API quota (the daily read budget and the
+// rate-limit reset all boards share), the ACL access strings of the two Redis users, and the
+// client constructor.
 //
 // Every key of one board starts with the Redis Cluster hash tag "{<name>}:", so a board's keys
 // share one slot and its Lua scripts are legal on a cluster; the quota's keys use "{x:quota}",

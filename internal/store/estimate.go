@@ -29,6 +29,7 @@ const z95 = 1.96
 // (exact), Estimate posts on X are estimated to, ± Margin (95%).
 type Row struct {
 	Hashtag  string
+	Spelling string // as Entry.Spelling: "" where it is Hashtag itself or none is recorded
 	Count    int64
 	Estimate int64
 	Margin   int64
@@ -96,7 +97,7 @@ func (s *Store) TopEstimates(ctx context.Context, w Window, n int) (Ranked, erro
 	if !sampledNow {
 		rows := make([]Row, len(entries))
 		for i, e := range entries {
-			rows[i] = Row{Hashtag: e.Hashtag, Count: e.Count, Estimate: e.Count}
+			rows[i] = Row{Hashtag: e.Hashtag, Spelling: e.Spelling, Count: e.Count, Estimate: e.Count}
 		}
 		return Ranked{Rows: rows, Coverage: c}, nil
 	}
@@ -181,10 +182,10 @@ func (s *Store) estKeys(cov *windowCov, bs []bucketCov) (keys []string, est, cou
 // topSampled ranks the hashtags of a sampled window by estimate (see TopEstimates): one
 // pipeline reads the coverage of every live bucket and the best n+5 of the estimate set the
 // writer remade at its last upkeep (or SetHad); a second one reads those hashtags' counts in
-// every bucket (one ZMSCORE per bucket), from which their figures are computed now, as History
-// computes them, and ranked. Without an estimate set (no upkeep since the window was first
-// sampled) the best come from a ZUNION of the buckets weighted by their factors, whose reply is
-// the size of the window.
+// every bucket (one ZMSCORE per bucket) and their spellings, from which their figures are
+// computed now, as History computes them, and ranked. Without an estimate set (no upkeep since
+// the window was first sampled) the best come from a ZUNION of the buckets weighted by their
+// factors, whose reply is the size of the window.
 func (s *Store) topSampled(ctx context.Context, w Window, n int) ([]Row, error) {
 	pipe := s.rdb.Pipeline()
 	cov, err := s.queueCov(ctx, pipe, w)
@@ -217,8 +218,13 @@ func (s *Store) topSampled(ctx context.Context, w Window, n int) ([]Row, error) 
 	for k, key := range keys {
 		cmds[k] = pipe.ZMScore(ctx, key, tags...)
 	}
+	spell := s.queueSpellings(ctx, pipe, tags)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, fmt.Errorf("scores of %d hashtags in %d sets: %w", len(tags), len(keys), err)
+	}
+	spellings, err := s.spellingsFrom(spell, tags)
+	if err != nil {
+		return nil, err
 	}
 	rows := make([]Row, 0, len(tags))
 	cs := make([]float64, len(bs))
@@ -237,7 +243,7 @@ func (s *Store) topSampled(ctx context.Context, w Window, n int) ([]Row, error) 
 				sum += v[i]
 			}
 		}
-		r := Row{Hashtag: tag}
+		r := Row{Hashtag: tag, Spelling: spellings[i]}
 		if cov.w == All {
 			r.Count = int64(base)
 			r.Estimate, r.Margin, _ = estimate(r.Count, cs, bs, true)

@@ -46,12 +46,12 @@ func TestEstimatesSampledHour(t *testing.T) {
 		// bucket with 50 read of 230 had, factor 4.6: go 35 -> 161 ± 1.96 √(4.6·3.6·35·0.3)
 		// = 25.8, aws 10 -> 46 ± 1.96 √(4.6·3.6·10·0.8) = 22.6. 1h holds 11:00-11:29 only.
 		want := map[store.Window]store.Ranked{
-			store.Hour: {Rows: []store.Row{{"go", 30, 30, 0}}, Coverage: store.Coverage{Read: 30, Had: 30}},
-			store.Day: {Rows: []store.Row{{"aws", 10, 100, 42}, {"go", 35, 80, 36}},
+			store.Hour: {Rows: []store.Row{{"go", "", 30, 30, 0}}, Coverage: store.Coverage{Read: 30, Had: 30}},
+			store.Day: {Rows: []store.Row{{"aws", "", 10, 100, 42}, {"go", "", 35, 80, 36}},
 				Coverage: store.Coverage{Read: 50, Had: 230}},
-			store.Week: {Rows: []store.Row{{"go", 35, 161, 26}, {"aws", 10, 46, 23}},
+			store.Week: {Rows: []store.Row{{"go", "", 35, 161, 26}, {"aws", "", 10, 46, 23}},
 				Coverage: store.Coverage{Read: 50, Had: 230}},
-			store.All: {Rows: []store.Row{{"go", 35, 161, 26}, {"aws", 10, 46, 23}},
+			store.All: {Rows: []store.Row{{"go", "", 35, 161, 26}, {"aws", "", 10, 46, 23}},
 				Coverage: store.Coverage{Read: 50, Had: 230}},
 		}
 		// From the estimate sets SetHad made, and again without them (no upkeep since the

@@ -27,8 +27,9 @@ type Point struct {
 // Series is the history of one hashtag in a rolling window: one point per live bucket of the
 // window, oldest first.
 type Series struct {
-	Hashtag string
-	Points  []Point
+	Hashtag  string
+	Spelling string // as Entry.Spelling: "" where it is Hashtag itself or none is recorded
+	Points   []Point
 }
 
 // History returns, for each of tags in the order given, its count in every live bucket of
@@ -41,7 +42,7 @@ type Series struct {
 // "aws"; a tag that is not a hashtag is an error, and so are more than MaxHistory tags. The
 // read is one round trip, a pipeline of one ZMSCORE per live bucket with every tag, and runs no
 // script: the reader user can run it. A bucket that holds none of the tags, or that expired,
-// counts zero.
+// counts zero. The same pipeline reads each hashtag's spelling (Series.Spelling).
 func (s *Store) History(ctx context.Context, w Window, tags []string) ([]Series, error) {
 	series, _, err := s.history(ctx, w, tags, false)
 	return series, err
@@ -78,6 +79,7 @@ func (s *Store) history(ctx context.Context, w Window, tags []string, withCov bo
 	}
 	pipe := s.rdb.Pipeline()
 	cov := s.queueCoverage(ctx, pipe, w, lo, hi)
+	spell := s.queueSpellings(ctx, pipe, members)
 	cmds := make([]*redis.FloatSliceCmd, 0, hi-lo+1)
 	for idx := lo; idx <= hi; idx++ {
 		a := slices.Clone(args)
@@ -89,8 +91,12 @@ func (s *Store) history(ctx context.Context, w Window, tags []string, withCov bo
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, Coverage{}, fmt.Errorf("history of %d hashtags in %s/%s: %w", len(members), s.name, w, err)
 	}
+	spellings, err := s.spellingsFrom(spell, members)
+	if err != nil {
+		return nil, Coverage{}, fmt.Errorf("history of %s/%s: %w", s.name, w, err)
+	}
 	for i, m := range members {
-		out[i] = Series{Hashtag: m, Points: make([]Point, len(cmds))}
+		out[i] = Series{Hashtag: m, Spelling: spellings[i], Points: make([]Point, len(cmds))}
 	}
 	for j, cmd := range cmds {
 		scores := cmd.Val()

@@ -48,8 +48,9 @@ var (
 )
 
 // Post is one post to count: its id, creation time, author and hashtags as the source gave
-// them. A post whose AuthorID is empty or not an X id (decimal, as a post id) counts as an
-// author of its own in the trending view.
+// them, as written (each counts under its canonical form, and its spelling is counted for
+// display: see Spellings in the package comment). A post whose AuthorID is empty or not an X
+// id (decimal, as a post id) counts as an author of its own in the trending view.
 type Post struct {
 	ID        string
 	CreatedAt time.Time
@@ -68,14 +69,16 @@ type RecordResult struct {
 
 // Store reads and writes one leaderboard.
 type Store struct {
-	rdb        redis.UniversalClient
-	name       string
-	prefix     string
-	now        func() time.Time
-	minAuthors int
-	noTrending bool     // tests: record without author tracking (export_test.go)
-	noCoverage bool     // tests: record without counting the posts read (export_test.go)
-	shapes     sync.Map // topKey -> topShape: what the last read of the top n looked like
+	rdb          redis.UniversalClient
+	name         string
+	prefix       string
+	now          func() time.Time
+	minAuthors   int
+	noTrending   bool          // tests: record without author tracking (export_test.go)
+	noCoverage   bool          // tests: record without counting the posts read (export_test.go)
+	shapes       sync.Map      // topKey -> topShape: what the last read of the top n looked like
+	spelled      sync.Map      // topKey -> *spellMemo: the last answer's hashtags and spellings
+	spellRefresh time.Duration // how long spellings read are answered without reading them again
 }
 
 // Option configures a Store.
@@ -95,7 +98,8 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) (*Store, error)
 	if err := CheckName(name); err != nil {
 		return nil, err
 	}
-	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now, minAuthors: DefaultTrendingMinAuthors}
+	s := &Store{rdb: rdb, name: name, prefix: KeyPrefix(name), now: time.Now, minAuthors: DefaultTrendingMinAuthors,
+		spellRefresh: SpellingRefresh}
 	for _, o := range opts {
 		o(s)
 	}
@@ -144,7 +148,7 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 	now := s.now().Unix()
 	oldest := now - int64(SeenRetention/time.Second)
 
-	args := s.scriptArgs(now, 5*len(posts))
+	args := s.scriptArgs(now, 6*len(posts))
 	countAt := len(args)
 	args = append(args, 0)
 	kept := 0
@@ -159,12 +163,23 @@ func (s *Store) Record(ctx context.Context, posts []Post) (RecordResult, error) 
 			res.Skipped++
 			continue
 		}
-		tags, rejected := hashtag.Canonical(p.Hashtags)
+		tags, rejected := hashtag.CanonicalSpelled(p.Hashtags)
 		res.RejectedHashtags += len(rejected)
 		args = append(args, p.ID, created, trendingAuthor(p.AuthorID, id, len(tags)), len(tags))
+		spelledAt := len(args)
+		args = append(args, 0)
 		for _, t := range tags {
-			args = append(args, t)
+			args = append(args, t.Tag)
 		}
+		// The spellings other than the tag itself (most are the tag): place and spelling.
+		spelled := 0
+		for i, t := range tags {
+			if t.Spelling != t.Tag {
+				args = append(args, i+1, t.Spelling)
+				spelled++
+			}
+		}
+		args[spelledAt] = spelled
 		kept++
 	}
 	args[countAt] = kept

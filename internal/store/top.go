@@ -17,6 +17,19 @@ import (
 type Entry struct {
 	Hashtag string
 	Count   int64
+	// Spelling is how the hashtag is written in most of its posts (Spellings in the package
+	// comment) when that is not Hashtag itself; empty when it is or none is recorded.
+	Spelling string
+}
+
+// Shown is how the row's hashtag is shown: its Spelling, or the hashtag itself.
+func (e Entry) Shown() string { return shown(e.Hashtag, e.Spelling) }
+
+func shown(tag, spelling string) string {
+	if spelling == "" {
+		return tag
+	}
+	return spelling
 }
 
 // Top returns the n most used hashtags of window w, by count descending, then hashtag
@@ -37,8 +50,37 @@ func (s *Store) Top(ctx context.Context, w Window, n int) ([]Entry, error) {
 }
 
 // topCounts is Top; queue, when not nil, queues more reads on Top's first pipeline
-// (TopEstimates: the window's coverage).
+// (TopEstimates: the window's coverage). The same pipeline reads the spellings of the
+// hashtags of the last answer, unless it read them within SpellingRefresh (spell).
 func (s *Store) topCounts(ctx context.Context, w Window, n int, queue func(redis.Pipeliner)) ([]Entry, error) {
+	memo := topKey{w, n}
+	prev, known := s.spellingsToRead(memo)
+	var spell *redis.SliceCmd
+	entries, err := s.topEntries(ctx, w, n, func(pipe redis.Pipeliner) {
+		if queue != nil {
+			queue(pipe)
+		}
+		spell = s.queueSpellings(ctx, pipe, prev)
+	})
+	if err != nil {
+		return nil, err
+	}
+	tags := make([]string, len(entries))
+	for i, e := range entries {
+		tags[i] = e.Hashtag
+	}
+	spellings, err := s.spell(ctx, memo, tags, prev, spell, known)
+	if err != nil {
+		return nil, fmt.Errorf("top %d of %s/%s: %w", n, s.name, w, err)
+	}
+	for i := range entries {
+		entries[i].Spelling = spellings[i]
+	}
+	return entries, nil
+}
+
+// topEntries is topCounts without the spellings; queue queues more reads on its first pipeline.
+func (s *Store) topEntries(ctx context.Context, w Window, n int, queue func(redis.Pipeliner)) ([]Entry, error) {
 	if n < 1 || n > MaxTop {
 		return nil, fmt.Errorf("top %s: n = %d, want 1-%d", w, n, MaxTop)
 	}
@@ -51,9 +93,7 @@ func (s *Store) topCounts(ctx context.Context, w Window, n int, queue func(redis
 	}
 	now := s.now().Unix()
 	pipe := s.rdb.Pipeline()
-	if queue != nil {
-		queue(pipe)
-	}
+	queue(pipe)
 	var kept *redis.StringCmd
 	if rolling {
 		kept = pipe.HGet(ctx, s.key("meta"), "lo:"+string(w))

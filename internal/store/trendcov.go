@@ -15,11 +15,12 @@ type TrendRow struct {
 }
 
 // TrendingWithCoverage is Trending with each row's estimate and margin and the window's
-// coverage: the coverage is one more round trip (one HMGET); where the window was sampled,
-// the estimates are one more, a pipeline of one ZMSCORE per live bucket with the rows'
-// hashtags. Where everything was read, each estimate is the row's count and its margin 0.
+// coverage: the coverage is one more round trip (one HMGET, with the spellings the view's read
+// did not have); where the window was sampled, the estimates are one more, a pipeline of one
+// ZMSCORE per live bucket with the rows' hashtags. Where everything was read, each estimate is
+// the row's count and its margin 0.
 func (s *Store) TrendingWithCoverage(ctx context.Context, w Window, n int) ([]TrendRow, Coverage, error) {
-	trends, err := s.Trending(ctx, w, n)
+	trends, sp, err := s.trending(ctx, w, n)
 	if err != nil {
 		return nil, Coverage{}, err
 	}
@@ -28,8 +29,12 @@ func (s *Store) TrendingWithCoverage(ctx context.Context, w Window, n int) ([]Tr
 	if err != nil {
 		return nil, Coverage{}, err
 	}
+	sp.queue(ctx, pipe) // the spellings the view's read did not have
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, Coverage{}, fmt.Errorf("trending %d of %s/%s: coverage: %w", n, s.name, w, err)
+	}
+	if trends, err = spelled(trends, sp); err != nil {
+		return nil, Coverage{}, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
 	}
 	c, bs, err := windowCoverage(cov.cmd, cov.all)
 	if err != nil {

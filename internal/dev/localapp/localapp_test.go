@@ -192,7 +192,7 @@ func TestSampleIsIngestedAndKeepsArriving(t *testing.T) {
 	}
 	// The history view and the widget work as in the function, EMBED_ORIGINS included.
 	for query, want := range map[string]string{
-		"view=history&window=7d&hashtags=AWS": `"series":[{"hashtag":"aws","points":[{"start":`,
+		"view=history&window=7d&hashtags=AWS": `"series":[{"hashtag":"aws","spelling":"`,
 		"embed=1&format=html":                 "frame-ancestors http://localhost:8080;",
 	} {
 		resp, err := http.Get(a.URL + "/?" + query)

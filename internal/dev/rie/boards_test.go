@@ -59,7 +59,7 @@ func TestLeaderboardBoards(t *testing.T) {
 	checkBoard(t, invokeURL(t, lb, request("/", "")), "all", top(w.corpus.all, 10))
 	resp := invokeURL(t, lb, request("/", "board=second"))
 	if want := `"leaderboard":"second","view":"top","window":"all"`; resp.StatusCode != 200 || !strings.Contains(resp.Body, want) ||
-		!strings.Contains(resp.Body, `"hashtags":[{"rank":1,"hashtag":"rust","count":3,"estimate":3,"margin":0},{"rank":2,"hashtag":"zig","count":2,"estimate":2,"margin":0}]`) {
+		!strings.Contains(resp.Body, `"hashtags":[{"rank":1,"hashtag":"rust","spelling":"rust","count":3,"estimate":3,"margin":0},{"rank":2,"hashtag":"zig","spelling":"zig","count":2,"estimate":2,"margin":0}]`) {
 		t.Errorf("board=second: %d %s", resp.StatusCode, resp.Body)
 	}
 	resp = invokeURL(t, lb, request("/boards", ""))

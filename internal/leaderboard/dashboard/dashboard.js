@@ -270,6 +270,12 @@
       " in this window"];
   }
 
+  // shownTag is how a row's hashtag is shown: its "spelling" (as most posts write it), or the
+  // canonical hashtag, which stays the row's key (history requests, markers).
+  function shownTag(t) {
+    return typeof t.spelling === "string" && t.spelling !== "" ? t.spelling : t.hashtag;
+  }
+
   // rowOf is the list item of a row: rank, hashtag with its marker, sparkline, figure and a bar
   // of value against the longest, max.
   function rowOf(t, trending, estimated, value, max) {
@@ -291,10 +297,10 @@
     rank.setAttribute("aria-hidden", "true"); // the ordered list already says the position
 
     const name = el("span", "name");
-    const tag = el("span", "tag", t.hashtag);
+    const tag = el("span", "tag", shownTag(t));
     tag.dir = "auto"; // right-to-left hashtags stay isolated from the numbers around them
-    tag.title = "#" + t.hashtag; // the full name where it is cut with an ellipsis
-    tag.dataset.full = "#" + t.hashtag;
+    tag.title = "#" + shownTag(t); // the full name where it is cut with an ellipsis
+    tag.dataset.full = "#" + shownTag(t);
     name.append(tag);
     const move = marker(t.hashtag, t.rank);
     if (move) {
@@ -355,7 +361,7 @@
     checked.textContent = now.toLocaleTimeString();
     // An empty board whose ingest has no X API credentials yet (issue 23) says how to set them.
     const unset = data.not_configured === true;
-    const key = sel + "|" + estimated + "|" + unset + "|" + tags.map((t) => t.hashtag + ":" + figure(t, trending, estimated).join("")).join(",");
+    const key = sel + "|" + estimated + "|" + unset + "|" + tags.map((t) => t.hashtag + ":" + shownTag(t) + ":" + figure(t, trending, estimated).join("")).join(",");
     if (key === lastKey) {
       return; // nothing changed: the page stays as it is, markers included
     }
@@ -383,7 +389,7 @@
 
     announce.textContent = tags.length === 0
       ? empty.textContent
-      : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + tags[0].hashtag + " with " + figure(tags[0], trending, estimated).join("") + ".";
+      : (trending ? "Trending updated. First: " : "Leaderboard updated. First: ") + shownTag(tags[0]) + " with " + figure(tags[0], trending, estimated).join("") + ".";
     lastKey = key;
   }
 

@@ -5,7 +5,8 @@
 --       bucket, trending (1 or 0); then min authors, baseline hours, view size; then coverage
 --       (1: count the posts read, 0: not, the benchmark's reference); then post count, then
 --       per post: id, created_at, author (8 bytes, or empty: the post does not count toward
---       trending), tag count, tags...
+--       trending), tag count n, count m of the tags written otherwise than themselves, the n
+--       tags, then m pairs: a tag's place among the n (from 1) and its spelling as written.
 -- Returns {new posts, duplicate posts, hashtags counted}.
 --
 -- A script is not rolled back when a command in it fails, so this one runs in two phases: it
@@ -222,7 +223,9 @@ i = i + 1
 local ids, at = {}, i
 for _ = 1, n do
   ids[#ids + 1] = ARGV[at]
-  at = at + 4 + tonumber(ARGV[at + 3])
+  local m = ARGV[at + 4] -- tags written otherwise: mostly '0', and tonumber costs a strtod
+  at = at + 5 + tonumber(ARGV[at + 3])
+  if m ~= '0' then at = at + 2 * tonumber(m) end
 end
 -- A missing member's score is false (nil on miniredis, which leaves a hole: index by position).
 local scores = {}
@@ -232,12 +235,14 @@ for j = 1, n, 500 do
 end
 for post = 1, n do
   local id, created, author, ntags = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], tonumber(ARGV[i + 3])
-  i = i + 4
+  local nspelled = ARGV[i + 4] == '0' and 0 or tonumber(ARGV[i + 4])
+  i = i + 5
   local score = scores[post]
   if not fresh[id] and (not score or tonumber(score) < oldest) then
     fresh[id] = true
     new = new + 1
-    posts[#posts + 1] = {id = id, created = created, at = ARGV[i - 3], author = author, first = i, ntags = ntags}
+    posts[#posts + 1] = {id = id, created = created, at = ARGV[i - 4], author = author, first = i, ntags = ntags,
+      nspelled = nspelled}
     if ntags > 0 then
       for _, w in ipairs(wins) do
         local idx = math.floor(created / w.bucket)
@@ -255,7 +260,79 @@ for post = 1, n do
   else
     dup = dup + 1
   end
-  i = i + ntags
+  i = i + ntags + 2 * nspelled
+end
+
+-- Spellings (the store's package comment): sp:c counts the posts per hashtag and spelling other
+-- than the hashtag itself (field tag NUL spelling) and their sum (field tag NUL); the hashtag's
+-- own spelling has the rest of its all-time count. sp:b holds the shown spelling where it is
+-- not the hashtag itself. A batch whose hashtags are all written as themselves and shown so
+-- reads one HMGET here and writes nothing.
+local sp_count, sp_best = prefix .. 'sp:c', prefix .. 'sp:b'
+local spell_x, spell_occ = {}, {} -- tag -> {add, order} of its other spellings; every tag of the new posts
+for _, p in ipairs(posts) do
+  local first = p.first
+  for t = first, first + p.ntags - 1 do spell_occ[#spell_occ + 1] = ARGV[t] end
+  for k = first + p.ntags, first + p.ntags + 2 * p.nspelled - 1, 2 do
+    local tag, s = ARGV[first + tonumber(ARGV[k]) - 1], ARGV[k + 1]
+    local x = spell_x[tag]
+    if not x then
+      x = {add = {}, order = {}}
+      spell_x[tag] = x
+    end
+    if not x.add[s] then
+      x.add[s] = 0
+      x.order[#x.order + 1] = s
+    end
+    x.add[s] = x.add[s] + 1
+  end
+end
+-- The hashtags that need more (spell_play: written or shown otherwise than themselves), their
+-- posts in the batch, shown spellings, counts and all-time counts.
+local spell_play, spell_n, spell_best, spell_cur, spell_all = {}, {}, {}, {}, {}
+if #spell_occ > 0 then
+  e = wrong(sp_count, 'hash') or wrong(sp_best, 'hash')
+  if e then return e end
+  -- hmget reads the values of fields of key into out (none where there is none); of members
+  -- of a sorted set, their scores, with zset.
+  local function hmget(key, fields, out, zset)
+    for j = 1, #fields, 500 do
+      local last_j = math.min(j + 499, #fields)
+      local r
+      if zset then
+        r = redis.call('ZMSCORE', key, unpack(fields, j, last_j))
+      else
+        r = redis.call('HMGET', key, unpack(fields, j, last_j))
+      end
+      for k = 0, last_j - j do
+        if r[k + 1] then out[fields[j + k]] = r[k + 1] end
+      end
+    end
+  end
+  hmget(sp_best, spell_occ, spell_best) -- a repeated tag is asked again: no set to build
+  for _, tag in ipairs(spell_occ) do
+    if spell_best[tag] or spell_x[tag] then
+      local c = spell_n[tag]
+      if not c then
+        c = 0
+        spell_play[#spell_play + 1] = tag
+      end
+      spell_n[tag] = c + 1
+    end
+  end
+  local fields = {}
+  for _, tag in ipairs(spell_play) do
+    local best, x = spell_best[tag], spell_x[tag]
+    fields[#fields + 1] = tag .. '\0'
+    if best then fields[#fields + 1] = tag .. '\0' .. best end
+    for _, sp in ipairs(x and x.order or {}) do
+      if sp ~= best then fields[#fields + 1] = tag .. '\0' .. sp end
+    end
+  end
+  if #spell_play > 0 then
+    hmget(sp_count, fields, spell_cur)
+    hmget(all, spell_play, spell_all, true)
+  end
 end
 
 -- Coverage (coverage.go): per 5-minute slot the posts read and, from SetHad, what X had there
@@ -484,6 +561,53 @@ for _, p in ipairs(posts) do
         end
       end
     end
+  end
+end
+
+-- Spellings: the new counts, and the shown spelling of a hashtag moves to a spelling whose
+-- count passed the shown one's (a tie keeps the shown one; new spellings are tried in the order
+-- the batch first wrote them). No entry in sp_best: the hashtag itself.
+if #spell_play > 0 then
+  local counts, best_set, best_del = {}, {}, {}
+  local function cur(f) return tonumber(spell_cur[f]) or 0 end
+  for _, tag in ipairs(spell_play) do
+    local x, shown = spell_x[tag], spell_best[tag]
+    local others = cur(tag .. '\0')
+    local added = 0
+    for _, sp in ipairs(x and x.order or {}) do added = added + x.add[sp] end
+    -- The hashtag's own spelling: its all-time count (this batch's posts included) less the others.
+    local own = math.max(0, (tonumber(spell_all[tag]) or 0) + spell_n[tag] - others - added)
+    local best, best_n = '', own
+    if shown then best, best_n = shown, cur(tag .. '\0' .. shown) + (x and x.add[shown] or 0) end
+    if shown and own > best_n then best, best_n = '', own end
+    if x then
+      for _, sp in ipairs(x.order) do
+        local f = tag .. '\0' .. sp
+        local c = cur(f) + x.add[sp]
+        counts[#counts + 1] = f
+        counts[#counts + 1] = fmt(c)
+        if sp ~= best and c > best_n then best, best_n = sp, c end
+      end
+      counts[#counts + 1] = tag .. '\0'
+      counts[#counts + 1] = fmt(others + added)
+    end
+    if best ~= (shown or '') then
+      if best == '' then
+        best_del[#best_del + 1] = tag
+      else
+        best_set[#best_set + 1] = tag
+        best_set[#best_set + 1] = best
+      end
+    end
+  end
+  for j = 1, #counts, 1000 do
+    redis.call('HSET', sp_count, unpack(counts, j, math.min(j + 999, #counts)))
+  end
+  for j = 1, #best_set, 1000 do
+    redis.call('HSET', sp_best, unpack(best_set, j, math.min(j + 999, #best_set)))
+  end
+  for j = 1, #best_del, 1000 do
+    redis.call('HDEL', sp_best, unpack(best_del, j, math.min(j + 999, #best_del)))
   end
 end
 
