@@ -3,7 +3,6 @@ package hashtag
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -230,17 +229,9 @@ type Rejected struct {
 // it or however it spells it. Invalid tags are returned in rejected, in input
 // order, one entry per occurrence. kept is nil when no tag is valid.
 func Canonical(tags []string) (kept []string, rejected []Rejected) {
-	for _, t := range tags {
-		n, err := Normalize(t)
-		if err != nil {
-			rejected = append(rejected, Rejected{Tag: t, Err: err})
-			continue
-		}
-		if kept == nil {
-			kept = make([]string, 0, len(tags))
-		}
-		kept = append(kept, n)
+	spelled, rejected := CanonicalSpelled(tags)
+	for _, t := range spelled {
+		kept = append(kept, t.Tag)
 	}
-	slices.Sort(kept)
-	return slices.Compact(kept), rejected
+	return kept, rejected
 }

@@ -294,7 +294,7 @@ func TestXFromSecretsManager(t *testing.T) {
 		{name: "all three", secret: `{"bearer_token":"b","api_key":"key","api_secret":"` + leak + `"}`,
 			want: secrets.XCredentials{BearerToken: "b", APIKey: "key", APISecret: leak}},
 		{name: "nothing usable", secret: `{"token":"` + leak + `"}`,
-			wantErr: []string{"TWITTER_SECRET_ARN", "bearer_token", "api_key", "api_secret"}},
+			wantErr: []string{"X_SECRET_ARN", "bearer_token", "api_key", "api_secret"}},
 		{name: "key without secret", secret: `{"api_key":"` + leak + `"}`,
 			wantErr: []string{"api_secret", "missing"}},
 		{name: "secret without key", secret: `{"bearer_token":"b","api_secret":"` + leak + `"}`,
@@ -302,11 +302,11 @@ func TestXFromSecretsManager(t *testing.T) {
 		{name: "bearer not a string", secret: `{"bearer_token":{"v":"` + leak + `"}}`,
 			wantErr: []string{`"bearer_token"`, "string"}},
 		{name: "malformed JSON", secret: `{"bearer_token":"` + leak + `",}`,
-			wantErr: []string{"TWITTER_SECRET_ARN", "not valid JSON"}},
+			wantErr: []string{"X_SECRET_ARN", "not valid JSON"}},
 		{name: "JSON array", secret: `["` + leak + `"]`,
 			wantErr: []string{"not a JSON object"}},
 		{name: "not found", secret: "",
-			wantErr: []string{"TWITTER_SECRET_ARN", missingARN, "not found"}},
+			wantErr: []string{"X_SECRET_ARN", missingARN, "not found"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -316,19 +316,10 @@ func TestXFromSecretsManager(t *testing.T) {
 				arn = createSecret(t, tc.secret)
 			}
 			got, err := xFromEnv(context.Background(), env(map[string]string{
-				"TWITTER_SECRET_ARN":   arn,
-				"TWITTER_BEARER_TOKEN": "local",
+				"X_SECRET_ARN":   arn,
+				"X_BEARER_TOKEN": "local",
 			}), secrets.NewLoader())
-			if tc.wantErr != nil {
-				assertErr(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatalf("XFromEnv: %v", err)
-			}
-			if got != tc.want {
-				t.Errorf("XFromEnv = %v, want %v", got, tc.want)
-			}
+			checkX(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }
@@ -380,16 +371,7 @@ func TestXFromEnvStandIns(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := xFromEnv(context.Background(), env(tc.env), nil)
-			if tc.wantErr != nil {
-				assertErr(t, err, tc.wantErr)
-				return
-			}
-			if err != nil {
-				t.Fatalf("XFromEnv: %v", err)
-			}
-			if got != tc.want {
-				t.Errorf("XFromEnv = %v, want %v", got, tc.want)
-			}
+			checkX(t, got, err, tc.want, tc.wantErr)
 		})
 	}
 }
@@ -418,5 +400,20 @@ func TestCredentialsRedacted(t *testing.T) {
 	}
 	if s := fmt.Sprint(secrets.RedisCredentials{Username: "writer", Password: leak}); !strings.Contains(s, "writer") {
 		t.Errorf("username should stay visible: %s", s)
+	}
+}
+
+// checkX checks what xFromEnv returned: the credentials, or an error naming every part of wantErr.
+func checkX(t *testing.T, got secrets.XCredentials, err error, want secrets.XCredentials, wantErr []string) {
+	t.Helper()
+	if wantErr != nil {
+		assertErr(t, err, wantErr)
+		return
+	}
+	if err != nil {
+		t.Fatalf("XFromEnv: %v", err)
+	}
+	if got != want {
+		t.Errorf("XFromEnv = %v, want %v", got, want)
 	}
 }
