@@ -106,12 +106,8 @@ func (s *Store) spell(ctx context.Context, memo topKey, tags, prev []string, cmd
 	if err != nil {
 		return nil, err
 	}
-	if len(sp.missing) > 0 {
-		pipe := s.rdb.Pipeline()
-		sp.queue(ctx, pipe)
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("spellings of %d hashtags in %s: %w", len(sp.missing), s.name, err)
-		}
+	if err := sp.readMissing(ctx); err != nil {
+		return nil, err
 	}
 	return sp.result()
 }
@@ -155,6 +151,20 @@ func (s *Store) startSpell(memo topKey, tags, prev []string, cmd *redis.SliceCmd
 		}
 	}
 	return sp, nil
+}
+
+// readMissing reads, in a round trip of its own, the spellings queue would have sent in a
+// caller's pipeline; none when the previous answer held every hashtag.
+func (sp *spelling) readMissing(ctx context.Context) error {
+	if len(sp.missing) == 0 {
+		return nil
+	}
+	pipe := sp.s.rdb.Pipeline()
+	sp.queue(ctx, pipe)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("spellings of %d hashtags in %s: %w", len(sp.missing), sp.s.name, err)
+	}
+	return nil
 }
 
 func (sp *spelling) queue(ctx context.Context, pipe redis.Pipeliner) {

@@ -55,12 +55,8 @@ func (s *Store) Trending(ctx context.Context, w Window, n int) ([]Trend, error) 
 	if err != nil {
 		return nil, err
 	}
-	if len(sp.missing) > 0 {
-		pipe := s.rdb.Pipeline()
-		sp.queue(ctx, pipe)
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("trending %d of %s/%s: spellings: %w", n, s.name, w, err)
-		}
+	if err := sp.readMissing(ctx); err != nil {
+		return nil, fmt.Errorf("trending %d of %s/%s: %w", n, s.name, w, err)
 	}
 	return spelled(out, sp)
 }
