@@ -80,8 +80,8 @@ func TestTrending(t *testing.T) {
 	}
 	got := readTrending(t, w.start("leaderboard"))
 	want := []trendRow{
-		{1, store.Trend{Hashtag: "newtag", Count: 30, Authors: 30, Baseline: 0, Score: 900}},
-		{2, store.Trend{Hashtag: "riser", Count: 15, Authors: 15, Baseline: 2, Score: 84.5}},
+		{1, store.Trend{Hashtag: "newtag", Spelling: "newtag", Count: 30, Authors: 30, Baseline: 0, Score: 900}},
+		{2, store.Trend{Hashtag: "riser", Spelling: "riser", Count: 15, Authors: 15, Baseline: 2, Score: 84.5}},
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("trending 1h:\n got %+v\nwant %+v", got, want)
