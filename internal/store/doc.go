@@ -11,13 +11,13 @@
 // arithmetic and what each read costs are in docs/DESIGN.md ("Data model"); coverage and
 // estimates in docs/SAMPLING.md; each script's header lists the keys it reaches.
 //
-// Every write is a Lua script embedded from lua/ (record.lua, had.lua, checkpoint.lua,
-// quota.lua; check.lua and settle.lua are parts prepended to them), with its KEYS and ARGV in
-// its header. A script checks the type of every key it will touch and reads all it needs before
-// its first write, since Redis does not roll a script back: a wrong-typed key fails the call
-// with an error naming the key, and nothing is written. Record adds a post id to the seen set
-// and counts the post only when the id was new, in the same atomic step, so replaying a batch
-// changes no count.
+// Every write is a Lua script embedded from lua/: record.lua with its parts (record_*.lua,
+// joined at load: parts.go), had.lua, checkpoint.lua and quota.lua; check.lua and settle.lua
+// are prepended to record and had. Each has its KEYS and ARGV in its header. A script checks
+// the type of every key it will touch and reads all it needs before its first write, since
+// Redis does not roll a script back: a wrong-typed key fails the call with an error naming the
+// key, and nothing is written. Record adds a post id to the seen set and counts the post only
+// when the id was new, in the same atomic step, so replaying a batch changes no count.
 //
 // Reads (Top, History, Counts, Trending, Coverage) use read commands only, at most a pipeline
 // or two, so the reader user runs no script at all (ReaderAccess). Upkeep, which ingest runs at

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	_ "embed"
+	"embed"
 	"encoding/binary"
 	"fmt"
 	"regexp"
@@ -39,10 +39,10 @@ const (
 )
 
 var (
-	//go:embed lua/record.lua
-	recordSrc string
+	//go:embed lua/record.lua lua/record_*.lua
+	recordFS embed.FS
 
-	recordScript = redis.NewScript(checkSrc + settleSrc + recordSrc) // check.lua, settle.lua: coverage.go
+	recordScript = redis.NewScript(checkSrc + settleSrc + joinParts(recordFS, recordParts)) // check, settle: coverage.go
 
 	nameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 )
