@@ -82,41 +82,7 @@ func (s *Server) handleCounts(w http.ResponseWriter, r *http.Request) {
 // starting at start_time, the last ending at end_time, the others aligned to the granularity)
 // with the posts matching the query in each.
 func (s *Server) serveCounts(w http.ResponseWriter, r *http.Request, now time.Time, fault *Fault) {
-	if fault != nil && fault.Delay > 0 {
-		t := time.NewTimer(fault.Delay)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	if r.Method != http.MethodGet {
-		writeJSON(w, http.StatusMethodNotAllowed, problemFor(http.StatusMethodNotAllowed))
-		return
-	}
-	if fault != nil && (fault.Status != 0 && fault.Status != http.StatusOK || fault.Body != nil) {
-		st := max(fault.Status, http.StatusOK)
-		body := fault.Body
-		if body == nil {
-			body = faultBody(st)
-		}
-		if !fault.NoRateLimitHeaders {
-			s.rateHeaders(w, &s.countsRL, s.opts.CountsRateLimit, now, fault, st == http.StatusTooManyRequests)
-		}
-		writeBody(w, st, body, fault)
-		return
-	}
-	if !s.authorized(r) {
-		writeJSON(w, http.StatusUnauthorized, problemFor(http.StatusUnauthorized))
-		return
-	}
-	limited := s.take(&s.countsRL, s.opts.CountsRateLimit, now)
-	if fault == nil || !fault.NoRateLimitHeaders {
-		s.rateHeaders(w, &s.countsRL, s.opts.CountsRateLimit, now, fault, false)
-	}
-	if limited {
-		writeJSON(w, http.StatusTooManyRequests, problemFor(http.StatusTooManyRequests))
+	if _, answered := s.admit(w, r, now, fault, &s.countsRL, s.opts.CountsRateLimit); answered {
 		return
 	}
 	sp, step, perrs := s.parseCounts(r, now)

@@ -142,10 +142,7 @@ func sleep(r *http.Request, d time.Duration) bool {
 // status), with the rate-limit headers of rl unless the fault drops them (a 429 says none
 // remain), and returns the status.
 func (s *Server) writeFault(w http.ResponseWriter, now time.Time, fault *Fault, rl *rateLimit, limit int) int {
-	st := fault.Status
-	if st == 0 {
-		st = http.StatusOK
-	}
+	st := max(fault.Status, http.StatusOK) // 0 (or an informational status) answers 200
 	body := fault.Body
 	if body == nil {
 		body = faultBody(st)
