@@ -27,6 +27,7 @@ import (
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/leaderboard"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/store"
 	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/redistest"
+	"github.com/hashtag-leaderboard/hashtag-leaderboard/internal/testkit/xapitest"
 )
 
 // seedSample records the bundled sample (package sample) as make run serves it: moved so that
@@ -38,15 +39,8 @@ func seedSample(t *testing.T, srv redistest.Server) {
 	if err := srv.FlushAll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := sample.Posts()
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	posts, err := sample.Shift(raw, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	posts := samplePosts(t, now)
 	w := writerStore(t, srv)
 	var batch []store.Post
 	flush := func() {
@@ -81,15 +75,8 @@ func seedSample(t *testing.T, srv redistest.Server) {
 // spelling would then prove nothing).
 func mostUsedSpellings(t *testing.T, tags ...string) map[string]string {
 	t.Helper()
-	raw, err := sample.Posts()
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Now()
-	posts, err := sample.Shift(raw, now)
-	if err != nil {
-		t.Fatal(err)
-	}
+	posts := samplePosts(t, now)
 	n := map[string]map[string]int{}
 	for _, tag := range tags {
 		n[tag] = map[string]int{}
@@ -614,4 +601,18 @@ func luminance(t *testing.T, css string) float64 {
 		return math.Pow((c+0.055)/1.055, 2.4)
 	}
 	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(bl)
+}
+
+// samplePosts is the bundled sample moved to now, as make run serves it.
+func samplePosts(t *testing.T, now time.Time) []xapitest.Tweet {
+	t.Helper()
+	raw, err := sample.Posts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts, err := sample.Shift(raw, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return posts
 }

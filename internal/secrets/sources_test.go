@@ -141,11 +141,7 @@ func TestRedisFromSecretsManager(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tier.Skip(t, "moto_server")
-			arn := missingARN
-			if tc.secret != "" {
-				arn = createSecret(t, tc.secret)
-			}
+			arn := secretOrMissing(t, tc.secret)
 			got, err := redisFromEnv(context.Background(), env(map[string]string{
 				"MEMORYDB_SECRET_ARN": arn,
 				// Stand-ins are ignored when the ARN is set.
@@ -310,11 +306,7 @@ func TestXFromSecretsManager(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			tier.Skip(t, "moto_server")
-			arn := missingARN
-			if tc.secret != "" {
-				arn = createSecret(t, tc.secret)
-			}
+			arn := secretOrMissing(t, tc.secret)
 			got, err := xFromEnv(context.Background(), env(map[string]string{
 				"X_SECRET_ARN":   arn,
 				"X_BEARER_TOKEN": "local",
@@ -416,4 +408,15 @@ func checkX(t *testing.T, got secrets.XCredentials, err error, want secrets.XCre
 	if got != want {
 		t.Errorf("XFromEnv = %v, want %v", got, want)
 	}
+}
+
+// secretOrMissing creates a secret holding secret in moto and returns its ARN, or, for "", the
+// ARN of a secret that does not exist.
+func secretOrMissing(t *testing.T, secret string) string {
+	t.Helper()
+	tier.Skip(t, "moto_server")
+	if secret == "" {
+		return missingARN
+	}
+	return createSecret(t, secret)
 }
