@@ -196,13 +196,8 @@ func BenchmarkTop(b *testing.B) {
 				CreatedAt: now.Add(-time.Duration(i%3000) * time.Second),
 				Hashtags:  []string{fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i)},
 			})
-			if len(posts) == store.MaxBatch {
-				if _, err := s.Record(ctx, posts); err != nil {
-					b.Fatal(err)
-				}
-				posts = posts[:0]
-			}
 		}
+		recordInBatches(b, ctx, s, posts)
 	}
 	read := func(w store.Window) func() {
 		return func() {
@@ -397,18 +392,8 @@ func BenchmarkTopBehind(b *testing.B) {
 				ID: strconv.Itoa(i + 1), CreatedAt: at,
 				Hashtags: []string{fmt.Sprintf("b%dt%d", k, 2*i), fmt.Sprintf("b%dt%d", k, 2*i+1)},
 			})
-			if len(posts) == store.MaxBatch {
-				if _, err := s.Record(ctx, posts); err != nil {
-					b.Fatal(err)
-				}
-				posts = posts[:0]
-			}
 		}
-		if len(posts) > 0 {
-			if _, err := s.Record(ctx, posts); err != nil {
-				b.Fatal(err)
-			}
-		}
+		recordInBatches(b, ctx, s, posts)
 	}
 	lo := (now.Unix() - int64(7*24*time.Hour/time.Second)) / int64(bucket/time.Second)
 	for _, tc := range []struct {
@@ -572,4 +557,16 @@ func zincrbyCeiling(b *testing.B) float64 {
 		b.Fatal(ceilingOnce.err)
 	}
 	return ceilingOnce.v
+}
+
+// recordInBatches records posts in batches of store.MaxBatch, as ingest sends them.
+func recordInBatches(b *testing.B, ctx context.Context, s *store.Store, posts []store.Post) {
+	b.Helper()
+	for len(posts) > 0 {
+		n := min(len(posts), store.MaxBatch)
+		if _, err := s.Record(ctx, posts[:n]); err != nil {
+			b.Fatal(err)
+		}
+		posts = posts[n:]
+	}
 }

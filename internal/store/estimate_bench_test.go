@@ -78,13 +78,8 @@ func sampledBoard(b *testing.B, ctx context.Context) *store.Store {
 				CreatedAt: now.Add(-time.Duration(i) * 4 * time.Second),
 				Hashtags:  []string{fmt.Sprintf("a%d", i%5000), fmt.Sprintf("b%d", (i*7)%97)},
 			})
-			if len(posts) == store.MaxBatch {
-				if _, err := s.Record(ctx, posts); err != nil {
-					b.Fatal(err)
-				}
-				posts = posts[:0]
-			}
 		}
+		recordInBatches(b, ctx, s, posts)
 	}
 	// X had ten times what was read, every hour (set again on each run: the hours move on).
 	var had []store.Had

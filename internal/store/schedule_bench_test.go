@@ -51,18 +51,8 @@ func BenchmarkWindowSchedule(b *testing.B) {
 				CreatedAt: c.Now().Add(-time.Duration(i) * spread / time.Duration(n)),
 				Hashtags:  []string{"a" + strconv.Itoa(id), "b" + strconv.Itoa(id)},
 			})
-			if len(posts) == store.MaxBatch {
-				if _, err := s.Record(ctx, posts); err != nil {
-					b.Fatal(err)
-				}
-				posts = posts[:0]
-			}
 		}
-		if len(posts) > 0 {
-			if _, err := s.Record(ctx, posts); err != nil {
-				b.Fatal(err)
-			}
-		}
+		recordInBatches(b, ctx, s, posts)
 	}
 	batch(50_000, 50*time.Minute) // 100,000 hashtags in every window, over the last 50 minutes
 	zunions0, _ := commandStat(b, env.Standalone.Client(), "zunion")
