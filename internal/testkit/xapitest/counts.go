@@ -58,23 +58,9 @@ func (s *Server) CountsRequests() []Request {
 }
 
 func (s *Server) handleCounts(w http.ResponseWriter, r *http.Request) {
-	now := s.opts.Now()
-	s.mu.Lock()
-	var fault *Fault
-	if len(s.countsFaults) > 0 {
-		f := s.countsFaults[0]
-		s.countsFaults = s.countsFaults[1:]
-		fault = &f
-	}
-	s.mu.Unlock()
-	sw := &statusWriter{ResponseWriter: w}
-	sw.onStatus = func(status int) { s.record(r, status, fault != nil, now, 0) }
-	defer func() {
-		if sw.status == 0 {
-			s.record(r, 499, fault != nil, now, 0)
-		}
-	}()
-	s.serveCounts(sw, r, now, fault)
+	s.serveRecorded(w, r, &s.countsFaults, func(w *statusWriter, now time.Time, fault *Fault) {
+		s.serveCounts(w, r, now, fault)
+	})
 }
 
 // serveCounts answers one recent-counts request as X does: authentication, the endpoint's own

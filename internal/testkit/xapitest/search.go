@@ -35,20 +35,26 @@ type searchParamsParsed struct {
 }
 
 func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
+	s.serveRecorded(w, r, &s.faults, func(w *statusWriter, now time.Time, fault *Fault) {
+		s.serveSearch(w, r, now, fault)
+	})
+}
+
+// serveRecorded serves r with serve, giving it the next fault queued in faults (nil when none),
+// and records the request when its status is written, before the client can read the answer,
+// so a test that looks right after a response sees it; deferred, as 499, for a request that
+// never writes one (CutConnection panics with http.ErrAbortHandler).
+func (s *Server) serveRecorded(w http.ResponseWriter, r *http.Request, faults *[]Fault,
+	serve func(w *statusWriter, now time.Time, fault *Fault)) {
 	now := s.opts.Now()
 	s.mu.Lock()
 	var fault *Fault
-	if len(s.faults) > 0 {
-		f := s.faults[0]
-		s.faults = s.faults[1:]
+	if len(*faults) > 0 {
+		f := (*faults)[0]
+		*faults = (*faults)[1:]
 		fault = &f
 	}
 	s.mu.Unlock()
-
-	// The request is recorded when its status is written, before the client
-	// can read the answer, so a test that looks right after a response sees
-	// it; deferred for a request that never writes one (CutConnection panics
-	// with http.ErrAbortHandler).
 	sw := &statusWriter{ResponseWriter: w}
 	sw.onStatus = func(status int) { s.record(r, status, fault != nil, now, sw.posts) }
 	defer func() {
@@ -56,7 +62,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 			s.record(r, 499, fault != nil, now, sw.posts)
 		}
 	}()
-	s.serveSearch(sw, r, now, fault)
+	serve(sw, now, fault)
 }
 
 // serveSearch answers one search request and returns the status sent: what is answered before
