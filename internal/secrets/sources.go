@@ -48,15 +48,7 @@ func or(name, def string) string {
 func redisFrom(ctx context.Context, src config.RedisSource, l *Loader, get getFunc) (RedisCredentials, error) {
 	arnVar := or(src.Vars.SecretARN, "RedisSource.SecretARN")
 	if src.SecretARN != "" {
-		v, err := fromSecret(ctx, l, get, arnVar, src.SecretARN)
-		if err != nil {
-			return RedisCredentials{}, err
-		}
-		c, err := ParseRedis(v)
-		if err != nil {
-			return RedisCredentials{}, fmt.Errorf("secret %s named by %s: %w", src.SecretARN, arnVar, err)
-		}
-		return c, nil
+		return fromSecret(ctx, l, get, arnVar, src.SecretARN, ParseRedis)
 	}
 	c := RedisCredentials{Username: src.Username, Password: src.Password}
 	if c.Username != "" && c.Password == "" {
@@ -69,15 +61,7 @@ func redisFrom(ctx context.Context, src config.RedisSource, l *Loader, get getFu
 func xFrom(ctx context.Context, src config.XSource, l *Loader, get getFunc) (XCredentials, error) {
 	arnVar := or(src.Vars.SecretARN, "XSource.SecretARN")
 	if src.SecretARN != "" {
-		v, err := fromSecret(ctx, l, get, arnVar, src.SecretARN)
-		if err != nil {
-			return XCredentials{}, err
-		}
-		c, err := ParseX(v)
-		if err != nil {
-			return XCredentials{}, fmt.Errorf("secret %s named by %s: %w", src.SecretARN, arnVar, err)
-		}
-		return c, nil
+		return fromSecret(ctx, l, get, arnVar, src.SecretARN, ParseX)
 	}
 	c := XCredentials{BearerToken: src.BearerToken, APIKey: src.APIKey, APISecret: src.APISecret}
 	err := c.check(or(src.Vars.BearerToken, "XSource.BearerToken"), or(src.Vars.APIKey, "XSource.APIKey"),
@@ -88,13 +72,20 @@ func xFrom(ctx context.Context, src config.XSource, l *Loader, get getFunc) (XCr
 	return c, nil
 }
 
-func fromSecret(ctx context.Context, l *Loader, get getFunc, arnVar, arn string) (string, error) {
+// fromSecret reads the secret arn (named by the variable arnVar) with get and parses it.
+func fromSecret[C any](ctx context.Context, l *Loader, get getFunc, arnVar, arn string,
+	parse func(string) (C, error)) (C, error) {
+	var zero C
 	if l == nil {
-		return "", fmt.Errorf("%s is set but no secrets loader was given", arnVar)
+		return zero, fmt.Errorf("%s is set but no secrets loader was given", arnVar)
 	}
 	v, err := get(l, ctx, arn)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", arnVar, err)
+		return zero, fmt.Errorf("%s: %w", arnVar, err)
 	}
-	return v, nil
+	c, err := parse(v)
+	if err != nil {
+		return zero, fmt.Errorf("secret %s named by %s: %w", arn, arnVar, err)
+	}
+	return c, nil
 }
